@@ -1,0 +1,1 @@
+//! Supervised actors (issue 3).

@@ -1,0 +1,456 @@
+//! `decide`: whether a command may happen to a candidate now, and what happens if so.
+//!
+//! Pure: everything it needs arrives in the [`Context`] (the instant, the schedule, the
+//! policy, whether the county has frozen its records). Expected outcomes are values: an
+//! already-applied payment or a repeated pledge yields *no events*, not an error, so
+//! callers can acknowledge retries without special cases.
+
+use super::command::{Capture, CaptureMode, Command, PaymentNotice, SavePasswordCheck, Track};
+use super::event::{Event, Payment};
+use super::{Candidate, transaction_ledger_key};
+use crate::key::CandidateKey;
+use crate::photo::PhotoRules;
+use crate::rejection::Rejection;
+use crate::schedule::{Schedule, WindowKind};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Rules the province sets as data (§5: "rules as data where practical").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// The registration fee (报名费), in fen.
+    pub registration_fee_fen: u32,
+    /// How long a passing real-person authentication allows a password change, in seconds.
+    pub auth_freshness_seconds: i64,
+    /// Photo standard.
+    pub photo: PhotoRules,
+    /// Youngest age (on the capture date) a gaokao candidate may be.
+    pub minimum_age_years: i32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            registration_fee_fen: 2000,
+            auth_freshness_seconds: 15 * 60,
+            photo: PhotoRules::default(),
+            minimum_age_years: 12,
+        }
+    }
+}
+
+/// Everything outside the record that a decision depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The candidate's key (the stream being written).
+    pub key: CandidateKey,
+    /// The instant of the decision.
+    pub now: Timestamp,
+    /// The province's windows.
+    pub schedule: &'a Schedule,
+    /// The province's rules.
+    pub policy: &'a Policy,
+    /// Whether the candidate's county has submitted (frozen) its records.
+    pub records_frozen: bool,
+}
+
+const MAX_NAME_CHARS: usize = 30;
+const MAX_ADDRESS_CHARS: usize = 70;
+const MAX_REFERENCE_CHARS: usize = 64;
+
+/// Decides `command` against the record (`None` before capture).
+pub fn decide(
+    state: Option<&Candidate>,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, Rejection> {
+    let at = ctx.now;
+    let candidate = match (state, command) {
+        (None, Command::Capture(capture)) => return decide_capture(capture, ctx),
+        (Some(_), Command::Capture(_)) => return Err(Rejection::AlreadyRegistered),
+        (None, _) => return Err(Rejection::CandidateNotFound),
+        (Some(candidate), _) => candidate,
+    };
+    let registration = registration_window(candidate.capture.track);
+    match command {
+        Command::Capture(_) => Err(Rejection::AlreadyRegistered),
+        Command::ApproveOtherDocument { city } => {
+            if candidate.capture.point.county().city() != *city {
+                return Err(Rejection::OutOfScope);
+            }
+            if !candidate.document_approval_pending {
+                return Ok(vec![]);
+            }
+            Ok(vec![Event::OtherDocumentApproved { city: *city, at }])
+        }
+        Command::VerifyIdAtPoint { point } => {
+            if candidate.capture.point.county() != point.county() {
+                return Err(Rejection::OutOfScope);
+            }
+            if !candidate.id_verification_pending {
+                return Err(Rejection::IdVerificationNotPending);
+            }
+            Ok(vec![Event::IdVerifiedAtPoint { point: *point, at }])
+        }
+        Command::FirstLogin { name, valid_until } => {
+            if candidate.document_approval_pending {
+                return Err(Rejection::DocumentApprovalPending);
+            }
+            let card = &candidate.capture.id_card;
+            if card.name != *name || card.valid_until != *valid_until {
+                return Err(Rejection::IdentityMismatch);
+            }
+            if candidate.activated_at.is_some() {
+                return Ok(vec![]);
+            }
+            Ok(vec![Event::FirstLoginVerified { at }])
+        }
+        Command::CreateFeeOrder { order_id, provider } => {
+            ctx.schedule.require_open(registration, at)?;
+            require_activated(candidate)?;
+            if candidate.fee.paid.is_some() {
+                return Err(Rejection::FeeAlreadyPaid);
+            }
+            check_reference("order_id", order_id)?;
+            if candidate
+                .fee
+                .orders
+                .iter()
+                .any(|order| order.order_id == *order_id)
+            {
+                return Err(Rejection::DuplicateOrder);
+            }
+            Ok(vec![Event::FeeOrderCreated {
+                order_id: order_id.clone(),
+                provider: *provider,
+                amount_fen: ctx.policy.registration_fee_fen,
+                at,
+            }])
+        }
+        // Deliberately not window- or freeze-checked: the money has moved, so the record
+        // must show it whenever the provider tells us.
+        Command::RecordPayment(notice) => decide_payment(candidate, notice, at),
+        Command::RecordRealPersonAuth { passed, reference } => {
+            if candidate.fee.paid.is_none() {
+                return Err(Rejection::FeeNotPaid);
+            }
+            check_reference("reference", reference)?;
+            Ok(vec![Event::RealPersonAuthRecorded {
+                passed: *passed,
+                reference: reference.clone(),
+                at,
+            }])
+        }
+        Command::SetPasswords {
+            login_hash,
+            save_hash,
+        } => decide_passwords(candidate, login_hash.as_deref(), save_hash.as_deref(), ctx),
+        Command::BindPhone { phone } => {
+            require_any_open(ctx, &[registration, WindowKind::ArtPe])?;
+            require_passwords(candidate)?;
+            if !is_mainland_mobile(phone) {
+                return Err(Rejection::PhoneInvalid);
+            }
+            if candidate.phone.as_deref() == Some(phone) {
+                return Ok(vec![]);
+            }
+            Ok(vec![Event::PhoneBound {
+                phone: phone.clone(),
+                at,
+            }])
+        }
+        Command::AcceptPledge => {
+            ctx.schedule.require_open(registration, at)?;
+            require_passwords(candidate)?;
+            if candidate.pledge_accepted_at.is_some() {
+                return Ok(vec![]);
+            }
+            Ok(vec![Event::PledgeAccepted { at }])
+        }
+        Command::SaveForm {
+            form,
+            save_password,
+        } => {
+            ctx.schedule.require_open(registration, at)?;
+            require_not_frozen(ctx)?;
+            let passwords = require_passwords(candidate)?;
+            match save_password {
+                SavePasswordCheck::NotProvided => return Err(Rejection::SavePasswordRequired),
+                SavePasswordCheck::Incorrect => return Err(Rejection::SavePasswordIncorrect),
+                SavePasswordCheck::Verified { generation }
+                    if *generation != passwords.save_generation =>
+                {
+                    return Err(Rejection::SavePasswordIncorrect);
+                }
+                SavePasswordCheck::Verified { .. } => {}
+            }
+            if candidate.pledge_accepted_at.is_none() {
+                return Err(Rejection::PledgeRequired);
+            }
+            form.validate_for_gaokao()?;
+            if form.graduation == super::form::Graduation::Previous && candidate.phone.is_none() {
+                return Err(Rejection::PhoneBindingRequired);
+            }
+            if candidate.form.as_ref() == Some(&**form) {
+                return Ok(vec![]);
+            }
+            Ok(vec![Event::FormSaved {
+                form: form.clone(),
+                version: candidate.form_version + 1,
+                at,
+            }])
+        }
+        Command::ConfirmSignature { point } => {
+            require_any_open(ctx, &[registration, WindowKind::PointConfirmation])?;
+            require_not_frozen(ctx)?;
+            if candidate.capture.point != *point {
+                return Err(Rejection::OutOfScope);
+            }
+            if candidate.form.is_none() {
+                return Err(Rejection::FormNotSaved);
+            }
+            if candidate.signed_version == Some(candidate.form_version) {
+                return Ok(vec![]);
+            }
+            Ok(vec![Event::FormSigned {
+                version: candidate.form_version,
+                point: *point,
+                at,
+            }])
+        }
+        Command::RecordMoralEvaluation { evaluation, county } => {
+            require_any_open(ctx, &[registration, WindowKind::PointConfirmation])?;
+            require_not_frozen(ctx)?;
+            if candidate.capture.point.county() != *county {
+                return Err(Rejection::OutOfScope);
+            }
+            if candidate.signed_version != Some(candidate.form_version)
+                || candidate.form_version == 0
+            {
+                return Err(Rejection::FormNotSigned);
+            }
+            if evaluation.opinion.chars().count() > 200
+                || evaluation.opinion.chars().any(char::is_control)
+            {
+                return Err(Rejection::FormFieldInvalid {
+                    field: "opinion",
+                    reason: "must be at most 200 characters of text".into(),
+                });
+            }
+            Ok(vec![Event::MoralEvaluationRecorded {
+                evaluation: evaluation.clone(),
+                county: *county,
+                at,
+            }])
+        }
+    }
+}
+
+fn registration_window(track: Track) -> WindowKind {
+    match track {
+        Track::Gaokao => WindowKind::Registration,
+        Track::JuvenileClass => WindowKind::JuvenileClass,
+    }
+}
+
+fn decide_capture(capture: &Capture, ctx: &Context<'_>) -> Result<Vec<Event>, Rejection> {
+    ctx.schedule
+        .require_open(registration_window(capture.track), ctx.now)?;
+    require_not_frozen(ctx)?;
+    let card = &capture.id_card;
+    let name_chars = card.name.chars().count();
+    if card.name.trim().is_empty()
+        || name_chars > MAX_NAME_CHARS
+        || card.name.chars().any(char::is_control)
+    {
+        return Err(Rejection::IdCardFieldInvalid { field: "name" });
+    }
+    if card.address.trim().is_empty() || card.address.chars().count() > MAX_ADDRESS_CHARS {
+        return Err(Rejection::IdCardFieldInvalid { field: "address" });
+    }
+    if !(matches!(card.ethnicity, 1..=56 | 97 | 98)) {
+        return Err(Rejection::IdCardFieldInvalid { field: "ethnicity" });
+    }
+    if card.birth_date != card.id_number.birth_date() {
+        return Err(Rejection::IdCardInconsistent {
+            field: "birth_date",
+        });
+    }
+    if card.gender != card.id_number.gender() {
+        return Err(Rejection::IdCardInconsistent { field: "gender" });
+    }
+    let (today, _, _) = ctx.now.to_cst();
+    if card.birth_date.years_until(today) < ctx.policy.minimum_age_years {
+        return Err(Rejection::IdCardFieldInvalid {
+            field: "birth_date",
+        });
+    }
+    let expired = card.valid_until.is_some_and(|until| until < today);
+    match (&capture.mode, expired) {
+        (CaptureMode::CardRead, true) => return Err(Rejection::IdCardExpired),
+        (CaptureMode::TypedExpiredCard, false) => return Err(Rejection::IdCardNotExpired),
+        (
+            CaptureMode::OtherDocument {
+                document,
+                explanation,
+            },
+            _,
+        ) => {
+            if document.trim().is_empty() || explanation.trim().is_empty() {
+                return Err(Rejection::IdCardFieldInvalid {
+                    field: "explanation",
+                });
+            }
+        }
+        _ => {}
+    }
+    if capture.serial.city_county_code() != capture.point.county().city_county_code() {
+        return Err(Rejection::SerialOutsideRange {
+            point: capture.point,
+            serial: capture.serial,
+        });
+    }
+    ctx.policy.photo.check(&capture.photo)?;
+    Ok(vec![Event::Captured {
+        key: ctx.key,
+        capture: Box::new(capture.clone()),
+        at: ctx.now,
+    }])
+}
+
+fn decide_payment(
+    candidate: &Candidate,
+    notice: &PaymentNotice,
+    at: Timestamp,
+) -> Result<Vec<Event>, Rejection> {
+    let ledger_key = transaction_ledger_key(notice.provider, &notice.transaction_id);
+    if candidate.fee.applied_transactions.contains(&ledger_key) {
+        return Ok(vec![]);
+    }
+    check_reference("transaction_id", &notice.transaction_id)?;
+    let order = candidate
+        .fee
+        .orders
+        .iter()
+        .find(|order| order.order_id == notice.order_id && order.provider == notice.provider)
+        .ok_or(Rejection::PaymentOrderUnknown)?;
+    if order.amount_fen != notice.amount_fen {
+        return Err(Rejection::PaymentAmountMismatch {
+            expected_fen: order.amount_fen,
+            received_fen: notice.amount_fen,
+        });
+    }
+    let payment = Payment {
+        provider: notice.provider,
+        order_id: notice.order_id.clone(),
+        transaction_id: notice.transaction_id.clone(),
+        amount_fen: notice.amount_fen,
+        paid_at: notice.paid_at,
+    };
+    if candidate.fee.paid.is_some() {
+        return Ok(vec![Event::SurplusPaymentRecorded { payment, at }]);
+    }
+    Ok(vec![Event::FeePaid { payment, at }])
+}
+
+fn decide_passwords(
+    candidate: &Candidate,
+    login_hash: Option<&str>,
+    save_hash: Option<&str>,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, Rejection> {
+    if candidate.fee.paid.is_none() {
+        return Err(Rejection::FeeNotPaid);
+    }
+    let auth_at = candidate
+        .last_auth_passed_at
+        .ok_or(Rejection::RealPersonAuthRequired)?;
+    // A password change consumes the authentication it relied on: the next change needs a
+    // newer one, and an old authentication cannot be used after the freshness period.
+    let stale_after_change = candidate
+        .passwords
+        .as_ref()
+        .is_some_and(|p| auth_at <= p.changed_at);
+    if stale_after_change || ctx.now.seconds_since(auth_at) > ctx.policy.auth_freshness_seconds {
+        return Err(Rejection::RealPersonAuthNotFresh);
+    }
+    if candidate.passwords.is_none() && (login_hash.is_none() || save_hash.is_none()) {
+        return Err(Rejection::PasswordsIncomplete);
+    }
+    if login_hash.is_none() && save_hash.is_none() {
+        return Err(Rejection::PasswordsIncomplete);
+    }
+    for hash in [login_hash, save_hash].into_iter().flatten() {
+        if !hash.starts_with("$argon2id$") {
+            return Err(Rejection::PasswordHashFormat);
+        }
+    }
+    if let (Some(login), Some(save)) = (login_hash, save_hash)
+        && login == save
+    {
+        return Err(Rejection::PasswordsIdentical);
+    }
+    Ok(vec![Event::PasswordsChanged {
+        login_hash: login_hash.map(str::to_owned),
+        save_hash: save_hash.map(str::to_owned),
+        at: ctx.now,
+    }])
+}
+
+fn require_activated(candidate: &Candidate) -> Result<(), Rejection> {
+    if candidate.activated_at.is_none() {
+        return Err(Rejection::FirstLoginRequired);
+    }
+    Ok(())
+}
+
+fn require_passwords(candidate: &Candidate) -> Result<&super::Passwords, Rejection> {
+    candidate
+        .passwords
+        .as_ref()
+        .ok_or(Rejection::PasswordsNotSet)
+}
+
+fn require_not_frozen(ctx: &Context<'_>) -> Result<(), Rejection> {
+    if ctx.records_frozen {
+        return Err(Rejection::RecordsFrozen);
+    }
+    Ok(())
+}
+
+/// `Ok` if any of `kinds` is open now; otherwise the first one's refusal.
+fn require_any_open(ctx: &Context<'_>, kinds: &[WindowKind]) -> Result<(), Rejection> {
+    let mut first_refusal = None;
+    for &kind in kinds {
+        match ctx.schedule.require_open(kind, ctx.now) {
+            Ok(()) => return Ok(()),
+            Err(refusal) => {
+                first_refusal.get_or_insert(refusal);
+            }
+        }
+    }
+    Err(first_refusal.unwrap_or(Rejection::WindowNotConfigured {
+        window: WindowKind::Registration,
+    }))
+}
+
+fn check_reference(field: &'static str, value: &str) -> Result<(), Rejection> {
+    let well_formed = !value.is_empty()
+        && value.len() <= MAX_REFERENCE_CHARS
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err(Rejection::ReferenceInvalid { field });
+    }
+    Ok(())
+}
+
+/// Eleven digits, `1[3-9]` prefix: the mainland mobile numbering plan.
+fn is_mainland_mobile(phone: &str) -> bool {
+    let bytes = phone.as_bytes();
+    bytes.len() == 11
+        && bytes.iter().all(u8::is_ascii_digit)
+        && bytes[0] == b'1'
+        && bytes[1] >= b'3'
+}

@@ -1,0 +1,162 @@
+//! What happened to one candidate's record. Events are facts: they are never rejected
+//! when applied, and replaying them in order always rebuilds the same state.
+
+use super::command::{Capture, MoralEvaluation, Provider};
+use super::form::RegistrationForm;
+use crate::key::CandidateKey;
+use crate::org::{CityCode, CountyCode, PointCode};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A recorded payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    /// Provider.
+    pub provider: Provider,
+    /// Our order number.
+    pub order_id: String,
+    /// Provider transaction id.
+    pub transaction_id: String,
+    /// Amount in fen.
+    pub amount_fen: u32,
+    /// When the provider says it was paid.
+    pub paid_at: Timestamp,
+}
+
+/// A fact about one candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// The point captured the candidate; the record exists from here.
+    Captured {
+        /// The candidate's key.
+        key: CandidateKey,
+        /// What was captured.
+        capture: Box<Capture>,
+        /// When.
+        at: Timestamp,
+    },
+    /// The city approved another identity document.
+    OtherDocumentApproved {
+        /// The city.
+        city: CityCode,
+        /// When.
+        at: Timestamp,
+    },
+    /// A typed-in ID was verified in person.
+    IdVerifiedAtPoint {
+        /// The point.
+        point: PointCode,
+        /// When.
+        at: Timestamp,
+    },
+    /// The candidate's first login matched the capture.
+    FirstLoginVerified {
+        /// When.
+        at: Timestamp,
+    },
+    /// A fee order was created.
+    FeeOrderCreated {
+        /// Our order number.
+        order_id: String,
+        /// Provider.
+        provider: Provider,
+        /// Amount due, in fen.
+        amount_fen: u32,
+        /// When.
+        at: Timestamp,
+    },
+    /// The registration fee is paid. Never reverts.
+    FeePaid {
+        /// The payment.
+        payment: Payment,
+        /// When we recorded it.
+        at: Timestamp,
+    },
+    /// A second payment arrived for an already-paid fee. Fees are not refunded; the record
+    /// exists so finance and the candidate's county can see and handle it.
+    SurplusPaymentRecorded {
+        /// The payment.
+        payment: Payment,
+        /// When we recorded it.
+        at: Timestamp,
+    },
+    /// The identity provider reported a real-person authentication.
+    RealPersonAuthRecorded {
+        /// Whether it passed.
+        passed: bool,
+        /// Provider reference.
+        reference: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// Passwords were set or changed.
+    PasswordsChanged {
+        /// New login hash, if changed.
+        login_hash: Option<String>,
+        /// New save hash, if changed.
+        save_hash: Option<String>,
+        /// When.
+        at: Timestamp,
+    },
+    /// A phone number was bound.
+    PhoneBound {
+        /// The number.
+        phone: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// The integrity pledge was accepted.
+    PledgeAccepted {
+        /// When.
+        at: Timestamp,
+    },
+    /// The form was saved (version 1 is the first save; each edit adds one).
+    FormSaved {
+        /// The form.
+        form: Box<RegistrationForm>,
+        /// Its version.
+        version: u32,
+        /// When.
+        at: Timestamp,
+    },
+    /// The candidate signed the printed form of `version` at the point.
+    FormSigned {
+        /// The version signed.
+        version: u32,
+        /// The point.
+        point: PointCode,
+        /// When.
+        at: Timestamp,
+    },
+    /// The moral-character evaluation was recorded.
+    MoralEvaluationRecorded {
+        /// The evaluation.
+        evaluation: MoralEvaluation,
+        /// The county of the operator.
+        county: CountyCode,
+        /// When.
+        at: Timestamp,
+    },
+}
+
+impl Event {
+    /// A short, bounded name for metrics and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Captured { .. } => "captured",
+            Event::OtherDocumentApproved { .. } => "other_document_approved",
+            Event::IdVerifiedAtPoint { .. } => "id_verified_at_point",
+            Event::FirstLoginVerified { .. } => "first_login_verified",
+            Event::FeeOrderCreated { .. } => "fee_order_created",
+            Event::FeePaid { .. } => "fee_paid",
+            Event::SurplusPaymentRecorded { .. } => "surplus_payment_recorded",
+            Event::RealPersonAuthRecorded { .. } => "real_person_auth_recorded",
+            Event::PasswordsChanged { .. } => "passwords_changed",
+            Event::PhoneBound { .. } => "phone_bound",
+            Event::PledgeAccepted { .. } => "pledge_accepted",
+            Event::FormSaved { .. } => "form_saved",
+            Event::FormSigned { .. } => "form_signed",
+            Event::MoralEvaluationRecorded { .. } => "moral_evaluation_recorded",
+        }
+    }
+}

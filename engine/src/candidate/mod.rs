@@ -1,0 +1,298 @@
+//! One candidate's registration: state, and how events evolve it.
+//!
+//! The flow is [`decide`] (command + state + context → events or a rejection) followed by
+//! [`evolve`] (state + event → state). Only events change state, so the event log is the
+//! truth and any snapshot can be rebuilt from it.
+
+mod command;
+mod decide;
+mod event;
+pub mod form;
+
+pub use command::{
+    Capture, CaptureMode, Command, IdCard, MoralEvaluation, PaymentNotice, PaymentSource, Provider,
+    SavePasswordCheck, Track,
+};
+pub use decide::{Context, Policy, decide};
+pub use event::{Event, Payment};
+
+use crate::key::CandidateKey;
+use crate::time::Timestamp;
+use form::RegistrationForm;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// How far a candidate has got; ordered, so "missing a step" is `status < wanted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Status {
+    /// Captured at the point; has not logged in.
+    Captured,
+    /// First login done; fee not paid.
+    Activated,
+    /// Registration fee paid.
+    Paid,
+    /// Real-person authentication passed.
+    Authenticated,
+    /// Login and save passwords set.
+    PasswordsSet,
+    /// Form saved (pledge accepted).
+    FormSaved,
+    /// Printed form signed at the point (for the current form version).
+    Signed,
+    /// Moral-character evaluation entered: ready for submission.
+    Evaluated,
+}
+
+impl Status {
+    /// Every status, in order.
+    pub const ALL: [Status; 8] = [
+        Status::Captured,
+        Status::Activated,
+        Status::Paid,
+        Status::Authenticated,
+        Status::PasswordsSet,
+        Status::FormSaved,
+        Status::Signed,
+        Status::Evaluated,
+    ];
+
+    /// Stable small integer for index keys.
+    pub fn as_u8(self) -> u8 {
+        self as u8
+    }
+
+    /// Inverse of [`Status::as_u8`].
+    pub fn from_u8(value: u8) -> Option<Status> {
+        Status::ALL.get(usize::from(value)).copied()
+    }
+
+    /// The stable machine-readable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Captured => "captured",
+            Status::Activated => "activated",
+            Status::Paid => "paid",
+            Status::Authenticated => "authenticated",
+            Status::PasswordsSet => "passwords_set",
+            Status::FormSaved => "form_saved",
+            Status::Signed => "signed",
+            Status::Evaluated => "evaluated",
+        }
+    }
+}
+
+/// The candidate's passwords (argon2id PHC strings) and their generations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Passwords {
+    /// Login password hash.
+    pub login_hash: String,
+    /// Save password hash.
+    pub save_hash: String,
+    /// Incremented on every change of the save password.
+    pub save_generation: u32,
+    /// When either was last changed.
+    pub changed_at: Timestamp,
+}
+
+/// The registration fee's account: orders, the payment, and every transaction applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fee {
+    /// Orders created, oldest first.
+    pub orders: Vec<FeeOrder>,
+    /// The payment that paid the fee. Once set, never unset.
+    pub paid: Option<Payment>,
+    /// Payments beyond the first (paid twice, e.g. by a relative). Not refunded.
+    pub surplus: Vec<Payment>,
+    /// `provider/transaction` of every payment applied: the exactly-once ledger.
+    pub applied_transactions: BTreeSet<String>,
+}
+
+/// One fee order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeOrder {
+    /// Our order number.
+    pub order_id: String,
+    /// Provider.
+    pub provider: Provider,
+    /// Amount due in fen.
+    pub amount_fen: u32,
+    /// When created.
+    pub created_at: Timestamp,
+}
+
+/// One candidate's whole record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Pseudonymous key.
+    pub key: CandidateKey,
+    /// What the point captured.
+    pub capture: Capture,
+    /// When captured.
+    pub captured_at: Timestamp,
+    /// Whether a typed-in ID still awaits verification in person.
+    pub id_verification_pending: bool,
+    /// Whether another identity document still awaits the city's approval.
+    pub document_approval_pending: bool,
+    /// When the first login matched.
+    pub activated_at: Option<Timestamp>,
+    /// The registration fee.
+    pub fee: Fee,
+    /// Latest passing real-person authentication.
+    pub last_auth_passed_at: Option<Timestamp>,
+    /// Failed authentications, for the operators' lists.
+    pub failed_auth_count: u32,
+    /// Passwords, once set.
+    pub passwords: Option<Passwords>,
+    /// Bound phone.
+    pub phone: Option<String>,
+    /// When the pledge was accepted.
+    pub pledge_accepted_at: Option<Timestamp>,
+    /// The current form.
+    pub form: Option<RegistrationForm>,
+    /// Its version (0 before the first save).
+    pub form_version: u32,
+    /// When the form was last saved.
+    pub form_saved_at: Option<Timestamp>,
+    /// The version the candidate signed, if any.
+    pub signed_version: Option<u32>,
+    /// The moral-character evaluation.
+    pub moral_evaluation: Option<MoralEvaluation>,
+}
+
+/// The key of a transaction in [`Fee::applied_transactions`].
+pub fn transaction_ledger_key(provider: Provider, transaction_id: &str) -> String {
+    format!("{}/{}", provider.name(), transaction_id)
+}
+
+impl Candidate {
+    /// How far the candidate has got.
+    pub fn status(&self) -> Status {
+        let signed_current =
+            self.signed_version == Some(self.form_version) && self.form_version > 0;
+        if signed_current && self.moral_evaluation.is_some() {
+            Status::Evaluated
+        } else if signed_current {
+            Status::Signed
+        } else if self.form.is_some() {
+            Status::FormSaved
+        } else if self.passwords.is_some() {
+            Status::PasswordsSet
+        } else if self.last_auth_passed_at.is_some() {
+            Status::Authenticated
+        } else if self.fee.paid.is_some() {
+            Status::Paid
+        } else if self.activated_at.is_some() {
+            Status::Activated
+        } else {
+            Status::Captured
+        }
+    }
+
+    /// Applies one event. Events are facts, so this never fails.
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            // A second capture of the same key never passes `decide`; ignoring it here keeps
+            // `apply` total without letting a malformed log overwrite a record.
+            Event::Captured { .. } => {}
+            Event::OtherDocumentApproved { .. } => self.document_approval_pending = false,
+            Event::IdVerifiedAtPoint { .. } => self.id_verification_pending = false,
+            Event::FirstLoginVerified { at } => self.activated_at = Some(*at),
+            Event::FeeOrderCreated {
+                order_id,
+                provider,
+                amount_fen,
+                at,
+            } => {
+                self.fee.orders.push(FeeOrder {
+                    order_id: order_id.clone(),
+                    provider: *provider,
+                    amount_fen: *amount_fen,
+                    created_at: *at,
+                });
+            }
+            Event::FeePaid { payment, .. } => {
+                self.fee.applied_transactions.insert(transaction_ledger_key(
+                    payment.provider,
+                    &payment.transaction_id,
+                ));
+                self.fee.paid.get_or_insert_with(|| payment.clone());
+            }
+            Event::SurplusPaymentRecorded { payment, .. } => {
+                self.fee.applied_transactions.insert(transaction_ledger_key(
+                    payment.provider,
+                    &payment.transaction_id,
+                ));
+                self.fee.surplus.push(payment.clone());
+            }
+            Event::RealPersonAuthRecorded {
+                passed: true, at, ..
+            } => self.last_auth_passed_at = Some(*at),
+            Event::RealPersonAuthRecorded { passed: false, .. } => self.failed_auth_count += 1,
+            Event::PasswordsChanged {
+                login_hash,
+                save_hash,
+                at,
+            } => match &mut self.passwords {
+                None => {
+                    self.passwords = Some(Passwords {
+                        login_hash: login_hash.clone().unwrap_or_default(),
+                        save_hash: save_hash.clone().unwrap_or_default(),
+                        save_generation: 1,
+                        changed_at: *at,
+                    });
+                }
+                Some(passwords) => {
+                    if let Some(hash) = login_hash {
+                        passwords.login_hash = hash.clone();
+                    }
+                    if let Some(hash) = save_hash {
+                        passwords.save_hash = hash.clone();
+                        passwords.save_generation += 1;
+                    }
+                    passwords.changed_at = *at;
+                }
+            },
+            Event::PhoneBound { phone, .. } => self.phone = Some(phone.clone()),
+            Event::PledgeAccepted { at } => self.pledge_accepted_at = Some(*at),
+            Event::FormSaved { form, version, at } => {
+                self.form = Some((**form).clone());
+                self.form_version = *version;
+                self.form_saved_at = Some(*at);
+            }
+            Event::FormSigned { version, .. } => self.signed_version = Some(*version),
+            Event::MoralEvaluationRecorded { evaluation, .. } => {
+                self.moral_evaluation = Some(evaluation.clone());
+            }
+        }
+    }
+}
+
+/// Evolves an optional record by one event: `Captured` creates it, the rest change it.
+pub fn evolve(state: Option<Candidate>, event: &Event) -> Option<Candidate> {
+    match (state, event) {
+        (None, Event::Captured { key, capture, at }) => Some(Candidate {
+            key: *key,
+            id_verification_pending: capture.mode.leaves_id_unverified(),
+            document_approval_pending: matches!(capture.mode, CaptureMode::OtherDocument { .. }),
+            capture: (**capture).clone(),
+            captured_at: *at,
+            activated_at: None,
+            fee: Fee::default(),
+            last_auth_passed_at: None,
+            failed_auth_count: 0,
+            passwords: None,
+            phone: None,
+            pledge_accepted_at: None,
+            form: None,
+            form_version: 0,
+            form_saved_at: None,
+            signed_version: None,
+            moral_evaluation: None,
+        }),
+        (Some(mut candidate), event) => {
+            candidate.apply(event);
+            Some(candidate)
+        }
+        (None, _) => None,
+    }
+}

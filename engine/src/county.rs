@@ -1,0 +1,446 @@
+//! A county's own record: its registration points, their serial ranges, and its submission.
+//!
+//! Counties are the single writer for their points and ranges (one county actor each), so
+//! serial numbers are assigned here, one at a time, before the candidate shard records the
+//! capture. A serial assigned to a capture that is then refused stays used: gaps in the
+//! sequence are harmless; a number handed out twice would not be.
+
+use crate::org::{CityCode, CountyCode, PointCode};
+use crate::rejection::Rejection;
+use crate::schedule::{Schedule, WindowKind};
+use crate::serial::{RangeBook, SerialNumber, SubjectCategory, plan_by_headcount};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A registration point as its county set it up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Point {
+    /// Its code.
+    pub code: PointCode,
+    /// Its name (usually the school).
+    pub name: String,
+    /// Expected head-count, for dividing serial ranges.
+    pub expected_headcount: u32,
+}
+
+/// One county's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct County {
+    /// The county.
+    pub code: CountyCode,
+    /// Its points by number.
+    pub points: BTreeMap<u16, Point>,
+    /// Its serial ranges.
+    pub ranges: RangeBook,
+    /// When it submitted its records to the city (freezing them), if it has.
+    pub submitted_at: Option<Timestamp>,
+}
+
+/// A request to change a county's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CountyCommand {
+    /// Set up a registration point.
+    CreatePoint {
+        /// Its number within the county (1–999).
+        number: u16,
+        /// Its name.
+        name: String,
+        /// Expected head-count.
+        expected_headcount: u32,
+    },
+    /// Give a point a specific range.
+    AllocateRange {
+        /// The point.
+        point: PointCode,
+        /// Reserved category, if any.
+        category: Option<SubjectCategory>,
+        /// First sequence.
+        first: u16,
+        /// Last sequence.
+        last: u16,
+    },
+    /// Divide `available` sequences from the first free one among all points by head-count.
+    DivideByHeadcount {
+        /// Reserved category for the new ranges, if any.
+        category: Option<SubjectCategory>,
+        /// How many sequences to divide.
+        available: u16,
+    },
+    /// Assign the next serial number of a point to a candidate being captured.
+    AssignSerial {
+        /// The point.
+        point: PointCode,
+        /// The candidate's category.
+        category: SubjectCategory,
+    },
+    /// Submit the county's records to the city (freezes them).
+    SubmitToCity,
+}
+
+/// What happened to a county's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CountyEvent {
+    /// A point was set up.
+    PointCreated {
+        /// The point.
+        point: Point,
+        /// When.
+        at: Timestamp,
+    },
+    /// A range was allocated to a point.
+    RangeAllocated {
+        /// The point.
+        point: PointCode,
+        /// Reserved category, if any.
+        category: Option<SubjectCategory>,
+        /// First sequence.
+        first: u16,
+        /// Last sequence.
+        last: u16,
+        /// When.
+        at: Timestamp,
+    },
+    /// A serial number was assigned.
+    SerialAssigned {
+        /// The point.
+        point: PointCode,
+        /// The number.
+        serial: SerialNumber,
+        /// When.
+        at: Timestamp,
+    },
+    /// The county submitted its records to the city.
+    SubmittedToCity {
+        /// When.
+        at: Timestamp,
+    },
+}
+
+impl County {
+    /// A county with no points yet.
+    pub fn new(code: CountyCode) -> County {
+        County {
+            code,
+            points: BTreeMap::new(),
+            ranges: RangeBook::default(),
+            submitted_at: None,
+        }
+    }
+
+    /// Whether its records are frozen by submission.
+    pub fn is_frozen(&self) -> bool {
+        self.submitted_at.is_some()
+    }
+
+    fn require_point(&self, point: PointCode) -> Result<(), Rejection> {
+        if point.county() != self.code {
+            return Err(Rejection::OutOfScope);
+        }
+        if !self.points.contains_key(&point.number()) {
+            return Err(Rejection::PointUnknown { point });
+        }
+        Ok(())
+    }
+
+    /// Decides a command against this county at `now`.
+    pub fn decide(
+        &self,
+        command: &CountyCommand,
+        schedule: &Schedule,
+        now: Timestamp,
+    ) -> Result<Vec<CountyEvent>, Rejection> {
+        let at = now;
+        // Submission freezes the county: no new points, ranges or captures after it.
+        if self.is_frozen() {
+            return Err(Rejection::RecordsFrozen);
+        }
+        match command {
+            CountyCommand::CreatePoint {
+                number,
+                name,
+                expected_headcount,
+            } => {
+                let code =
+                    PointCode::new(self.code, *number).ok_or_else(|| Rejection::InvalidCode {
+                        kind: "point",
+                        value: format!("{}-{number:03}", self.code),
+                    })?;
+                if self.points.contains_key(number) {
+                    return Err(Rejection::PointExists { point: code });
+                }
+                if name.trim().is_empty()
+                    || name.chars().count() > 60
+                    || name.chars().any(char::is_control)
+                {
+                    return Err(Rejection::FormFieldInvalid {
+                        field: "name",
+                        reason: "must be 1–60 characters".into(),
+                    });
+                }
+                let point = Point {
+                    code,
+                    name: name.clone(),
+                    expected_headcount: *expected_headcount,
+                };
+                Ok(vec![CountyEvent::PointCreated { point, at }])
+            }
+            CountyCommand::AllocateRange {
+                point,
+                category,
+                first,
+                last,
+            } => {
+                self.require_point(*point)?;
+                self.ranges.check_allocation(*first, *last)?;
+                Ok(vec![CountyEvent::RangeAllocated {
+                    point: *point,
+                    category: *category,
+                    first: *first,
+                    last: *last,
+                    at,
+                }])
+            }
+            CountyCommand::DivideByHeadcount {
+                category,
+                available,
+            } => {
+                let (start, _) = self
+                    .ranges
+                    .free_runs()
+                    .into_iter()
+                    .find(|&(first, last)| last - first + 1 >= *available)
+                    .ok_or(Rejection::SerialRangeInvalid {
+                        first: 1,
+                        last: *available,
+                    })?;
+                let expected: Vec<(PointCode, u32)> = self
+                    .points
+                    .values()
+                    .map(|point| (point.code, point.expected_headcount))
+                    .collect();
+                Ok(plan_by_headcount(&expected, start, *available)
+                    .into_iter()
+                    .map(|(point, first, last)| CountyEvent::RangeAllocated {
+                        point,
+                        category: *category,
+                        first,
+                        last,
+                        at,
+                    })
+                    .collect())
+            }
+            CountyCommand::AssignSerial { point, category } => {
+                self.require_point(*point)?;
+                let serial = self.ranges.next_serial(self.code, *point, *category)?;
+                Ok(vec![CountyEvent::SerialAssigned {
+                    point: *point,
+                    serial,
+                    at,
+                }])
+            }
+            CountyCommand::SubmitToCity => {
+                schedule.require_open(WindowKind::CountySubmission, now)?;
+                Ok(vec![CountyEvent::SubmittedToCity { at }])
+            }
+        }
+    }
+
+    /// Applies one event.
+    pub fn apply(&mut self, event: &CountyEvent) {
+        match event {
+            CountyEvent::PointCreated { point, .. } => {
+                self.points.insert(point.code.number(), point.clone());
+            }
+            CountyEvent::RangeAllocated {
+                point,
+                category,
+                first,
+                last,
+                ..
+            } => {
+                self.ranges
+                    .record_allocation(*point, *category, *first, *last);
+            }
+            CountyEvent::SerialAssigned { serial, .. } => self.ranges.record_assignment(*serial),
+            CountyEvent::SubmittedToCity { at } => self.submitted_at = Some(*at),
+        }
+    }
+}
+
+/// A city's submission of its counties' records to the province.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CitySubmission {
+    /// The city.
+    pub city: CityCode,
+    /// When it submitted, if it has.
+    pub submitted_at: Option<Timestamp>,
+}
+
+impl CitySubmission {
+    /// Decides a city's submission: every county of the city must have submitted first.
+    pub fn decide_submit(
+        &self,
+        counties: &[(CountyCode, bool)],
+        schedule: &Schedule,
+        now: Timestamp,
+    ) -> Result<Timestamp, Rejection> {
+        if self.submitted_at.is_some() {
+            return Err(Rejection::AlreadySubmitted);
+        }
+        schedule.require_open(WindowKind::CitySubmission, now)?;
+        if let Some((county, _)) = counties.iter().find(|(_, submitted)| !submitted) {
+            return Err(Rejection::LowerLevelNotSubmitted {
+                what: format!("county {county}"),
+            });
+        }
+        Ok(now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::Window;
+
+    fn county() -> County {
+        County::new(CountyCode::new(430102).expect("valid"))
+    }
+
+    fn run(county: &mut County, command: CountyCommand) -> Result<Vec<CountyEvent>, Rejection> {
+        let mut schedule = Schedule::default();
+        schedule.set(
+            WindowKind::CountySubmission,
+            Window::new(Timestamp(0), Timestamp(1000)),
+        );
+        let events = county.decide(&command, &schedule, Timestamp(10))?;
+        for event in &events {
+            county.apply(event);
+        }
+        Ok(events)
+    }
+
+    #[test]
+    fn points_get_ranges_by_headcount_and_assign_in_order() {
+        let mut county = county();
+        for (number, expected) in [(1, 300), (2, 100)] {
+            run(
+                &mut county,
+                CountyCommand::CreatePoint {
+                    number,
+                    name: format!("第{number}中学"),
+                    expected_headcount: expected,
+                },
+            )
+            .expect("created");
+        }
+        let events = run(
+            &mut county,
+            CountyCommand::DivideByHeadcount {
+                category: None,
+                available: 400,
+            },
+        )
+        .expect("divided");
+        assert_eq!(events.len(), 2);
+        let ranges = county.ranges.ranges();
+        assert_eq!(
+            (
+                ranges[0].first,
+                ranges[0].last,
+                ranges[1].first,
+                ranges[1].last
+            ),
+            (1, 300, 301, 400)
+        );
+        let point2 = PointCode::new(county.code, 2).expect("valid");
+        let assigned = run(
+            &mut county,
+            CountyCommand::AssignSerial {
+                point: point2,
+                category: SubjectCategory::History,
+            },
+        )
+        .expect("assigned");
+        assert!(
+            matches!(assigned[0], CountyEvent::SerialAssigned { serial, .. } if serial.to_string() == "01020301")
+        );
+    }
+
+    #[test]
+    fn refusals_are_specific() {
+        let mut county = county();
+        run(
+            &mut county,
+            CountyCommand::CreatePoint {
+                number: 1,
+                name: "一中".into(),
+                expected_headcount: 10,
+            },
+        )
+        .expect("ok");
+        let again = run(
+            &mut county,
+            CountyCommand::CreatePoint {
+                number: 1,
+                name: "一中".into(),
+                expected_headcount: 10,
+            },
+        );
+        assert_eq!(again.expect_err("dup").code(), "point_exists");
+        let ghost = PointCode::new(county.code, 9).expect("valid");
+        let unknown = run(
+            &mut county,
+            CountyCommand::AssignSerial {
+                point: ghost,
+                category: SubjectCategory::Physics,
+            },
+        );
+        assert_eq!(unknown.expect_err("unknown").code(), "point_unknown");
+        let foreign = PointCode::new(CountyCode::new(430103).expect("valid"), 1).expect("valid");
+        let scope = run(
+            &mut county,
+            CountyCommand::AllocateRange {
+                point: foreign,
+                category: None,
+                first: 1,
+                last: 5,
+            },
+        );
+        assert_eq!(scope.expect_err("foreign").code(), "out_of_scope");
+        run(&mut county, CountyCommand::SubmitToCity).expect("submitted");
+        let frozen = run(
+            &mut county,
+            CountyCommand::CreatePoint {
+                number: 2,
+                name: "二中".into(),
+                expected_headcount: 1,
+            },
+        );
+        assert_eq!(frozen.expect_err("frozen").code(), "records_frozen");
+    }
+
+    #[test]
+    fn a_city_submits_only_after_all_its_counties() {
+        let mut schedule = Schedule::default();
+        schedule.set(
+            WindowKind::CitySubmission,
+            Window::new(Timestamp(0), Timestamp(1000)),
+        );
+        let city = CitySubmission {
+            city: CityCode::new(4301).expect("valid"),
+            submitted_at: None,
+        };
+        let a = CountyCode::new(430102).expect("valid");
+        let b = CountyCode::new(430103).expect("valid");
+        let pending = city.decide_submit(&[(a, true), (b, false)], &schedule, Timestamp(5));
+        assert_eq!(
+            pending.expect_err("pending").code(),
+            "lower_level_not_submitted"
+        );
+        assert!(
+            city.decide_submit(&[(a, true), (b, true)], &schedule, Timestamp(5))
+                .is_ok()
+        );
+    }
+}

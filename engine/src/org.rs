@@ -1,0 +1,277 @@
+//! The organisation: province → city (市州) → county (县市区) → registration point (报名点).
+//!
+//! Divisions carry GB/T 2260 codes: a city is `43xx`, a county `43xxyy`. A registration point
+//! is a county code plus a three-digit number the county gives it. Scope checks everywhere
+//! in the system reduce to "is this code inside that one", so the codes are typed and the
+//! containment rules live here, once.
+
+use crate::rejection::Rejection;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A city-level division (市州), e.g. `4301` Changsha.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CityCode(u16);
+
+/// A county-level division (县市区), e.g. `430102` Furong District.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CountyCode(u32);
+
+/// A registration point: its county and a number 1–999 within the county.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PointCode {
+    county: CountyCode,
+    number: u16,
+}
+
+impl CityCode {
+    /// The city with this four-digit code, if it is well-formed (`PPCC`, city part ≥ 01).
+    pub fn new(code: u16) -> Option<CityCode> {
+        ((1100..=8299).contains(&code) && code % 100 != 0).then_some(CityCode(code))
+    }
+    /// The four-digit code.
+    pub fn code(self) -> u16 {
+        self.0
+    }
+    /// The two-digit province code (`43` for Hunan).
+    pub fn province(self) -> u8 {
+        (self.0 / 100) as u8
+    }
+}
+
+impl CountyCode {
+    /// The county with this six-digit code, if it is well-formed (`PPCCDD`, parts ≥ 01).
+    pub fn new(code: u32) -> Option<CountyCode> {
+        let well_formed =
+            (110_101..=829_999).contains(&code) && code % 100 != 0 && (code / 100) % 100 != 0;
+        well_formed.then_some(CountyCode(code))
+    }
+    /// The six-digit code.
+    pub fn code(self) -> u32 {
+        self.0
+    }
+    /// The city this county belongs to.
+    pub fn city(self) -> CityCode {
+        CityCode((self.0 / 100) as u16)
+    }
+    /// The four-digit city-county code (市县码) that opens every serial number:
+    /// the city and county parts of the division code, e.g. `0102` for `430102`.
+    pub fn city_county_code(self) -> u16 {
+        (self.0 % 10_000) as u16
+    }
+}
+
+impl PointCode {
+    /// Point `number` (1–999) of `county`.
+    pub fn new(county: CountyCode, number: u16) -> Option<PointCode> {
+        (1..=999)
+            .contains(&number)
+            .then_some(PointCode { county, number })
+    }
+    /// The county that set this point up.
+    pub fn county(self) -> CountyCode {
+        self.county
+    }
+    /// The point's number within its county.
+    pub fn number(self) -> u16 {
+        self.number
+    }
+    /// A dense integer form (`county * 1000 + number`) for index keys.
+    pub fn as_u64(self) -> u64 {
+        u64::from(self.county.0) * 1000 + u64::from(self.number)
+    }
+    /// Inverse of [`PointCode::as_u64`].
+    pub fn from_u64(value: u64) -> Option<PointCode> {
+        let county = CountyCode::new(u32::try_from(value / 1000).ok()?)?;
+        PointCode::new(county, (value % 1000) as u16)
+    }
+}
+
+impl fmt::Display for CityCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}", self.0)
+    }
+}
+impl fmt::Display for CountyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:06}", self.0)
+    }
+}
+impl fmt::Display for PointCode {
+    /// `430102-007`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{:03}", self.county, self.number)
+    }
+}
+
+impl std::str::FromStr for CityCode {
+    type Err = Rejection;
+    fn from_str(text: &str) -> Result<Self, Rejection> {
+        text.parse::<u16>()
+            .ok()
+            .filter(|_| text.len() == 4)
+            .and_then(CityCode::new)
+            .ok_or_else(|| Rejection::InvalidCode {
+                kind: "city",
+                value: text.to_owned(),
+            })
+    }
+}
+impl std::str::FromStr for CountyCode {
+    type Err = Rejection;
+    fn from_str(text: &str) -> Result<Self, Rejection> {
+        text.parse::<u32>()
+            .ok()
+            .filter(|_| text.len() == 6)
+            .and_then(CountyCode::new)
+            .ok_or_else(|| Rejection::InvalidCode {
+                kind: "county",
+                value: text.to_owned(),
+            })
+    }
+}
+impl std::str::FromStr for PointCode {
+    type Err = Rejection;
+    fn from_str(text: &str) -> Result<Self, Rejection> {
+        let invalid = || Rejection::InvalidCode {
+            kind: "point",
+            value: text.to_owned(),
+        };
+        let (county, number) = text.split_once('-').ok_or_else(invalid)?;
+        let county: CountyCode = county.parse().map_err(|_| invalid())?;
+        let number = number
+            .parse::<u16>()
+            .ok()
+            .filter(|_| number.len() == 3)
+            .ok_or_else(invalid)?;
+        PointCode::new(county, number).ok_or_else(invalid)
+    }
+}
+
+/// One named division from the shipped data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Division<C> {
+    /// Its GB/T 2260 code.
+    pub code: C,
+    /// Its official Chinese name.
+    pub name: &'static str,
+}
+
+/// A province's static divisions: the cities and counties that exist whatever the year.
+/// Registration points are not here: counties create them each cycle (see [`crate::county`]).
+#[derive(Debug, Clone)]
+pub struct Province {
+    /// Two-digit province code.
+    pub code: u8,
+    /// Official name.
+    pub name: &'static str,
+    /// Cities, ordered by code.
+    pub cities: Vec<Division<CityCode>>,
+    /// Counties, ordered by code.
+    pub counties: Vec<Division<CountyCode>>,
+}
+
+impl Province {
+    /// Hunan (湖南省, 43): its 14 cities and 122 county-level divisions.
+    pub fn hunan() -> Province {
+        let cities = crate::hunan::CITIES
+            .iter()
+            .filter_map(|&(code, name)| {
+                Some(Division {
+                    code: CityCode::new(code)?,
+                    name,
+                })
+            })
+            .collect();
+        let counties = crate::hunan::COUNTIES
+            .iter()
+            .filter_map(|&(code, name)| {
+                Some(Division {
+                    code: CountyCode::new(code)?,
+                    name,
+                })
+            })
+            .collect();
+        Province {
+            code: 43,
+            name: "湖南省",
+            cities,
+            counties,
+        }
+    }
+
+    /// The city with this code, if it is in the province.
+    pub fn city(&self, code: CityCode) -> Option<&Division<CityCode>> {
+        self.cities.iter().find(|city| city.code == code)
+    }
+
+    /// The county with this code, if it is in the province.
+    pub fn county(&self, code: CountyCode) -> Option<&Division<CountyCode>> {
+        self.counties.iter().find(|county| county.code == code)
+    }
+
+    /// The counties of one city.
+    pub fn counties_of(&self, city: CityCode) -> impl Iterator<Item = &Division<CountyCode>> {
+        self.counties
+            .iter()
+            .filter(move |county| county.code.city() == city)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hunan_has_fourteen_cities_and_122_counties() {
+        let hunan = Province::hunan();
+        assert_eq!(hunan.cities.len(), 14);
+        assert_eq!(hunan.counties.len(), 122);
+        for county in &hunan.counties {
+            assert!(
+                hunan.city(county.code.city()).is_some(),
+                "{} has no city",
+                county.code
+            );
+            assert_eq!(county.code.city().province(), 43);
+        }
+        for city in &hunan.cities {
+            assert!(
+                hunan.counties_of(city.code).count() >= 4,
+                "{} has too few counties",
+                city.name
+            );
+        }
+        let mut codes: Vec<_> = hunan
+            .counties
+            .iter()
+            .map(|c| c.code.city_county_code())
+            .collect();
+        codes.dedup();
+        assert_eq!(
+            codes.len(),
+            122,
+            "city-county codes must be unique in the province"
+        );
+    }
+
+    #[test]
+    fn codes_parse_and_print_round_trip() {
+        let point: PointCode = "430102-007".parse().expect("valid point");
+        assert_eq!(point.to_string(), "430102-007");
+        assert_eq!(point.county().city().to_string(), "4301");
+        assert_eq!(point.county().city_county_code(), 102);
+        assert_eq!(PointCode::from_u64(point.as_u64()), Some(point));
+    }
+
+    #[test]
+    fn malformed_codes_are_refused_with_their_kind() {
+        for bad in ["4301", "430100", "43010", "4301022", "abcdef"] {
+            let error = bad.parse::<CountyCode>().expect_err(bad);
+            assert_eq!(error.code(), "invalid_code");
+        }
+        for bad in ["430102-000", "430102-7", "430102", "430102-1000"] {
+            assert!(bad.parse::<PointCode>().is_err(), "{bad}");
+        }
+    }
+}

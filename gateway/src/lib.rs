@@ -1,0 +1,1 @@
+//! HTTP gateway (issue 3).

@@ -1,0 +1,1 @@
+//! Load test (issue 5).
