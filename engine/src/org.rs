@@ -27,7 +27,7 @@ pub struct PointCode {
 impl CityCode {
     /// The city with this four-digit code, if it is well-formed (`PPCC`, city part ≥ 01).
     pub fn new(code: u16) -> Option<CityCode> {
-        ((1100..=8299).contains(&code) && code % 100 != 0).then_some(CityCode(code))
+        ((1100..=8299).contains(&code) && !code.is_multiple_of(100)).then_some(CityCode(code))
     }
     /// The four-digit code.
     pub fn code(self) -> u16 {
@@ -42,8 +42,9 @@ impl CityCode {
 impl CountyCode {
     /// The county with this six-digit code, if it is well-formed (`PPCCDD`, parts ≥ 01).
     pub fn new(code: u32) -> Option<CountyCode> {
-        let well_formed =
-            (110_101..=829_999).contains(&code) && code % 100 != 0 && (code / 100) % 100 != 0;
+        let well_formed = (110_101..=829_999).contains(&code)
+            && !code.is_multiple_of(100)
+            && !(code / 100).is_multiple_of(100);
         well_formed.then_some(CountyCode(code))
     }
     /// The six-digit code.

@@ -59,7 +59,7 @@ impl SerialNumber {
         }
         let value: u32 = text.parse().map_err(|_| invalid())?;
         let serial = SerialNumber(value);
-        if serial.sequence() == 0 || serial.city_county_code() % 100 == 0 {
+        if serial.sequence() == 0 || serial.city_county_code().is_multiple_of(100) {
             return Err(invalid());
         }
         Ok(serial)

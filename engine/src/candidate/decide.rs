@@ -295,12 +295,10 @@ fn decide_capture(capture: &Capture, ctx: &Context<'_>) -> Result<Vec<Event>, Re
                 explanation,
             },
             _,
-        ) => {
-            if document.trim().is_empty() || explanation.trim().is_empty() {
-                return Err(Rejection::IdCardFieldInvalid {
-                    field: "explanation",
-                });
-            }
+        ) if (document.trim().is_empty() || explanation.trim().is_empty()) => {
+            return Err(Rejection::IdCardFieldInvalid {
+                field: "explanation",
+            });
         }
         _ => {}
     }
