@@ -1,1 +1,20 @@
-//! storage
+//! `storage`: where registrations become durable, and where they are read back.
+//!
+//! The [`traits`] module is the boundary the actors program against: a [`Journal`] makes a
+//! [`Commit`] (log records plus the state they produce) durable and only then resolves; an
+//! [`EventLog`] reads partitions back for rebuilding; a [`StateStore`] answers queries.
+//! Partitions are candidate shards, so a Kafka log and a ScyllaDB store implement the same
+//! traits (issue 7). The default backend is [`embedded`]: one redb file with group commit.
+
+pub mod embedded;
+mod error;
+pub mod metrics;
+mod record;
+pub mod traits;
+
+pub use embedded::{EmbeddedConfig, EmbeddedStore, PendingCommit, RecoveryReport};
+pub use error::StorageError;
+pub use record::{
+    Commit, CommitReceipt, LogRecord, Partition, Payload, ProgressScope, StateUpdate, StreamKey,
+};
+pub use traits::{EventLog, Journal, StateStore};

@@ -1,0 +1,262 @@
+//! The group committer: one thread that turns many callers' commits into one fsync.
+//!
+//! Callers encode their commit on their own thread (so encoding runs in parallel), put it on
+//! a bounded queue and wait on a oneshot. The committer takes everything queued, up to
+//! `max_batch_writes`, applies it in a single redb write transaction and commits once (one
+//! fsync). Only then does it answer each caller. While one group is being fsynced the next
+//! one queues up, so under load groups grow by themselves and idle latency stays one fsync.
+//!
+//! If the transaction fails, every caller in the group gets the error and nothing of the
+//! group is visible: the partition heads are advanced on a copy and swapped in only after
+//! the commit succeeded.
+
+use super::tables::{self, level};
+use crate::error::StorageError;
+use crate::record::{Commit, CommitReceipt, StateUpdate};
+use engine::candidate::Candidate;
+use redb::{Database, ReadableTable, WriteTransaction};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
+use tokio::sync::oneshot;
+
+/// A commit encoded for the committer.
+pub(crate) struct EncodedCommit {
+    partition: u32,
+    records: Vec<Vec<u8>>,
+    updates: Vec<EncodedUpdate>,
+}
+
+enum EncodedUpdate {
+    Candidate {
+        key: [u8; 16],
+        serial: u32,
+        point: u64,
+        status: u8,
+        snapshot: Vec<u8>,
+    },
+    County {
+        code: u32,
+        snapshot: Vec<u8>,
+    },
+    Idempotency {
+        key: String,
+        outcome: Vec<u8>,
+    },
+    Photo {
+        sha256: String,
+        bytes: Vec<u8>,
+    },
+}
+
+/// One caller's commit and where to send its receipt.
+pub(crate) struct Request {
+    pub(crate) commit: EncodedCommit,
+    pub(crate) reply: oneshot::Sender<Result<CommitReceipt, StorageError>>,
+}
+
+/// Encodes a commit on the caller's thread.
+pub(crate) fn encode(commit: Commit) -> Result<EncodedCommit, StorageError> {
+    let encode_error = |error: postcard::Error| StorageError::Encode(error.to_string());
+    let records = commit
+        .records
+        .iter()
+        .map(|record| postcard::to_stdvec(record).map_err(encode_error))
+        .collect::<Result<_, _>>()?;
+    let updates = commit
+        .updates
+        .into_iter()
+        .map(|update| {
+            Ok(match update {
+                StateUpdate::Candidate(candidate) => EncodedUpdate::Candidate {
+                    key: *candidate.key.as_bytes(),
+                    serial: candidate.capture.serial.as_u32(),
+                    point: candidate.capture.point.as_u64(),
+                    status: candidate.status().as_u8(),
+                    snapshot: postcard::to_stdvec(&*candidate).map_err(encode_error)?,
+                },
+                StateUpdate::County(county) => EncodedUpdate::County {
+                    code: county.code.code(),
+                    snapshot: postcard::to_stdvec(&*county).map_err(encode_error)?,
+                },
+                StateUpdate::Idempotency { key, outcome } => {
+                    EncodedUpdate::Idempotency { key, outcome }
+                }
+                StateUpdate::Photo { sha256, bytes } => EncodedUpdate::Photo { sha256, bytes },
+            })
+        })
+        .collect::<Result<_, StorageError>>()?;
+    Ok(EncodedCommit {
+        partition: commit.partition.as_u32(),
+        records,
+        updates,
+    })
+}
+
+/// Runs until every sender is gone.
+pub(crate) fn run(
+    database: Arc<Database>,
+    mut heads: HashMap<u32, u64>,
+    queue: Receiver<Vec<Request>>,
+    max_batch_writes: usize,
+) {
+    while let Ok(first) = queue.recv() {
+        let mut group = first;
+        while group.len() < max_batch_writes {
+            match queue.try_recv() {
+                Ok(more) => group.extend(more),
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let mut next_heads = heads.clone();
+        let outcome = apply_group(&database, &mut next_heads, &group);
+        crate::metrics::record_group_commit(
+            group.len(),
+            started.elapsed().as_secs_f64(),
+            outcome.is_ok(),
+        );
+        match outcome {
+            Ok(receipts) => {
+                heads = next_heads;
+                for (request, receipt) in group.into_iter().zip(receipts) {
+                    // A caller that gave up waiting is no reason to stop committing for others.
+                    let _ = request.reply.send(Ok(receipt));
+                }
+            }
+            Err(error) => {
+                let message = error.to_string();
+                for request in group {
+                    let _ = request
+                        .reply
+                        .send(Err(StorageError::Database(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+fn apply_group(
+    database: &Database,
+    heads: &mut HashMap<u32, u64>,
+    group: &[Request],
+) -> Result<Vec<CommitReceipt>, StorageError> {
+    // Durability::Immediate is redb's default: `commit` returns after the fsync.
+    let transaction = database.begin_write()?;
+    let mut receipts = Vec::with_capacity(group.len());
+    for request in group {
+        receipts.push(apply_commit(&transaction, heads, &request.commit)?);
+    }
+    transaction.commit()?;
+    Ok(receipts)
+}
+
+fn apply_commit(
+    transaction: &WriteTransaction,
+    heads: &mut HashMap<u32, u64>,
+    commit: &EncodedCommit,
+) -> Result<CommitReceipt, StorageError> {
+    let first_offset = heads.get(&commit.partition).copied().unwrap_or(0);
+    let mut offset = first_offset;
+    if !commit.records.is_empty() {
+        let mut log = transaction.open_table(tables::LOG)?;
+        for record in &commit.records {
+            log.insert((commit.partition, offset), record.as_slice())?;
+            offset += 1;
+        }
+        transaction
+            .open_table(tables::PARTITION_HEADS)?
+            .insert(commit.partition, offset)?;
+        heads.insert(commit.partition, offset);
+    }
+    for update in &commit.updates {
+        apply_update(transaction, update)?;
+    }
+    Ok(CommitReceipt {
+        first_offset,
+        end_offset: offset,
+    })
+}
+
+fn apply_update(
+    transaction: &WriteTransaction,
+    update: &EncodedUpdate,
+) -> Result<(), StorageError> {
+    match update {
+        EncodedUpdate::Candidate {
+            key,
+            serial,
+            point,
+            status,
+            snapshot,
+        } => {
+            let mut candidates = transaction.open_table(tables::CANDIDATES)?;
+            let previous_status = match candidates.get(key.as_slice())? {
+                Some(previous) => Some(
+                    postcard::from_bytes::<Candidate>(previous.value())?
+                        .status()
+                        .as_u8(),
+                ),
+                None => None,
+            };
+            candidates.insert(key.as_slice(), snapshot.as_slice())?;
+            if previous_status == Some(*status) {
+                return Ok(());
+            }
+            let mut by_point = transaction.open_table(tables::BY_POINT)?;
+            let mut progress = transaction.open_table(tables::PROGRESS)?;
+            let scopes = progress_scopes(*point);
+            if let Some(old) = previous_status {
+                by_point.remove((*point, old, key.as_slice()))?;
+                for (level, code) in scopes {
+                    let count = progress
+                        .get((level, code, old))?
+                        .map(|c| c.value())
+                        .unwrap_or(0);
+                    progress.insert((level, code, old), count.saturating_sub(1))?;
+                }
+            } else {
+                transaction
+                    .open_table(tables::SERIALS)?
+                    .insert(*serial, key.as_slice())?;
+            }
+            by_point.insert((*point, *status, key.as_slice()), ())?;
+            for (level, code) in scopes {
+                let count = progress
+                    .get((level, code, *status))?
+                    .map(|c| c.value())
+                    .unwrap_or(0);
+                progress.insert((level, code, *status), count + 1)?;
+            }
+        }
+        EncodedUpdate::County { code, snapshot } => {
+            transaction
+                .open_table(tables::COUNTIES)?
+                .insert(*code, snapshot.as_slice())?;
+        }
+        EncodedUpdate::Idempotency { key, outcome } => {
+            transaction
+                .open_table(tables::IDEMPOTENCY)?
+                .insert(key.as_str(), outcome.as_slice())?;
+        }
+        EncodedUpdate::Photo { sha256, bytes } => {
+            transaction
+                .open_table(tables::PHOTOS)?
+                .insert(sha256.as_str(), bytes.as_slice())?;
+        }
+    }
+    Ok(())
+}
+
+/// The four progress counters a candidate at `point` contributes to.
+pub(crate) fn progress_scopes(point: u64) -> [(u8, u64); 4] {
+    let county = point / 1000;
+    let city = county / 100;
+    [
+        (level::PROVINCE, 0),
+        (level::CITY, city),
+        (level::COUNTY, county),
+        (level::POINT, point),
+    ]
+}

@@ -1,0 +1,422 @@
+//! The embedded backend: one crash-safe redb file, no services needed.
+//!
+//! redb commits are atomic and copy-on-write: after a crash (even `kill -9` mid-commit) the
+//! file opens at the last completed commit, and a commit that returned has been fsynced.
+//! On top of that this backend adds group commit ([`committer`]) and, on open, a recovery
+//! check that the log and the partition heads agree.
+
+mod committer;
+pub mod tables;
+
+use crate::error::StorageError;
+use crate::record::{Commit, CommitReceipt, LogRecord, Partition, ProgressScope};
+use crate::traits::{EventLog, Journal, StateStore};
+use committer::Request;
+use engine::candidate::{Candidate, Status};
+use engine::county::County;
+use engine::key::CandidateKey;
+use engine::org::{CountyCode, PointCode};
+use engine::serial::SerialNumber;
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::task::{Context, Poll};
+use std::thread::JoinHandle;
+use tables::level;
+use tokio::sync::oneshot;
+
+/// Configuration of the embedded backend.
+#[derive(Debug, Clone)]
+pub struct EmbeddedConfig {
+    /// The database file.
+    pub path: PathBuf,
+    /// Most commits gathered into one durable transaction.
+    pub max_batch_writes: usize,
+    /// Submissions that may wait for the committer before callers are refused with
+    /// [`StorageError::Overloaded`]. Bounded so that overload is visible, not buffered.
+    pub queue_capacity: usize,
+}
+
+impl EmbeddedConfig {
+    /// Defaults for a database at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> EmbeddedConfig {
+        EmbeddedConfig {
+            path: path.into(),
+            max_batch_writes: 4096,
+            queue_capacity: 16_384,
+        }
+    }
+}
+
+/// What was found when the database was opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// Partitions with records.
+    pub partitions: usize,
+    /// Log records across all partitions.
+    pub log_records: u64,
+    /// Candidate snapshots.
+    pub candidates: u64,
+}
+
+/// The embedded store: journal, log and state in one redb file.
+pub struct EmbeddedStore {
+    database: Arc<Database>,
+    queue: Option<SyncSender<Vec<Request>>>,
+    committer: Option<JoinHandle<()>>,
+}
+
+/// A commit on its way to durability. Await it, or [`PendingCommit::wait`] from a thread
+/// that is not running an async executor.
+pub struct PendingCommit(oneshot::Receiver<Result<CommitReceipt, StorageError>>);
+
+impl PendingCommit {
+    fn failed(error: StorageError) -> PendingCommit {
+        let (sender, receiver) = oneshot::channel();
+        let _ = sender.send(Err(error));
+        PendingCommit(receiver)
+    }
+
+    /// Blocks until the commit is durable or has failed.
+    pub fn wait(self) -> Result<CommitReceipt, StorageError> {
+        self.0
+            .blocking_recv()
+            .unwrap_or(Err(StorageError::CommitterStopped))
+    }
+}
+
+impl Future for PendingCommit {
+    type Output = Result<CommitReceipt, StorageError>;
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0)
+            .poll(context)
+            .map(|result| result.unwrap_or(Err(StorageError::CommitterStopped)))
+    }
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) the database, checks it, and starts the committer.
+    pub fn open(config: &EmbeddedConfig) -> Result<(EmbeddedStore, RecoveryReport), StorageError> {
+        if let Some(parent) = config.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| StorageError::Database(e.to_string()))?;
+        }
+        // redb repairs an uncleanly closed file here, back to its last completed commit.
+        let database = Arc::new(Database::create(&config.path)?);
+        create_tables(&database)?;
+        let (heads, report) = recover(&database)?;
+        let (sender, receiver) = sync_channel(config.queue_capacity);
+        let committer_database = Arc::clone(&database);
+        let max_batch_writes = config.max_batch_writes.max(1);
+        let committer = std::thread::Builder::new()
+            .name("storage-committer".into())
+            .spawn(move || committer::run(committer_database, heads, receiver, max_batch_writes))
+            .map_err(|e| StorageError::Database(e.to_string()))?;
+        Ok((
+            EmbeddedStore {
+                database,
+                queue: Some(sender),
+                committer: Some(committer),
+            },
+            report,
+        ))
+    }
+
+    /// Submits a commit; the result resolves once it is durable.
+    pub fn submit(&self, commit: Commit) -> PendingCommit {
+        self.submit_many(vec![commit])
+            .pop()
+            .unwrap_or_else(|| PendingCommit::failed(StorageError::CommitterStopped))
+    }
+
+    /// Submits several commits together; they are made durable in the same transaction.
+    pub fn submit_many(&self, commits: Vec<Commit>) -> Vec<PendingCommit> {
+        let mut pending = Vec::with_capacity(commits.len());
+        let mut requests = Vec::with_capacity(commits.len());
+        for commit in commits {
+            match committer::encode(commit) {
+                Ok(encoded) => {
+                    let (reply, receiver) = oneshot::channel();
+                    requests.push(Request {
+                        commit: encoded,
+                        reply,
+                    });
+                    pending.push(PendingCommit(receiver));
+                }
+                Err(error) => pending.push(PendingCommit::failed(error)),
+            }
+        }
+        if requests.is_empty() {
+            return pending;
+        }
+        let Some(queue) = &self.queue else {
+            return vec![PendingCommit::failed(StorageError::CommitterStopped)];
+        };
+        match queue.try_send(requests) {
+            Ok(()) => {}
+            // The requests are dropped with the message, so their receivers resolve to
+            // `CommitterStopped`; report the real reason instead.
+            Err(TrySendError::Full(_)) => {
+                crate::metrics::record_queue_full();
+                return pending
+                    .into_iter()
+                    .map(|_| PendingCommit::failed(StorageError::Overloaded))
+                    .collect();
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                return pending
+                    .into_iter()
+                    .map(|_| PendingCommit::failed(StorageError::CommitterStopped))
+                    .collect();
+            }
+        }
+        pending
+    }
+
+    fn read<T>(
+        &self,
+        query: impl FnOnce(&redb::ReadTransaction) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let transaction = self.database.begin_read()?;
+        query(&transaction)
+    }
+
+    fn candidate_now(&self, key: CandidateKey) -> Result<Option<Candidate>, StorageError> {
+        self.read(|txn| {
+            let table = txn.open_table(tables::CANDIDATES)?;
+            table
+                .get(key.as_bytes().as_slice())?
+                .map(|bytes| decode(bytes.value()))
+                .transpose()
+        })
+    }
+}
+
+impl Drop for EmbeddedStore {
+    /// Lets queued commits finish before the file closes.
+    fn drop(&mut self) {
+        self.queue.take();
+        if let Some(committer) = self.committer.take() {
+            let _ = committer.join();
+        }
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StorageError> {
+    postcard::from_bytes(bytes).map_err(|e| StorageError::Decode(e.to_string()))
+}
+
+fn create_tables(database: &Database) -> Result<(), StorageError> {
+    let transaction = database.begin_write()?;
+    {
+        transaction.open_table(tables::LOG)?;
+        transaction.open_table(tables::PARTITION_HEADS)?;
+        transaction.open_table(tables::CANDIDATES)?;
+        transaction.open_table(tables::SERIALS)?;
+        transaction.open_table(tables::BY_POINT)?;
+        transaction.open_table(tables::PROGRESS)?;
+        transaction.open_table(tables::COUNTIES)?;
+        transaction.open_table(tables::IDEMPOTENCY)?;
+        transaction.open_table(tables::PHOTOS)?;
+        let mut meta = transaction.open_table(tables::META)?;
+        let version = meta.get("schema_version")?.map(|v| v.value());
+        match version {
+            None => {
+                meta.insert("schema_version", tables::SCHEMA_VERSION)?;
+            }
+            Some(found) if found != tables::SCHEMA_VERSION => {
+                return Err(StorageError::Decode(format!(
+                    "database schema version {found}, this build reads {}",
+                    tables::SCHEMA_VERSION
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    transaction.commit()?;
+    Ok(())
+}
+
+/// Loads partition heads and checks each against the log's last record: a head that
+/// disagrees would hand out an offset twice, so it is an error, not something to paper over.
+fn recover(database: &Database) -> Result<(HashMap<u32, u64>, RecoveryReport), StorageError> {
+    let transaction = database.begin_read()?;
+    let heads_table = transaction.open_table(tables::PARTITION_HEADS)?;
+    let log = transaction.open_table(tables::LOG)?;
+    let mut heads = HashMap::new();
+    for entry in heads_table.iter()? {
+        let (partition, head) = entry?;
+        let (partition, head) = (partition.value(), head.value());
+        let last = log
+            .range((partition, 0)..=(partition, u64::MAX))?
+            .next_back()
+            .transpose()?;
+        let expected = last.map(|(key, _)| key.value().1 + 1).unwrap_or(0);
+        if expected != head {
+            return Err(StorageError::Decode(format!(
+                "partition {partition}: head {head} disagrees with log end {expected}"
+            )));
+        }
+        heads.insert(partition, head);
+    }
+    let report = RecoveryReport {
+        partitions: heads.len(),
+        log_records: log.len()?,
+        candidates: transaction.open_table(tables::CANDIDATES)?.len()?,
+    };
+    Ok((heads, report))
+}
+
+impl Journal for EmbeddedStore {
+    fn commit(
+        &self,
+        commit: Commit,
+    ) -> impl Future<Output = Result<CommitReceipt, StorageError>> + Send + 'static {
+        self.submit(commit)
+    }
+}
+
+impl EventLog for EmbeddedStore {
+    async fn read(
+        &self,
+        partition: Partition,
+        from: u64,
+        max: usize,
+    ) -> Result<Vec<(u64, LogRecord)>, StorageError> {
+        let partition = partition.as_u32();
+        self.read(|txn| {
+            let log = txn.open_table(tables::LOG)?;
+            log.range((partition, from)..=(partition, u64::MAX))?
+                .take(max)
+                .map(|entry| {
+                    let (key, value) = entry?;
+                    Ok((key.value().1, decode(value.value())?))
+                })
+                .collect()
+        })
+    }
+
+    async fn end_offset(&self, partition: Partition) -> Result<u64, StorageError> {
+        let partition = partition.as_u32();
+        self.read(|txn| {
+            Ok(txn
+                .open_table(tables::PARTITION_HEADS)?
+                .get(partition)?
+                .map(|h| h.value())
+                .unwrap_or(0))
+        })
+    }
+}
+
+impl StateStore for EmbeddedStore {
+    async fn candidate(&self, key: CandidateKey) -> Result<Option<Candidate>, StorageError> {
+        self.candidate_now(key)
+    }
+
+    async fn candidate_key_by_serial(
+        &self,
+        serial: SerialNumber,
+    ) -> Result<Option<CandidateKey>, StorageError> {
+        self.read(|txn| {
+            let serials = txn.open_table(tables::SERIALS)?;
+            let found = serials.get(serial.as_u32())?;
+            Ok(found
+                .and_then(|bytes| <[u8; 16]>::try_from(bytes.value()).ok())
+                .map(CandidateKey::from_bytes))
+        })
+    }
+
+    async fn candidates_at_point(
+        &self,
+        point: PointCode,
+        status: Option<Status>,
+        after: Option<CandidateKey>,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StorageError> {
+        let point = point.as_u64();
+        let statuses: Vec<u8> = match status {
+            Some(status) => vec![status.as_u8()],
+            None => Status::ALL.iter().map(|s| s.as_u8()).collect(),
+        };
+        self.read(|txn| {
+            let by_point = txn.open_table(tables::BY_POINT)?;
+            let candidates = txn.open_table(tables::CANDIDATES)?;
+            let mut keys: Vec<[u8; 16]> = Vec::new();
+            for status in statuses {
+                let low: &[u8] = after
+                    .as_ref()
+                    .map(|k| k.as_bytes().as_slice())
+                    .unwrap_or(&[]);
+                for entry in
+                    by_point.range((point, status, low)..(point, status + 1, [].as_slice()))?
+                {
+                    let (key, _) = entry?;
+                    if let Ok(bytes) = <[u8; 16]>::try_from(key.value().2) {
+                        if after.is_none_or(|after| bytes > *after.as_bytes()) {
+                            keys.push(bytes);
+                        }
+                    }
+                }
+            }
+            keys.sort_unstable();
+            keys.truncate(limit);
+            keys.iter()
+                .filter_map(|key| candidates.get(key.as_slice()).transpose())
+                .map(|bytes| decode(bytes?.value()))
+                .collect()
+        })
+    }
+
+    async fn progress(&self, scope: ProgressScope) -> Result<BTreeMap<Status, u64>, StorageError> {
+        let (level, code) = match scope {
+            ProgressScope::Province => (level::PROVINCE, 0),
+            ProgressScope::City(city) => (level::CITY, u64::from(city.code())),
+            ProgressScope::County(county) => (level::COUNTY, u64::from(county.code())),
+            ProgressScope::Point(point) => (level::POINT, point.as_u64()),
+        };
+        self.read(|txn| {
+            let progress = txn.open_table(tables::PROGRESS)?;
+            let mut counts = BTreeMap::new();
+            for status in Status::ALL {
+                let count = progress
+                    .get((level, code, status.as_u8()))?
+                    .map(|c| c.value())
+                    .unwrap_or(0);
+                if count > 0 {
+                    counts.insert(status, count);
+                }
+            }
+            Ok(counts)
+        })
+    }
+
+    async fn county(&self, code: CountyCode) -> Result<Option<County>, StorageError> {
+        self.read(|txn| {
+            txn.open_table(tables::COUNTIES)?
+                .get(code.code())?
+                .map(|b| decode(b.value()))
+                .transpose()
+        })
+    }
+
+    async fn idempotent_outcome(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        self.read(|txn| {
+            Ok(txn
+                .open_table(tables::IDEMPOTENCY)?
+                .get(key)?
+                .map(|b| b.value().to_vec()))
+        })
+    }
+
+    async fn photo(&self, sha256: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        self.read(|txn| {
+            Ok(txn
+                .open_table(tables::PHOTOS)?
+                .get(sha256)?
+                .map(|b| b.value().to_vec()))
+        })
+    }
+}

@@ -1,0 +1,42 @@
+//! The redb tables of the embedded backend, and how keys are laid out.
+//!
+//! Everything one commit touches is in one database file, so a commit of log records,
+//! snapshots, indexes and counters is a single redb transaction: all or nothing.
+
+use redb::TableDefinition;
+
+/// `(partition, offset) → encoded LogRecord`.
+pub const LOG: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("log");
+/// `partition → next offset`. Written in the same transaction as the records.
+pub const PARTITION_HEADS: TableDefinition<u32, u64> = TableDefinition::new("partition_heads");
+/// `candidate key → encoded Candidate`.
+pub const CANDIDATES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("candidates");
+/// `serial number → candidate key`.
+pub const SERIALS: TableDefinition<u32, &[u8]> = TableDefinition::new("serials");
+/// `(point, status, candidate key) → ()`: lists by point and status.
+pub const BY_POINT: TableDefinition<(u64, u8, &[u8]), ()> = TableDefinition::new("by_point_status");
+/// `(level, code, status) → count`: progress counters at every level.
+pub const PROGRESS: TableDefinition<(u8, u64, u8), u64> = TableDefinition::new("progress");
+/// `county code → encoded County`.
+pub const COUNTIES: TableDefinition<u32, &[u8]> = TableDefinition::new("counties");
+/// `idempotency key → encoded reply`.
+pub const IDEMPOTENCY: TableDefinition<&str, &[u8]> = TableDefinition::new("idempotency");
+/// `sha256 → photo bytes`.
+pub const PHOTOS: TableDefinition<&str, &[u8]> = TableDefinition::new("photos");
+/// `name → value`: schema version and the like.
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// The schema this code writes; a file with another version is refused at open.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// Progress levels in the `PROGRESS` key.
+pub mod level {
+    /// The province (code 0).
+    pub const PROVINCE: u8 = 0;
+    /// A city (four-digit code).
+    pub const CITY: u8 = 1;
+    /// A county (six-digit code).
+    pub const COUNTY: u8 = 2;
+    /// A point (`county * 1000 + number`).
+    pub const POINT: u8 = 3;
+}

@@ -1,0 +1,59 @@
+//! Storage errors. Any of them means "not durable": the caller must not acknowledge.
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database file could not be opened, read or written.
+    #[error("storage I/O failed: {0}")]
+    Database(String),
+    /// A stored record could not be decoded (corruption or an incompatible version).
+    #[error("stored data could not be decoded: {0}")]
+    Decode(String),
+    /// A record could not be encoded.
+    #[error("record could not be encoded: {0}")]
+    Encode(String),
+    /// The committer has stopped (the store is shutting down or crashed).
+    #[error("the storage committer has stopped")]
+    CommitterStopped,
+    /// The commit queue is full: the caller should shed load rather than wait.
+    #[error("the storage commit queue is full")]
+    Overloaded,
+}
+
+impl StorageError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StorageError::Database(_) => "storage_io",
+            StorageError::Decode(_) => "storage_decode",
+            StorageError::Encode(_) => "storage_encode",
+            StorageError::CommitterStopped => "storage_stopped",
+            StorageError::Overloaded => "storage_overloaded",
+        }
+    }
+}
+
+macro_rules! database_error {
+    ($($source:ty),*) => {$(
+        impl From<$source> for StorageError {
+            fn from(error: $source) -> Self {
+                StorageError::Database(error.to_string())
+            }
+        }
+    )*};
+}
+
+database_error!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+impl From<postcard::Error> for StorageError {
+    fn from(error: postcard::Error) -> Self {
+        StorageError::Decode(error.to_string())
+    }
+}

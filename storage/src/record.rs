@@ -1,0 +1,119 @@
+//! What the log holds and what a commit carries.
+//!
+//! A log *partition* is the unit of ordering and of ownership: candidate partitions are the
+//! candidate shards (one writer each), and the organisation partition carries county events.
+//! Kafka maps a partition to a topic partition; the embedded backend to a key range.
+
+use engine::candidate::{Candidate, Event};
+use engine::county::{County, CountyEvent};
+use engine::key::CandidateKey;
+use engine::org::CountyCode;
+use engine::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Which log, and which partition of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Partition {
+    /// Candidate shard `n`: every event of the candidates whose key hashes to `n`.
+    Candidates(u32),
+    /// County events (points, ranges, serial assignment, submission), all counties.
+    Organisation,
+}
+
+impl Partition {
+    /// A dense integer for storage keys: candidate shards are `0..2^31`, organisation above.
+    pub fn as_u32(self) -> u32 {
+        match self {
+            Partition::Candidates(shard) => shard & 0x7FFF_FFFF,
+            Partition::Organisation => 0x8000_0000,
+        }
+    }
+}
+
+/// The stream an event belongs to inside its partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StreamKey {
+    /// One candidate.
+    Candidate(CandidateKey),
+    /// One county.
+    County(CountyCode),
+}
+
+/// An event as the log stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Payload {
+    /// A candidate event.
+    Candidate(Event),
+    /// A county event.
+    County(CountyEvent),
+}
+
+/// One log record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogRecord {
+    /// Whose event.
+    pub stream: StreamKey,
+    /// The idempotency key of the request that produced it.
+    pub idempotency_key: String,
+    /// When it was recorded.
+    pub recorded_at: Timestamp,
+    /// The event.
+    pub payload: Payload,
+}
+
+/// A change to the queryable state that accompanies log records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StateUpdate {
+    /// Upsert a candidate's snapshot (indexes and progress counters follow it).
+    Candidate(Box<Candidate>),
+    /// Upsert a county's snapshot.
+    County(Box<County>),
+    /// Remember the reply to a request, so a retry with the same key gets the same reply.
+    Idempotency {
+        /// The idempotency key (already scoped by the caller).
+        key: String,
+        /// The encoded reply.
+        outcome: Vec<u8>,
+    },
+    /// Store a photo under its SHA-256.
+    Photo {
+        /// Hex SHA-256.
+        sha256: String,
+        /// The file.
+        bytes: Vec<u8>,
+    },
+}
+
+/// One atomic unit of durable work: records appended to one partition plus the state they
+/// produce. Either all of it is durable or none of it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    /// The partition the records go to.
+    pub partition: Partition,
+    /// The records, in order.
+    pub records: Vec<LogRecord>,
+    /// The state changes.
+    pub updates: Vec<StateUpdate>,
+}
+
+/// Where a commit's records landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitReceipt {
+    /// Offset of the first record (equal to `end` when there were none).
+    pub first_offset: u64,
+    /// One past the last record.
+    pub end_offset: u64,
+}
+
+/// Counts by status over some scope of the organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ProgressScope {
+    /// The whole province.
+    Province,
+    /// One city.
+    City(engine::org::CityCode),
+    /// One county.
+    County(CountyCode),
+    /// One point.
+    Point(engine::org::PointCode),
+}
