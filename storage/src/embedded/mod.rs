@@ -354,10 +354,10 @@ impl StateStore for EmbeddedStore {
                     by_point.range((point, status, low)..(point, status + 1, [].as_slice()))?
                 {
                     let (key, _) = entry?;
-                    if let Ok(bytes) = <[u8; 16]>::try_from(key.value().2) {
-                        if after.is_none_or(|after| bytes > *after.as_bytes()) {
-                            keys.push(bytes);
-                        }
+                    if let Ok(bytes) = <[u8; 16]>::try_from(key.value().2)
+                        && after.is_none_or(|after| bytes > *after.as_bytes())
+                    {
+                        keys.push(bytes);
                     }
                 }
             }
