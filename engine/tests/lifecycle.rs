@@ -29,8 +29,8 @@ fn verified(generation: u32) -> SavePasswordCheck {
     SavePasswordCheck::Verified { generation }
 }
 
-/// Drives a candidate from capture to a saved form on 2 November.
-fn registered_journey() -> Journey {
+/// A candidate captured at the point on 1 November.
+fn captured_journey() -> Journey {
     let mut journey = Journey::new();
     journey
         .run(
@@ -39,12 +39,23 @@ fn registered_journey() -> Journey {
         )
         .expect("capture");
     journey
+}
+
+/// A candidate who has logged in and ordered the fee (order GK-1) on 1 November.
+fn ordered_journey() -> Journey {
+    let mut journey = captured_journey();
+    log_in_and_order(&mut journey);
+    journey
+}
+
+fn log_in_and_order(journey: &mut Journey) {
+    journey
         .run(
             Command::FirstLogin {
                 name: "张三".into(),
                 valid_until: valid_until(),
             },
-            nov(2, 8),
+            nov(1, 9),
         )
         .expect("login");
     journey
@@ -53,9 +64,14 @@ fn registered_journey() -> Journey {
                 order_id: "GK-1".into(),
                 provider: Provider::WeChatPay,
             },
-            nov(2, 8),
+            nov(1, 9),
         )
         .expect("order");
+}
+
+/// Drives a candidate from capture to a saved form on 2 November.
+fn registered_journey() -> Journey {
+    let mut journey = ordered_journey();
     journey
         .run(
             payment("GK-1", "wx-1", 2000, PaymentSource::Notification),
@@ -126,31 +142,7 @@ fn a_candidate_goes_from_capture_to_evaluation() {
 
 #[test]
 fn payment_notifications_apply_exactly_once_whatever_their_order() {
-    let mut journey = Journey::new();
-    journey
-        .run(
-            Command::Capture(Box::new(capture(CaptureMode::CardRead, valid_until()))),
-            nov(1, 9),
-        )
-        .expect("capture");
-    journey
-        .run(
-            Command::FirstLogin {
-                name: "张三".into(),
-                valid_until: valid_until(),
-            },
-            nov(1, 9),
-        )
-        .expect("login");
-    journey
-        .run(
-            Command::CreateFeeOrder {
-                order_id: "GK-1".into(),
-                provider: Provider::WeChatPay,
-            },
-            nov(1, 9),
-        )
-        .expect("order");
+    let mut journey = ordered_journey();
     // The status refresh (an order query) sees the payment before the notification arrives.
     let first = journey
         .run(
@@ -193,31 +185,7 @@ fn payment_notifications_apply_exactly_once_whatever_their_order() {
 
 #[test]
 fn a_second_payment_is_recorded_as_surplus_not_applied_twice() {
-    let mut journey = Journey::new();
-    journey
-        .run(
-            Command::Capture(Box::new(capture(CaptureMode::CardRead, valid_until()))),
-            nov(1, 9),
-        )
-        .expect("capture");
-    journey
-        .run(
-            Command::FirstLogin {
-                name: "张三".into(),
-                valid_until: valid_until(),
-            },
-            nov(1, 9),
-        )
-        .expect("login");
-    journey
-        .run(
-            Command::CreateFeeOrder {
-                order_id: "GK-1".into(),
-                provider: Provider::WeChatPay,
-            },
-            nov(1, 9),
-        )
-        .expect("order");
+    let mut journey = ordered_journey();
     journey
         .run(
             Command::CreateFeeOrder {
@@ -251,13 +219,7 @@ fn a_second_payment_is_recorded_as_surplus_not_applied_twice() {
 
 #[test]
 fn payment_refusals_are_specific_and_change_nothing() {
-    let mut journey = Journey::new();
-    journey
-        .run(
-            Command::Capture(Box::new(capture(CaptureMode::CardRead, valid_until()))),
-            nov(1, 9),
-        )
-        .expect("capture");
+    let mut journey = captured_journey();
     assert_eq!(
         code(journey.run(
             Command::CreateFeeOrder {
@@ -268,24 +230,7 @@ fn payment_refusals_are_specific_and_change_nothing() {
         )),
         "first_login_required"
     );
-    journey
-        .run(
-            Command::FirstLogin {
-                name: "张三".into(),
-                valid_until: valid_until(),
-            },
-            nov(1, 9),
-        )
-        .expect("login");
-    journey
-        .run(
-            Command::CreateFeeOrder {
-                order_id: "GK-1".into(),
-                provider: Provider::WeChatPay,
-            },
-            nov(1, 9),
-        )
-        .expect("order");
+    log_in_and_order(&mut journey);
     let before = journey.state.clone();
     assert_eq!(
         code(journey.run(
@@ -574,13 +519,7 @@ fn password_changes_need_a_fresh_authentication() {
 
 #[test]
 fn steps_cannot_be_skipped() {
-    let mut journey = Journey::new();
-    journey
-        .run(
-            Command::Capture(Box::new(capture(CaptureMode::CardRead, valid_until()))),
-            nov(1, 9),
-        )
-        .expect("capture");
+    let mut journey = captured_journey();
     journey
         .run(
             Command::FirstLogin {
