@@ -8,7 +8,10 @@
 //!
 //! If the transaction fails, every caller in the group gets the error and nothing of the
 //! group is visible: the partition heads are advanced on a copy and swapped in only after
-//! the commit succeeded.
+//! the commit succeeded. The committer then *stops accepting work* (fail-stop): writers
+//! pipeline commits, so a later commit may have been decided on state that included the
+//! failed one; refusing everything after a failure guarantees that no such commit becomes
+//! durable. The process must reopen the store, which rebuilds from what is durable.
 
 use super::tables::{self, level};
 use crate::error::StorageError;
@@ -101,7 +104,14 @@ pub(crate) fn run(
     queue: Receiver<Vec<Request>>,
     max_batch_writes: usize,
 ) {
+    let mut failure: Option<String> = None;
     while let Ok(first) = queue.recv() {
+        if let Some(message) = &failure {
+            for request in first {
+                let _ = request.reply.send(Err(StorageError::Database(format!("an earlier commit failed: {message}"))));
+            }
+            continue;
+        }
         let mut group = first;
         while group.len() < max_batch_writes {
             match queue.try_recv() {
