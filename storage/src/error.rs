@@ -1,7 +1,7 @@
 //! Storage errors. Any of them means "not durable": the caller must not acknowledge.
 
 /// Why a storage operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StorageError {
     /// The database file could not be opened, read or written.
     #[error("storage I/O failed: {0}")]

@@ -108,7 +108,9 @@ pub(crate) fn run(
     while let Ok(first) = queue.recv() {
         if let Some(message) = &failure {
             for request in first {
-                let _ = request.reply.send(Err(StorageError::Database(format!("an earlier commit failed: {message}"))));
+                let _ = request.reply.send(Err(StorageError::Database(format!(
+                    "an earlier commit failed: {message}"
+                ))));
             }
             continue;
         }
@@ -142,6 +144,7 @@ pub(crate) fn run(
                         .reply
                         .send(Err(StorageError::Database(message.clone())));
                 }
+                failure = Some(message);
             }
         }
     }

@@ -1,0 +1,370 @@
+//! `CandidateShard`: the single writer of every candidate whose key hashes to its shard.
+//!
+//! One message, one request: [`Execute`] carries a command for one candidate. The shard
+//! loads the record if it is not resident, looks the idempotency key up, runs
+//! `engine::candidate::decide`, evolves its in-memory record, and hands the commit to the
+//! journal. It does **not** wait for durability before taking the next message — commits are
+//! pipelined, which is what lets group commit gather many writers into one fsync. What it
+//! returns is a [`Ticket`]: the caller awaits it, and it resolves only when the commit is
+//! durable. Nothing is acknowledged earlier.
+//!
+//! Memory: records with commits in flight are *dirty* and pinned (the store does not have
+//! them yet, so they must not be evicted and reloaded stale); everything else is in a
+//! bounded LRU of *clean* records. Resident memory is bounded by the LRU capacity plus the
+//! in-flight window, never by the population.
+//!
+//! Mailbox: capacity [`crate::ShardConfig::mailbox_capacity`] (default 1024), enforced by
+//! the router before sending, so a saturated shard yields [`ActorError::Overloaded`] at once
+//! instead of an unbounded queue.
+//!
+//! Failure isolation: `decide` runs under `catch_unwind`. A panic stops this actor only; its
+//! supervisor restarts it, the clean cache is dropped and records reload from storage, and
+//! other shards never notice. A storage failure does the same (the committer is fail-stop).
+
+use crate::error::ActorError;
+use crate::metrics::{self, CANDIDATE_SHARD};
+use crate::settings::SharedSettings;
+use actix::prelude::*;
+use dashmap::DashMap;
+use engine::candidate::{Candidate, Command, Context as DecideContext, Event, decide, evolve};
+use engine::key::CandidateKey;
+use engine::org::CountyCode;
+use engine::time::Timestamp;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use lru::LruCache;
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+use storage::{
+    Commit, Journal, LogRecord, Partition, Payload, StateStore, StateUpdate, StorageError,
+    StreamKey,
+};
+
+/// What a command did, once durable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The events recorded (empty for a repeated request or a no-op such as a duplicate
+    /// payment notification).
+    pub events: Vec<Event>,
+    /// The record after the command.
+    pub candidate: Option<Candidate>,
+    /// Whether this was a retry of an already-applied request (same idempotency key).
+    pub replayed: bool,
+}
+
+/// Resolves when the command's outcome is durable (or has failed).
+pub type Ticket = BoxFuture<'static, Result<Outcome, ActorError>>;
+
+type SharedTicket = Shared<Ticket>;
+
+/// What the mailbox-blocking load found: the stored reply for the idempotency key, and
+/// (only when the record was not resident) the record from storage.
+type Loaded = (Option<Vec<u8>>, Option<Option<Candidate>>);
+
+/// Run one command for one candidate.
+#[derive(Debug)]
+pub struct Execute {
+    /// The candidate.
+    pub key: CandidateKey,
+    /// The command.
+    pub command: Command,
+    /// The request's idempotency key (unique per candidate per intended change).
+    pub idempotency_key: String,
+    /// The instant of the decision.
+    pub now: Timestamp,
+    /// Further state to store atomically with the events (e.g. the captured photo).
+    pub attachments: Vec<StateUpdate>,
+}
+
+impl Message for Execute {
+    type Result = Ticket;
+}
+
+/// Sent by a ticket to its shard when its commit has resolved.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+struct CommitDone {
+    key: CandidateKey,
+    scoped_idempotency_key: String,
+    durable: bool,
+}
+
+/// Makes the next decision panic, to test failure isolation. Not used in production paths.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct InjectPanic;
+
+/// The actor.
+pub struct CandidateShard<S: Journal + StateStore> {
+    shard: u32,
+    store: Arc<S>,
+    settings: SharedSettings,
+    frozen: Arc<DashMap<CountyCode, ()>>,
+    clean: LruCache<CandidateKey, Candidate>,
+    dirty: HashMap<CandidateKey, (Candidate, usize)>,
+    in_flight: HashMap<String, SharedTicket>,
+    depth: Arc<AtomicUsize>,
+    mailbox_capacity: usize,
+    panic_next: bool,
+}
+
+impl<S: Journal + StateStore> CandidateShard<S> {
+    /// A shard with an empty cache of `cache_capacity` clean records.
+    pub fn new(
+        shard: u32,
+        store: Arc<S>,
+        settings: SharedSettings,
+        frozen: Arc<DashMap<CountyCode, ()>>,
+        cache_capacity: usize,
+        mailbox_capacity: usize,
+        depth: Arc<AtomicUsize>,
+    ) -> Self {
+        CandidateShard {
+            shard,
+            store,
+            settings,
+            frozen,
+            clean: LruCache::new(
+                NonZeroUsize::new(cache_capacity.max(1)).unwrap_or(NonZeroUsize::MIN),
+            ),
+            dirty: HashMap::new(),
+            in_flight: HashMap::new(),
+            depth,
+            mailbox_capacity,
+            panic_next: false,
+        }
+    }
+
+    fn resident(&mut self, key: &CandidateKey) -> Option<Candidate> {
+        match self.dirty.get(key) {
+            Some((candidate, _)) => Some(candidate.clone()),
+            None => self.clean.get(key).cloned(),
+        }
+    }
+
+    /// Everything after the (possibly asynchronous) load: decide, evolve, submit.
+    fn decide_and_submit(
+        &mut self,
+        message: Execute,
+        scoped_idempotency_key: String,
+        loaded: Result<Loaded, StorageError>,
+        ctx: &mut Context<Self>,
+    ) -> Ticket {
+        let (previous_reply, loaded) = match loaded {
+            Ok(found) => found,
+            Err(error) => return ready(Err(error.into())),
+        };
+        metrics::cache_lookup(loaded.is_none());
+        if let Some(Some(candidate)) = loaded {
+            self.clean.put(message.key, candidate);
+        }
+        let current = self.resident(&message.key);
+        if previous_reply.is_some() {
+            return ready(Ok(Outcome {
+                events: Vec::new(),
+                candidate: current,
+                replayed: true,
+            }));
+        }
+        let county = match (&current, &message.command) {
+            (Some(candidate), _) => Some(candidate.capture.point.county()),
+            (None, Command::Capture(capture)) => Some(capture.point.county()),
+            (None, _) => None,
+        };
+        let settings = self.settings.current();
+        let decide_context = DecideContext {
+            key: message.key,
+            now: message.now,
+            schedule: &settings.schedule,
+            policy: &settings.policy,
+            records_frozen: county.is_some_and(|county| self.frozen.contains_key(&county)),
+        };
+        let started = Instant::now();
+        let panic_next = std::mem::take(&mut self.panic_next);
+        let decided = catch_unwind(AssertUnwindSafe(|| {
+            assert!(!panic_next, "injected panic in candidate shard");
+            decide(current.as_ref(), &message.command, &decide_context)
+        }));
+        metrics::processed(CANDIDATE_SHARD, started.elapsed().as_secs_f64());
+        let events = match decided {
+            Err(_) => {
+                ctx.stop();
+                return ready(Err(ActorError::Internal));
+            }
+            Ok(Err(rejection)) => return ready(Err(rejection.into())),
+            Ok(Ok(events)) => events,
+        };
+        if events.is_empty() {
+            return ready(Ok(Outcome {
+                events,
+                candidate: current,
+                replayed: false,
+            }));
+        }
+        let Some(next) = events.iter().fold(current, evolve) else {
+            return ready(Err(ActorError::Internal));
+        };
+        let commit = Commit {
+            partition: Partition::Candidates(self.shard),
+            records: events
+                .iter()
+                .map(|event| LogRecord {
+                    stream: StreamKey::Candidate(message.key),
+                    idempotency_key: message.idempotency_key.clone(),
+                    recorded_at: message.now,
+                    payload: Payload::Candidate(event.clone()),
+                })
+                .collect(),
+            updates: message
+                .attachments
+                .into_iter()
+                .chain([
+                    StateUpdate::Candidate(Box::new(next.clone())),
+                    StateUpdate::Idempotency {
+                        key: scoped_idempotency_key.clone(),
+                        outcome: events
+                            .iter()
+                            .map(Event::name)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                            .into_bytes(),
+                    },
+                ])
+                .collect(),
+        };
+        let pending = self.store.commit(commit);
+        self.clean.pop(&message.key);
+        let entry = self
+            .dirty
+            .entry(message.key)
+            .or_insert_with(|| (next.clone(), 0));
+        entry.0 = next.clone();
+        entry.1 += 1;
+        let shard = ctx.address();
+        let key = message.key;
+        let done_key = scoped_idempotency_key.clone();
+        let outcome = Outcome {
+            events,
+            candidate: Some(next),
+            replayed: false,
+        };
+        let ticket: Ticket = Box::pin(async move {
+            let result = pending.await;
+            shard.do_send(CommitDone {
+                key,
+                scoped_idempotency_key: done_key,
+                durable: result.is_ok(),
+            });
+            result.map(|_| outcome).map_err(ActorError::from)
+        });
+        let shared = ticket.shared();
+        // Driven on the arbiter, not by the caller: a caller that goes away must not leave
+        // the record pinned as dirty forever.
+        actix::spawn(shared.clone().map(|_| ()));
+        self.in_flight
+            .insert(scoped_idempotency_key, shared.clone());
+        Box::pin(shared)
+    }
+}
+
+fn ready(result: Result<Outcome, ActorError>) -> Ticket {
+    Box::pin(futures::future::ready(result))
+}
+
+/// The idempotency key as stored: scoped by candidate so keys from different candidates
+/// never collide.
+pub fn scoped_idempotency_key(key: CandidateKey, idempotency_key: &str) -> String {
+    format!("candidate/{key}/{idempotency_key}")
+}
+
+impl<S: Journal + StateStore> Actor for CandidateShard<S> {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        // The router enforces the real limit; actix's own must never make `send` wait.
+        ctx.set_mailbox_capacity(self.mailbox_capacity + 1);
+    }
+}
+
+impl<S: Journal + StateStore> Supervised for CandidateShard<S> {
+    /// Clean records are dropped and will reload from storage; dirty ones stay, because
+    /// their commits are already queued and the store does not have them yet.
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        metrics::restarted(CANDIDATE_SHARD);
+        self.clean.clear();
+    }
+}
+
+impl<S: Journal + StateStore> Handler<Execute> for CandidateShard<S> {
+    type Result = AtomicResponse<Self, Ticket>;
+
+    fn handle(&mut self, message: Execute, _: &mut Context<Self>) -> Self::Result {
+        self.depth.fetch_sub(1, Ordering::Relaxed);
+        metrics::mailbox_changed(CANDIDATE_SHARD, -1.0);
+        let scoped = scoped_idempotency_key(message.key, &message.idempotency_key);
+        if let Some(in_flight) = self.in_flight.get(&scoped) {
+            // The same request is being made durable right now: answer when it is.
+            let in_flight = in_flight.clone();
+            let ticket: Ticket = Box::pin(async move {
+                in_flight.await.map(|outcome| Outcome {
+                    events: Vec::new(),
+                    replayed: true,
+                    ..outcome
+                })
+            });
+            return AtomicResponse::new(Box::pin(actix::fut::ready(ticket)));
+        }
+        let resident = self.dirty.contains_key(&message.key) || self.clean.contains(&message.key);
+        let store = Arc::clone(&self.store);
+        let key = message.key;
+        let lookup = scoped.clone();
+        // The only waits inside the mailbox: the idempotency lookup and, on a cache miss,
+        // the record's load. Both are local reads on the embedded store.
+        let load = async move {
+            let previous = store.idempotent_outcome(&lookup).await?;
+            let loaded = if resident {
+                None
+            } else {
+                Some(store.candidate(key).await?)
+            };
+            Ok((previous, loaded))
+        };
+        AtomicResponse::new(Box::pin(load.into_actor(self).map(
+            move |loaded, actor, ctx| actor.decide_and_submit(message, scoped, loaded, ctx),
+        )))
+    }
+}
+
+impl<S: Journal + StateStore> Handler<CommitDone> for CandidateShard<S> {
+    type Result = ();
+
+    fn handle(&mut self, done: CommitDone, ctx: &mut Context<Self>) {
+        self.in_flight.remove(&done.scoped_idempotency_key);
+        if let Some((_, pending)) = self.dirty.get_mut(&done.key) {
+            *pending -= 1;
+            if *pending == 0
+                && let Some((candidate, _)) = self.dirty.remove(&done.key)
+                && done.durable
+            {
+                self.clean.put(done.key, candidate);
+            }
+        }
+        if !done.durable {
+            // Memory is ahead of the store now; restart and reload from what is durable.
+            self.dirty.clear();
+            ctx.stop();
+        }
+    }
+}
+
+impl<S: Journal + StateStore> Handler<InjectPanic> for CandidateShard<S> {
+    type Result = ();
+
+    fn handle(&mut self, _: InjectPanic, _: &mut Context<Self>) {
+        self.panic_next = true;
+    }
+}

@@ -1,0 +1,196 @@
+//! The supervisor tree and the router: starts every actor under a `Supervisor` and sends
+//! each request to the one actor that may write it.
+//!
+//! ```text
+//! Registry ─┬─ Supervisor ─ CandidateShard 0 ┐
+//!           ├─ ...                           ├─ spread over one arbiter (thread) per core
+//!           ├─ Supervisor ─ CandidateShard n ┘   mailbox: ShardConfig::mailbox_capacity
+//!           └─ Supervisor ─ CountyActor ×122    mailbox: actix default (16)
+//! ```
+//!
+//! Province and city level work (schedule, city submission) is rare and reads across
+//! counties, so it is done by the gateway directly against settings and storage rather than
+//! by long-lived actors.
+
+use crate::candidate_shard::{CandidateShard, Execute, InjectPanic, Outcome};
+use crate::county_actor::{CountyActor, CountyExecute, CountyOutcome};
+use crate::error::ActorError;
+use crate::metrics::{self, CANDIDATE_SHARD, COUNTY};
+use crate::settings::SharedSettings;
+use actix::prelude::*;
+use dashmap::DashMap;
+use engine::org::{CountyCode, Province};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use storage::{Journal, StateStore, StorageError};
+
+/// Sizing of the actor layer.
+#[derive(Debug, Clone)]
+pub struct ShardConfig {
+    /// Candidate shards (single writers). Fixed for the life of a database: a candidate's
+    /// shard is `key mod shard_count`, and log partitions are shards.
+    pub shard_count: u32,
+    /// Messages that may wait for one shard before callers are told it is overloaded.
+    pub mailbox_capacity: usize,
+    /// Clean candidate records each shard keeps resident.
+    pub cache_capacity_per_shard: usize,
+    /// Threads (arbiters) the shards are spread over.
+    pub arbiters: usize,
+}
+
+impl Default for ShardConfig {
+    fn default() -> Self {
+        ShardConfig {
+            shard_count: 16,
+            mailbox_capacity: 1024,
+            cache_capacity_per_shard: 8192,
+            arbiters: std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2),
+        }
+    }
+}
+
+struct ShardHandle<S: Journal + StateStore> {
+    address: Addr<CandidateShard<S>>,
+    depth: Arc<AtomicUsize>,
+}
+
+/// Every actor, and the routing to them.
+pub struct Registry<S: Journal + StateStore> {
+    shards: Vec<ShardHandle<S>>,
+    counties: HashMap<CountyCode, Addr<CountyActor<S>>>,
+    mailbox_capacity: usize,
+    frozen: Arc<DashMap<CountyCode, ()>>,
+    _arbiters: Vec<Arbiter>,
+}
+
+impl<S: Journal + StateStore> Registry<S> {
+    /// Starts the tree. Must run inside an actix system. Loads which counties have already
+    /// submitted (frozen) so shards refuse their changes from the first request on.
+    pub async fn start(
+        store: Arc<S>,
+        province: &Province,
+        settings: SharedSettings,
+        config: &ShardConfig,
+    ) -> Result<Registry<S>, StorageError> {
+        let frozen = Arc::new(DashMap::new());
+        for county in &province.counties {
+            if store
+                .county(county.code)
+                .await?
+                .is_some_and(|c| c.is_frozen())
+            {
+                frozen.insert(county.code, ());
+            }
+        }
+        let arbiters: Vec<Arbiter> = (0..config.arbiters.max(1))
+            .map(|_| Arbiter::new())
+            .collect();
+        let shards = (0..config.shard_count.max(1))
+            .map(|shard| {
+                let depth = Arc::new(AtomicUsize::new(0));
+                let arbiter = &arbiters[shard as usize % arbiters.len()];
+                let (store, settings, frozen, depth_for_actor) = (
+                    Arc::clone(&store),
+                    settings.clone(),
+                    Arc::clone(&frozen),
+                    Arc::clone(&depth),
+                );
+                let (cache, mailbox) = (config.cache_capacity_per_shard, config.mailbox_capacity);
+                let address = Supervisor::start_in_arbiter(&arbiter.handle(), move |_| {
+                    CandidateShard::new(
+                        shard,
+                        store,
+                        settings,
+                        frozen,
+                        cache,
+                        mailbox,
+                        depth_for_actor,
+                    )
+                });
+                ShardHandle { address, depth }
+            })
+            .collect();
+        let counties = province
+            .counties
+            .iter()
+            .map(|county| {
+                let (code, store, settings, frozen) = (
+                    county.code,
+                    Arc::clone(&store),
+                    settings.clone(),
+                    Arc::clone(&frozen),
+                );
+                (
+                    code,
+                    Supervisor::start(move |_| CountyActor::new(code, store, settings, frozen)),
+                )
+            })
+            .collect();
+        Ok(Registry {
+            shards,
+            counties,
+            mailbox_capacity: config.mailbox_capacity,
+            frozen,
+            _arbiters: arbiters,
+        })
+    }
+
+    fn shard(&self, request: &Execute) -> &ShardHandle<S> {
+        &self.shards[request.key.shard(self.shards.len() as u32) as usize]
+    }
+
+    /// Runs a candidate command on its shard; resolves once the outcome is durable.
+    pub async fn execute(&self, request: Execute) -> Result<Outcome, ActorError> {
+        let shard = self.shard(&request);
+        if shard.depth.fetch_add(1, Ordering::Relaxed) >= self.mailbox_capacity {
+            shard.depth.fetch_sub(1, Ordering::Relaxed);
+            metrics::overloaded(CANDIDATE_SHARD);
+            return Err(ActorError::Overloaded("candidate shard"));
+        }
+        metrics::mailbox_changed(CANDIDATE_SHARD, 1.0);
+        let ticket = shard
+            .address
+            .send(request)
+            .await
+            .map_err(|_| ActorError::Unavailable)?;
+        ticket.await
+    }
+
+    /// Runs a county command; resolves once the outcome is durable.
+    pub async fn county(
+        &self,
+        code: CountyCode,
+        request: CountyExecute,
+    ) -> Result<CountyOutcome, ActorError> {
+        let address = self.counties.get(&code).ok_or(ActorError::Rejected(
+            engine::Rejection::InvalidCode {
+                kind: "county",
+                value: code.to_string(),
+            },
+        ))?;
+        metrics::mailbox_changed(COUNTY, 1.0);
+        let result = address.send(request).await;
+        metrics::mailbox_changed(COUNTY, -1.0);
+        result.map_err(|_| ActorError::Unavailable)?
+    }
+
+    /// Whether a county has submitted (its records are frozen).
+    pub fn is_frozen(&self, county: CountyCode) -> bool {
+        self.frozen.contains_key(&county)
+    }
+
+    /// Makes the shard of `key` panic on its next decision (failure-isolation tests).
+    pub fn inject_panic(&self, key: engine::key::CandidateKey) {
+        self.shards[key.shard(self.shards.len() as u32) as usize]
+            .address
+            .do_send(InjectPanic);
+    }
+
+    /// Number of candidate shards.
+    pub fn shard_count(&self) -> u32 {
+        self.shards.len() as u32
+    }
+}

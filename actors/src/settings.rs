@@ -1,0 +1,47 @@
+//! The province's rules in force: schedule and policy, shared read-mostly by every actor.
+//!
+//! Readers take an `Arc` snapshot per command, so a change (a window extension) applies to
+//! the next command everywhere without locking the hot path for longer than a clone.
+
+use engine::candidate::Policy;
+use engine::schedule::Schedule;
+use std::sync::{Arc, RwLock};
+
+/// Schedule and policy.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The windows.
+    pub schedule: Schedule,
+    /// Fees, freshness, photo standard.
+    pub policy: Policy,
+}
+
+/// Settings shared between actors and the gateway.
+#[derive(Debug, Clone, Default)]
+pub struct SharedSettings(Arc<RwLock<Arc<Settings>>>);
+
+impl SharedSettings {
+    /// Shares `settings`.
+    pub fn new(settings: Settings) -> SharedSettings {
+        SharedSettings(Arc::new(RwLock::new(Arc::new(settings))))
+    }
+
+    /// The settings in force now.
+    pub fn current(&self) -> Arc<Settings> {
+        // A poisoned lock only means a writer panicked mid-replace; the Arc inside is whole.
+        Arc::clone(
+            &self
+                .0
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+
+    /// Replaces the settings; commands decided afterwards see the new ones.
+    pub fn replace(&self, settings: Settings) {
+        *self
+            .0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(settings);
+    }
+}
