@@ -33,6 +33,7 @@ pub struct IdNumber {
 
 /// Sex as encoded in an ID number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Gender {
     /// 男: odd sequence digit.
     Male,

@@ -14,8 +14,10 @@ use storage::{
     StreamKey,
 };
 
+/// How many demo points each county gets.
+pub const POINTS_PER_COUNTY: u16 = 3;
 /// The demo points every county gets: name suffix and expected head-count.
-const DEMO_POINTS: [(&str, u32); 3] = [
+const DEMO_POINTS: [(&str, u32); POINTS_PER_COUNTY as usize] = [
     ("第一中学报名点", 1200),
     ("第二中学报名点", 900),
     ("职业中专报名点", 400),

@@ -1,6 +1,41 @@
 //! `gateway`: the registration service around the engine.
 //!
-//! Today it holds the demo province ([`demo`]) that the main binary seeds into the embedded
-//! store; the HTTP API, sessions and admission control arrive with issues 3 and 4.
+//! Follow one request: [`routes`] (one file per route group) → [`sessions::Caller`]
+//! (authentication) → `engine::scope` (authorization) → `actors::Registry::execute` (the
+//! candidate's single writer; durable before it returns) → JSON reply or [`error::ApiError`].
+//!
+//! - [`hashing`]: argon2id on a bounded pool of its own.
+//! - [`accounts`], [`sessions`]: operators, tokens, scopes.
+//! - [`demo`]: the demo province the main binary seeds.
+//! - [`secrets`]: the deployment's keys, generated once per data directory.
 
+pub mod accounts;
 pub mod demo;
+pub mod error;
+pub mod hashing;
+pub mod routes;
+pub mod secrets;
+pub mod sessions;
+pub mod state;
+
+use actix_web::web;
+
+/// Largest JSON body accepted (a capture with its photo is ~60 KB).
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
+/// Largest callback body accepted.
+pub const MAX_CALLBACK_BYTES: usize = 16 * 1024;
+
+/// Registers the API with its body limits and error mapping.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .app_data(
+            web::JsonConfig::default()
+                .limit(MAX_JSON_BYTES)
+                .error_handler(|error, _| error::json_error(error).into()),
+        )
+        .app_data(web::PayloadConfig::new(MAX_CALLBACK_BYTES))
+        .app_data(web::QueryConfig::default().error_handler(|error, _| {
+            error::ApiError::bad_request("invalid_query", error.to_string()).into()
+        }))
+        .configure(routes::configure);
+}

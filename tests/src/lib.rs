@@ -1,2 +1,294 @@
-//! Workspace-level tests live in `tests/tests/`. This library is empty on purpose: the
-//! package exists so that `cargo test --workspace` runs tests that span crates.
+//! Harness for workspace-level tests: start the real `registration` binary on a free
+//! loopback port with its own data directory, talk HTTP/1.1 to it over a plain socket, and
+//! kill it (SIGKILL) when asked. The tests themselves are in `tests/tests/`.
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The demo operators' password the harness starts servers with.
+pub const DEMO_PASSWORD: &str = "demo-Password-1";
+
+/// A running server.
+pub struct Server {
+    child: Child,
+    /// Its address, `127.0.0.1:PORT`.
+    pub address: String,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+}
+
+/// A response: status and JSON body (`Value::Null` when not JSON).
+#[derive(Debug)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Parsed body.
+    pub body: Value,
+    /// Raw body.
+    pub text: String,
+}
+
+impl Response {
+    /// The `code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+fn binary() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", "gateway", "--bin", "registration"])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the server failed");
+    // target/debug/deps/<test> → target/debug/registration
+    let exe = std::env::current_exe().expect("own path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("registration")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("binds")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+impl Server {
+    /// Starts a server on a fresh data directory.
+    pub fn start(data_dir: &Path) -> Server {
+        Server::start_with(data_dir, &[])
+    }
+
+    /// Starts a server with extra environment variables.
+    pub fn start_with(data_dir: &Path, environment: &[(&str, &str)]) -> Server {
+        let address = format!("127.0.0.1:{}", free_port());
+        let child = Command::new(binary())
+            .env("REG_LISTEN", &address)
+            .env("REG_DATA_DIR", data_dir)
+            .env("REG_DEMO_PASSWORD", DEMO_PASSWORD)
+            .envs(environment.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        let server = Server {
+            child,
+            address,
+            data_dir: data_dir.to_owned(),
+        };
+        let started = Instant::now();
+        while server
+            .try_request("GET", "/healthz", None, &[])
+            .is_none_or(|r| r.status != 200)
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "server did not become healthy"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// SIGKILL: no shutdown, no flush.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+    ) -> Option<Response> {
+        let mut stream = TcpStream::connect(&self.address).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .ok()?;
+        let body = body.unwrap_or_default();
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.address,
+            body.len()
+        );
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).ok()?;
+        stream.write_all(body).ok()?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).ok()?;
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, rest) = text.split_once("\r\n\r\n")?;
+        let status = head.split(' ').nth(1)?.parse().ok()?;
+        let chunked = head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked");
+        let text = if chunked {
+            dechunk(rest)
+        } else {
+            rest.to_owned()
+        };
+        Some(Response {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        })
+    }
+
+    /// Sends a request; panics if the server does not answer.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+        idempotency: Option<&str>,
+    ) -> Response {
+        let body = body.map(|b| b.to_string());
+        let authorization = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(value) = &authorization {
+            headers.push(("Authorization", value));
+        }
+        if let Some(key) = idempotency {
+            headers.push(("Idempotency-Key", key));
+        }
+        self.try_request(method, path, body.as_deref().map(str::as_bytes), &headers)
+            .unwrap_or_else(|| panic!("no answer to {method} {path}"))
+    }
+
+    /// Sends a raw, signed callback body.
+    pub fn callback(&self, path: &str, body: &Value, key_hex: &str) -> Response {
+        let bytes = body.to_string().into_bytes();
+        let signature = sign(&hex::decode(key_hex).expect("hex key"), &bytes);
+        self.try_request(
+            "POST",
+            path,
+            Some(&bytes),
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Signature", &signature),
+            ],
+        )
+        .unwrap_or_else(|| panic!("no answer to {path}"))
+    }
+
+    /// Logs an operator in; returns the token.
+    pub fn operator(&self, username: &str) -> String {
+        let response = self.request(
+            "POST",
+            "/v1/sessions/operator",
+            Some(&serde_json::json!({"username": username, "password": DEMO_PASSWORD})),
+            None,
+            None,
+        );
+        assert_eq!(response.status, 200, "{username}: {}", response.text);
+        response.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A key from the server's generated secrets file.
+    pub fn secret(&self, name: &str) -> String {
+        let text =
+            std::fs::read_to_string(self.data_dir.join("secrets.json")).expect("secrets file");
+        let secrets: Value = serde_json::from_str(&text).expect("json");
+        secrets[name].as_str().expect("key present").to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || tail.len() < size {
+            break;
+        }
+        out.push_str(&tail[..size]);
+        rest = tail[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Hex HMAC-SHA256, as the providers sign notifications.
+pub fn sign(key: &[u8], body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// A valid ID number for `sequence`, born in 2005 in Changsha's Furong district.
+pub fn id_number(sequence: u32) -> String {
+    let body = format!(
+        "43010220050{}{:02}{:03}",
+        1 + sequence % 9,
+        1 + sequence % 28,
+        sequence % 1000
+    );
+    let mut digits = [0u8; 17];
+    for (slot, byte) in digits.iter_mut().zip(body.bytes()) {
+        *slot = byte - b'0';
+    }
+    format!("{body}{}", engine::id_number::check_character(&digits))
+}
+
+/// A capture request body for `sequence`.
+pub fn capture_body(sequence: u32) -> Value {
+    let id = id_number(sequence);
+    let parsed = engine::id_number::IdNumber::parse(&id).expect("valid");
+    let gender = match parsed.gender() {
+        engine::id_number::Gender::Male => "male",
+        engine::id_number::Gender::Female => "female",
+    };
+    let photo = engine::photo::synthetic_jpeg(480, 640, 30 * 1024, u64::from(sequence));
+    serde_json::json!({
+        "id_number": id,
+        "name": "李明",
+        "gender": gender,
+        "ethnicity": 1,
+        "birth_date": parsed.birth_date().to_string(),
+        "address": "湖南省长沙市芙蓉区五一大道1号",
+        "valid_until": "长期",
+        "category": "physics",
+        "mode": "card_read",
+        "photo_base64": base64::engine::general_purpose::STANDARD.encode(photo),
+    })
+}
+
+/// A valid registration form (plus the save password).
+pub fn form_body(save_password: Option<&str>) -> Value {
+    serde_json::json!({
+        "save_password": save_password,
+        "exam_type": "general",
+        "first_subject": "physics",
+        "electives": ["chemistry", "biology"],
+        "graduation": "current",
+        "school": "长沙市第一中学",
+        "urban_rural_code": 111,
+        "resume": [{"from": "2020-09", "to": null, "organisation": "长沙市第一中学", "role": "学生", "witness": "王老师"}],
+    })
+}

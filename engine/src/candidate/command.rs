@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which registration the candidate is in; each has its own window with the same flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Track {
     /// 普通高考.
     Gaokao,
@@ -86,6 +87,7 @@ pub struct Capture {
 
 /// Payment providers the province accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Provider {
     /// 微信支付.
     WeChatPay,
@@ -108,6 +110,7 @@ impl Provider {
 
 /// How the system learned of a payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PaymentSource {
     /// The provider's asynchronous notification (repeated, possibly late or out of order).
     Notification,

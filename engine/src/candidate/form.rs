@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// 考试类型: which gaokao the candidate sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ExamType {
     /// 普通类: the general exam with first-choice and elective subjects.
     General,
@@ -20,6 +21,7 @@ pub enum ExamType {
 
 /// 首选科目.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FirstSubject {
     /// 物理.
     Physics,
@@ -29,6 +31,7 @@ pub enum FirstSubject {
 
 /// 再选科目: two are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Elective {
     /// 化学.
     Chemistry,
@@ -42,6 +45,7 @@ pub enum Elective {
 
 /// 应届 or 往届. Repeat candidates must bind a phone before saving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Graduation {
     /// 应届生: graduating this year.
     Current,
@@ -51,6 +55,7 @@ pub enum Graduation {
 
 /// 户口类别, derived from the urban–rural code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum HouseholdCategory {
     /// 城镇: codes 1xx.
     Urban,

@@ -1,0 +1,174 @@
+//! The one error shape of the API: HTTP status + `{"code": ..., "message": ...}`.
+//!
+//! Every refusal reaches the client through here, so codes stay stable and messages stay
+//! human. Engine refusals map by their `RejectionKind`; transport-level problems (bad JSON,
+//! unknown fields, oversized bodies, missing tokens) have their own codes.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use actors::ActorError;
+use engine::{Rejection, RejectionKind};
+use serde::Serialize;
+use std::fmt;
+
+/// An API refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code.
+    pub code: &'static str,
+    /// Human message.
+    pub message: String,
+    /// Seconds to wait before retrying, for 429/503.
+    pub retry_after_seconds: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl ApiError {
+    /// A refusal with `status`, `code` and `message`.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after_seconds: None,
+        }
+    }
+
+    /// 400 for a malformed request.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 401: no valid session.
+    pub fn unauthenticated() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "log in first: send 'Authorization: Bearer <token>'",
+        )
+    }
+
+    /// 403: outside the caller's scope.
+    pub fn out_of_scope() -> ApiError {
+        Rejection::OutOfScope.into()
+    }
+
+    /// 429/503 with a Retry-After.
+    pub fn retry_later(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        seconds: u64,
+    ) -> ApiError {
+        ApiError {
+            retry_after_seconds: Some(seconds),
+            ..ApiError::new(status, code, message)
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after_seconds {
+            response.insert_header(("Retry-After", seconds.to_string()));
+        }
+        response.json(Body {
+            code: self.code,
+            message: &self.message,
+        })
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(rejection: Rejection) -> ApiError {
+        let status = match rejection.kind() {
+            RejectionKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            RejectionKind::NotFound => StatusCode::NOT_FOUND,
+            RejectionKind::Conflict => StatusCode::CONFLICT,
+            RejectionKind::Forbidden | RejectionKind::Closed => StatusCode::FORBIDDEN,
+            RejectionKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        };
+        ApiError::new(status, rejection.code(), rejection.to_string())
+    }
+}
+
+impl From<ActorError> for ApiError {
+    fn from(error: ActorError) -> ApiError {
+        match error {
+            ActorError::Rejected(rejection) => rejection.into(),
+            ActorError::Overloaded(_) | ActorError::Storage(storage::StorageError::Overloaded) => {
+                ApiError::retry_later(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "overloaded",
+                    "the service is saturated; your request was not applied, retry shortly",
+                    1,
+                )
+            }
+            other => ApiError::retry_later(
+                StatusCode::SERVICE_UNAVAILABLE,
+                other.code(),
+                other.to_string(),
+                5,
+            ),
+        }
+    }
+}
+
+impl From<storage::StorageError> for ApiError {
+    fn from(error: storage::StorageError) -> ApiError {
+        ActorError::Storage(error).into()
+    }
+}
+
+/// Maps actix-web's JSON extractor failures to specific codes.
+pub fn json_error(error: actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError;
+    match &error {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                error.to_string(),
+            )
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content_type",
+            "send the body as application/json",
+        ),
+        JsonPayloadError::Deserialize(inner) if inner.to_string().contains("unknown field") => {
+            ApiError::bad_request("unknown_field", inner.to_string())
+        }
+        JsonPayloadError::Deserialize(inner) if inner.is_syntax() || inner.is_eof() => {
+            ApiError::bad_request("malformed_json", inner.to_string())
+        }
+        JsonPayloadError::Deserialize(inner) => {
+            ApiError::bad_request("invalid_field", inner.to_string())
+        }
+        _ => ApiError::bad_request("malformed_json", error.to_string()),
+    }
+}

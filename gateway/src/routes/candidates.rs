@@ -1,0 +1,268 @@
+//! A candidate's own routes (`/v1/candidates/me/...`): steps 3–8 of the gaokao flow.
+//! The scope is the session's own key; there is no way to name another candidate here.
+
+use super::{idempotency_key, load, run, sessions::busy, views::CandidateView};
+use crate::error::ApiError;
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use engine::candidate::form::{
+    Elective, ExamType, FirstSubject, Graduation, MailingAddress, RegistrationForm, ResumeEntry,
+};
+use engine::candidate::{Command, Provider, SavePasswordCheck};
+use engine::key::CandidateKey;
+use engine::scope::Scope;
+use serde::{Deserialize, Serialize};
+
+fn own_key(caller: &Caller) -> Result<CandidateKey, ApiError> {
+    match caller.0.scope {
+        Scope::Candidate(key) => Ok(key),
+        _ => Err(ApiError::out_of_scope()),
+    }
+}
+
+fn reply(outcome: &actors::Outcome) -> HttpResponse {
+    HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from))
+}
+
+/// `GET /v1/candidates/me`.
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let candidate = load(&state, own_key(&caller)?).await?;
+    Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)))
+}
+
+/// `POST /v1/candidates/me/fee-orders` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeOrderRequest {
+    provider: Provider,
+}
+
+/// The order to pay.
+#[derive(Debug, Serialize)]
+pub struct FeeOrderView {
+    /// Our order number: give it to the provider.
+    pub order_id: String,
+    /// Amount due, fen.
+    pub amount_fen: u32,
+    /// Provider.
+    pub provider: Provider,
+}
+
+/// Order numbers embed the candidate key, so a provider's notification routes to the right
+/// shard without any lookup table: `GK` + 32 hex + a two-digit sequence.
+pub fn order_id(key: CandidateKey, sequence: usize) -> String {
+    format!("GK{key}{:02}", sequence % 100)
+}
+
+/// `POST /v1/candidates/me/fee-orders`.
+pub async fn create_fee_order(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: web::Json<FeeOrderRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let idempotency = idempotency_key(&request)?;
+    let existing = load(&state, key).await?;
+    let order = order_id(key, existing.fee.orders.len() + 1);
+    let command = Command::CreateFeeOrder {
+        order_id: order.clone(),
+        provider: body.provider,
+    };
+    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
+    let candidate = outcome
+        .candidate
+        .ok_or(engine::Rejection::CandidateNotFound)?;
+    // On a replayed request the order created the first time is the newest one.
+    let created = candidate
+        .fee
+        .orders
+        .last()
+        .ok_or(engine::Rejection::CandidateNotFound)?;
+    Ok(HttpResponse::Created().json(FeeOrderView {
+        order_id: created.order_id.clone(),
+        amount_fen: created.amount_fen,
+        provider: created.provider,
+    }))
+}
+
+/// `PUT /v1/candidates/me/passwords` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordsRequest {
+    login_password: Option<String>,
+    save_password: Option<String>,
+}
+
+/// At least 8 characters with letters and digits; at most 64.
+fn check_strength(field: &'static str, password: &str) -> Result<(), ApiError> {
+    let long_enough = (8..=64).contains(&password.chars().count());
+    let mixed = password.chars().any(|c| c.is_ascii_alphabetic())
+        && password.chars().any(|c| c.is_ascii_digit());
+    if !long_enough || !mixed {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password_too_weak",
+            format!("{field} must be 8–64 characters with both letters and digits"),
+        ));
+    }
+    Ok(())
+}
+
+/// `PUT /v1/candidates/me/passwords`.
+pub async fn set_passwords(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: web::Json<PasswordsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let idempotency = idempotency_key(&request)?;
+    let mut hashes = [None, None];
+    for (slot, (field, password)) in hashes.iter_mut().zip([
+        ("login_password", &body.login_password),
+        ("save_password", &body.save_password),
+    ]) {
+        if let Some(password) = password {
+            check_strength(field, password)?;
+            *slot = Some(state.hasher.hash(password.clone()).await.map_err(busy)?);
+        }
+    }
+    let [login_hash, save_hash] = hashes;
+    let outcome = run(
+        &state,
+        key,
+        Command::SetPasswords {
+            login_hash,
+            save_hash,
+        },
+        idempotency,
+        Vec::new(),
+    )
+    .await?;
+    Ok(reply(&outcome))
+}
+
+/// `PUT /v1/candidates/me/phone` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneRequest {
+    phone: String,
+}
+
+/// `PUT /v1/candidates/me/phone`. (The SMS verification step belongs to the SMS gateway
+/// integration, which these machines cannot reach; the number is checked and bound.)
+pub async fn bind_phone(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: web::Json<PhoneRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let outcome = run(
+        &state,
+        key,
+        Command::BindPhone {
+            phone: body.phone.clone(),
+        },
+        idempotency_key(&request)?,
+        Vec::new(),
+    )
+    .await?;
+    Ok(reply(&outcome))
+}
+
+/// `POST /v1/candidates/me/pledge`.
+pub async fn accept_pledge(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let outcome = run(
+        &state,
+        key,
+        Command::AcceptPledge,
+        idempotency_key(&request)?,
+        Vec::new(),
+    )
+    .await?;
+    Ok(reply(&outcome))
+}
+
+/// `PUT /v1/candidates/me/form` body: the form plus the save password. Postal fields are
+/// accepted by the parser only so that the engine can refuse them by name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormRequest {
+    save_password: Option<String>,
+    exam_type: ExamType,
+    first_subject: Option<FirstSubject>,
+    #[serde(default)]
+    electives: Vec<Elective>,
+    vocational_group: Option<String>,
+    graduation: Graduation,
+    school: String,
+    urban_rural_code: u16,
+    resume: Vec<ResumeEntry>,
+    postal_address: Option<String>,
+    recipient: Option<String>,
+    postcode: Option<String>,
+}
+
+/// `PUT /v1/candidates/me/form`.
+pub async fn save_form(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: web::Json<FormRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let idempotency = idempotency_key(&request)?;
+    let body = body.into_inner();
+    let candidate = load(&state, key).await?;
+    let save_password = match (&body.save_password, &candidate.passwords) {
+        (None, _) => SavePasswordCheck::NotProvided,
+        (Some(_), None) => SavePasswordCheck::Incorrect,
+        (Some(password), Some(passwords)) => {
+            let matches = state
+                .hasher
+                .verify(password.clone(), passwords.save_hash.clone())
+                .await
+                .map_err(busy)?;
+            if matches {
+                SavePasswordCheck::Verified {
+                    generation: passwords.save_generation,
+                }
+            } else {
+                SavePasswordCheck::Incorrect
+            }
+        }
+    };
+    let mailing =
+        (body.postal_address.is_some() || body.recipient.is_some() || body.postcode.is_some())
+            .then(|| MailingAddress {
+                postal_address: body.postal_address.unwrap_or_default(),
+                recipient: body.recipient.unwrap_or_default(),
+                postcode: body.postcode.unwrap_or_default(),
+            });
+    let form = RegistrationForm {
+        exam_type: body.exam_type,
+        first_subject: body.first_subject,
+        electives: body.electives,
+        vocational_group: body.vocational_group,
+        graduation: body.graduation,
+        school: body.school,
+        urban_rural_code: body.urban_rural_code,
+        resume: body.resume,
+        mailing,
+    };
+    let command = Command::SaveForm {
+        form: Box::new(form),
+        save_password,
+    };
+    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
+    Ok(reply(&outcome))
+}

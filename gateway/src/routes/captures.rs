@@ -1,0 +1,191 @@
+//! Capture at the registration point (step 2): ID data, photo, and a serial number from the
+//! point's range. The county actor assigns the serial (strictly sequential), then the
+//! candidate's shard records the capture with the photo in the same durable commit.
+
+use super::{idempotency_key, run, views::CandidateView};
+use crate::error::ApiError;
+use crate::routes::sessions::{key_of, parse_validity};
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actors::{CountyExecute, scoped_idempotency_key};
+use base64::Engine as _;
+use engine::candidate::{Capture, CaptureMode, Command, IdCard, Track};
+use engine::county::{CountyCommand, CountyEvent};
+use engine::id_number::Gender;
+use engine::org::PointCode;
+use engine::serial::SubjectCategory;
+use engine::time::Date;
+use serde::Deserialize;
+use storage::{StateStore, StateUpdate};
+
+/// How the ID data was obtained.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Read by the card reader.
+    CardRead,
+    /// Expired card, typed in.
+    TypedExpiredCard,
+    /// Candidate absent, typed in.
+    TypedAbsent,
+    /// Another identity document.
+    OtherDocument,
+}
+
+/// `POST /v1/points/{point}/captures` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureRequest {
+    id_number: String,
+    name: String,
+    gender: Gender,
+    ethnicity: u8,
+    /// `YYYY-MM-DD`.
+    birth_date: String,
+    address: String,
+    /// `YYYY-MM-DD` or `长期`.
+    valid_until: String,
+    category: SubjectCategory,
+    mode: Mode,
+    /// For `other_document`: which document.
+    document: Option<String>,
+    /// For `other_document`: the point's explanation.
+    explanation: Option<String>,
+    /// The JPEG, base64.
+    photo_base64: String,
+}
+
+/// `POST /v1/points/{point}/captures`: point operators (or their county) only.
+pub async fn capture(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    point: web::Path<String>,
+    body: web::Json<CaptureRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let idempotency = idempotency_key(&request)?;
+    let point: PointCode = point.parse()?;
+    if !matches!(
+        caller.0.scope,
+        engine::scope::Scope::Point(_) | engine::scope::Scope::County(_)
+    ) || !caller.0.scope.covers_point(point)
+    {
+        return Err(ApiError::out_of_scope());
+    }
+    let (id_number, key) = key_of(&state, &body.id_number)?;
+    // A retry of a capture that already completed gets its original answer.
+    if state
+        .store
+        .idempotent_outcome(&scoped_idempotency_key(key, &idempotency))
+        .await?
+        .is_some()
+    {
+        let candidate = super::load(&state, key).await?;
+        return Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)));
+    }
+    if state.store.candidate(key).await?.is_some() {
+        return Err(engine::Rejection::AlreadyRegistered.into());
+    }
+    let photo_file = base64::engine::general_purpose::STANDARD
+        .decode(body.photo_base64.as_bytes())
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "photo_encoding",
+                "photo_base64 is not valid base64",
+            )
+        })?;
+    let photo = state
+        .settings
+        .current()
+        .policy
+        .photo
+        .inspect(&photo_file)
+        .map_err(engine::Rejection::from)?;
+    let birth_date = Date::parse(&body.birth_date).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_date",
+            "birth_date must be YYYY-MM-DD",
+        )
+    })?;
+    let mode = match body.mode {
+        Mode::CardRead => CaptureMode::CardRead,
+        Mode::TypedExpiredCard => CaptureMode::TypedExpiredCard,
+        Mode::TypedAbsent => CaptureMode::TypedAbsent,
+        Mode::OtherDocument => CaptureMode::OtherDocument {
+            document: body.document.clone().unwrap_or_default(),
+            explanation: body.explanation.clone().unwrap_or_default(),
+        },
+    };
+    let id_card = IdCard {
+        name: body.name.clone(),
+        gender: body.gender,
+        ethnicity: body.ethnicity,
+        birth_date,
+        address: body.address.clone(),
+        id_number,
+        valid_until: parse_validity(&body.valid_until)?,
+    };
+    let serial = assign_serial(
+        &state,
+        point,
+        body.category,
+        &format!("serial/{key}/{idempotency}"),
+    )
+    .await?;
+    let capture = Capture {
+        point,
+        serial,
+        category: body.category,
+        track: Track::Gaokao,
+        id_card,
+        mode,
+        photo,
+    };
+    let photo_update = StateUpdate::Photo {
+        sha256: capture.photo.sha256.clone(),
+        bytes: photo_file,
+    };
+    let outcome = run(
+        &state,
+        key,
+        Command::Capture(Box::new(capture)),
+        idempotency,
+        vec![photo_update],
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(outcome.candidate.as_ref().map(CandidateView::from)))
+}
+
+/// Asks the county for the point's next serial number. If the county has already answered
+/// this request before (a retry after a crash between the two commits), a fresh number is
+/// taken: a gap in the sequence is harmless, a number used twice would not be.
+async fn assign_serial(
+    state: &AppState,
+    point: PointCode,
+    category: SubjectCategory,
+    idempotency_key: &str,
+) -> Result<engine::serial::SerialNumber, ApiError> {
+    for attempt in [
+        idempotency_key.to_owned(),
+        format!("{idempotency_key}/retry-{}", state.now().0),
+    ] {
+        let request = CountyExecute {
+            command: CountyCommand::AssignSerial { point, category },
+            idempotency_key: attempt,
+            now: state.now(),
+        };
+        let outcome = state.registry.county(point.county(), request).await?;
+        if let Some(CountyEvent::SerialAssigned { serial, .. }) = outcome.events.first() {
+            return Ok(*serial);
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "serial_unavailable",
+        "no serial number could be assigned; retry",
+    ))
+}

@@ -1,0 +1,23 @@
+//! Liveness and metrics.
+
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+
+/// `GET /healthz`: the process serves requests and its store answers.
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    use storage::StateStore;
+    match state.store.progress(storage::ProgressScope::Province).await {
+        Ok(_) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        Err(error) => HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"status": "degraded", "code": error.code()})),
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(
+    prometheus: web::Data<metrics_exporter_prometheus::PrometheusHandle>,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(prometheus.render())
+}

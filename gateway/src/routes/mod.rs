@@ -1,0 +1,134 @@
+//! The JSON API v1, one file per route group. Every handler follows the same path:
+//! authenticate (`Caller`) → check scope (`engine::scope`) → build an engine command →
+//! `Registry::execute` (durable before it returns) → reply.
+
+pub mod candidates;
+pub mod captures;
+pub mod health;
+pub mod operators;
+pub mod payments;
+pub mod sessions;
+pub mod views;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::{HttpRequest, web};
+use actors::{Execute, Outcome};
+use engine::candidate::{Candidate, Command};
+use engine::key::CandidateKey;
+use storage::{StateStore, StateUpdate};
+
+/// Registers every route.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/metrics", web::get().to(health::metrics))
+        .route(
+            "/v1/sessions/operator",
+            web::post().to(sessions::operator_login),
+        )
+        .route(
+            "/v1/sessions/candidate/first-login",
+            web::post().to(sessions::candidate_first_login),
+        )
+        .route(
+            "/v1/sessions/candidate",
+            web::post().to(sessions::candidate_login),
+        )
+        .route(
+            "/v1/points/{point}/captures",
+            web::post().to(captures::capture),
+        )
+        .route("/v1/candidates/me", web::get().to(candidates::me))
+        .route(
+            "/v1/candidates/me/fee-orders",
+            web::post().to(candidates::create_fee_order),
+        )
+        .route(
+            "/v1/candidates/me/passwords",
+            web::put().to(candidates::set_passwords),
+        )
+        .route(
+            "/v1/candidates/me/phone",
+            web::put().to(candidates::bind_phone),
+        )
+        .route(
+            "/v1/candidates/me/pledge",
+            web::post().to(candidates::accept_pledge),
+        )
+        .route(
+            "/v1/candidates/me/form",
+            web::put().to(candidates::save_form),
+        )
+        .route(
+            "/v1/payments/{provider}/notify",
+            web::post().to(payments::notify),
+        )
+        .route(
+            "/v1/identity/callback",
+            web::post().to(payments::identity_callback),
+        )
+        .route("/v1/candidates/{key}", web::get().to(operators::candidate))
+        .route(
+            "/v1/candidates/{key}/signature",
+            web::post().to(operators::confirm_signature),
+        )
+        .route(
+            "/v1/candidates/{key}/moral-evaluation",
+            web::post().to(operators::moral_evaluation),
+        )
+        .route("/v1/progress", web::get().to(operators::progress));
+}
+
+/// The request's `Idempotency-Key` header: required on every client write, 1–64 safe chars.
+pub fn idempotency_key(request: &HttpRequest) -> Result<String, ApiError> {
+    let value = request
+        .headers()
+        .get("Idempotency-Key")
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "idempotency_key_required",
+                "send an Idempotency-Key header with every write",
+            )
+        })?;
+    let well_formed = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err(ApiError::bad_request(
+            "idempotency_key_invalid",
+            "Idempotency-Key must be 1–64 letters, digits, '-' or '_'",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Runs one command on the candidate's shard; returns once durable.
+pub async fn run(
+    state: &AppState,
+    key: CandidateKey,
+    command: Command,
+    idempotency_key: String,
+    attachments: Vec<StateUpdate>,
+) -> Result<Outcome, ApiError> {
+    let request = Execute {
+        key,
+        command,
+        idempotency_key,
+        now: state.now(),
+        attachments,
+    };
+    Ok(state.registry.execute(request).await?)
+}
+
+/// The stored record of `key`, or 404.
+pub async fn load(state: &AppState, key: CandidateKey) -> Result<Candidate, ApiError> {
+    state
+        .store
+        .candidate(key)
+        .await?
+        .ok_or_else(|| engine::Rejection::CandidateNotFound.into())
+}

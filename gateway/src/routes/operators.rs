@@ -1,0 +1,159 @@
+//! Operators' routes over candidates: view, signature confirmation (step 9), moral-character
+//! evaluation (step 10), and real-time progress by scope (step 11).
+
+use super::{idempotency_key, load, run, views::CandidateView};
+use crate::error::ApiError;
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use engine::candidate::{Candidate, Command, MoralEvaluation};
+use engine::key::CandidateKey;
+use engine::scope::Scope;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use storage::{ProgressScope, StateStore};
+
+/// Loads a candidate the caller may see; 404 and 403 are distinct because operators need to
+/// know the difference, and the key is already pseudonymous.
+async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<Candidate, ApiError> {
+    let key = CandidateKey::parse_hex(key).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "candidate_not_found",
+            "no such candidate key",
+        )
+    })?;
+    let candidate = load(state, key).await?;
+    if !caller
+        .0
+        .scope
+        .covers_candidate(key, candidate.capture.point)
+    {
+        return Err(ApiError::out_of_scope());
+    }
+    Ok(candidate)
+}
+
+/// `GET /v1/candidates/{key}`.
+pub async fn candidate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let candidate = visible(&state, &caller, &key).await?;
+    Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)))
+}
+
+/// `POST /v1/candidates/{key}/signature`: the candidate's point only.
+pub async fn confirm_signature(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let candidate = visible(&state, &caller, &key).await?;
+    let Scope::Point(point) = caller.0.scope else {
+        return Err(ApiError::out_of_scope());
+    };
+    let outcome = run(
+        &state,
+        candidate.key,
+        Command::ConfirmSignature { point },
+        idempotency_key(&request)?,
+        Vec::new(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
+}
+
+/// `POST /v1/candidates/{key}/moral-evaluation` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationRequest {
+    qualified: bool,
+    opinion: String,
+}
+
+/// `POST /v1/candidates/{key}/moral-evaluation`: the candidate's point or county.
+pub async fn moral_evaluation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    key: web::Path<String>,
+    body: web::Json<EvaluationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let candidate = visible(&state, &caller, &key).await?;
+    let county = match caller.0.scope {
+        Scope::Point(point) => point.county(),
+        Scope::County(county) => county,
+        _ => return Err(ApiError::out_of_scope()),
+    };
+    let evaluation = MoralEvaluation {
+        qualified: body.qualified,
+        opinion: body.opinion.clone(),
+    };
+    let command = Command::RecordMoralEvaluation { evaluation, county };
+    let outcome = run(
+        &state,
+        candidate.key,
+        command,
+        idempotency_key(&request)?,
+        Vec::new(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
+}
+
+/// `GET /v1/progress` query: `scope=province | city:4301 | county:430102 | point:430102-001`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressQuery {
+    scope: String,
+}
+
+/// `GET /v1/progress`: counts by status within a scope the caller covers.
+pub async fn progress(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ProgressQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = &caller.0.scope;
+    let (requested, allowed) = match query.scope.split_once(':') {
+        None if query.scope == "province" => {
+            (ProgressScope::Province, matches!(scope, Scope::Province))
+        }
+        Some(("city", code)) => {
+            let city = code.parse()?;
+            (
+                ProgressScope::City(city),
+                matches!(scope, Scope::Province) || *scope == Scope::City(city),
+            )
+        }
+        Some(("county", code)) => {
+            let county = code.parse()?;
+            (ProgressScope::County(county), scope.covers_county(county))
+        }
+        Some(("point", code)) => {
+            let point = code.parse()?;
+            (ProgressScope::Point(point), scope.covers_point(point))
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_scope",
+                "scope is province, city:CODE, county:CODE or point:CODE",
+            ));
+        }
+    };
+    if !allowed {
+        return Err(ApiError::out_of_scope());
+    }
+    let counts: BTreeMap<&'static str, u64> = state
+        .store
+        .progress(requested)
+        .await?
+        .into_iter()
+        .map(|(status, count)| (status.name(), count))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({"scope": query.scope, "counts": counts})))
+}

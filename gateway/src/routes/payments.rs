@@ -1,0 +1,168 @@
+//! Callbacks from outside: payment providers' notifications and the identity provider's
+//! real-person authentication results.
+//!
+//! Both are authenticated by an HMAC-SHA256 signature of the raw body under the provider's
+//! configured key (`X-Signature`, hex), never by a session. A payment is applied exactly once
+//! per provider transaction: the idempotency key is the transaction id, and the engine's own
+//! ledger refuses a second application whatever order notifications arrive in. Each provider
+//! gets the success body it expects, so it stops retrying.
+
+use super::run;
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use engine::candidate::{Command, PaymentNotice, PaymentSource, Provider};
+use engine::key::CandidateKey;
+use engine::time::Timestamp;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+/// A payment notification's body (after the provider-specific envelope is decoded).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentNotification {
+    order_id: String,
+    transaction_id: String,
+    amount_fen: u32,
+    paid_at_ms: i64,
+}
+
+/// An identity provider's callback body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityCallback {
+    candidate_key: String,
+    passed: bool,
+    reference: String,
+}
+
+/// Signs `body` with `key` (hex HMAC-SHA256), as providers and tests do.
+pub fn sign(key: &[u8], body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn verify_signature(key: &[u8], request: &HttpRequest, body: &[u8]) -> Result<(), ApiError> {
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "signature_invalid",
+            "the notification's signature does not verify",
+        )
+    };
+    let signature = request
+        .headers()
+        .get("X-Signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(invalid)?;
+    let bytes = hex::decode(signature).map_err(|_| invalid())?;
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| invalid())?;
+    mac.update(body);
+    // Constant-time comparison.
+    mac.verify_slice(&bytes).map_err(|_| invalid())
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|error| {
+        let code = if error.to_string().contains("unknown field") {
+            "unknown_field"
+        } else {
+            "malformed_json"
+        };
+        ApiError::bad_request(code, error.to_string())
+    })
+}
+
+fn provider_named(name: &str) -> Result<Provider, ApiError> {
+    [Provider::WeChatPay, Provider::Alipay, Provider::UnionPay]
+        .into_iter()
+        .find(|provider| provider.name() == name)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "provider_unknown",
+                format!("no payment provider '{name}'"),
+            )
+        })
+}
+
+/// The candidate an order belongs to (order ids embed the key; see `order_id`).
+fn key_of_order(order_id: &str) -> Result<CandidateKey, ApiError> {
+    order_id
+        .strip_prefix("GK")
+        .filter(|rest| rest.len() == 34)
+        .and_then(|rest| CandidateKey::parse_hex(&rest[..32]))
+        .ok_or_else(|| engine::Rejection::PaymentOrderUnknown.into())
+}
+
+fn success_body(provider: Provider) -> HttpResponse {
+    match provider {
+        // WeChat Pay v3: 200 with a JSON code.
+        Provider::WeChatPay => {
+            HttpResponse::Ok().json(serde_json::json!({"code": "SUCCESS", "message": "成功"}))
+        }
+        // Alipay and UnionPay: the literal text.
+        Provider::Alipay => HttpResponse::Ok()
+            .content_type("text/plain")
+            .body("success"),
+        Provider::UnionPay => HttpResponse::Ok().content_type("text/plain").body("ok"),
+    }
+}
+
+/// `POST /v1/payments/{provider}/notify`.
+pub async fn notify(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    provider: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let provider = provider_named(&provider)?;
+    let key = state.merchant_keys.get(&provider).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "provider_unknown",
+            format!("{} is not configured", provider.name()),
+        )
+    })?;
+    verify_signature(key, &request, &body)?;
+    let notification: PaymentNotification = parse_json(&body)?;
+    let candidate = key_of_order(&notification.order_id)?;
+    let idempotency = format!(
+        "payment-{}-{}",
+        provider.name(),
+        notification.transaction_id
+    );
+    let command = Command::RecordPayment(PaymentNotice {
+        provider,
+        order_id: notification.order_id,
+        transaction_id: notification.transaction_id,
+        amount_fen: notification.amount_fen,
+        paid_at: Timestamp(notification.paid_at_ms),
+        source: PaymentSource::Notification,
+    });
+    run(&state, candidate, command, idempotency, Vec::new()).await?;
+    Ok(success_body(provider))
+}
+
+/// `POST /v1/identity/callback`.
+pub async fn identity_callback(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    verify_signature(&state.identity_key, &request, &body)?;
+    let callback: IdentityCallback = parse_json(&body)?;
+    let key = CandidateKey::parse_hex(&callback.candidate_key)
+        .ok_or_else(|| ApiError::from(engine::Rejection::CandidateNotFound))?;
+    let idempotency = format!("identity-{}", callback.reference);
+    let command = Command::RecordRealPersonAuth {
+        passed: callback.passed,
+        reference: callback.reference,
+    };
+    run(&state, key, command, idempotency, Vec::new()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"code": "SUCCESS"})))
+}

@@ -1,0 +1,221 @@
+//! Logging in: operators (username + password), candidates' first login (ID number + name +
+//! ID validity, checked by the engine against the capture), and candidates' later logins
+//! (ID number or serial number + login password). Attempts are rate-limited per account and
+//! per client address (credential stuffing); password checks run on the hashing pool.
+
+use super::{load, run};
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use engine::candidate::Command;
+use engine::id_number::IdNumber;
+use engine::key::CandidateKey;
+use engine::scope::Scope;
+use engine::serial::SerialNumber;
+use engine::time::Date;
+use serde::{Deserialize, Serialize};
+use storage::StateStore;
+
+/// A session as returned to the client.
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    /// Bearer token.
+    pub token: String,
+    /// Expiry, Unix milliseconds.
+    pub expires_at_ms: i64,
+    /// `province` | `city` | `county` | `point` | `candidate`.
+    pub role: &'static str,
+}
+
+/// `POST /v1/sessions/operator` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorLogin {
+    username: String,
+    password: String,
+}
+
+/// `POST /v1/sessions/candidate/first-login` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirstLogin {
+    id_number: String,
+    name: String,
+    /// `YYYY-MM-DD`, or `长期` for a card without expiry.
+    valid_until: String,
+}
+
+/// `POST /v1/sessions/candidate` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateLogin {
+    /// ID number or eight-digit serial number.
+    login: String,
+    password: String,
+}
+
+fn too_many_attempts() -> ApiError {
+    ApiError::retry_later(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_login_attempts",
+        "too many login attempts; wait a minute",
+        60,
+    )
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "the login or password is incorrect",
+    )
+}
+
+/// Refuses when the account or the client address has used up its attempts.
+fn check_login_limits(
+    state: &AppState,
+    request: &HttpRequest,
+    account: &str,
+) -> Result<(), ApiError> {
+    let address = request
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    if state.login_attempts_per_ip.check_key(&address).is_err() {
+        return Err(too_many_attempts());
+    }
+    if state
+        .login_attempts_per_account
+        .check_key(&account.to_owned())
+        .is_err()
+    {
+        return Err(too_many_attempts());
+    }
+    Ok(())
+}
+
+fn issue(state: &AppState, scope: Scope, subject: String) -> Result<HttpResponse, ApiError> {
+    let (token, expires_at) = state.sessions.issue(scope, subject, state.now())?;
+    Ok(HttpResponse::Ok().json(SessionView {
+        token,
+        expires_at_ms: expires_at.0,
+        role: scope.role(),
+    }))
+}
+
+/// Parses `YYYY-MM-DD` or `长期`.
+pub fn parse_validity(text: &str) -> Result<Option<Date>, ApiError> {
+    if text == "长期" {
+        return Ok(None);
+    }
+    Date::parse(text).map(Some).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_date",
+            format!("'{text}' is not YYYY-MM-DD or 长期"),
+        )
+    })
+}
+
+/// Parses an ID number into the candidate key.
+pub fn key_of(state: &AppState, id_number: &str) -> Result<(IdNumber, CandidateKey), ApiError> {
+    let id = IdNumber::parse(id_number).map_err(engine::Rejection::from)?;
+    let key = state.key_secret.candidate_key(&id);
+    Ok((id, key))
+}
+
+/// `POST /v1/sessions/operator`.
+pub async fn operator_login(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Json<OperatorLogin>,
+) -> Result<HttpResponse, ApiError> {
+    check_login_limits(&state, &request, &body.username)?;
+    let Some(account) = state.accounts.get(&body.username) else {
+        return Err(wrong_credentials());
+    };
+    let verified = state
+        .hasher
+        .verify(body.password.clone(), account.password_hash)
+        .await
+        .map_err(busy)?;
+    if !verified {
+        return Err(wrong_credentials());
+    }
+    issue(&state, account.scope, body.username.clone())
+}
+
+/// `POST /v1/sessions/candidate/first-login`.
+pub async fn candidate_first_login(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Json<FirstLogin>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, key) = key_of(&state, &body.id_number)?;
+    check_login_limits(&state, &request, &key.to_string())?;
+    let command = Command::FirstLogin {
+        name: body.name.clone(),
+        valid_until: parse_validity(&body.valid_until)?,
+    };
+    // A fresh idempotency key per attempt: the engine's own check of name and validity must
+    // run every time (a replayed key would skip it); a repeated first login records nothing.
+    let attempt = state
+        .sessions
+        .issue(Scope::Candidate(key), String::new(), state.now())?
+        .0;
+    run(
+        &state,
+        key,
+        command,
+        format!("first-login-{}", &attempt[..16]),
+        Vec::new(),
+    )
+    .await?;
+    issue(&state, Scope::Candidate(key), key.to_string())
+}
+
+/// `POST /v1/sessions/candidate`.
+pub async fn candidate_login(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Json<CandidateLogin>,
+) -> Result<HttpResponse, ApiError> {
+    let key = if body.login.len() == 8 {
+        let serial = SerialNumber::parse(&body.login)?;
+        state.store.candidate_key_by_serial(serial).await?
+    } else {
+        Some(key_of(&state, &body.login)?.1)
+    };
+    check_login_limits(&state, &request, &body.login)?;
+    let Some(key) = key else {
+        return Err(wrong_credentials());
+    };
+    let candidate = load(&state, key).await.map_err(|_| wrong_credentials())?;
+    let Some(passwords) = candidate.passwords else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "passwords_not_set",
+            "use the first login, then set your passwords",
+        ));
+    };
+    if !state
+        .hasher
+        .verify(body.password.clone(), passwords.login_hash)
+        .await
+        .map_err(busy)?
+    {
+        return Err(wrong_credentials());
+    }
+    issue(&state, Scope::Candidate(key), key.to_string())
+}
+
+/// The hashing pool is full: 503 with Retry-After.
+pub fn busy(error: crate::hashing::HashingError) -> ApiError {
+    ApiError::retry_later(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "password_checks_busy",
+        error.to_string(),
+        2,
+    )
+}

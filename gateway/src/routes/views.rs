@@ -1,0 +1,78 @@
+//! What the API shows of a candidate. Minimised: the ID number only masked, no password
+//! hashes, no photo bytes (served separately), no payment transaction ids.
+
+use engine::candidate::Candidate;
+use engine::candidate::form::RegistrationForm;
+use serde::Serialize;
+
+/// A candidate as the API returns it.
+#[derive(Debug, Serialize)]
+pub struct CandidateView {
+    /// Pseudonymous key (use it in operator URLs).
+    pub key: String,
+    /// 报名号.
+    pub serial_number: String,
+    /// Registration point.
+    pub point: String,
+    /// How far registration has got.
+    pub status: &'static str,
+    /// 姓名.
+    pub name: String,
+    /// ID number, masked.
+    pub id_number: String,
+    /// Whether the registration fee is paid.
+    pub fee_paid: bool,
+    /// Fee orders created.
+    pub fee_orders: Vec<String>,
+    /// Whether real-person authentication has passed.
+    pub authenticated: bool,
+    /// Whether passwords are set.
+    pub passwords_set: bool,
+    /// Bound phone, masked.
+    pub phone: Option<String>,
+    /// Whether the pledge is accepted.
+    pub pledge_accepted: bool,
+    /// The form.
+    pub form: Option<RegistrationForm>,
+    /// Its version.
+    pub form_version: u32,
+    /// Whether the current version is signed at the point.
+    pub signed: bool,
+    /// Open item: typed-in ID awaiting verification in person.
+    pub id_verification_pending: bool,
+    /// Open item: other document awaiting the city.
+    pub document_approval_pending: bool,
+}
+
+impl From<&Candidate> for CandidateView {
+    fn from(candidate: &Candidate) -> CandidateView {
+        CandidateView {
+            key: candidate.key.to_string(),
+            serial_number: candidate.capture.serial.to_string(),
+            point: candidate.capture.point.to_string(),
+            status: candidate.status().name(),
+            name: candidate.capture.id_card.name.clone(),
+            id_number: candidate.capture.id_card.id_number.masked(),
+            fee_paid: candidate.fee.paid.is_some(),
+            fee_orders: candidate
+                .fee
+                .orders
+                .iter()
+                .map(|order| order.order_id.clone())
+                .collect(),
+            authenticated: candidate.last_auth_passed_at.is_some(),
+            passwords_set: candidate.passwords.is_some(),
+            phone: candidate
+                .phone
+                .as_ref()
+                .map(|phone| format!("{}****{}", &phone[..3], &phone[7..])),
+            pledge_accepted: candidate.pledge_accepted_at.is_some(),
+            form: candidate.form.clone(),
+            form_version: candidate.form_version,
+            signed: candidate.form_version > 0
+                && candidate.signed_version == Some(candidate.form_version),
+            id_verification_pending: candidate.id_verification_pending,
+            document_approval_pending: candidate.document_approval_pending,
+        }
+    }
+}

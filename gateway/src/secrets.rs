@@ -1,0 +1,63 @@
+//! The deployment's secrets: the candidate-key secret, payment providers' notification keys
+//! and the identity provider's key. Generated once per data directory (so candidate keys
+//! stay stable across restarts) and overridable by `REG_`-prefixed environment variables in
+//! a real deployment, where the providers issue the keys.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The keys, hex-encoded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Secrets {
+    /// HMAC key deriving candidate keys from ID numbers.
+    pub candidate_key_secret: String,
+    /// WeChat Pay notification key.
+    pub wechat_pay: String,
+    /// Alipay notification key.
+    pub alipay: String,
+    /// UnionPay notification key.
+    pub unionpay: String,
+    /// Identity-provider callback key.
+    pub identity: String,
+}
+
+/// Why the secrets could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    /// File I/O.
+    #[error("secrets file: {0}")]
+    Io(#[from] std::io::Error),
+    /// Malformed file.
+    #[error("secrets file is malformed: {0}")]
+    Format(#[from] serde_json::Error),
+    /// No entropy.
+    #[error("no system entropy to generate secrets")]
+    Entropy,
+}
+
+fn random_hex() -> Result<String, SecretsError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|_| SecretsError::Entropy)?;
+    Ok(hex::encode(bytes))
+}
+
+impl Secrets {
+    /// Loads `path`, creating it with fresh random keys the first time.
+    pub fn load_or_create(path: &Path) -> Result<Secrets, SecretsError> {
+        if path.exists() {
+            return Ok(serde_json::from_slice(&std::fs::read(path)?)?);
+        }
+        let secrets = Secrets {
+            candidate_key_secret: random_hex()?,
+            wechat_pay: random_hex()?,
+            alipay: random_hex()?,
+            unionpay: random_hex()?,
+            identity: random_hex()?,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, serde_json::to_vec_pretty(&secrets)?)?;
+        Ok(secrets)
+    }
+}

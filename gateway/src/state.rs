@@ -1,0 +1,58 @@
+//! Everything a request handler may use, shared by all HTTP workers.
+
+use crate::accounts::Accounts;
+use crate::hashing::Hasher;
+use crate::sessions::Sessions;
+use actors::{Registry, SharedSettings};
+use engine::candidate::Provider;
+use engine::key::KeySecret;
+use engine::time::Timestamp;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use storage::EmbeddedStore;
+
+/// Shared application state.
+pub struct AppState {
+    /// The actors (single writers).
+    pub registry: Registry<EmbeddedStore>,
+    /// Reads go straight to the store: a write is only acknowledged once it is there.
+    pub store: Arc<EmbeddedStore>,
+    /// Schedule and policy in force.
+    pub settings: SharedSettings,
+    /// Live sessions.
+    pub sessions: Sessions,
+    /// Operator accounts.
+    pub accounts: Accounts,
+    /// The bounded password-hashing pool.
+    pub hasher: Hasher,
+    /// Derives candidate keys from ID numbers.
+    pub key_secret: KeySecret,
+    /// Payment providers' notification signing keys.
+    pub merchant_keys: HashMap<Provider, Vec<u8>>,
+    /// The identity provider's callback signing key.
+    pub identity_key: Vec<u8>,
+    /// Login attempts per account.
+    pub login_attempts_per_account: DefaultKeyedRateLimiter<String>,
+    /// Login attempts per client address.
+    pub login_attempts_per_ip: DefaultKeyedRateLimiter<String>,
+}
+
+impl AppState {
+    /// Now, as the engine wants it.
+    pub fn now(&self) -> Timestamp {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_millis())
+            .unwrap_or(0);
+        Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
+    }
+}
+
+/// A keyed limiter allowing `per_minute` attempts per key per minute (burst of the same).
+pub fn login_limiter(per_minute: u32) -> DefaultKeyedRateLimiter<String> {
+    RateLimiter::keyed(Quota::per_minute(
+        NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN),
+    ))
+}

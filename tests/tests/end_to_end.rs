@@ -1,0 +1,339 @@
+//! One candidate's whole gaokao registration over real HTTP against the started server
+//! binary: capture, first login, fee, duplicate and out-of-order payment notifications,
+//! real-person authentication, passwords, pledge, form (with its refusals), later login,
+//! signature, moral evaluation, progress — and a refused cross-county read.
+
+use serde_json::json;
+use tests::{Server, capture_body, form_body, id_number};
+
+#[test]
+fn one_candidate_registers_end_to_end() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(directory.path());
+    let point = server.operator("point-430102-001");
+
+    // Step 2: capture at the point.
+    let captured = server.request(
+        "POST",
+        "/v1/points/430102-001/captures",
+        Some(&capture_body(1)),
+        Some(&point),
+        Some("cap-1"),
+    );
+    assert_eq!(captured.status, 201, "{}", captured.text);
+    let key = captured.body["key"].as_str().expect("key").to_owned();
+    let serial = captured.body["serial_number"]
+        .as_str()
+        .expect("serial")
+        .to_owned();
+    assert!(
+        serial.starts_with("0102"),
+        "serial {serial} starts with the city-county code"
+    );
+    assert!(
+        !captured.text.contains(&id_number(1)),
+        "the ID number is never echoed in clear"
+    );
+    let retried = server.request(
+        "POST",
+        "/v1/points/430102-001/captures",
+        Some(&capture_body(1)),
+        Some(&point),
+        Some("cap-1"),
+    );
+    assert_eq!(
+        (retried.status, retried.body["serial_number"].as_str()),
+        (200, Some(serial.as_str())),
+        "a retried capture is the same capture"
+    );
+    let duplicate = server.request(
+        "POST",
+        "/v1/points/430102-001/captures",
+        Some(&capture_body(1)),
+        Some(&point),
+        Some("cap-1b"),
+    );
+    assert_eq!(
+        (duplicate.status, duplicate.code()),
+        (409, "candidate_already_registered")
+    );
+
+    // A foreign county cannot read it; the candidate's own county can.
+    let other_county = server.operator("county-430103");
+    let foreign = server.request(
+        "GET",
+        &format!("/v1/candidates/{key}"),
+        None,
+        Some(&other_county),
+        None,
+    );
+    assert_eq!((foreign.status, foreign.code()), (403, "out_of_scope"));
+    let own_county = server.operator("county-430102");
+    assert_eq!(
+        server
+            .request(
+                "GET",
+                &format!("/v1/candidates/{key}"),
+                None,
+                Some(&own_county),
+                None
+            )
+            .status,
+        200
+    );
+
+    // Step 3: first login, checked against the capture.
+    let wrong = server.request(
+        "POST",
+        "/v1/sessions/candidate/first-login",
+        Some(&json!({"id_number": id_number(1), "name": "王五", "valid_until": "长期"})),
+        None,
+        None,
+    );
+    assert_eq!((wrong.status, wrong.code()), (401, "identity_mismatch"));
+    let login = server.request(
+        "POST",
+        "/v1/sessions/candidate/first-login",
+        Some(&json!({"id_number": id_number(1), "name": "李明", "valid_until": "长期"})),
+        None,
+        None,
+    );
+    assert_eq!(login.status, 200, "{}", login.text);
+    let candidate = login.body["token"].as_str().expect("token").to_owned();
+
+    // Fee order, then the provider's notifications: repeated, one forged, one early duplicate.
+    let order = server.request(
+        "POST",
+        "/v1/candidates/me/fee-orders",
+        Some(&json!({"provider": "we_chat_pay"})),
+        Some(&candidate),
+        Some("order-1"),
+    );
+    assert_eq!(order.status, 201, "{}", order.text);
+    let order_id = order.body["order_id"].as_str().expect("order").to_owned();
+    let amount = order.body["amount_fen"].as_u64().expect("amount");
+    let notification = json!({"order_id": order_id, "transaction_id": "4200001", "amount_fen": amount, "paid_at_ms": 1_700_000_000_000i64});
+    let wechat_key = server.secret("wechat_pay");
+    let forged = server.callback(
+        "/v1/payments/wechat_pay/notify",
+        &notification,
+        &"00".repeat(32),
+    );
+    assert_eq!((forged.status, forged.code()), (401, "signature_invalid"));
+    for _ in 0..3 {
+        let delivered =
+            server.callback("/v1/payments/wechat_pay/notify", &notification, &wechat_key);
+        assert_eq!(
+            (delivered.status, delivered.body["code"].as_str()),
+            (200, Some("SUCCESS")),
+            "{}",
+            delivered.text
+        );
+    }
+    let wrong_amount = json!({"order_id": order_id, "transaction_id": "4200002", "amount_fen": 1, "paid_at_ms": 1_700_000_000_000i64});
+    assert_eq!(
+        server
+            .callback("/v1/payments/wechat_pay/notify", &wrong_amount, &wechat_key)
+            .code(),
+        "payment_amount_mismatch"
+    );
+    let me = server.request("GET", "/v1/candidates/me", None, Some(&candidate), None);
+    assert_eq!(
+        (me.body["fee_paid"].as_bool(), me.body["status"].as_str()),
+        (Some(true), Some("paid"))
+    );
+    let again = server.request(
+        "POST",
+        "/v1/candidates/me/fee-orders",
+        Some(&json!({"provider": "alipay"})),
+        Some(&candidate),
+        Some("order-2"),
+    );
+    assert_eq!((again.status, again.code()), (409, "fee_already_paid"));
+
+    // Step 4: real-person authentication callback.
+    let identity = server.callback(
+        "/v1/identity/callback",
+        &json!({"candidate_key": key, "passed": true, "reference": "face-77"}),
+        &server.secret("identity"),
+    );
+    assert_eq!(identity.status, 200, "{}", identity.text);
+
+    // Step 5: passwords (weak ones refused).
+    let weak = server.request(
+        "PUT",
+        "/v1/candidates/me/passwords",
+        Some(&json!({"login_password": "short", "save_password": "alsoshort"})),
+        Some(&candidate),
+        Some("pw-0"),
+    );
+    assert_eq!((weak.status, weak.code()), (422, "password_too_weak"));
+    let passwords = server.request(
+        "PUT",
+        "/v1/candidates/me/passwords",
+        Some(&json!({"login_password": "Login2024x", "save_password": "Save2024y"})),
+        Some(&candidate),
+        Some("pw-1"),
+    );
+    assert_eq!(passwords.status, 200, "{}", passwords.text);
+
+    // Step 7: pledge and form; saves need the save password; postal fields are refused.
+    assert_eq!(
+        server
+            .request(
+                "POST",
+                "/v1/candidates/me/pledge",
+                None,
+                Some(&candidate),
+                Some("pledge")
+            )
+            .status,
+        200
+    );
+    let no_password = server.request(
+        "PUT",
+        "/v1/candidates/me/form",
+        Some(&form_body(None)),
+        Some(&candidate),
+        Some("form-0"),
+    );
+    assert_eq!(
+        (no_password.status, no_password.code()),
+        (401, "save_password_required")
+    );
+    let wrong_password = server.request(
+        "PUT",
+        "/v1/candidates/me/form",
+        Some(&form_body(Some("Login2024x"))),
+        Some(&candidate),
+        Some("form-0"),
+    );
+    assert_eq!(
+        (wrong_password.status, wrong_password.code()),
+        (401, "save_password_incorrect")
+    );
+    let mut with_postcode = form_body(Some("Save2024y"));
+    with_postcode["postcode"] = json!("410000");
+    let sensitive = server.request(
+        "PUT",
+        "/v1/candidates/me/form",
+        Some(&with_postcode),
+        Some(&candidate),
+        Some("form-0"),
+    );
+    assert_eq!(
+        (sensitive.status, sensitive.code()),
+        (422, "sensitive_field_not_collected")
+    );
+    let no_key = server.request(
+        "PUT",
+        "/v1/candidates/me/form",
+        Some(&form_body(Some("Save2024y"))),
+        Some(&candidate),
+        None,
+    );
+    assert_eq!(
+        (no_key.status, no_key.code()),
+        (400, "idempotency_key_required")
+    );
+    let saved = server.request(
+        "PUT",
+        "/v1/candidates/me/form",
+        Some(&form_body(Some("Save2024y"))),
+        Some(&candidate),
+        Some("form-1"),
+    );
+    assert_eq!(
+        (saved.status, saved.body["status"].as_str()),
+        (200, Some("form_saved")),
+        "{}",
+        saved.text
+    );
+
+    // Later login by serial number and login password.
+    let by_serial = server.request(
+        "POST",
+        "/v1/sessions/candidate",
+        Some(&json!({"login": serial, "password": "Login2024x"})),
+        None,
+        None,
+    );
+    assert_eq!(by_serial.status, 200, "{}", by_serial.text);
+    let bad = server.request(
+        "POST",
+        "/v1/sessions/candidate",
+        Some(&json!({"login": serial, "password": "Save2024y"})),
+        None,
+        None,
+    );
+    assert_eq!((bad.status, bad.code()), (401, "invalid_credentials"));
+
+    // Steps 9–10: signature at the point, evaluation by the county; another point cannot sign.
+    let other_point = server.operator("point-430102-002");
+    let foreign_sign = server.request(
+        "POST",
+        &format!("/v1/candidates/{key}/signature"),
+        None,
+        Some(&other_point),
+        Some("sign"),
+    );
+    assert_eq!(
+        (foreign_sign.status, foreign_sign.code()),
+        (403, "out_of_scope")
+    );
+    let signed = server.request(
+        "POST",
+        &format!("/v1/candidates/{key}/signature"),
+        None,
+        Some(&point),
+        Some("sign"),
+    );
+    assert_eq!(
+        (signed.status, signed.body["status"].as_str()),
+        (200, Some("signed")),
+        "{}",
+        signed.text
+    );
+    let evaluation = json!({"qualified": true, "opinion": "思想品德合格"});
+    let evaluated = server.request(
+        "POST",
+        &format!("/v1/candidates/{key}/moral-evaluation"),
+        Some(&evaluation),
+        Some(&own_county),
+        Some("eval"),
+    );
+    assert_eq!(
+        (evaluated.status, evaluated.body["status"].as_str()),
+        (200, Some("evaluated")),
+        "{}",
+        evaluated.text
+    );
+
+    // Step 11: progress, within scope only.
+    let progress = server.request(
+        "GET",
+        "/v1/progress?scope=county:430102",
+        None,
+        Some(&own_county),
+        None,
+    );
+    assert_eq!(
+        progress.body["counts"]["evaluated"].as_u64(),
+        Some(1),
+        "{}",
+        progress.text
+    );
+    let outside = server.request(
+        "GET",
+        "/v1/progress?scope=county:430102",
+        None,
+        Some(&other_county),
+        None,
+    );
+    assert_eq!((outside.status, outside.code()), (403, "out_of_scope"));
+    let unauthenticated = server.request("GET", "/v1/progress?scope=province", None, None, None);
+    assert_eq!(
+        (unauthenticated.status, unauthenticated.code()),
+        (401, "unauthenticated")
+    );
+}
