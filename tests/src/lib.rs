@@ -102,8 +102,13 @@ impl Server {
         server
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: no shutdown, no flush.
-    pub fn kill(mut self) {
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -151,15 +156,15 @@ impl Server {
         })
     }
 
-    /// Sends a request; panics if the server does not answer.
-    pub fn request(
+    /// Sends a request; `None` if the server did not answer (e.g. it was killed).
+    pub fn try_json(
         &self,
         method: &str,
         path: &str,
         body: Option<&Value>,
         token: Option<&str>,
         idempotency: Option<&str>,
-    ) -> Response {
+    ) -> Option<Response> {
         let body = body.map(|b| b.to_string());
         let authorization = token.map(|t| format!("Bearer {t}"));
         let mut headers = vec![("Content-Type", "application/json")];
@@ -170,6 +175,33 @@ impl Server {
             headers.push(("Idempotency-Key", key));
         }
         self.try_request(method, path, body.as_deref().map(str::as_bytes), &headers)
+    }
+
+    /// Sends a signed callback; `None` if the server did not answer.
+    pub fn try_callback(&self, path: &str, body: &Value, key_hex: &str) -> Option<Response> {
+        let bytes = body.to_string().into_bytes();
+        let signature = sign(&hex::decode(key_hex).expect("hex key"), &bytes);
+        self.try_request(
+            "POST",
+            path,
+            Some(&bytes),
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Signature", &signature),
+            ],
+        )
+    }
+
+    /// Sends a request; panics if the server does not answer.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+        idempotency: Option<&str>,
+    ) -> Response {
+        self.try_json(method, path, body, token, idempotency)
             .unwrap_or_else(|| panic!("no answer to {method} {path}"))
     }
 

@@ -24,6 +24,8 @@ pub struct CandidateView {
     pub fee_paid: bool,
     /// Fee orders created.
     pub fee_orders: Vec<String>,
+    /// Payments beyond the first (paid twice; fees are not refunded, finance follows up).
+    pub surplus_payments: usize,
     /// Whether real-person authentication has passed.
     pub authenticated: bool,
     /// Whether passwords are set.
@@ -60,6 +62,7 @@ impl From<&Candidate> for CandidateView {
                 .iter()
                 .map(|order| order.order_id.clone())
                 .collect(),
+            surplus_payments: candidate.fee.surplus.len(),
             authenticated: candidate.last_auth_passed_at.is_some(),
             passwords_set: candidate.passwords.is_some(),
             phone: candidate
