@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod demo;
 pub mod error;
 pub mod hashing;
+pub mod metrics;
 pub mod routes;
 pub mod secrets;
 pub mod sessions;

@@ -1,0 +1,33 @@
+//! HTTP metrics: rate, errors and duration per route. The `route` label is the matched
+//! pattern (`/v1/candidates/{key}`), never the concrete path, so its values stay bounded.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use std::time::Instant;
+
+/// Requests, labelled `route`, `method` and `status` (the HTTP status class: 2xx, 4xx, ...).
+pub const REQUESTS_TOTAL: &str = "registration_http_requests_total";
+/// Request duration, labelled `route`.
+pub const REQUEST_DURATION_SECONDS: &str = "registration_http_request_duration_seconds";
+
+/// Middleware recording one request.
+pub async fn record(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let response = next.call(request).await?;
+    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let status = match response.status().as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    metrics::counter!(REQUESTS_TOTAL, "route" => route.clone(), "method" => method, "status" => status).increment(1);
+    metrics::histogram!(REQUEST_DURATION_SECONDS, "route" => route).record(started.elapsed().as_secs_f64());
+    Ok(response)
+}
