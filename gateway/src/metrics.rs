@@ -19,7 +19,10 @@ pub async fn record(
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     let response = next.call(request).await?;
-    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let status = match response.status().as_u16() {
         100..=199 => "1xx",
         200..=299 => "2xx",
@@ -28,6 +31,7 @@ pub async fn record(
         _ => "5xx",
     };
     metrics::counter!(REQUESTS_TOTAL, "route" => route.clone(), "method" => method, "status" => status).increment(1);
-    metrics::histogram!(REQUEST_DURATION_SECONDS, "route" => route).record(started.elapsed().as_secs_f64());
+    metrics::histogram!(REQUEST_DURATION_SECONDS, "route" => route)
+        .record(started.elapsed().as_secs_f64());
     Ok(response)
 }

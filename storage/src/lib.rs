@@ -15,6 +15,7 @@ pub mod traits;
 pub use embedded::{EmbeddedConfig, EmbeddedStore, PendingCommit, RecoveryReport};
 pub use error::StorageError;
 pub use record::{
-    Commit, CommitReceipt, LogRecord, Partition, Payload, ProgressScope, StateUpdate, StreamKey,
+    AuditRecord, Commit, CommitReceipt, LogRecord, Partition, Payload, ProgressScope, StateUpdate,
+    StreamKey,
 };
 pub use traits::{EventLog, Journal, StateStore};

@@ -75,6 +75,8 @@ pub enum StateUpdate {
         /// The encoded reply.
         outcome: Vec<u8>,
     },
+    /// Append an operator action to the audit trail.
+    Audit(AuditRecord),
     /// Store a photo under its SHA-256.
     Photo {
         /// Hex SHA-256.
@@ -82,6 +84,24 @@ pub enum StateUpdate {
         /// The file.
         bytes: Vec<u8>,
     },
+}
+
+/// One operator action, as the audit trail keeps it. Holds no personal data: candidates
+/// appear by their pseudonymous key only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// When.
+    pub at: Timestamp,
+    /// Operator username.
+    pub actor: String,
+    /// The operator's role (`province`, `city`, `county`, `point`).
+    pub role: String,
+    /// What was attempted (a bounded name such as `view_candidate`).
+    pub action: String,
+    /// What it was attempted on (candidate key, point or county code, scope).
+    pub target: String,
+    /// `ok` or the refusal's code.
+    pub outcome: String,
 }
 
 /// One atomic unit of durable work: records appended to one partition plus the state they

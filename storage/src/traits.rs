@@ -13,7 +13,7 @@
 //! ScyllaDB) and the embedded one (a committer thread) fit the same shape.
 
 use crate::error::StorageError;
-use crate::record::{Commit, CommitReceipt, LogRecord, Partition, ProgressScope};
+use crate::record::{AuditRecord, Commit, CommitReceipt, LogRecord, Partition, ProgressScope};
 use engine::candidate::{Candidate, Status};
 use engine::county::County;
 use engine::key::CandidateKey;
@@ -89,6 +89,12 @@ pub trait StateStore: Send + Sync + 'static {
         &self,
         key: &str,
     ) -> impl Future<Output = Result<Option<Vec<u8>>, StorageError>> + Send;
+
+    /// The newest `limit` operator audit records, newest first.
+    fn audit_trail(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<AuditRecord>, StorageError>> + Send;
 
     /// A stored photo.
     fn photo(

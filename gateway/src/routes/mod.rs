@@ -77,7 +77,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/v1/candidates/{key}/moral-evaluation",
             web::post().to(operators::moral_evaluation),
         )
-        .route("/v1/progress", web::get().to(operators::progress));
+        .route("/v1/progress", web::get().to(operators::progress))
+        .route("/v1/audit", web::get().to(operators::audit_trail));
 }
 
 /// The request's `Idempotency-Key` header: required on every client write, 1–64 safe chars.

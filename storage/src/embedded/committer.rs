@@ -51,6 +51,31 @@ enum EncodedUpdate {
         sha256: String,
         bytes: Vec<u8>,
     },
+    Audit {
+        at_ms: u64,
+        sequence: u64,
+        record: Vec<u8>,
+    },
+}
+
+/// Disambiguates audit records of the same millisecond. Starts from the clock's
+/// nanoseconds so that sequences from a restarted process do not collide with old ones.
+static AUDIT_SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn next_audit_sequence() -> u64 {
+    if AUDIT_SEQUENCE.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| u64::from(elapsed.subsec_nanos()) << 20)
+            .unwrap_or(1);
+        let _ = AUDIT_SEQUENCE.compare_exchange(
+            0,
+            seed.max(1),
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+    AUDIT_SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// One caller's commit and where to send its receipt.
@@ -87,6 +112,11 @@ pub(crate) fn encode(commit: Commit) -> Result<EncodedCommit, StorageError> {
                     EncodedUpdate::Idempotency { key, outcome }
                 }
                 StateUpdate::Photo { sha256, bytes } => EncodedUpdate::Photo { sha256, bytes },
+                StateUpdate::Audit(record) => EncodedUpdate::Audit {
+                    at_ms: u64::try_from(record.at.0).unwrap_or(0),
+                    sequence: next_audit_sequence(),
+                    record: postcard::to_stdvec(&record).map_err(encode_error)?,
+                },
             })
         })
         .collect::<Result<_, StorageError>>()?;
@@ -257,6 +287,15 @@ fn apply_update(
             transaction
                 .open_table(tables::PHOTOS)?
                 .insert(sha256.as_str(), bytes.as_slice())?;
+        }
+        EncodedUpdate::Audit {
+            at_ms,
+            sequence,
+            record,
+        } => {
+            transaction
+                .open_table(tables::AUDIT)?
+                .insert((*at_ms, *sequence), record.as_slice())?;
         }
     }
     Ok(())

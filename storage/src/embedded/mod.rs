@@ -9,7 +9,7 @@ mod committer;
 pub mod tables;
 
 use crate::error::StorageError;
-use crate::record::{Commit, CommitReceipt, LogRecord, Partition, ProgressScope};
+use crate::record::{AuditRecord, Commit, CommitReceipt, LogRecord, Partition, ProgressScope};
 use crate::traits::{EventLog, Journal, StateStore};
 use committer::Request;
 use engine::candidate::{Candidate, Status};
@@ -221,6 +221,7 @@ fn create_tables(database: &Database) -> Result<(), StorageError> {
         transaction.open_table(tables::COUNTIES)?;
         transaction.open_table(tables::IDEMPOTENCY)?;
         transaction.open_table(tables::PHOTOS)?;
+        transaction.open_table(tables::AUDIT)?;
         let mut meta = transaction.open_table(tables::META)?;
         let version = meta.get("schema_version")?.map(|v| v.value());
         match version {
@@ -408,6 +409,18 @@ impl StateStore for EmbeddedStore {
                 .open_table(tables::IDEMPOTENCY)?
                 .get(key)?
                 .map(|b| b.value().to_vec()))
+        })
+    }
+
+    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StorageError> {
+        self.read(|txn| {
+            let audit = txn.open_table(tables::AUDIT)?;
+            audit
+                .iter()?
+                .rev()
+                .take(limit)
+                .map(|entry| decode(entry?.1.value()))
+                .collect()
         })
     }
 

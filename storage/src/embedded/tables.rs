@@ -23,6 +23,8 @@ pub const COUNTIES: TableDefinition<u32, &[u8]> = TableDefinition::new("counties
 pub const IDEMPOTENCY: TableDefinition<&str, &[u8]> = TableDefinition::new("idempotency");
 /// `sha256 → photo bytes`.
 pub const PHOTOS: TableDefinition<&str, &[u8]> = TableDefinition::new("photos");
+/// `(unix ms, sequence) → encoded AuditRecord`: the operator audit trail, in time order.
+pub const AUDIT: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("audit");
 /// `name → value`: schema version and the like.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 

@@ -1,0 +1,171 @@
+//! The authorization matrix: every role, in its own scope and in a foreign one, against every
+//! route that names a scope. "Allowed" means the request got past authorization (whatever
+//! the domain then said); "denied" means 403 `out_of_scope`. Refused operator attempts must
+//! be in the audit trail.
+
+use serde_json::json;
+use tests::{Server, capture_body, id_number};
+
+#[test]
+fn each_role_reaches_its_own_scope_and_nothing_else() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(directory.path());
+    let capture = |point: &str, sequence: u32| {
+        let token = server.operator(&format!("point-{point}"));
+        let response = server.request(
+            "POST",
+            &format!("/v1/points/{point}/captures"),
+            Some(&capture_body(sequence)),
+            Some(&token),
+            Some("c"),
+        );
+        assert_eq!(response.status, 201, "{}", response.text);
+        response.body["key"].as_str().expect("key").to_owned()
+    };
+    let a = capture("430102-001", 1);
+    capture("430103-001", 2);
+    let candidate_token = |sequence: u32| {
+        let body = json!({"id_number": id_number(sequence), "name": "李明", "valid_until": "长期"});
+        server
+            .request(
+                "POST",
+                "/v1/sessions/candidate/first-login",
+                Some(&body),
+                None,
+                None,
+            )
+            .body["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    };
+    let roles: Vec<(&str, String)> = vec![
+        ("province", server.operator("province")),
+        ("city-own", server.operator("city-4301")),
+        ("city-foreign", server.operator("city-4302")),
+        ("county-own", server.operator("county-430102")),
+        ("county-foreign", server.operator("county-430103")),
+        ("point-own", server.operator("point-430102-001")),
+        ("point-sibling", server.operator("point-430102-002")),
+        ("candidate-own", candidate_token(1)),
+        ("candidate-other", candidate_token(2)),
+    ];
+    let evaluation = json!({"qualified": true, "opinion": "合格"});
+    // (method, path, body, roles allowed)
+    let routes: Vec<(&str, String, Option<serde_json::Value>, &[&str])> = vec![
+        (
+            "GET",
+            format!("/v1/candidates/{a}"),
+            None,
+            &[
+                "province",
+                "city-own",
+                "county-own",
+                "point-own",
+                "candidate-own",
+            ],
+        ),
+        (
+            "POST",
+            format!("/v1/candidates/{a}/signature"),
+            None,
+            &["point-own"],
+        ),
+        (
+            "POST",
+            format!("/v1/candidates/{a}/moral-evaluation"),
+            Some(evaluation),
+            &["county-own", "point-own"],
+        ),
+        (
+            "GET",
+            "/v1/progress?scope=county:430102".into(),
+            None,
+            &["province", "city-own", "county-own"],
+        ),
+        (
+            "GET",
+            "/v1/progress?scope=point:430102-001".into(),
+            None,
+            &["province", "city-own", "county-own", "point-own"],
+        ),
+        (
+            "GET",
+            "/v1/progress?scope=province".into(),
+            None,
+            &["province"],
+        ),
+        (
+            "POST",
+            "/v1/points/430102-001/captures".into(),
+            Some(capture_body(3)),
+            &["county-own", "point-own"],
+        ),
+        (
+            "GET",
+            "/v1/candidates/me".into(),
+            None,
+            &["candidate-own", "candidate-other"],
+        ),
+        ("GET", "/v1/audit".into(), None, &["province"]),
+    ];
+    let mut checked = 0;
+    for (method, path, body, allowed) in &routes {
+        for (role, token) in &roles {
+            let idempotency = format!("matrix-{checked}");
+            let response =
+                server.request(method, path, body.as_ref(), Some(token), Some(&idempotency));
+            if allowed.contains(role) {
+                assert!(
+                    ![401, 403].contains(&response.status),
+                    "{role} should reach {method} {path}: {}",
+                    response.text
+                );
+            } else {
+                assert_eq!(
+                    (response.status, response.code()),
+                    (403, "out_of_scope"),
+                    "{role} must not reach {method} {path}: {}",
+                    response.text
+                );
+            }
+            checked += 1;
+        }
+        let anonymous = server.request(method, path, body.as_ref(), None, Some("anonymous"));
+        assert_eq!(
+            (anonymous.status, anonymous.code()),
+            (401, "unauthenticated"),
+            "{method} {path} without a session"
+        );
+    }
+    assert_eq!(checked, routes.len() * roles.len());
+
+    // Refused operator attempts are audited with their outcome; so are allowed reads.
+    let province = &roles[0].1;
+    let trail = server.request("GET", "/v1/audit?limit=1000", None, Some(province), None);
+    let records = trail.body.as_array().expect("records");
+    let has = |actor: &str, action: &str, outcome: &str| {
+        records.iter().any(|r| {
+            r["actor"] == actor
+                && r["action"] == action
+                && r["outcome"] == outcome
+                && r["target"] == a.as_str()
+        })
+    };
+    assert!(
+        has("county-430103", "view_candidate", "out_of_scope"),
+        "refused read not audited"
+    );
+    assert!(
+        has("county-430102", "view_candidate", "ok"),
+        "allowed read not audited"
+    );
+    assert!(
+        has("point-430102-002", "confirm_signature", "out_of_scope"),
+        "refused write not audited"
+    );
+    assert!(
+        !trail.text.contains(&id_number(1)),
+        "the audit trail holds no ID numbers"
+    );
+}
