@@ -1,44 +1,69 @@
 //! The operator audit trail (§6: every operator action is audited; personal data is
-//! access-audited). Each operator request — reads included, refusals included — leaves one
-//! durable record *before* the reply is sent, so nothing can be seen without a trace.
+//! access-audited). A middleware on the whole API: every request made with an operator
+//! session — reads included, refusals included — leaves one durable record *before* the
+//! response leaves, so nothing is seen or changed without a trace, and no route can forget.
+//! If the record cannot be made durable, the caller gets 503 instead of the response.
 //! Candidates acting on their own record are traced by the event log itself.
 
 use crate::error::ApiError;
-use crate::sessions::Caller;
 use crate::state::AppState;
-use actix_web::HttpResponse;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
 use engine::scope::Scope;
-use std::future::Future;
 use storage::{AuditRecord, Commit, Partition, StateUpdate};
 
-/// Runs an operator action, then makes its audit record durable, then replies.
-pub async fn audited(
-    state: &AppState,
-    caller: &Caller,
-    action: &'static str,
-    target: String,
-    work: impl Future<Output = Result<HttpResponse, ApiError>>,
-) -> Result<HttpResponse, ApiError> {
-    let result = work.await;
-    if matches!(caller.0.scope, Scope::Candidate(_)) {
-        return result;
+/// Middleware: audits operator requests.
+pub async fn record(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let operator = state.as_ref().and_then(|state| {
+        let header = request.headers().get("Authorization")?.to_str().ok()?;
+        let session = state
+            .sessions
+            .resolve(header.strip_prefix("Bearer ")?.trim(), state.now())?;
+        (!matches!(session.scope, Scope::Candidate(_))).then_some(session)
+    });
+    let response = next.call(request).await?;
+    let (Some(state), Some(session)) = (state, operator) else {
+        return Ok(response);
+    };
+    let http = response.request();
+    let pattern = http
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let mut target: Vec<String> = http
+        .match_info()
+        .iter()
+        .map(|(_, value)| value.to_owned())
+        .collect();
+    if target.is_empty() && !http.query_string().is_empty() {
+        target.push(http.query_string().to_owned());
     }
+    let outcome = match response.response().error() {
+        Some(error) => error
+            .as_error::<ApiError>()
+            .map_or("error", |api| api.code)
+            .to_owned(),
+        None if response.status().is_success() => "ok".to_owned(),
+        None => response.status().as_u16().to_string(),
+    };
     let record = AuditRecord {
         at: state.now(),
-        actor: caller.0.subject.clone(),
-        role: caller.0.scope.role().to_owned(),
-        action: action.to_owned(),
-        target,
-        outcome: match &result {
-            Ok(_) => "ok".to_owned(),
-            Err(error) => error.code.to_owned(),
-        },
+        actor: session.subject,
+        role: session.scope.role().to_owned(),
+        action: format!("{} {pattern}", http.method()),
+        target: target.join(","),
+        outcome,
     };
     let commit = Commit {
         partition: Partition::Organisation,
         records: Vec::new(),
         updates: vec![StateUpdate::Audit(record)],
     };
-    state.store.submit(commit).await?;
-    result
+    state.store.submit(commit).await.map_err(ApiError::from)?;
+    Ok(response)
 }

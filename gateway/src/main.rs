@@ -174,6 +174,9 @@ async fn main() -> anyhow::Result<()> {
     };
     HttpServer::new(move || {
         App::new()
+            // Outermost first: metrics see the audited response, audit sees the handler's.
+            .wrap(actix_web::middleware::from_fn(gateway::audit::record))
+            .wrap(actix_web::middleware::from_fn(gateway::metrics::record))
             .app_data(state.clone())
             .app_data(prometheus.clone())
             .configure(gateway::configure)

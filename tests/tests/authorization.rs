@@ -153,15 +153,20 @@ fn each_role_reaches_its_own_scope_and_nothing_else() {
         })
     };
     assert!(
-        has("county-430103", "view_candidate", "out_of_scope"),
-        "refused read not audited"
+        has("county-430103", "GET /v1/candidates/{key}", "out_of_scope"),
+        "refused read not audited: {:?}",
+        &records[..4.min(records.len())]
     );
     assert!(
-        has("county-430102", "view_candidate", "ok"),
+        has("county-430102", "GET /v1/candidates/{key}", "ok"),
         "allowed read not audited"
     );
     assert!(
-        has("point-430102-002", "confirm_signature", "out_of_scope"),
+        has(
+            "point-430102-002",
+            "POST /v1/candidates/{key}/signature",
+            "out_of_scope"
+        ),
         "refused write not audited"
     );
     assert!(

@@ -337,3 +337,33 @@ fn one_candidate_registers_end_to_end() {
         (401, "unauthenticated")
     );
 }
+
+#[test]
+fn metrics_cover_routes_actors_and_storage() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(directory.path());
+    let point = server.operator("point-430102-001");
+    let captured = server.request(
+        "POST",
+        "/v1/points/430102-001/captures",
+        Some(&capture_body(7)),
+        Some(&point),
+        Some("cap-7"),
+    );
+    assert_eq!(captured.status, 201, "{}", captured.text);
+    let metrics = server.request("GET", "/metrics", None, None, None).text;
+    for expected in [
+        r#"registration_http_requests_total{route="/v1/points/{point}/captures",method="POST",status="2xx"}"#,
+        "registration_http_request_duration_seconds",
+        "registration_actors_processing_seconds",
+        "registration_actors_mailbox_depth",
+        "registration_storage_commit_duration_seconds",
+        "registration_storage_commit_batch_writes",
+    ] {
+        assert!(metrics.contains(expected), "/metrics lacks {expected}");
+    }
+    assert!(
+        !metrics.contains(&id_number(7)),
+        "metrics never carry personal data"
+    );
+}

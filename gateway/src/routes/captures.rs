@@ -57,28 +57,8 @@ pub struct CaptureRequest {
     photo_base64: String,
 }
 
-/// `POST /v1/points/{point}/captures`, audited.
+/// `POST /v1/points/{point}/captures`: point operators (or their county) only.
 pub async fn capture(
-    state: web::Data<AppState>,
-    caller: Caller,
-    request: HttpRequest,
-    point: web::Path<String>,
-    body: web::Json<CaptureRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let target = point.to_string();
-    let (state_ref, caller_ref) = (state.clone(), caller.clone());
-    crate::audit::audited(
-        &state_ref,
-        &caller_ref,
-        "capture",
-        target,
-        capture_unaudited(state, caller, request, point, body),
-    )
-    .await
-}
-
-/// Point operators (or their county) only.
-async fn capture_unaudited(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,

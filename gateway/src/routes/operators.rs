@@ -2,7 +2,6 @@
 //! evaluation (step 10), and real-time progress by scope (step 11).
 
 use super::{idempotency_key, load, run, views::CandidateView};
-use crate::audit::audited;
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
@@ -36,27 +35,8 @@ async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<Candida
     Ok(candidate)
 }
 
-/// `candidate`, audited.
-pub async fn candidate(
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let target = key.to_string();
-    let state_ref = state.clone();
-    let caller_ref = caller.clone();
-    audited(
-        &state_ref,
-        &caller_ref,
-        "view_candidate",
-        target,
-        candidate_unaudited(state, caller, key),
-    )
-    .await
-}
-
 /// `GET /v1/candidates/{key}`.
-async fn candidate_unaudited(
+pub async fn candidate(
     state: web::Data<AppState>,
     caller: Caller,
     key: web::Path<String>,
@@ -65,28 +45,8 @@ async fn candidate_unaudited(
     Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)))
 }
 
-/// `confirm_signature`, audited.
-pub async fn confirm_signature(
-    state: web::Data<AppState>,
-    caller: Caller,
-    request: HttpRequest,
-    key: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let target = key.to_string();
-    let state_ref = state.clone();
-    let caller_ref = caller.clone();
-    audited(
-        &state_ref,
-        &caller_ref,
-        "confirm_signature",
-        target,
-        confirm_signature_unaudited(state, caller, request, key),
-    )
-    .await
-}
-
 /// `POST /v1/candidates/{key}/signature`: the candidate's point only.
-async fn confirm_signature_unaudited(
+pub async fn confirm_signature(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
@@ -115,29 +75,8 @@ pub struct EvaluationRequest {
     opinion: String,
 }
 
-/// `moral_evaluation`, audited.
-pub async fn moral_evaluation(
-    state: web::Data<AppState>,
-    caller: Caller,
-    request: HttpRequest,
-    key: web::Path<String>,
-    body: web::Json<EvaluationRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let target = key.to_string();
-    let state_ref = state.clone();
-    let caller_ref = caller.clone();
-    audited(
-        &state_ref,
-        &caller_ref,
-        "record_moral_evaluation",
-        target,
-        moral_evaluation_unaudited(state, caller, request, key, body),
-    )
-    .await
-}
-
 /// `POST /v1/candidates/{key}/moral-evaluation`: the candidate's point or county.
-async fn moral_evaluation_unaudited(
+pub async fn moral_evaluation(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
@@ -173,27 +112,8 @@ pub struct ProgressQuery {
     scope: String,
 }
 
-/// `progress`, audited.
-pub async fn progress(
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: web::Query<ProgressQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let target = query.scope.clone();
-    let state_ref = state.clone();
-    let caller_ref = caller.clone();
-    audited(
-        &state_ref,
-        &caller_ref,
-        "view_progress",
-        target,
-        progress_unaudited(state, caller, query),
-    )
-    .await
-}
-
 /// `GET /v1/progress`: counts by status within a scope the caller covers.
-async fn progress_unaudited(
+pub async fn progress(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<ProgressQuery>,
@@ -251,24 +171,16 @@ pub async fn audit_trail(
     caller: Caller,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(100).min(1000);
-    let work = async {
-        if !matches!(caller.0.scope, Scope::Province) {
-            return Err(ApiError::out_of_scope());
-        }
-        let records = state.store.audit_trail(limit).await?;
-        let view: Vec<_> = records
-            .into_iter()
-            .map(|r| serde_json::json!({"at_ms": r.at.0, "actor": r.actor, "role": r.role, "action": r.action, "target": r.target, "outcome": r.outcome}))
-            .collect();
-        Ok(HttpResponse::Ok().json(view))
-    };
-    audited(
-        &state,
-        &caller,
-        "view_audit_trail",
-        format!("limit={limit}"),
-        work,
-    )
-    .await
+    if !matches!(caller.0.scope, Scope::Province) {
+        return Err(ApiError::out_of_scope());
+    }
+    let records = state
+        .store
+        .audit_trail(query.limit.unwrap_or(100).min(1000))
+        .await?;
+    let view: Vec<_> = records
+        .into_iter()
+        .map(|r| serde_json::json!({"at_ms": r.at.0, "actor": r.actor, "role": r.role, "action": r.action, "target": r.target, "outcome": r.outcome}))
+        .collect();
+    Ok(HttpResponse::Ok().json(view))
 }
