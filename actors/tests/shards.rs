@@ -4,7 +4,7 @@
 use actors::{ActorError, CountyExecute, Execute, Registry, Settings, ShardConfig, SharedSettings};
 use engine::candidate::{Capture, CaptureMode, Command, IdCard, Status, Track};
 use engine::county::{CountyCommand, CountyEvent};
-use engine::id_number::{IdNumber, check_character};
+use engine::id_number::IdNumber;
 use engine::key::{CandidateKey, KeySecret};
 use engine::org::{CountyCode, PointCode, Province};
 use engine::photo::{PhotoRules, synthetic_jpeg};
@@ -39,17 +39,8 @@ fn point() -> PointCode {
 }
 
 fn id_number(sequence: u32) -> IdNumber {
-    let body = format!(
-        "43010220050{}{:02}{:03}",
-        1 + sequence % 9,
-        1 + sequence % 28,
-        sequence % 1000
-    );
-    let mut digits = [0u8; 17];
-    for (slot, byte) in digits.iter_mut().zip(body.bytes()) {
-        *slot = byte - b'0';
-    }
-    IdNumber::parse(&format!("{body}{}", check_character(&digits))).expect("valid")
+    let birth = Date::new(2005, 1 + sequence % 9, 1 + sequence % 28).expect("valid date");
+    IdNumber::from_parts(430102, birth, (sequence % 1000) as u16).expect("valid")
 }
 
 fn capture(sequence: u32) -> (CandidateKey, Command) {

@@ -122,6 +122,25 @@ impl IdNumber {
         })
     }
 
+    /// Builds the valid number with this address code, birth date and sequence (the check
+    /// character computed). Used to generate populations for demos and load tests.
+    pub fn from_parts(address_code: u32, birth: Date, sequence: u16) -> Option<IdNumber> {
+        if address_code > 999_999 || sequence > 999 {
+            return None;
+        }
+        let body = format!(
+            "{address_code:06}{:04}{:02}{:02}{sequence:03}",
+            birth.year(),
+            birth.month(),
+            birth.day()
+        );
+        let mut digits = [0u8; 17];
+        for (slot, byte) in digits.iter_mut().zip(body.bytes()) {
+            *slot = byte.wrapping_sub(b'0');
+        }
+        IdNumber::parse(&format!("{body}{}", check_character(&digits))).ok()
+    }
+
     /// The birth date encoded in characters 7–14.
     pub fn birth_date(&self) -> Date {
         self.birth
@@ -222,6 +241,22 @@ pub(crate) mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn builds_valid_numbers_from_parts() {
+        let birth = Date::new(2006, 2, 28).expect("valid");
+        let id = IdNumber::from_parts(433101, birth, 7).expect("valid parts");
+        assert_eq!(
+            (id.address_code(), id.birth_date(), id.gender()),
+            (433101, birth, Gender::Male)
+        );
+        assert_eq!(IdNumber::parse(id.expose()), Ok(id));
+        assert!(IdNumber::from_parts(1_000_000, birth, 7).is_none());
+        assert!(
+            IdNumber::from_parts(990101, birth, 7).is_none(),
+            "no province 99"
+        );
     }
 
     #[test]

@@ -275,17 +275,11 @@ pub fn sign(key: &[u8], body: &[u8]) -> String {
 
 /// A valid ID number for `sequence`, born in 2005 in Changsha's Furong district.
 pub fn id_number(sequence: u32) -> String {
-    let body = format!(
-        "43010220050{}{:02}{:03}",
-        1 + sequence % 9,
-        1 + sequence % 28,
-        sequence % 1000
-    );
-    let mut digits = [0u8; 17];
-    for (slot, byte) in digits.iter_mut().zip(body.bytes()) {
-        *slot = byte - b'0';
-    }
-    format!("{body}{}", engine::id_number::check_character(&digits))
+    let birth =
+        engine::time::Date::new(2005, 1 + sequence % 9, 1 + sequence % 28).expect("valid date");
+    let id = engine::id_number::IdNumber::from_parts(430102, birth, (sequence % 1000) as u16)
+        .expect("valid");
+    id.expose().to_owned()
 }
 
 /// A capture request body for `sequence`.

@@ -8,7 +8,7 @@ use engine::candidate::form::{
 use engine::candidate::{
     Candidate, Capture, CaptureMode, Event, IdCard, Payment, Provider, Status, Track, evolve,
 };
-use engine::id_number::{IdNumber, check_character};
+use engine::id_number::IdNumber;
 use engine::key::CandidateKey;
 use engine::org::{CountyCode, PointCode};
 use engine::photo::PhotoMeta;
@@ -17,12 +17,8 @@ use engine::time::Timestamp;
 use storage::{Commit, LogRecord, Partition, Payload, StateUpdate, StreamKey};
 
 pub fn id_number(sequence: u32) -> IdNumber {
-    let body = format!("430102200503{:02}{:03}", 1 + sequence % 28, sequence % 1000);
-    let mut digits = [0u8; 17];
-    for (slot, byte) in digits.iter_mut().zip(body.bytes()) {
-        *slot = byte - b'0';
-    }
-    IdNumber::parse(&format!("{body}{}", check_character(&digits))).expect("valid")
+    let birth = engine::time::Date::new(2005, 3, 1 + sequence % 28).expect("valid date");
+    IdNumber::from_parts(430102, birth, (sequence % 1000) as u16).expect("valid")
 }
 
 pub fn point(county: u32, number: u16) -> PointCode {
