@@ -15,7 +15,7 @@ use engine::candidate::{Capture, CaptureMode, Command, IdCard, Track};
 use engine::county::{CountyCommand, CountyEvent};
 use engine::id_number::Gender;
 use engine::org::PointCode;
-use engine::serial::SubjectCategory;
+use engine::serial::{SerialNumber, SubjectCategory};
 use engine::time::Date;
 use serde::Deserialize;
 use storage::{StateStore, StateUpdate};
@@ -129,22 +129,36 @@ pub async fn capture(
         id_number,
         valid_until: parse_validity(&body.valid_until)?,
     };
-    let serial = assign_serial(
-        &state,
+    let mut capture = Capture {
         point,
-        body.category,
-        &format!("serial/{key}/{idempotency}"),
-    )
-    .await?;
-    let capture = Capture {
-        point,
-        serial,
+        // Provisional: the county assigns the real number only once the capture is valid.
+        serial: SerialNumber::new(point.county(), 1)
+            .ok_or(engine::Rejection::PointUnknown { point })?,
         category: body.category,
         track: Track::Gaokao,
         id_card,
         mode,
         photo,
     };
+    // The engine's capture checks are pure: run them before spending a serial number, so a
+    // refused capture changes nothing. The shard runs them again with the real number.
+    let settings = state.settings.current();
+    let context = engine::candidate::Context {
+        key,
+        now: state.now(),
+        schedule: &settings.schedule,
+        policy: &settings.policy,
+        records_frozen: state.registry.is_frozen(point.county()),
+    };
+    let command = Command::Capture(Box::new(capture.clone()));
+    engine::candidate::decide(None, &command, &context)?;
+    capture.serial = assign_serial(
+        &state,
+        point,
+        body.category,
+        &format!("serial/{key}/{idempotency}"),
+    )
+    .await?;
     let photo_update = StateUpdate::Photo {
         sha256: capture.photo.sha256.clone(),
         bytes: photo_file,

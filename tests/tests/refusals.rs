@@ -1,0 +1,167 @@
+//! Bad input over HTTP: every refusal is a specific status and code, and changes nothing.
+
+use serde_json::json;
+use tests::{Server, capture_body};
+
+#[test]
+fn malformed_requests_get_specific_errors_and_change_nothing() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(directory.path());
+    let point = server.operator("point-430102-001");
+    let county = server.operator("county-430102");
+    let capture = |body: &serde_json::Value, key: &str| {
+        server.request(
+            "POST",
+            "/v1/points/430102-001/captures",
+            Some(body),
+            Some(&point),
+            Some(key),
+        )
+    };
+
+    let mut bad_check_digit = capture_body(1);
+    let id = bad_check_digit["id_number"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let flipped = if id.ends_with('0') { "1" } else { "0" };
+    bad_check_digit["id_number"] = json!(format!("{}{flipped}", &id[..17]));
+    let mut short_id = capture_body(1);
+    short_id["id_number"] = json!("43010220050101");
+    let mut tiny_photo = capture_body(1);
+    tiny_photo["photo_base64"] = json!("/9j/4AAQSkZJRgABAQAAAQABAAD/2Q==");
+    let mut not_base64 = capture_body(1);
+    not_base64["photo_base64"] = json!("%%%");
+    let mut unknown_field = capture_body(1);
+    unknown_field["religion"] = json!("none");
+    let mut wrong_gender = capture_body(1);
+    wrong_gender["gender"] = json!(if capture_body(1)["gender"] == "male" {
+        "female"
+    } else {
+        "male"
+    });
+    let mut bad_date = capture_body(1);
+    bad_date["valid_until"] = json!("2030-02-30");
+    let mut oversized = capture_body(1);
+    oversized["address"] = json!("长".repeat(120_000));
+    let cases = [
+        (bad_check_digit, 422, "id_number_check_digit"),
+        (short_id, 422, "id_number_length"),
+        (tiny_photo, 422, "photo_size"),
+        (not_base64, 422, "photo_encoding"),
+        (unknown_field, 400, "unknown_field"),
+        (wrong_gender, 422, "id_card_inconsistent"),
+        (bad_date, 422, "invalid_date"),
+        (oversized, 413, "body_too_large"),
+    ];
+    for (index, (body, status, code)) in cases.iter().enumerate() {
+        let response = capture(body, &format!("bad-{index}"));
+        assert_eq!(
+            (response.status, response.code()),
+            (*status, *code),
+            "case {index}: {}",
+            response.text
+        );
+        assert!(
+            !response.body["message"].as_str().unwrap_or("").is_empty(),
+            "case {index} has a human message"
+        );
+    }
+    let malformed = server.request("POST", "/v1/sessions/operator", None, None, None);
+    assert_eq!(
+        (malformed.status, malformed.code()),
+        (400, "malformed_json")
+    );
+    let missing_key = server.request(
+        "POST",
+        "/v1/points/430102-001/captures",
+        Some(&capture_body(1)),
+        Some(&point),
+        None,
+    );
+    assert_eq!(
+        (missing_key.status, missing_key.code()),
+        (400, "idempotency_key_required")
+    );
+    let bad_key = server.request(
+        "POST",
+        "/v1/points/430102-001/captures",
+        Some(&capture_body(1)),
+        Some(&point),
+        Some("no spaces allowed"),
+    );
+    assert_eq!(
+        (bad_key.status, bad_key.code()),
+        (400, "idempotency_key_invalid")
+    );
+    let bad_point = server.request(
+        "POST",
+        "/v1/points/430102-0001/captures",
+        Some(&capture_body(1)),
+        Some(&point),
+        Some("x"),
+    );
+    assert_eq!((bad_point.status, bad_point.code()), (422, "invalid_code"));
+    let unknown_provider =
+        server.callback("/v1/payments/paypal/notify", &json!({}), &"00".repeat(32));
+    assert_eq!(
+        (unknown_provider.status, unknown_provider.code()),
+        (404, "provider_unknown")
+    );
+    let bad_scope = server.request(
+        "GET",
+        "/v1/progress?scope=galaxy",
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!((bad_scope.status, bad_scope.code()), (400, "invalid_scope"));
+    let expired = server.request(
+        "GET",
+        "/v1/candidates/me",
+        None,
+        Some(&"ab".repeat(32)),
+        None,
+    );
+    assert_eq!((expired.status, expired.code()), (401, "unauthenticated"));
+
+    // None of it changed anything: no candidate exists, no serial was spent.
+    let progress = server.request(
+        "GET",
+        "/v1/progress?scope=county:430102",
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!(progress.body["counts"], json!({}), "{}", progress.text);
+    let first = capture(&capture_body(1), "good");
+    assert_eq!(
+        (first.status, first.body["serial_number"].as_str()),
+        (201, Some("01020001")),
+        "the first real capture gets the first serial"
+    );
+}
+
+#[test]
+fn login_attempts_are_limited_per_account() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(directory.path());
+    let attempt = || {
+        server.request(
+            "POST",
+            "/v1/sessions/operator",
+            Some(&json!({"username": "county-430102", "password": "guess-1234"})),
+            None,
+            None,
+        )
+    };
+    let statuses: Vec<u16> = (0..12).map(|_| attempt().status).collect();
+    assert!(statuses[..10].iter().all(|&s| s == 401), "{statuses:?}");
+    let limited = attempt();
+    assert_eq!(
+        (limited.status, limited.code()),
+        (429, "too_many_login_attempts")
+    );
+    // Another account is not affected by this one's lock-out.
+    server.operator("county-430103");
+}
