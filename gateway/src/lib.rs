@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod hashing;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 pub mod secrets;
 pub mod sessions;

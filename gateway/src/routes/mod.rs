@@ -23,6 +23,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/healthz", web::get().to(health::healthz))
         .route("/metrics", web::get().to(health::metrics))
+        .route("/openapi.json", web::get().to(crate::openapi::serve))
         .route(
             "/v1/sessions/operator",
             web::post().to(sessions::operator_login),

@@ -1,0 +1,222 @@
+//! `/openapi.json`: the API described in OpenAPI 3.0. Maintained by hand next to the routes;
+//! a test checks that every registered route is documented and nothing else is.
+
+use actix_web::HttpResponse;
+use serde_json::{Value, json};
+
+/// (method, path, summary, who may call it, success status)
+const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
+    (
+        "get",
+        "/healthz",
+        "Liveness: the process serves and its store answers",
+        "anyone",
+        200,
+    ),
+    ("get", "/metrics", "Prometheus metrics", "anyone", 200),
+    ("get", "/openapi.json", "This document", "anyone", 200),
+    (
+        "post",
+        "/v1/sessions/operator",
+        "Operator login (username, password)",
+        "anyone; rate-limited",
+        200,
+    ),
+    (
+        "post",
+        "/v1/sessions/candidate/first-login",
+        "Candidate first login (ID number, name, ID validity)",
+        "anyone; rate-limited",
+        200,
+    ),
+    (
+        "post",
+        "/v1/sessions/candidate",
+        "Candidate login (ID or serial number, login password)",
+        "anyone; rate-limited",
+        200,
+    ),
+    (
+        "post",
+        "/v1/points/{point}/captures",
+        "Capture ID data, photo and serial number",
+        "point, county",
+        201,
+    ),
+    (
+        "get",
+        "/v1/candidates/me",
+        "The caller's own registration",
+        "candidate",
+        200,
+    ),
+    (
+        "post",
+        "/v1/candidates/me/fee-orders",
+        "Create a registration-fee order",
+        "candidate",
+        201,
+    ),
+    (
+        "put",
+        "/v1/candidates/me/passwords",
+        "Set or change login and save passwords",
+        "candidate",
+        200,
+    ),
+    (
+        "put",
+        "/v1/candidates/me/phone",
+        "Bind a mobile phone",
+        "candidate",
+        200,
+    ),
+    (
+        "post",
+        "/v1/candidates/me/pledge",
+        "Accept the integrity pledge",
+        "candidate",
+        200,
+    ),
+    (
+        "put",
+        "/v1/candidates/me/form",
+        "Save the registration form (needs the save password)",
+        "candidate",
+        200,
+    ),
+    (
+        "post",
+        "/v1/payments/{provider}/notify",
+        "Payment provider notification (HMAC-signed)",
+        "payment provider",
+        200,
+    ),
+    (
+        "post",
+        "/v1/identity/callback",
+        "Real-person authentication result (HMAC-signed)",
+        "identity provider",
+        200,
+    ),
+    (
+        "get",
+        "/v1/candidates/{key}",
+        "A candidate within the caller's scope",
+        "operators in scope, the candidate",
+        200,
+    ),
+    (
+        "post",
+        "/v1/candidates/{key}/signature",
+        "Record the signature on the printed form",
+        "the candidate's point",
+        200,
+    ),
+    (
+        "post",
+        "/v1/candidates/{key}/moral-evaluation",
+        "Record the moral-character evaluation",
+        "the candidate's point or county",
+        200,
+    ),
+    (
+        "get",
+        "/v1/progress",
+        "Counts by status (scope=province|city:C|county:C|point:P)",
+        "operators covering the scope",
+        200,
+    ),
+    (
+        "get",
+        "/v1/audit",
+        "The newest operator actions",
+        "province",
+        200,
+    ),
+];
+
+/// The document.
+pub fn document() -> Value {
+    let mut paths = serde_json::Map::new();
+    for &(method, path, summary, callers, status) in OPERATIONS {
+        let parameters: Vec<Value> = path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let operation = json!({
+            "summary": summary,
+            "description": format!("Who may call it: {callers}. Writes need an Idempotency-Key header."),
+            "parameters": parameters,
+            "responses": {
+                status.to_string(): {"description": "success"},
+                "default": {"description": "refusal", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        });
+        let entry = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
+        entry[method] = operation;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Provincial exam registration", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "description": "stable machine-readable code"},
+                    "message": {"type": "string", "description": "for people"},
+                },
+            }},
+        },
+        "security": [{"bearer": []}],
+    })
+}
+
+/// `GET /openapi.json`.
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_exactly_the_registered_routes() {
+        let source = include_str!("routes/mod.rs");
+        let mut registered: Vec<(String, String)> = Vec::new();
+        for piece in source.split(".route(").skip(1) {
+            let path = piece
+                .split('"')
+                .nth(1)
+                .expect("route path literal")
+                .to_owned();
+            let method = piece
+                .split("web::")
+                .nth(1)
+                .expect("method")
+                .split('(')
+                .next()
+                .expect("name")
+                .to_owned();
+            registered.push((method, path));
+        }
+        assert!(registered.len() >= 15, "parsed {registered:?}");
+        let mut documented: Vec<(String, String)> = OPERATIONS
+            .iter()
+            .map(|(method, path, ..)| ((*method).to_owned(), (*path).to_owned()))
+            .collect();
+        registered.sort();
+        documented.sort();
+        assert_eq!(registered, documented);
+        let document = document();
+        assert_eq!(
+            document["paths"]["/v1/candidates/{key}"]["get"]["parameters"][0]["name"],
+            "key"
+        );
+    }
+}
