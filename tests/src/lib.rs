@@ -221,6 +221,18 @@ impl Server {
         .unwrap_or_else(|| panic!("no answer to {path}"))
     }
 
+    /// Captures candidate `sequence` at `point` with the operator `token`.
+    pub fn capture(&self, token: &str, point: &str, sequence: u32, idempotency: &str) -> Response {
+        let path = format!("/v1/points/{point}/captures");
+        self.request(
+            "POST",
+            &path,
+            Some(&capture_body(sequence)),
+            Some(token),
+            Some(idempotency),
+        )
+    }
+
     /// Logs an operator in; returns the token.
     pub fn operator(&self, username: &str) -> String {
         let response = self.request(

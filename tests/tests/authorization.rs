@@ -11,13 +11,11 @@ fn each_role_reaches_its_own_scope_and_nothing_else() {
     let directory = tempfile::tempdir().expect("temp dir");
     let server = Server::start(directory.path());
     let capture = |point: &str, sequence: u32| {
-        let token = server.operator(&format!("point-{point}"));
-        let response = server.request(
-            "POST",
-            &format!("/v1/points/{point}/captures"),
-            Some(&capture_body(sequence)),
-            Some(&token),
-            Some("c"),
+        let response = server.capture(
+            &server.operator(&format!("point-{point}")),
+            point,
+            sequence,
+            "c",
         );
         assert_eq!(response.status, 201, "{}", response.text);
         response.body["key"].as_str().expect("key").to_owned()

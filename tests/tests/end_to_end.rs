@@ -4,7 +4,7 @@
 //! signature, moral evaluation, progress — and a refused cross-county read.
 
 use serde_json::json;
-use tests::{Server, capture_body, form_body, id_number};
+use tests::{Server, form_body, id_number};
 
 #[test]
 fn one_candidate_registers_end_to_end() {
@@ -13,13 +13,7 @@ fn one_candidate_registers_end_to_end() {
     let point = server.operator("point-430102-001");
 
     // Step 2: capture at the point.
-    let captured = server.request(
-        "POST",
-        "/v1/points/430102-001/captures",
-        Some(&capture_body(1)),
-        Some(&point),
-        Some("cap-1"),
-    );
+    let captured = server.capture(&point, "430102-001", 1, "cap-1");
     assert_eq!(captured.status, 201, "{}", captured.text);
     let key = captured.body["key"].as_str().expect("key").to_owned();
     let serial = captured.body["serial_number"]
@@ -34,25 +28,13 @@ fn one_candidate_registers_end_to_end() {
         !captured.text.contains(&id_number(1)),
         "the ID number is never echoed in clear"
     );
-    let retried = server.request(
-        "POST",
-        "/v1/points/430102-001/captures",
-        Some(&capture_body(1)),
-        Some(&point),
-        Some("cap-1"),
-    );
+    let retried = server.capture(&point, "430102-001", 1, "cap-1");
     assert_eq!(
         (retried.status, retried.body["serial_number"].as_str()),
         (200, Some(serial.as_str())),
         "a retried capture is the same capture"
     );
-    let duplicate = server.request(
-        "POST",
-        "/v1/points/430102-001/captures",
-        Some(&capture_body(1)),
-        Some(&point),
-        Some("cap-1b"),
-    );
+    let duplicate = server.capture(&point, "430102-001", 1, "cap-1b");
     assert_eq!(
         (duplicate.status, duplicate.code()),
         (409, "candidate_already_registered")
@@ -343,13 +325,7 @@ fn metrics_cover_routes_actors_and_storage() {
     let directory = tempfile::tempdir().expect("temp dir");
     let server = Server::start(directory.path());
     let point = server.operator("point-430102-001");
-    let captured = server.request(
-        "POST",
-        "/v1/points/430102-001/captures",
-        Some(&capture_body(7)),
-        Some(&point),
-        Some("cap-7"),
-    );
+    let captured = server.capture(&point, "430102-001", 7, "cap-7");
     assert_eq!(captured.status, 201, "{}", captured.text);
     let metrics = server.request("GET", "/metrics", None, None, None).text;
     for expected in [

@@ -35,6 +35,28 @@ async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<Candida
     Ok(candidate)
 }
 
+/// Runs the command `build` makes from the caller's scope on a candidate the caller may see,
+/// and replies with the record afterwards.
+async fn act_on_visible(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    request: &HttpRequest,
+    build: impl FnOnce(Scope) -> Result<Command, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let candidate = visible(state, caller, key).await?;
+    let command = build(caller.0.scope)?;
+    let outcome = run(
+        state,
+        candidate.key,
+        command,
+        idempotency_key(request)?,
+        Vec::new(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
+}
+
 /// `GET /v1/candidates/{key}`.
 pub async fn candidate(
     state: web::Data<AppState>,
@@ -52,19 +74,11 @@ pub async fn confirm_signature(
     request: HttpRequest,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let candidate = visible(&state, &caller, &key).await?;
-    let Scope::Point(point) = caller.0.scope else {
-        return Err(ApiError::out_of_scope());
-    };
-    let outcome = run(
-        &state,
-        candidate.key,
-        Command::ConfirmSignature { point },
-        idempotency_key(&request)?,
-        Vec::new(),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
+    act_on_visible(&state, &caller, &key, &request, |scope| match scope {
+        Scope::Point(point) => Ok(Command::ConfirmSignature { point }),
+        _ => Err(ApiError::out_of_scope()),
+    })
+    .await
 }
 
 /// `POST /v1/candidates/{key}/moral-evaluation` body.
@@ -83,26 +97,19 @@ pub async fn moral_evaluation(
     key: web::Path<String>,
     body: web::Json<EvaluationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let candidate = visible(&state, &caller, &key).await?;
-    let county = match caller.0.scope {
-        Scope::Point(point) => point.county(),
-        Scope::County(county) => county,
-        _ => return Err(ApiError::out_of_scope()),
-    };
     let evaluation = MoralEvaluation {
         qualified: body.qualified,
         opinion: body.opinion.clone(),
     };
-    let command = Command::RecordMoralEvaluation { evaluation, county };
-    let outcome = run(
-        &state,
-        candidate.key,
-        command,
-        idempotency_key(&request)?,
-        Vec::new(),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
+    act_on_visible(&state, &caller, &key, &request, |scope| {
+        let county = match scope {
+            Scope::Point(point) => point.county(),
+            Scope::County(county) => county,
+            _ => return Err(ApiError::out_of_scope()),
+        };
+        Ok(Command::RecordMoralEvaluation { evaluation, county })
+    })
+    .await
 }
 
 /// `GET /v1/progress` query: `scope=province | city:4301 | county:430102 | point:430102-001`.
