@@ -160,15 +160,20 @@ pub async fn candidate_first_login(
     };
     // A fresh idempotency key per attempt: the engine's own check of name and validity must
     // run every time (a replayed key would skip it); a repeated first login records nothing.
-    let attempt = state
-        .sessions
-        .issue(Scope::Candidate(key), String::new(), state.now())?
-        .0;
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "entropy_unavailable",
+            "cannot log in now",
+        )
+    })?;
+    let attempt = hex::encode(nonce);
     run(
         &state,
         key,
         command,
-        format!("first-login-{}", &attempt[..16]),
+        format!("first-login-{attempt}"),
         Vec::new(),
     )
     .await?;
