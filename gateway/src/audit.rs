@@ -21,10 +21,9 @@ pub async fn record(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = request.app_data::<web::Data<AppState>>().cloned();
     let operator = state.as_ref().and_then(|state| {
-        let header = request.headers().get("Authorization")?.to_str().ok()?;
         let session = state
             .sessions
-            .resolve(header.strip_prefix("Bearer ")?.trim(), state.now())?;
+            .from_headers(request.headers(), state.now())?;
         (!matches!(session.scope, Scope::Candidate(_))).then_some(session)
     });
     let response = next.call(request).await?;

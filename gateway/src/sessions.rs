@@ -63,6 +63,16 @@ impl Sessions {
         Ok((token, expires_at))
     }
 
+    /// The live session named by a request's `Authorization: Bearer <token>` header.
+    pub fn from_headers(
+        &self,
+        headers: &actix_web::http::header::HeaderMap,
+        now: Timestamp,
+    ) -> Option<Session> {
+        let header = headers.get("Authorization")?.to_str().ok()?;
+        self.resolve(header.strip_prefix("Bearer ")?.trim(), now)
+    }
+
     /// The live session of `token`; expired ones are removed.
     pub fn resolve(&self, token: &str, now: Timestamp) -> Option<Session> {
         let session = self.by_token.get(token)?.clone();
@@ -83,11 +93,9 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Caller, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let session = request.app_data::<web::Data<AppState>>().and_then(|state| {
-            let header = request.headers().get("Authorization")?.to_str().ok()?;
-            let token = header.strip_prefix("Bearer ")?;
-            state.sessions.resolve(token.trim(), state.now())
-        });
+        let session = request
+            .app_data::<web::Data<AppState>>()
+            .and_then(|state| state.sessions.from_headers(request.headers(), state.now()));
         ready(session.map(Caller).ok_or_else(ApiError::unauthenticated))
     }
 }

@@ -209,7 +209,7 @@ pub fn decide(
             if candidate.form.is_none() {
                 return Err(Rejection::FormNotSaved);
             }
-            if candidate.signed_version == Some(candidate.form_version) {
+            if candidate.signed_current_form() {
                 return Ok(vec![]);
             }
             Ok(vec![Event::FormSigned {
@@ -224,9 +224,7 @@ pub fn decide(
             if candidate.capture.point.county() != *county {
                 return Err(Rejection::OutOfScope);
             }
-            if candidate.signed_version != Some(candidate.form_version)
-                || candidate.form_version == 0
-            {
+            if !candidate.signed_current_form() {
                 return Err(Rejection::FormNotSigned);
             }
             if evaluation.opinion.chars().count() > 200

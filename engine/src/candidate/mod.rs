@@ -165,10 +165,15 @@ pub fn transaction_ledger_key(provider: Provider, transaction_id: &str) -> Strin
 }
 
 impl Candidate {
+    /// Whether the candidate signed the printed form of the *current* version (an edit after
+    /// signing needs a new signature).
+    pub fn signed_current_form(&self) -> bool {
+        self.form_version > 0 && self.signed_version == Some(self.form_version)
+    }
+
     /// How far the candidate has got.
     pub fn status(&self) -> Status {
-        let signed_current =
-            self.signed_version == Some(self.form_version) && self.form_version > 0;
+        let signed_current = self.signed_current_form();
         if signed_current && self.moral_evaluation.is_some() {
             Status::Evaluated
         } else if signed_current {

@@ -38,14 +38,6 @@ pub struct IdentityCallback {
     reference: String,
 }
 
-/// Signs `body` with `key` (hex HMAC-SHA256), as providers and tests do.
-pub fn sign(key: &[u8], body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
-}
-
 fn verify_signature(key: &[u8], request: &HttpRequest, body: &[u8]) -> Result<(), ApiError> {
     let invalid = || {
         ApiError::new(

@@ -72,8 +72,7 @@ impl From<&Candidate> for CandidateView {
             pledge_accepted: candidate.pledge_accepted_at.is_some(),
             form: candidate.form.clone(),
             form_version: candidate.form_version,
-            signed: candidate.form_version > 0
-                && candidate.signed_version == Some(candidate.form_version),
+            signed: candidate.signed_current_form(),
             id_verification_pending: candidate.id_verification_pending,
             document_approval_pending: candidate.document_approval_pending,
         }
