@@ -8,7 +8,7 @@ key() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv
 echo '# 1. point operator logs in'
 POINT=$(curl -s -XPOST $API/v1/sessions/operator -H 'content-type: application/json' -d "{\"username\":\"point-430102-001\",\"password\":\"$PASS\"}" | j "['token']")
 echo '# 2. point captures ID-card data, photo, serial number'
-PHOTO=$(python3 -c "import base64; b=bytearray(b'\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xc0\x00\x11\x08\x02\x80\x01\xe0\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01'); b+=bytes(30000); b+=b'\xff\xd9'; print(base64.b64encode(bytes(b)).decode())")
+PHOTO=$(base64 -w0 "$(dirname "$0")/demo-photo.jpg")   # 480×640 greyscale JPEG, 30 KB
 curl -s -XPOST $API/v1/points/430102-001/captures -H "authorization: Bearer $POINT" -H 'idempotency-key: cap-1' -H 'content-type: application/json' \
   -d "{\"id_number\":\"11010519491231002X\",\"name\":\"张三\",\"gender\":\"female\",\"ethnicity\":1,\"birth_date\":\"1949-12-31\",\"address\":\"湖南省长沙市芙蓉区\",\"valid_until\":\"长期\",\"category\":\"history\",\"mode\":\"card_read\",\"photo_base64\":\"$PHOTO\"}" | tee /tmp/cap.json; echo
 CKEY=$(j "['key']" < /tmp/cap.json); SERIAL=$(j "['serial_number']" < /tmp/cap.json)
@@ -28,8 +28,9 @@ echo '# 6. form without the save password is refused; with it, saved'
 FORM='"exam_type":"general","first_subject":"history","electives":["politics","geography"],"graduation":"current","school":"长沙市第一中学","urban_rural_code":111,"resume":[{"from":"2020-09","to":null,"organisation":"长沙市第一中学","role":"学生","witness":"王老师"}]'
 curl -s -XPUT $API/v1/candidates/me/form -H "authorization: Bearer $TOKEN" -H 'idempotency-key: form-1' -H 'content-type: application/json' -d "{$FORM}"; echo
 curl -s -XPUT $API/v1/candidates/me/form -H "authorization: Bearer $TOKEN" -H 'idempotency-key: form-1' -H 'content-type: application/json' -d "{\"save_password\":\"Save2024y\",$FORM}" | j "['status']"
-echo '# 7. a neighbouring county may not look; the point signs; progress'
+echo '# 7. the candidate prints the form (PDF); a neighbouring county may not look; the point signs; progress'
 OTHER=$(curl -s -XPOST $API/v1/sessions/operator -H 'content-type: application/json' -d "{\"username\":\"county-430103\",\"password\":\"$PASS\"}" | j "['token']")
 curl -s $API/v1/candidates/$CKEY -H "authorization: Bearer $OTHER"; echo
+curl -s $API/v1/candidates/me/registration-form.pdf -H "authorization: Bearer $TOKEN" -o registration-form.pdf -w '%{http_code} %{content_type} %{size_download} bytes -> registration-form.pdf\n'
 curl -s -XPOST $API/v1/candidates/$CKEY/signature -H "authorization: Bearer $POINT" -H 'idempotency-key: sign-1' | j "['status']"
 curl -s "$API/v1/progress?scope=point:430102-001" -H "authorization: Bearer $POINT"; echo

@@ -18,6 +18,7 @@
 
 pub mod candidate;
 pub mod county;
+pub mod ethnicity;
 pub mod hunan;
 pub mod id_number;
 pub mod key;

@@ -139,9 +139,14 @@ impl PhotoRules {
     }
 }
 
-/// Walks the JPEG marker segments to the first start-of-frame and reads its size.
+/// Walks the JPEG marker segments up to the first scan, checking the file is a complete
+/// picture: quantisation and Huffman tables and a frame header before the scan, and the
+/// end-of-image marker at the end. Returns the frame's size. (A header-only file would pass a
+/// size check but print as nothing.)
 fn jpeg_dimensions(file: &[u8]) -> Option<(u32, u32)> {
     let mut at = 2;
+    let mut frame = None;
+    let (mut quantisation, mut huffman) = (false, false);
     loop {
         // Markers may be preceded by any number of 0xFF fill bytes.
         while *file.get(at)? == 0xFF && *file.get(at + 1)? == 0xFF {
@@ -152,44 +157,154 @@ fn jpeg_dimensions(file: &[u8]) -> Option<(u32, u32)> {
         }
         let marker = *file.get(at + 1)?;
         let length = usize::from(u16::from_be_bytes([*file.get(at + 2)?, *file.get(at + 3)?]));
-        let is_start_of_frame =
-            matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF);
-        if is_start_of_frame {
-            let height = u16::from_be_bytes([*file.get(at + 5)?, *file.get(at + 6)?]);
-            let width = u16::from_be_bytes([*file.get(at + 7)?, *file.get(at + 8)?]);
-            return Some((u32::from(width), u32::from(height)));
-        }
-        if marker == 0xDA || length < 2 {
-            // Start of scan before any frame header: not a well-formed JPEG.
+        if length < 2 {
             return None;
+        }
+        match marker {
+            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
+                let height = u16::from_be_bytes([*file.get(at + 5)?, *file.get(at + 6)?]);
+                let width = u16::from_be_bytes([*file.get(at + 7)?, *file.get(at + 8)?]);
+                // Arithmetic coding (C9–CF) needs no Huffman tables.
+                huffman |= marker >= 0xC9;
+                frame = Some((u32::from(width), u32::from(height)));
+            }
+            0xDB => quantisation = true,
+            0xC4 => huffman = true,
+            0xDA => {
+                let complete = quantisation && huffman && file.ends_with(&[0xFF, 0xD9]);
+                return frame.filter(|_| complete && file.len() > at + 2 + length + 2);
+            }
+            _ => {}
         }
         at += 2 + length;
     }
 }
 
-/// Builds a minimal JPEG-shaped file of the given size and dimensions. It is not a
-/// decodable picture, only headers plus padding: enough for every check above. Used by
-/// tests and by the demo seeding and load generator, which need many distinct photos.
+/// Builds a real, decodable baseline JPEG of the given size: a grey head-and-shoulders
+/// silhouette on a light background (one flat tone per 8×8 block, so only DC coefficients
+/// are coded), padded to `total_bytes` with a comment segment derived from `salt` so that
+/// every `salt` gives a distinct file (and hash). Used by tests, the demo walk and the load
+/// generator, which need many distinct photos that PDF writers and viewers accept.
 pub fn synthetic_jpeg(width: u16, height: u16, total_bytes: usize, salt: u64) -> Vec<u8> {
-    let mut file = vec![0xFF, 0xD8];
-    // APP0 "JFIF" segment.
-    file.extend_from_slice(&[
+    let scan = silhouette_scan(width, height);
+    let mut head = vec![0xFF, 0xD8];
+    // APP0 "JFIF".
+    head.extend_from_slice(&[
         0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
     ]);
-    // SOF0: length 17, precision 8, height, width, 3 components.
-    file.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
-    file.extend_from_slice(&height.to_be_bytes());
-    file.extend_from_slice(&width.to_be_bytes());
-    file.extend_from_slice(&[0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
-    let mut state = salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    while file.len() + 2 < total_bytes {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        file.push((state & 0x7F) as u8);
+    // DQT: one table, every step 8, so a quantised DC value is the block's level − 128.
+    head.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x43, 0x00]);
+    head.extend_from_slice(&[8; 64]);
+    // SOF0: 8-bit, one component (greyscale), no subsampling, table 0.
+    head.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 0x08]);
+    head.extend_from_slice(&height.to_be_bytes());
+    head.extend_from_slice(&width.to_be_bytes());
+    head.extend_from_slice(&[0x01, 0x01, 0x11, 0x00]);
+    // DHT DC 0: categories 0–11, all 4-bit codes (code = category).
+    head.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x1F, 0x00]);
+    head.extend_from_slice(&[0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    head.extend_from_slice(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    // DHT AC 0: only end-of-block, code `00`.
+    head.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x14, 0x10]);
+    head.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00]);
+    let sos = [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00];
+    let fixed = head.len() + sos.len() + scan.len() + 2;
+    // COM padding (before the scan, where any decoder skips it).
+    if total_bytes >= fixed + 4 {
+        let payload = (total_bytes - fixed - 4).min(usize::from(u16::MAX) - 2);
+        let length = u16::try_from(payload + 2).unwrap_or(u16::MAX);
+        head.extend_from_slice(&[0xFF, 0xFE]);
+        head.extend_from_slice(&length.to_be_bytes());
+        let mut state = salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        for _ in 0..payload {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            head.push((state & 0x7F) as u8);
+        }
     }
-    file.extend_from_slice(&[0xFF, 0xD9]);
-    file
+    head.extend_from_slice(&sos);
+    head.extend_from_slice(&scan);
+    head.extend_from_slice(&[0xFF, 0xD9]);
+    head
+}
+
+/// The entropy-coded scan of the silhouette: per block, the DC difference (4-bit category
+/// code + magnitude bits) and end-of-block.
+fn silhouette_scan(width: u16, height: u16) -> Vec<u8> {
+    let (columns, rows) = (
+        usize::from(width).div_ceil(8),
+        usize::from(height).div_ceil(8),
+    );
+    let mut bits = BitWriter::default();
+    let mut previous = 0i32;
+    for row in 0..rows {
+        for column in 0..columns {
+            let x = (column as f32 + 0.5) / columns as f32;
+            let y = (row as f32 + 0.5) / rows as f32;
+            let inside = |cx: f32, cy: f32, rx: f32, ry: f32| {
+                ((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2) <= 1.0
+            };
+            let level = if inside(0.5, 0.4, 0.2, 0.19) {
+                150
+            } else if inside(0.5, 1.08, 0.46, 0.36) {
+                70
+            } else {
+                228
+            };
+            let value = level - 128;
+            let difference = value - previous;
+            previous = value;
+            let category = 32 - difference.unsigned_abs().leading_zeros();
+            bits.put(category, 4);
+            let magnitude = if difference >= 0 {
+                difference
+            } else {
+                difference + (1 << category) - 1
+            };
+            bits.put(magnitude as u32, category);
+            bits.put(0, 2);
+        }
+    }
+    bits.finish()
+}
+
+/// MSB-first bit packing with JPEG byte stuffing (0xFF is followed by 0x00).
+#[derive(Default)]
+struct BitWriter {
+    bytes: Vec<u8>,
+    current: u32,
+    used: u32,
+}
+
+impl BitWriter {
+    fn put(&mut self, value: u32, count: u32) {
+        for shift in (0..count).rev() {
+            self.current = (self.current << 1) | ((value >> shift) & 1);
+            self.used += 1;
+            if self.used == 8 {
+                self.flush_byte();
+            }
+        }
+    }
+
+    fn flush_byte(&mut self) {
+        let byte = (self.current & 0xFF) as u8;
+        self.bytes.push(byte);
+        if byte == 0xFF {
+            self.bytes.push(0x00);
+        }
+        self.current = 0;
+        self.used = 0;
+    }
+
+    /// Pads the last byte with one bits, as the standard asks.
+    fn finish(mut self) -> Vec<u8> {
+        while self.used != 0 {
+            self.put(1, 1);
+        }
+        self.bytes
+    }
 }
 
 #[cfg(test)]
@@ -243,13 +358,28 @@ mod tests {
             min_bytes: 0,
             ..PhotoRules::default()
         };
-        // The frame header ends at byte 29: every shorter prefix lacks it.
-        for cut in 0..29 {
+        // Every proper prefix lacks a table, the frame, the scan or the end marker.
+        for cut in 0..file.len() {
             assert!(
                 loose.inspect(&file[..cut]).is_err(),
                 "prefix of {cut} bytes"
             );
         }
-        assert!(loose.inspect(&file[..29]).is_ok());
+        assert!(loose.inspect(&file).is_ok());
+    }
+
+    #[test]
+    fn a_header_without_tables_or_scan_is_not_a_photo() {
+        // SOI, JFIF, a frame header, padding, EOI: the right size, but nothing to print.
+        let mut file = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+        file.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        file.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x02, 0x80, 0x01, 0xE0]);
+        file.extend_from_slice(&[0x01, 0x01, 0x11, 0x00]);
+        file.resize(30 * 1024 - 2, 0x11);
+        file.extend_from_slice(&[0xFF, 0xD9]);
+        assert_eq!(
+            PhotoRules::default().inspect(&file),
+            Err(PhotoError::Unreadable)
+        );
     }
 }

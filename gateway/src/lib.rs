@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod hashing;
 pub mod metrics;

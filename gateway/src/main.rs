@@ -139,6 +139,7 @@ async fn main() -> anyhow::Result<()> {
     let state = web::Data::new(AppState {
         registry,
         store,
+        province: hunan,
         settings,
         sessions: Sessions::new(options.session_ttl_seconds),
         accounts,

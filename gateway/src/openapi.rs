@@ -101,6 +101,20 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "get",
+        "/v1/candidates/me/registration-form.pdf",
+        "The caller's registration form (PDF with photo) to print and sign",
+        "candidate (after the first form save)",
+        200,
+    ),
+    (
+        "get",
+        "/v1/candidates/{key}/registration-form.pdf",
+        "A candidate's registration form (PDF), printed on the candidate's behalf",
+        "operators in scope",
+        200,
+    ),
+    (
+        "get",
         "/v1/candidates/{key}",
         "A candidate within the caller's scope",
         "operators in scope, the candidate",

@@ -6,6 +6,7 @@ use crate::sessions::Sessions;
 use actors::{Registry, SharedSettings};
 use engine::candidate::Provider;
 use engine::key::KeySecret;
+use engine::org::Province;
 use engine::time::Timestamp;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub registry: Registry<EmbeddedStore>,
     /// Reads go straight to the store: a write is only acknowledged once it is there.
     pub store: Arc<EmbeddedStore>,
+    /// The province's static divisions (names for documents and scopes).
+    pub province: Province,
     /// Schedule and policy in force.
     pub settings: SharedSettings,
     /// Live sessions.

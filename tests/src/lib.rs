@@ -2,6 +2,8 @@
 //! loopback port with its own data directory, talk HTTP/1.1 to it over a plain socket, and
 //! kill it (SIGKILL) when asked. The tests themselves are in `tests/tests/`.
 
+pub mod pdf;
+
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -11,6 +13,10 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// Every test candidate's name. 喆 is outside GB2312, as many real names' characters are, so
+/// printed documents are checked against the whole of Simplified Chinese.
+pub const CANDIDATE_NAME: &str = "李喆";
 
 /// The demo operators' password the harness starts servers with.
 pub const DEMO_PASSWORD: &str = "demo-Password-1";
@@ -31,8 +37,12 @@ pub struct Response {
     pub status: u16,
     /// Parsed body.
     pub body: Value,
-    /// Raw body.
+    /// The body as text (lossy).
     pub text: String,
+    /// The body's bytes.
+    pub bytes: Vec<u8>,
+    /// Status line and headers, lower-cased.
+    pub head: String,
 }
 
 impl Response {
@@ -138,21 +148,22 @@ impl Server {
         stream.write_all(body).ok()?;
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).ok()?;
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, rest) = text.split_once("\r\n\r\n")?;
+        let split = raw.windows(4).position(|window| window == b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+        let rest = &raw[split + 4..];
         let status = head.split(' ').nth(1)?.parse().ok()?;
-        let chunked = head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked");
-        let text = if chunked {
+        let bytes = if head.contains("transfer-encoding: chunked") {
             dechunk(rest)
         } else {
-            rest.to_owned()
+            rest.to_vec()
         };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         Some(Response {
             status,
             body: serde_json::from_str(&text).unwrap_or(Value::Null),
             text,
+            bytes,
+            head,
         })
     }
 
@@ -262,18 +273,19 @@ impl Drop for Server {
     }
 }
 
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
+fn dechunk(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
     let mut rest = body;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+    while let Some(line_end) = rest.windows(2).position(|window| window == b"\r\n") {
+        let size = std::str::from_utf8(&rest[..line_end])
+            .ok()
+            .and_then(|size| usize::from_str_radix(size.trim(), 16).ok());
+        let tail = &rest[line_end + 2..];
+        let Some(size) = size.filter(|&size| size > 0 && tail.len() >= size) else {
             break;
         };
-        if size == 0 || tail.len() < size {
-            break;
-        }
-        out.push_str(&tail[..size]);
-        rest = tail[size..].trim_start_matches("\r\n");
+        out.extend_from_slice(&tail[..size]);
+        rest = tail[size..].strip_prefix(b"\r\n").unwrap_or(&tail[size..]);
     }
     out
 }
@@ -305,7 +317,7 @@ pub fn capture_body(sequence: u32) -> Value {
     let photo = engine::photo::synthetic_jpeg(480, 640, 30 * 1024, u64::from(sequence));
     serde_json::json!({
         "id_number": id,
-        "name": "李明",
+        "name": CANDIDATE_NAME,
         "gender": gender,
         "ethnicity": 1,
         "birth_date": parsed.birth_date().to_string(),

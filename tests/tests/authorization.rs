@@ -4,7 +4,7 @@
 //! be in the audit trail.
 
 use serde_json::json;
-use tests::{Server, capture_body, id_number};
+use tests::{CANDIDATE_NAME, Server, capture_body, id_number};
 
 #[test]
 fn each_role_reaches_its_own_scope_and_nothing_else() {
@@ -23,7 +23,7 @@ fn each_role_reaches_its_own_scope_and_nothing_else() {
     let a = capture("430102-001", 1);
     capture("430103-001", 2);
     let candidate_token = |sequence: u32| {
-        let body = json!({"id_number": id_number(sequence), "name": "李明", "valid_until": "长期"});
+        let body = json!({"id_number": id_number(sequence), "name": CANDIDATE_NAME, "valid_until": "长期"});
         server
             .request(
                 "POST",
@@ -62,6 +62,24 @@ fn each_role_reaches_its_own_scope_and_nothing_else() {
                 "point-own",
                 "candidate-own",
             ],
+        ),
+        (
+            "GET",
+            format!("/v1/candidates/{a}/registration-form.pdf"),
+            None,
+            &[
+                "province",
+                "city-own",
+                "county-own",
+                "point-own",
+                "candidate-own",
+            ],
+        ),
+        (
+            "GET",
+            "/v1/candidates/me/registration-form.pdf".into(),
+            None,
+            &["candidate-own", "candidate-other"],
         ),
         (
             "POST",

@@ -4,7 +4,7 @@
 //! signature, moral evaluation, progress — and a refused cross-county read.
 
 use serde_json::json;
-use tests::{Server, form_body, id_number};
+use tests::{CANDIDATE_NAME, Server, form_body, id_number};
 
 #[test]
 fn one_candidate_registers_end_to_end() {
@@ -76,7 +76,7 @@ fn one_candidate_registers_end_to_end() {
     let login = server.request(
         "POST",
         "/v1/sessions/candidate/first-login",
-        Some(&json!({"id_number": id_number(1), "name": "李明", "valid_until": "长期"})),
+        Some(&json!({"id_number": id_number(1), "name": CANDIDATE_NAME, "valid_until": "长期"})),
         None,
         None,
     );
@@ -172,6 +172,17 @@ fn one_candidate_registers_end_to_end() {
             .status,
         200
     );
+    let too_early = server.request(
+        "GET",
+        "/v1/candidates/me/registration-form.pdf",
+        None,
+        Some(&candidate),
+        None,
+    );
+    assert_eq!(
+        (too_early.status, too_early.code()),
+        (409, "form_not_saved")
+    );
     let no_password = server.request(
         "PUT",
         "/v1/candidates/me/form",
@@ -230,6 +241,76 @@ fn one_candidate_registers_end_to_end() {
         (200, Some("form_saved")),
         "{}",
         saved.text
+    );
+
+    // Step 9 starts with the printed form: a PDF with the photo and real, embedded Chinese
+    // text, for the candidate and for the point; not for another point or anonymously.
+    let printed = server.request(
+        "GET",
+        "/v1/candidates/me/registration-form.pdf",
+        None,
+        Some(&candidate),
+        None,
+    );
+    assert_eq!(printed.status, 200, "{}", printed.text);
+    assert!(
+        printed.head.contains("content-type: application/pdf"),
+        "{}",
+        printed.head
+    );
+    assert!(
+        printed.head.contains("cache-control: no-store"),
+        "{}",
+        printed.head
+    );
+    let facts = tests::pdf::read(&printed.bytes).expect("a complete PDF");
+    assert_eq!(facts.pages, 1);
+    assert_eq!(facts.truetype_fonts, 1, "the CJK font is embedded");
+    assert_eq!(facts.jpeg_images, vec![(480, 640)], "the captured photo");
+    for expected in [
+        CANDIDATE_NAME,
+        "报名登记表",
+        "湖南省",
+        "芙蓉区",
+        "长沙市第一中学",
+        "物理类",
+    ] {
+        assert!(
+            expected.chars().all(|c| facts.mapped.contains(&c)),
+            "{expected} is not all in the text: {:?}",
+            facts.mapped
+        );
+    }
+    let by_point = server.request(
+        "GET",
+        &format!("/v1/candidates/{key}/registration-form.pdf"),
+        None,
+        Some(&point),
+        None,
+    );
+    assert_eq!(by_point.status, 200, "{}", by_point.text);
+    assert!(tests::pdf::read(&by_point.bytes).is_some());
+    let by_other_point = server.request(
+        "GET",
+        &format!("/v1/candidates/{key}/registration-form.pdf"),
+        None,
+        Some(&server.operator("point-430102-002")),
+        None,
+    );
+    assert_eq!(
+        (by_other_point.status, by_other_point.code()),
+        (403, "out_of_scope")
+    );
+    let anonymous = server.request(
+        "GET",
+        "/v1/candidates/me/registration-form.pdf",
+        None,
+        None,
+        None,
+    );
+    assert_eq!(
+        (anonymous.status, anonymous.code()),
+        (401, "unauthenticated")
     );
 
     // Later login by serial number and login password.

@@ -5,7 +5,7 @@
 use serde_json::json;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tests::{Server, capture_body, id_number};
+use tests::{CANDIDATE_NAME, Server, capture_body, id_number};
 
 const WRITERS: u32 = 8;
 const CANDIDATES_PER_WRITER: u32 = 40;
@@ -45,8 +45,7 @@ fn writer(
             .expect("lock")
             .captured
             .push((sequence, key.clone()));
-        let first_login =
-            json!({"id_number": id_number(sequence), "name": "李明", "valid_until": "长期"});
+        let first_login = json!({"id_number": id_number(sequence), "name": CANDIDATE_NAME, "valid_until": "长期"});
         let Some(login) = server.try_json(
             "POST",
             "/v1/sessions/candidate/first-login",

@@ -266,7 +266,7 @@ fn decide_capture(capture: &Capture, ctx: &Context<'_>) -> Result<Vec<Event>, Re
     if card.address.trim().is_empty() || card.address.chars().count() > MAX_ADDRESS_CHARS {
         return Err(Rejection::IdCardFieldInvalid { field: "address" });
     }
-    if !(matches!(card.ethnicity, 1..=56 | 97 | 98)) {
+    if crate::ethnicity::name(card.ethnicity).is_none() {
         return Err(Rejection::IdCardFieldInvalid { field: "ethnicity" });
     }
     if card.birth_date != card.id_number.birth_date() {

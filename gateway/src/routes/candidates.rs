@@ -15,7 +15,7 @@ use engine::key::CandidateKey;
 use engine::scope::Scope;
 use serde::{Deserialize, Serialize};
 
-fn own_key(caller: &Caller) -> Result<CandidateKey, ApiError> {
+pub(super) fn own_key(caller: &Caller) -> Result<CandidateKey, ApiError> {
     match caller.0.scope {
         Scope::Candidate(key) => Ok(key),
         _ => Err(ApiError::out_of_scope()),

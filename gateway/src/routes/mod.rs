@@ -4,6 +4,7 @@
 
 pub mod candidates;
 pub mod captures;
+pub mod documents;
 pub mod health;
 pub mod operators;
 pub mod payments;
@@ -62,6 +63,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::put().to(candidates::save_form),
         )
         .route(
+            "/v1/candidates/me/registration-form.pdf",
+            web::get().to(documents::own_registration_form),
+        )
+        .route(
             "/v1/payments/{provider}/notify",
             web::post().to(payments::notify),
         )
@@ -70,6 +75,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(payments::identity_callback),
         )
         .route("/v1/candidates/{key}", web::get().to(operators::candidate))
+        .route(
+            "/v1/candidates/{key}/registration-form.pdf",
+            web::get().to(documents::registration_form),
+        )
         .route(
             "/v1/candidates/{key}/signature",
             web::post().to(operators::confirm_signature),

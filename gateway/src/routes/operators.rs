@@ -16,7 +16,11 @@ use storage::{ProgressScope, StateStore};
 
 /// Loads a candidate the caller may see; 404 and 403 are distinct because operators need to
 /// know the difference, and the key is already pseudonymous.
-async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<Candidate, ApiError> {
+pub(super) async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+) -> Result<Candidate, ApiError> {
     let key = CandidateKey::parse_hex(key).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
