@@ -77,6 +77,14 @@ pub enum StateUpdate {
     },
     /// Append an operator action to the audit trail.
     Audit(AuditRecord),
+    /// Replace one of the province's live settings (admission control, windows), stored as
+    /// the gateway's JSON so that storage needs no knowledge of its shape.
+    Setting {
+        /// Its name (`admission`, `schedule`).
+        name: String,
+        /// The encoded value.
+        value: Vec<u8>,
+    },
     /// Store a photo under its SHA-256.
     Photo {
         /// Hex SHA-256.

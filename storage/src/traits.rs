@@ -96,6 +96,12 @@ pub trait StateStore: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<AuditRecord>, StorageError>> + Send;
 
+    /// One of the province's live settings, as last committed.
+    fn setting(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StorageError>> + Send;
+
     /// A stored photo.
     fn photo(
         &self,

@@ -51,6 +51,10 @@ enum EncodedUpdate {
         sha256: String,
         bytes: Vec<u8>,
     },
+    Setting {
+        name: String,
+        value: Vec<u8>,
+    },
     Audit {
         at_ms: u64,
         sequence: u64,
@@ -112,6 +116,7 @@ pub(crate) fn encode(commit: Commit) -> Result<EncodedCommit, StorageError> {
                     EncodedUpdate::Idempotency { key, outcome }
                 }
                 StateUpdate::Photo { sha256, bytes } => EncodedUpdate::Photo { sha256, bytes },
+                StateUpdate::Setting { name, value } => EncodedUpdate::Setting { name, value },
                 StateUpdate::Audit(record) => EncodedUpdate::Audit {
                     at_ms: u64::try_from(record.at.0).unwrap_or(0),
                     sequence: next_audit_sequence(),
@@ -287,6 +292,11 @@ fn apply_update(
             transaction
                 .open_table(tables::PHOTOS)?
                 .insert(sha256.as_str(), bytes.as_slice())?;
+        }
+        EncodedUpdate::Setting { name, value } => {
+            transaction
+                .open_table(tables::SETTINGS)?
+                .insert(name.as_str(), value.as_slice())?;
         }
         EncodedUpdate::Audit {
             at_ms,

@@ -222,6 +222,7 @@ fn create_tables(database: &Database) -> Result<(), StorageError> {
         transaction.open_table(tables::IDEMPOTENCY)?;
         transaction.open_table(tables::PHOTOS)?;
         transaction.open_table(tables::AUDIT)?;
+        transaction.open_table(tables::SETTINGS)?;
         let mut meta = transaction.open_table(tables::META)?;
         let version = meta.get("schema_version")?.map(|v| v.value());
         match version {
@@ -421,6 +422,15 @@ impl StateStore for EmbeddedStore {
                 .take(limit)
                 .map(|entry| decode(entry?.1.value()))
                 .collect()
+        })
+    }
+
+    async fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        self.read(|txn| {
+            Ok(txn
+                .open_table(tables::SETTINGS)?
+                .get(name)?
+                .map(|b| b.value().to_vec()))
         })
     }
 

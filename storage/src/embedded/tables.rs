@@ -25,6 +25,8 @@ pub const IDEMPOTENCY: TableDefinition<&str, &[u8]> = TableDefinition::new("idem
 pub const PHOTOS: TableDefinition<&str, &[u8]> = TableDefinition::new("photos");
 /// `(unix ms, sequence) → encoded AuditRecord`: the operator audit trail, in time order.
 pub const AUDIT: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("audit");
+/// `name → encoded value`: the province's live settings (admission control, windows).
+pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// `name → value`: schema version and the like.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
