@@ -4,6 +4,7 @@
 //! human. Engine refusals map by their `RejectionKind`; transport-level problems (bad JSON,
 //! unknown fields, oversized bodies, missing tokens) have their own codes.
 
+use crate::admission::waiting_room::Place;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use actors::ActorError;
@@ -22,12 +23,16 @@ pub struct ApiError {
     pub message: String,
     /// Seconds to wait before retrying, for 429/503.
     pub retry_after_seconds: Option<u64>,
+    /// A waiting-room place, when the refusal comes with one.
+    pub queue: Option<Place>,
 }
 
 #[derive(Serialize)]
 struct Body<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    queue: Option<&'a Place>,
 }
 
 impl ApiError {
@@ -38,6 +43,15 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after_seconds: None,
+            queue: None,
+        }
+    }
+
+    /// The same refusal, carrying a waiting-room place.
+    pub fn with_queue(self, place: Place) -> ApiError {
+        ApiError {
+            queue: Some(place),
+            ..self
         }
     }
 
@@ -99,6 +113,7 @@ impl ResponseError for ApiError {
         response.json(Body {
             code: self.code,
             message: &self.message,
+            queue: self.queue.as_ref(),
         })
     }
 }

@@ -10,6 +10,7 @@
 //! - [`secrets`]: the deployment's keys, generated once per data directory.
 
 pub mod accounts;
+pub mod admission;
 pub mod audit;
 pub mod demo;
 pub mod documents;

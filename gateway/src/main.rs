@@ -11,14 +11,16 @@ use engine::key::KeySecret;
 use engine::org::Province;
 use engine::schedule::{Schedule, Window, WindowKind};
 use gateway::accounts::Accounts;
+use gateway::admission::Admission;
+use gateway::admission::config::AdmissionConfig;
 use gateway::hashing::{Hasher, hash_now};
 use gateway::secrets::Secrets;
 use gateway::sessions::Sessions;
-use gateway::state::{AppState, login_limiter};
+use gateway::state::AppState;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use storage::{EmbeddedConfig, EmbeddedStore};
+use storage::{EmbeddedConfig, EmbeddedStore, StateStore};
 
 /// Provincial exam registration engine.
 #[derive(Debug, Parser)]
@@ -131,6 +133,22 @@ async fn main() -> anyhow::Result<()> {
     };
     let registry =
         Registry::start(Arc::clone(&store), &hunan, settings.clone(), &shard_config).await?;
+    // Admission settings as the province last set them; the defaults on a fresh store.
+    let admission_config = match store.setting(gateway::routes::admission::SETTING).await? {
+        Some(bytes) => serde_json::from_slice::<AdmissionConfig>(&bytes)
+            .context("the stored admission settings are malformed")?,
+        None => AdmissionConfig::default(),
+    };
+    let candidate_key_secret = key(&secrets.candidate_key_secret)?;
+    let ticket_key = {
+        use hmac::Mac as _;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&candidate_key_secret)
+            .context("HMAC key")?;
+        mac.update(b"waiting-room tickets");
+        mac.finalize().into_bytes().to_vec()
+    };
+    let admission = Admission::new(hunan.clone(), admission_config, ticket_key)
+        .context("the stored admission settings are invalid")?;
     let merchant_keys = HashMap::from([
         (Provider::WeChatPay, key(&secrets.wechat_pay)?),
         (Provider::Alipay, key(&secrets.alipay)?),
@@ -151,11 +169,10 @@ async fn main() -> anyhow::Result<()> {
             },
             options.hash_queue_capacity,
         ),
-        key_secret: KeySecret::new(key(&secrets.candidate_key_secret)?),
+        key_secret: KeySecret::new(candidate_key_secret),
         merchant_keys,
         identity_key: key(&secrets.identity)?,
-        login_attempts_per_account: login_limiter(10),
-        login_attempts_per_ip: login_limiter(600),
+        admission,
     });
     println!(
         "operators: {} accounts, password {demo_password}",
@@ -176,6 +193,9 @@ async fn main() -> anyhow::Result<()> {
     HttpServer::new(move || {
         App::new()
             // Outermost first: metrics see the audited response, audit sees the handler's.
+            .wrap(actix_web::middleware::from_fn(
+                gateway::admission::gate::gate,
+            ))
             .wrap(actix_web::middleware::from_fn(gateway::audit::record))
             .wrap(actix_web::middleware::from_fn(gateway::metrics::record))
             .app_data(state.clone())

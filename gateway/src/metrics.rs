@@ -11,6 +11,25 @@ pub const REQUESTS_TOTAL: &str = "registration_http_requests_total";
 /// Request duration, labelled `route`.
 pub const REQUEST_DURATION_SECONDS: &str = "registration_http_request_duration_seconds";
 
+/// Candidate requests admitted, labelled `region` (city code, `unknown`, `provider`) and
+/// `kind` (`read`, `write`, `callback`).
+pub const ADMISSION_ADMITTED_TOTAL: &str = "registration_admission_admitted_total";
+/// Requests shed, labelled `region` and `reason` (`paused`, `outside_slot`, `queued`, `rate`,
+/// `overload`, `bad_ticket`, `callback_rate`, `login_attempts`).
+pub const ADMISSION_SHED_TOTAL: &str = "registration_admission_shed_total";
+/// Time a candidate request waited for a place in flight.
+pub const ADMISSION_QUEUE_WAIT_SECONDS: &str = "registration_admission_queue_wait_seconds";
+/// Candidate requests in flight.
+pub const ADMISSION_IN_FLIGHT: &str = "registration_admission_in_flight";
+/// The overload guard's current in-flight limit.
+pub const ADMISSION_IN_FLIGHT_LIMIT: &str = "registration_admission_in_flight_limit";
+/// 1 while candidate writes are paused.
+pub const ADMISSION_PAUSED: &str = "registration_admission_paused";
+/// 1 when a region's slot is open (or it has none), 0 when closed; labelled `region`.
+pub const ADMISSION_SLOT_OPEN: &str = "registration_admission_slot_open";
+/// Queue tickets waiting, labelled `region`.
+pub const ADMISSION_WAITING_TICKETS: &str = "registration_admission_waiting_tickets";
+
 /// Middleware recording one request.
 pub async fn record(
     request: ServiceRequest,

@@ -101,6 +101,27 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "get",
+        "/v1/admission",
+        "Admission settings (region slots, limits, waiting room, pause) and live state",
+        "province",
+        200,
+    ),
+    (
+        "put",
+        "/v1/admission",
+        "Replace the admission settings (durable, audited, no restart)",
+        "province",
+        200,
+    ),
+    (
+        "put",
+        "/v1/admission/pause",
+        "Pause or resume all candidate writes (operators and callbacks keep working)",
+        "province",
+        200,
+    ),
+    (
+        "get",
         "/v1/candidates/me/registration-form.pdf",
         "The caller's registration form (PDF with photo) to print and sign",
         "candidate (after the first form save)",

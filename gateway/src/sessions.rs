@@ -5,6 +5,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use dashmap::DashMap;
+use engine::org::CityCode;
 use engine::scope::Scope;
 use engine::time::Timestamp;
 use std::future::{Ready, ready};
@@ -16,6 +17,9 @@ pub struct Session {
     pub scope: Scope,
     /// Who: the operator's username, or the candidate's key (never an ID number).
     pub subject: String,
+    /// For candidates: the city of their registration point, from the stored record at
+    /// login. Admission control partitions by it; nothing the client sends can change it.
+    pub region: Option<CityCode>,
     /// When the token stops working.
     pub expires_at: Timestamp,
 }
@@ -40,6 +44,7 @@ impl Sessions {
         &self,
         scope: Scope,
         subject: String,
+        region: Option<CityCode>,
         now: Timestamp,
     ) -> Result<(String, Timestamp), ApiError> {
         let mut bytes = [0u8; 32];
@@ -57,6 +62,7 @@ impl Sessions {
             Session {
                 scope,
                 subject,
+                region,
                 expires_at,
             },
         );

@@ -1,6 +1,7 @@
 //! Everything a request handler may use, shared by all HTTP workers.
 
 use crate::accounts::Accounts;
+use crate::admission::Admission;
 use crate::hashing::Hasher;
 use crate::sessions::Sessions;
 use actors::{Registry, SharedSettings};
@@ -8,9 +9,7 @@ use engine::candidate::Provider;
 use engine::key::KeySecret;
 use engine::org::Province;
 use engine::time::Timestamp;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use storage::EmbeddedStore;
 
@@ -36,10 +35,9 @@ pub struct AppState {
     pub merchant_keys: HashMap<Provider, Vec<u8>>,
     /// The identity provider's callback signing key.
     pub identity_key: Vec<u8>,
-    /// Login attempts per account.
-    pub login_attempts_per_account: DefaultKeyedRateLimiter<String>,
-    /// Login attempts per client address.
-    pub login_attempts_per_ip: DefaultKeyedRateLimiter<String>,
+    /// Admission control: slots, limits, the overload guard, the waiting room, the pause
+    /// switch, login-attempt limits.
+    pub admission: Admission,
 }
 
 impl AppState {
@@ -51,11 +49,4 @@ impl AppState {
             .unwrap_or(0);
         Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
     }
-}
-
-/// A keyed limiter allowing `per_minute` attempts per key per minute (burst of the same).
-pub fn login_limiter(per_minute: u32) -> DefaultKeyedRateLimiter<String> {
-    RateLimiter::keyed(Quota::per_minute(
-        NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN),
-    ))
 }

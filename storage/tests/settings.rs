@@ -30,17 +30,23 @@ fn the_last_committed_setting_survives_reopening() {
         set(&store, "admission", b"{\"paused\":true}");
         set(&store, "schedule", b"{}");
         assert_eq!(
-            block_on(store.setting("admission")).expect("reads").as_deref(),
+            block_on(store.setting("admission"))
+                .expect("reads")
+                .as_deref(),
             Some(&b"{\"paused\":true}"[..])
         );
     }
     let (store, _) = EmbeddedStore::open(&config).expect("reopens");
     assert_eq!(
-        block_on(store.setting("admission")).expect("reads").as_deref(),
+        block_on(store.setting("admission"))
+            .expect("reads")
+            .as_deref(),
         Some(&b"{\"paused\":true}"[..])
     );
     assert_eq!(
-        block_on(store.setting("schedule")).expect("reads").as_deref(),
+        block_on(store.setting("schedule"))
+            .expect("reads")
+            .as_deref(),
         Some(&b"{}"[..])
     );
 }

@@ -2,6 +2,7 @@
 //! authenticate (`Caller`) → check scope (`engine::scope`) → build an engine command →
 //! `Registry::execute` (durable before it returns) → reply.
 
+pub mod admission;
 pub mod candidates;
 pub mod captures;
 pub mod documents;
@@ -88,6 +89,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(operators::moral_evaluation),
         )
         .route("/v1/progress", web::get().to(operators::progress))
+        .route("/v1/admission", web::get().to(admission::show))
+        .route("/v1/admission", web::put().to(admission::replace))
+        .route("/v1/admission/pause", web::put().to(admission::pause))
         .route("/v1/audit", web::get().to(operators::audit_trail));
 }
 

@@ -4,6 +4,8 @@
 //! per client address (credential stuffing); password checks run on the hashing pool.
 
 use super::{load, run};
+use crate::admission::Kind;
+use crate::admission::gate::ticket_of;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -11,6 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use engine::candidate::Command;
 use engine::id_number::IdNumber;
 use engine::key::CandidateKey;
+use engine::org::CityCode;
 use engine::scope::Scope;
 use engine::serial::SerialNumber;
 use engine::time::Date;
@@ -55,15 +58,6 @@ pub struct CandidateLogin {
     password: String,
 }
 
-fn too_many_attempts() -> ApiError {
-    ApiError::retry_later(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too_many_login_attempts",
-        "too many login attempts; wait a minute",
-        60,
-    )
-}
-
 fn wrong_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
@@ -82,21 +76,16 @@ fn check_login_limits(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    if state.login_attempts_per_ip.check_key(&address).is_err() {
-        return Err(too_many_attempts());
-    }
-    if state
-        .login_attempts_per_account
-        .check_key(&account.to_owned())
-        .is_err()
-    {
-        return Err(too_many_attempts());
-    }
-    Ok(())
+    state.admission.admit_login_attempt(account, &address)
 }
 
-fn issue(state: &AppState, scope: Scope, subject: String) -> Result<HttpResponse, ApiError> {
-    let (token, expires_at) = state.sessions.issue(scope, subject, state.now())?;
+fn issue(
+    state: &AppState,
+    scope: Scope,
+    subject: String,
+    region: Option<CityCode>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, expires_at) = state.sessions.issue(scope, subject, region, state.now())?;
     Ok(HttpResponse::Ok().json(SessionView {
         token,
         expires_at_ms: expires_at.0,
@@ -143,7 +132,7 @@ pub async fn operator_login(
     if !verified {
         return Err(wrong_credentials());
     }
-    issue(&state, account.scope, body.username.clone())
+    issue(&state, account.scope, body.username.clone(), None)
 }
 
 /// `POST /v1/sessions/candidate/first-login`.
@@ -154,6 +143,21 @@ pub async fn candidate_first_login(
 ) -> Result<HttpResponse, ApiError> {
     let (_, key) = key_of(&state, &body.id_number)?;
     check_login_limits(&state, &request, &key.to_string())?;
+    // The region comes from the stored record; an unknown key is refused by the engine below.
+    let region = state
+        .store
+        .candidate(key)
+        .await?
+        .map(|candidate| candidate.capture.point.county().city());
+    let _permit = state
+        .admission
+        .admit_candidate(
+            region,
+            Kind::Write,
+            ticket_of(request.headers()).as_deref(),
+            state.now(),
+        )
+        .await?;
     let command = Command::FirstLogin {
         name: body.name.clone(),
         valid_until: parse_validity(&body.valid_until)?,
@@ -177,7 +181,7 @@ pub async fn candidate_first_login(
         Vec::new(),
     )
     .await?;
-    issue(&state, Scope::Candidate(key), key.to_string())
+    issue(&state, Scope::Candidate(key), key.to_string(), region)
 }
 
 /// `POST /v1/sessions/candidate`.
@@ -197,6 +201,16 @@ pub async fn candidate_login(
         return Err(wrong_credentials());
     };
     let candidate = load(&state, key).await.map_err(|_| wrong_credentials())?;
+    let region = Some(candidate.capture.point.county().city());
+    let _permit = state
+        .admission
+        .admit_candidate(
+            region,
+            Kind::Read,
+            ticket_of(request.headers()).as_deref(),
+            state.now(),
+        )
+        .await?;
     let Some(passwords) = candidate.passwords else {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -212,7 +226,7 @@ pub async fn candidate_login(
     {
         return Err(wrong_credentials());
     }
-    issue(&state, Scope::Candidate(key), key.to_string())
+    issue(&state, Scope::Candidate(key), key.to_string(), region)
 }
 
 /// The hashing pool is full: 503 with Retry-After.

@@ -1,0 +1,74 @@
+//! The admission middleware: every request passes here after authentication is known and
+//! before its handler runs. Candidate sessions go through [`Admission::admit_candidate`]
+//! (holding a place in flight while the handler runs), callbacks through their own rate,
+//! operators and probes straight on. Candidate logins have no session yet; their handlers
+//! call admission themselves once the record (and so the region) is known.
+
+use super::Kind;
+use crate::state::AppState;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::web;
+use engine::scope::Scope;
+
+/// The header a waiting-room ticket comes back in.
+pub const TICKET_HEADER: &str = "X-Queue-Ticket";
+
+/// Whether `path` is a provider's or the identity service's callback.
+fn is_callback(path: &str) -> bool {
+    path.starts_with("/v1/payments/") || path == "/v1/identity/callback"
+}
+
+/// Reads do not change anything, so a pause lets them through.
+pub fn kind_of(method: &Method) -> Kind {
+    if matches!(*method, Method::GET | Method::HEAD) {
+        Kind::Read
+    } else {
+        Kind::Write
+    }
+}
+
+/// The request's queue ticket, if any.
+pub fn ticket_of(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
+    headers
+        .get(TICKET_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Middleware: admits or sheds.
+pub async fn gate(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    if is_callback(request.path()) {
+        if let Err(refusal) = state.admission.admit_callback() {
+            return Ok(request.error_response(refusal));
+        }
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    }
+    let now = state.now();
+    let session = state.sessions.from_headers(request.headers(), now);
+    let Some(session) = session.filter(|session| matches!(session.scope, Scope::Candidate(_)))
+    else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    let ticket = ticket_of(request.headers());
+    let kind = kind_of(request.method());
+    let permit = match state
+        .admission
+        .admit_candidate(session.region, kind, ticket.as_deref(), now)
+        .await
+    {
+        Ok(permit) => permit,
+        Err(refusal) => return Ok(request.error_response(refusal)),
+    };
+    let response = next.call(request).await;
+    drop(permit);
+    Ok(response?.map_into_boxed_body())
+}

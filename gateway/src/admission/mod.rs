@@ -1,0 +1,480 @@
+//! Admission control: who is let in on registration morning, and who is told to come back
+//! when. The source documents' remedies for overload — partition registration time by
+//! region, monitor and pause — plus rate limits, an adaptive overload guard and a waiting
+//! room.
+//!
+//! Order of checks for a candidate request (first refusal wins):
+//! 1. pause switch (writes only) → 503 `registration_paused`;
+//! 2. region time slot, when the plan applies → 429 `outside_region_slot`, `Retry-After`
+//!    to the region's next slot;
+//! 3. waiting room: a region with a queue admits in ticket order → 503 `queued`;
+//! 4. per-region and global rates (governor) → queue ticket, or 429 `rate_limited`;
+//! 5. the overload guard (in-flight limit, queue-time budget) → queue ticket, or 503
+//!    `overloaded`.
+//!
+//! The region is the city of the candidate's own record, taken from the session (set at
+//! login from the stored record) — never from anything the client sends. Callbacks have
+//! their own rate and are never shed by slots; operators pass untouched.
+
+pub mod config;
+pub mod gate;
+pub mod guard;
+pub mod waiting_room;
+
+use crate::error::ApiError;
+use crate::metrics as names;
+use actix_web::http::StatusCode;
+use config::{AdmissionConfig, CompiledSlots, ConfigError, SlotMode, SlotState};
+use engine::org::{CityCode, Province};
+use engine::time::Timestamp;
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use guard::{Bounds, Guard, Permit};
+use serde::Serialize;
+use std::num::NonZeroU32;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use waiting_room::{Place, Standing, WaitingRoom};
+
+/// What kind of candidate request is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Reads: never paused.
+    Read,
+    /// Writes, first logins included.
+    Write,
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Read => "read",
+            Kind::Write => "write",
+        }
+    }
+}
+
+/// The settings in force, with everything derived from them.
+struct Active {
+    config: AdmissionConfig,
+    slots: CompiledSlots,
+    global: Option<DefaultDirectRateLimiter>,
+    per_region: Option<DefaultKeyedRateLimiter<u16>>,
+    callbacks: DefaultDirectRateLimiter,
+    logins_per_account: DefaultKeyedRateLimiter<String>,
+    logins_per_ip: DefaultKeyedRateLimiter<String>,
+}
+
+fn per_second(rate: u32) -> Option<Quota> {
+    NonZeroU32::new(rate).map(Quota::per_second)
+}
+
+fn per_minute(rate: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN))
+}
+
+fn bounds(config: &AdmissionConfig) -> Bounds {
+    let limits = &config.limits;
+    Bounds {
+        min: limits.min_in_flight,
+        max: limits.max_in_flight,
+        target: (limits.target_latency_milliseconds > 0)
+            .then(|| Duration::from_millis(u64::from(limits.target_latency_milliseconds))),
+    }
+}
+
+impl Active {
+    fn new(config: AdmissionConfig, slots: CompiledSlots) -> Active {
+        let limits = &config.limits;
+        Active {
+            global: per_second(limits.global_requests_per_second).map(RateLimiter::direct),
+            per_region: per_second(limits.region_requests_per_second).map(RateLimiter::keyed),
+            callbacks: RateLimiter::direct(
+                per_second(limits.callback_requests_per_second)
+                    .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN)),
+            ),
+            logins_per_account: RateLimiter::keyed(per_minute(
+                limits.login_attempts_per_account_per_minute,
+            )),
+            logins_per_ip: RateLimiter::keyed(per_minute(limits.login_attempts_per_ip_per_minute)),
+            slots,
+            config,
+        }
+    }
+}
+
+/// A region's label for metrics and its queue: the city code, or 0 when unknown.
+fn region_code(region: Option<CityCode>) -> u16 {
+    region.map_or(0, CityCode::code)
+}
+
+fn region_label(region: Option<CityCode>) -> String {
+    region.map_or_else(|| "unknown".to_owned(), |city| city.code().to_string())
+}
+
+/// Admission control, shared by all HTTP workers.
+pub struct Admission {
+    province: Province,
+    active: RwLock<Arc<Active>>,
+    guard: Guard,
+    waiting_room: WaitingRoom,
+}
+
+/// The live state, for operators and dashboards.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    /// Candidate requests in flight.
+    pub in_flight: u32,
+    /// The guard's current limit.
+    pub in_flight_limit: u32,
+    /// Whether the slot plan applies at this moment.
+    pub slots_in_force: bool,
+    /// Per city: whether its slot is open now and how many tickets wait.
+    pub regions: Vec<RegionStatus>,
+}
+
+/// One region's state.
+#[derive(Debug, Serialize)]
+pub struct RegionStatus {
+    /// City code.
+    pub city: u16,
+    /// City name.
+    pub name: &'static str,
+    /// `unrestricted`, `open` or `closed`.
+    pub slot: &'static str,
+    /// Seconds until its next slot opens, when closed.
+    pub opens_in_seconds: Option<u64>,
+    /// Queue tickets waiting.
+    pub waiting: u64,
+}
+
+impl Admission {
+    /// Admission with `config` (already validated), signing queue tickets with `ticket_key`.
+    pub fn new(
+        province: Province,
+        config: AdmissionConfig,
+        ticket_key: Vec<u8>,
+    ) -> Result<Admission, ConfigError> {
+        let slots = config.validate(&province)?;
+        let guard = Guard::new(bounds(&config));
+        let admission = Admission {
+            province,
+            active: RwLock::new(Arc::new(Active::new(config, slots))),
+            guard,
+            waiting_room: WaitingRoom::new(ticket_key),
+        };
+        admission.publish_settings();
+        Ok(admission)
+    }
+
+    fn active(&self) -> Arc<Active> {
+        // A poisoned lock only means a writer panicked mid-swap; the Arc inside is whole.
+        Arc::clone(
+            &self
+                .active
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> AdmissionConfig {
+        self.active().config.clone()
+    }
+
+    /// Checks `config` without applying it.
+    pub fn check(&self, config: &AdmissionConfig) -> Result<(), ConfigError> {
+        config.validate(&self.province).map(|_| ())
+    }
+
+    /// Applies `config` from now on (the caller has made it durable). Rate limiters start
+    /// afresh; queues and tickets already issued carry on.
+    pub fn apply(&self, config: AdmissionConfig) -> Result<(), ConfigError> {
+        let slots = config.validate(&self.province)?;
+        self.guard.set_bounds(bounds(&config));
+        *self
+            .active
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Arc::new(Active::new(config, slots));
+        self.publish_settings();
+        Ok(())
+    }
+
+    fn publish_settings(&self) {
+        let active = self.active();
+        metrics::gauge!(names::ADMISSION_PAUSED).set(if active.config.paused { 1.0 } else { 0.0 });
+        metrics::gauge!(names::ADMISSION_IN_FLIGHT_LIMIT).set(f64::from(self.guard.limit()));
+    }
+
+    fn slots_in_force(&self, active: &Active) -> bool {
+        match active.config.slots.mode {
+            SlotMode::Off => false,
+            SlotMode::Always => true,
+            SlotMode::WhenLoaded => {
+                self.guard.utilisation_percent()
+                    >= u32::from(active.config.slots.load_threshold_percent)
+            }
+        }
+    }
+
+    /// Whether the gateway has room to let queued tickets in.
+    fn room(&self) -> bool {
+        self.guard.utilisation_percent() < 90
+    }
+
+    fn shed(region: Option<CityCode>, reason: &'static str, error: ApiError) -> ApiError {
+        metrics::counter!(names::ADMISSION_SHED_TOTAL, "region" => region_label(region), "reason" => reason)
+            .increment(1);
+        error
+    }
+
+    fn queued(&self, active: &Active, region: Option<CityCode>, place: Place) -> ApiError {
+        metrics::gauge!(names::ADMISSION_WAITING_TICKETS, "region" => region_label(region))
+            .set(self.waiting_room.waiting(region_code(region)) as f64);
+        let wait = place.estimated_wait_seconds;
+        let error = ApiError::retry_later(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "queued",
+            format!(
+                "registration is at capacity; you are number {} in your region's queue (about {} s). \
+                 Retry with the X-Queue-Ticket header; your place is kept for {} s",
+                place.position, wait, active.config.waiting_room.ticket_ttl_seconds
+            ),
+            wait.clamp(1, 30),
+        )
+        .with_queue(place);
+        Admission::shed(region, "queued", error)
+    }
+
+    /// Admits a candidate request of `region`, or says when to come back. The permit must be
+    /// held while the request runs.
+    pub async fn admit_candidate(
+        &self,
+        region: Option<CityCode>,
+        kind: Kind,
+        ticket: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Permit<'_>, ApiError> {
+        let active = self.active();
+        let config = &active.config;
+        if config.paused && kind == Kind::Write {
+            return Err(Admission::shed(
+                region,
+                "paused",
+                ApiError::retry_later(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "registration_paused",
+                    "registration is paused by the provincial examination authority; nothing \
+                     was changed. Please try again later",
+                    u64::from(config.pause_retry_after_seconds),
+                ),
+            ));
+        }
+        if let Some(city) = region
+            && self.slots_in_force(&active)
+            && let SlotState::Closed { opens_in_seconds } = active.slots.state(city, now)
+        {
+            let name = self.province.city(city).map_or("your region", |c| c.name);
+            return Err(Admission::shed(
+                region,
+                "outside_slot",
+                ApiError::retry_later(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "outside_region_slot",
+                    format!(
+                        "{name} registers during {} (China Standard Time); your region's next \
+                         slot opens in {} min",
+                        active.slots.describe(city),
+                        opens_in_seconds.div_ceil(60)
+                    ),
+                    opens_in_seconds,
+                ),
+            ));
+        }
+        let room_config = &config.waiting_room;
+        let pace = room_config.admit_per_second_per_region;
+        let code = region_code(region);
+        let now_ms = now.0;
+        let mut ticket_admitted = false;
+        if room_config.enabled {
+            match ticket.map(|ticket| {
+                self.waiting_room.check(
+                    ticket,
+                    code,
+                    pace,
+                    self.room(),
+                    now_ms,
+                    room_config.ticket_ttl_seconds,
+                )
+            }) {
+                Some(Standing::Admitted) => ticket_admitted = true,
+                Some(Standing::Waiting(place)) => return Err(self.queued(&active, region, place)),
+                Some(Standing::Invalid) => {
+                    return Err(Admission::shed(
+                        region,
+                        "bad_ticket",
+                        ApiError::bad_request(
+                            "queue_ticket_invalid",
+                            "the queue ticket is not valid (expired, altered or for another \
+                             region); retry without it to get a new one",
+                        ),
+                    ));
+                }
+                None if self.waiting_room.has_queue(code, pace, self.room()) => {
+                    // Others of this region are waiting: join the end of the queue.
+                    if let Some(place) = self.waiting_room.issue(code, pace, now_ms) {
+                        return Err(self.queued(&active, region, place));
+                    }
+                }
+                None => {}
+            }
+        }
+        let over_rate = !ticket_admitted
+            && (active
+                .per_region
+                .as_ref()
+                .is_some_and(|limiter| limiter.check_key(&code).is_err())
+                || active
+                    .global
+                    .as_ref()
+                    .is_some_and(|limiter| limiter.check().is_err()));
+        if over_rate {
+            return Err(self.turn_away(&active, region, "rate", now_ms));
+        }
+        let budget = Duration::from_millis(u64::from(config.limits.max_queue_milliseconds));
+        // An admitted ticket has waited its turn: it may wait longer for a place.
+        let budget = if ticket_admitted { budget * 4 } else { budget };
+        let queued_at = std::time::Instant::now();
+        let permit = self.guard.acquire(budget).await;
+        metrics::histogram!(names::ADMISSION_QUEUE_WAIT_SECONDS)
+            .record(queued_at.elapsed().as_secs_f64());
+        metrics::gauge!(names::ADMISSION_IN_FLIGHT).set(f64::from(self.guard.in_flight()));
+        metrics::gauge!(names::ADMISSION_IN_FLIGHT_LIMIT).set(f64::from(self.guard.limit()));
+        let Some(permit) = permit else {
+            return Err(self.turn_away(&active, region, "overload", now_ms));
+        };
+        metrics::counter!(names::ADMISSION_ADMITTED_TOTAL, "region" => region_label(region), "kind" => kind.label())
+            .increment(1);
+        Ok(permit)
+    }
+
+    /// Capacity refusal: a queue ticket if the waiting room is on, else a bare refusal.
+    fn turn_away(
+        &self,
+        active: &Active,
+        region: Option<CityCode>,
+        reason: &'static str,
+        now_ms: i64,
+    ) -> ApiError {
+        let room = &active.config.waiting_room;
+        if room.enabled
+            && let Some(place) = self.waiting_room.issue(
+                region_code(region),
+                room.admit_per_second_per_region,
+                now_ms,
+            )
+        {
+            return self.queued(active, region, place);
+        }
+        let (status, code) = match reason {
+            "rate" => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            _ => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+        };
+        Admission::shed(
+            region,
+            reason,
+            ApiError::retry_later(
+                status,
+                code,
+                "registration is at capacity; nothing was changed, retry shortly",
+                1,
+            ),
+        )
+    }
+
+    /// Admits a provider or identity callback: its own rate only.
+    pub fn admit_callback(&self) -> Result<(), ApiError> {
+        if self.active().callbacks.check().is_err() {
+            return Err(Admission::shed(
+                None,
+                "callback_rate",
+                ApiError::retry_later(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "callback_rate_limited",
+                    "too many callbacks; the provider will retry",
+                    1,
+                ),
+            ));
+        }
+        metrics::counter!(names::ADMISSION_ADMITTED_TOTAL, "region" => "provider", "kind" => "callback")
+            .increment(1);
+        Ok(())
+    }
+
+    /// Counts a login attempt against the account and the client address.
+    pub fn admit_login_attempt(&self, account: &str, address: &str) -> Result<(), ApiError> {
+        let active = self.active();
+        let refused = active.logins_per_ip.check_key(&address.to_owned()).is_err()
+            || active
+                .logins_per_account
+                .check_key(&account.to_owned())
+                .is_err();
+        if refused {
+            return Err(Admission::shed(
+                None,
+                "login_attempts",
+                ApiError::retry_later(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_login_attempts",
+                    "too many login attempts; wait a minute",
+                    60,
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The live state.
+    pub fn status(&self, now: Timestamp) -> Status {
+        let active = self.active();
+        let slots_in_force = self.slots_in_force(&active);
+        let regions = self
+            .province
+            .cities
+            .iter()
+            .map(|city| {
+                let state = active.slots.state(city.code, now);
+                let open = match state {
+                    SlotState::Unrestricted => 1.0,
+                    SlotState::Open => 1.0,
+                    SlotState::Closed { .. } => 0.0,
+                };
+                let waiting = self.waiting_room.waiting(city.code.code());
+                metrics::gauge!(names::ADMISSION_SLOT_OPEN, "region" => city.code.code().to_string())
+                    .set(open);
+                metrics::gauge!(names::ADMISSION_WAITING_TICKETS, "region" => city.code.code().to_string())
+                    .set(waiting as f64);
+                RegionStatus {
+                    city: city.code.code(),
+                    name: city.name,
+                    slot: match state {
+                        SlotState::Unrestricted => "unrestricted",
+                        SlotState::Open => "open",
+                        SlotState::Closed { .. } => "closed",
+                    },
+                    opens_in_seconds: match state {
+                        SlotState::Closed { opens_in_seconds } => Some(opens_in_seconds),
+                        _ => None,
+                    },
+                    waiting,
+                }
+            })
+            .collect();
+        Status {
+            in_flight: self.guard.in_flight(),
+            in_flight_limit: self.guard.limit(),
+            slots_in_force,
+            regions,
+        }
+    }
+}
