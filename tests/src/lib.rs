@@ -50,6 +50,14 @@ impl Response {
     pub fn code(&self) -> &str {
         self.body["code"].as_str().unwrap_or("")
     }
+
+    /// The `Retry-After` header, in seconds.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.head
+            .lines()
+            .find_map(|line| line.strip_prefix("retry-after:"))
+            .and_then(|value| value.trim().parse().ok())
+    }
 }
 
 fn binary() -> PathBuf {
@@ -201,6 +209,74 @@ impl Server {
                 ("X-Signature", &signature),
             ],
         )
+    }
+
+    /// Sends a JSON request with the given headers; panics if the server does not answer.
+    pub fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let body = body.map(|b| b.to_string());
+        let mut all = vec![("Content-Type", "application/json")];
+        all.extend_from_slice(headers);
+        self.try_request(method, path, body.as_deref().map(str::as_bytes), &all)
+            .unwrap_or_else(|| panic!("no answer to {method} {path}"))
+    }
+
+    /// The first login of candidate `sequence` (captured already); returns the token.
+    pub fn candidate(&self, sequence: u32) -> String {
+        let body = serde_json::json!({"id_number": id_number(sequence), "name": CANDIDATE_NAME, "valid_until": "长期"});
+        let response = self.request(
+            "POST",
+            "/v1/sessions/candidate/first-login",
+            Some(&body),
+            None,
+            None,
+        );
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Takes a logged-in candidate through payment (a signed WeChat Pay notification),
+    /// real-person authentication and passwords, so that edits are allowed.
+    pub fn pay_authenticate_and_set_passwords(&self, token: &str, key: &str, sequence: u32) {
+        let order = self.request(
+            "POST",
+            "/v1/candidates/me/fee-orders",
+            Some(&serde_json::json!({"provider": "we_chat_pay"})),
+            Some(token),
+            Some("order"),
+        );
+        assert_eq!(order.status, 201, "{}", order.text);
+        let notification = serde_json::json!({
+            "order_id": order.body["order_id"],
+            "transaction_id": format!("tx-{sequence}"),
+            "amount_fen": order.body["amount_fen"],
+            "paid_at_ms": 1_700_000_000_000i64,
+        });
+        let paid = self.callback(
+            "/v1/payments/wechat_pay/notify",
+            &notification,
+            &self.secret("wechat_pay"),
+        );
+        assert_eq!(paid.status, 200, "{}", paid.text);
+        let identity = serde_json::json!({"candidate_key": key, "passed": true, "reference": format!("face-{sequence}")});
+        let authenticated =
+            self.callback("/v1/identity/callback", &identity, &self.secret("identity"));
+        assert_eq!(authenticated.status, 200, "{}", authenticated.text);
+        let passwords = self.request(
+            "PUT",
+            "/v1/candidates/me/passwords",
+            Some(
+                &serde_json::json!({"login_password": "Login2024x", "save_password": "Save2024y"}),
+            ),
+            Some(token),
+            Some("passwords"),
+        );
+        assert_eq!(passwords.status, 200, "{}", passwords.text);
     }
 
     /// Sends a request; panics if the server does not answer.

@@ -62,7 +62,13 @@ pub async fn gate(
     let kind = kind_of(request.method());
     let permit = match state
         .admission
-        .admit_candidate(session.region, kind, ticket.as_deref(), now)
+        .admit_candidate(
+            session.region,
+            &session.subject,
+            kind,
+            ticket.as_deref(),
+            now,
+        )
         .await
     {
         Ok(permit) => permit,

@@ -251,6 +251,7 @@ impl Admission {
     pub async fn admit_candidate(
         &self,
         region: Option<CityCode>,
+        subject: &str,
         kind: Kind,
         ticket: Option<&str>,
         now: Timestamp,
@@ -322,7 +323,13 @@ impl Admission {
                 }
                 None if self.waiting_room.has_queue(code, pace, self.room()) => {
                     // Others of this region are waiting: join the end of the queue.
-                    if let Some(place) = self.waiting_room.issue(code, pace, now_ms) {
+                    if let Some(place) = self.waiting_room.issue(
+                        code,
+                        subject,
+                        pace,
+                        now_ms,
+                        room_config.ticket_ttl_seconds,
+                    ) {
                         return Err(self.queued(&active, region, place));
                     }
                 }
@@ -339,7 +346,7 @@ impl Admission {
                     .as_ref()
                     .is_some_and(|limiter| limiter.check().is_err()));
         if over_rate {
-            return Err(self.turn_away(&active, region, "rate", now_ms));
+            return Err(self.turn_away(&active, region, subject, "rate", now_ms));
         }
         let budget = Duration::from_millis(u64::from(config.limits.max_queue_milliseconds));
         // An admitted ticket has waited its turn: it may wait longer for a place.
@@ -351,7 +358,7 @@ impl Admission {
         metrics::gauge!(names::ADMISSION_IN_FLIGHT).set(f64::from(self.guard.in_flight()));
         metrics::gauge!(names::ADMISSION_IN_FLIGHT_LIMIT).set(f64::from(self.guard.limit()));
         let Some(permit) = permit else {
-            return Err(self.turn_away(&active, region, "overload", now_ms));
+            return Err(self.turn_away(&active, region, subject, "overload", now_ms));
         };
         metrics::counter!(names::ADMISSION_ADMITTED_TOTAL, "region" => region_label(region), "kind" => kind.label())
             .increment(1);
@@ -363,6 +370,7 @@ impl Admission {
         &self,
         active: &Active,
         region: Option<CityCode>,
+        subject: &str,
         reason: &'static str,
         now_ms: i64,
     ) -> ApiError {
@@ -370,8 +378,10 @@ impl Admission {
         if room.enabled
             && let Some(place) = self.waiting_room.issue(
                 region_code(region),
+                subject,
                 room.admit_per_second_per_region,
                 now_ms,
+                room.ticket_ttl_seconds,
             )
         {
             return self.queued(active, region, place);

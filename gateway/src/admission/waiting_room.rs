@@ -4,7 +4,9 @@
 //! room; a newcomer does not overtake a region's queue. Tickets are HMAC-signed and bound to
 //! the region, so they cannot be forged, moved to another region or reused after expiry.
 //!
-//! Memory: two counters per region (a province has a few dozen), not one entry per ticket.
+//! One ticket per candidate: asking again without the ticket gives back the same place, so a
+//! client that hammers cannot fill the queue with ghosts ahead of real people. Memory: a few
+//! counters per region plus one small entry per candidate currently waiting.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -19,6 +21,8 @@ struct Queue {
     admitted_through: u64,
     credit: f64,
     advanced_at: Instant,
+    /// Who holds which ticket: subject → (sequence, issued at).
+    holders: HashMap<String, (u64, i64)>,
 }
 
 /// A ticket's standing.
@@ -105,22 +109,51 @@ impl WaitingRoom {
             .unwrap_or(0)
     }
 
-    /// Issues the next ticket of `region`.
-    pub fn issue(&self, region: u16, per_second: u32, now_ms: i64) -> Option<Place> {
+    /// The place of `subject` in `region`'s queue: the ticket it already holds, or the next.
+    pub fn issue(
+        &self,
+        region: u16,
+        subject: &str,
+        per_second: u32,
+        now_ms: i64,
+        ttl_seconds: u32,
+    ) -> Option<Place> {
         let mut queues = self.queues.lock().ok()?;
         let queue = queues.entry(region).or_insert_with(|| Queue {
             issued: 0,
             admitted_through: 0,
             credit: 0.0,
             advanced_at: Instant::now(),
+            holders: HashMap::new(),
         });
-        queue.issued += 1;
-        let sequence = queue.issued;
+        let held = queue
+            .holders
+            .get(subject)
+            .copied()
+            .filter(|&(sequence, issued_at)| {
+                sequence > queue.admitted_through
+                    && now_ms.saturating_sub(issued_at) <= i64::from(ttl_seconds) * 1000
+            });
+        let (sequence, issued_at) = match held {
+            Some(held) => held,
+            None => {
+                let waiting = queue.issued - queue.admitted_through;
+                if queue.holders.len() as u64 > 2 * waiting + 1024 {
+                    let through = queue.admitted_through;
+                    queue.holders.retain(|_, (sequence, _)| *sequence > through);
+                }
+                queue.issued += 1;
+                queue
+                    .holders
+                    .insert(subject.to_owned(), (queue.issued, now_ms));
+                (queue.issued, now_ms)
+            }
+        };
         let position = sequence - queue.admitted_through;
         Some(Place {
             ticket: format!(
-                "{region}.{sequence}.{now_ms}.{}",
-                self.signature(region, sequence, now_ms)
+                "{region}.{sequence}.{issued_at}.{}",
+                self.signature(region, sequence, issued_at)
             ),
             position,
             estimated_wait_seconds: position.div_ceil(u64::from(per_second.max(1))),
@@ -181,9 +214,11 @@ mod tests {
     #[test]
     fn tickets_are_admitted_in_order_at_the_pace() {
         let room = WaitingRoom::new(b"key".to_vec());
-        let first = room.issue(4301, 1000, 0).expect("issued");
-        let second = room.issue(4301, 1000, 0).expect("issued");
+        let first = room.issue(4301, "a", 1000, 0, 60).expect("issued");
+        let second = room.issue(4301, "b", 1000, 0, 60).expect("issued");
         assert_eq!((first.position, second.position), (1, 2));
+        // Asking again gives the same place, not a new one behind.
+        assert_eq!(room.issue(4301, "b", 1000, 0, 60), Some(second.clone()));
         assert!(room.has_queue(4301, 1000, false));
         // No room: nobody moves however long they wait.
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -205,7 +240,7 @@ mod tests {
     #[test]
     fn forged_moved_and_expired_tickets_are_invalid() {
         let room = WaitingRoom::new(b"key".to_vec());
-        let place = room.issue(4301, 1, 1_000).expect("issued");
+        let place = room.issue(4301, "a", 1, 1_000, 60).expect("issued");
         let forged = place.ticket.replace("4301.1.", "4301.0.");
         assert_eq!(
             room.check(&forged, 4301, 1, false, 1_000, 60),

@@ -153,6 +153,7 @@ pub async fn candidate_first_login(
         .admission
         .admit_candidate(
             region,
+            &key.to_string(),
             Kind::Write,
             ticket_of(request.headers()).as_deref(),
             state.now(),
@@ -206,6 +207,7 @@ pub async fn candidate_login(
         .admission
         .admit_candidate(
             region,
+            &key.to_string(),
             Kind::Read,
             ticket_of(request.headers()).as_deref(),
             state.now(),
