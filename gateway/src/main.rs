@@ -63,7 +63,7 @@ fn key(hex_text: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The demo cycle: every window open from yesterday for 30 days, so a newcomer can walk the
-/// whole flow today. A real province sets its windows through the schedule API (issue 6).
+/// whole flow today, until the province sets its windows through `/v1/schedule`.
 fn demo_schedule(now: engine::time::Timestamp) -> Schedule {
     let mut schedule = Schedule::default();
     for kind in WindowKind::ALL {
@@ -118,8 +118,14 @@ async fn main() -> anyhow::Result<()> {
     };
     let demo_hash = hash_now(&demo_password).context("hashing the demo password")?;
     let accounts = Accounts::demo(&hunan, gateway::demo::POINTS_PER_COUNTY, &demo_hash);
+    // The windows as the province last set them; on a fresh store, the demo cycle.
+    let schedule = match store.setting(gateway::routes::schedule::SETTING).await? {
+        Some(bytes) => serde_json::from_slice::<Schedule>(&bytes)
+            .context("the stored schedule is malformed")?,
+        None => demo_schedule(now),
+    };
     let settings = SharedSettings::new(Settings {
-        schedule: demo_schedule(now),
+        schedule,
         ..Settings::default()
     });
     let cores = std::thread::available_parallelism()

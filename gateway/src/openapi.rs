@@ -101,6 +101,27 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "get",
+        "/v1/schedule",
+        "The province's windows (times in China Standard Time), open or not now",
+        "any logged-in caller",
+        200,
+    ),
+    (
+        "put",
+        "/v1/schedule/{window}",
+        "Set a window (opens_at, closes_at: 'YYYY-MM-DD HH:MM' CST)",
+        "province",
+        200,
+    ),
+    (
+        "post",
+        "/v1/schedule/{window}/extensions",
+        "Extend a window (until), keeping the extension history",
+        "province",
+        200,
+    ),
+    (
+        "get",
         "/v1/admission",
         "Admission settings (region slots, limits, waiting room, pause) and live state",
         "province",

@@ -9,6 +9,7 @@ pub mod documents;
 pub mod health;
 pub mod operators;
 pub mod payments;
+pub mod schedule;
 pub mod sessions;
 pub mod views;
 
@@ -89,6 +90,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(operators::moral_evaluation),
         )
         .route("/v1/progress", web::get().to(operators::progress))
+        .route("/v1/schedule", web::get().to(schedule::show))
+        .route("/v1/schedule/{window}", web::put().to(schedule::set_window))
+        .route(
+            "/v1/schedule/{window}/extensions",
+            web::post().to(schedule::extend),
+        )
         .route("/v1/admission", web::get().to(admission::show))
         .route("/v1/admission", web::put().to(admission::replace))
         .route("/v1/admission/pause", web::put().to(admission::pause))

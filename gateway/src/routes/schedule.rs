@@ -1,0 +1,188 @@
+//! The province's windows (§3): every caller may read them; only the province sets a window
+//! or extends it. An extension is kept in the window's history (never overwritten), every
+//! change lands in the operator audit trail, and the schedule is committed durably before it
+//! takes effect, so refusals outside a window always name the window and its dates in force.
+
+use super::idempotency_key;
+use crate::error::ApiError;
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actors::Settings;
+use engine::schedule::{Schedule, Window, WindowKind};
+use engine::scope::Scope;
+use engine::time::{Date, Timestamp};
+use serde::{Deserialize, Serialize};
+use storage::{Commit, Partition, StateUpdate};
+
+/// The schedule's name in the store.
+pub const SETTING: &str = "schedule";
+
+/// `YYYY-MM-DD HH:MM`, China Standard Time.
+pub fn format_cst(at: Timestamp) -> String {
+    let (date, hour, minute) = at.to_cst();
+    format!("{date} {hour:02}:{minute:02}")
+}
+
+fn parse_cst(field: &'static str, text: &str) -> Result<Timestamp, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "schedule_time_invalid",
+            format!("{field} must be 'YYYY-MM-DD HH:MM' (China Standard Time)"),
+        )
+    };
+    let (date, time) = text.split_once(' ').ok_or_else(invalid)?;
+    let date = Date::parse(date).ok_or_else(invalid)?;
+    let (hour, minute) = time.split_once(':').ok_or_else(invalid)?;
+    let (hour, minute): (u32, u32) = (
+        hour.parse().map_err(|_| invalid())?,
+        minute.parse().map_err(|_| invalid())?,
+    );
+    if hour > 23 || minute > 59 || time.len() != 5 {
+        return Err(invalid());
+    }
+    Ok(Timestamp::from_cst(date, hour, minute))
+}
+
+fn window_kind(name: &str) -> Result<WindowKind, ApiError> {
+    WindowKind::ALL
+        .into_iter()
+        .find(|kind| kind.name() == name)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "window_not_found",
+                format!(
+                    "no window '{name}'; windows are {}",
+                    WindowKind::ALL.map(WindowKind::name).join(", ")
+                ),
+            )
+        })
+}
+
+/// One window as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct WindowView {
+    window: &'static str,
+    title: &'static str,
+    opens_at: String,
+    closes_at: String,
+    /// The close in force (the last extension, if any).
+    effective_close: String,
+    extensions: Vec<String>,
+    open_now: bool,
+}
+
+fn view(schedule: &Schedule, now: Timestamp) -> Vec<WindowView> {
+    schedule
+        .windows()
+        .map(|(kind, window)| WindowView {
+            window: kind.name(),
+            title: kind.title(),
+            opens_at: format_cst(window.opens_at),
+            closes_at: format_cst(window.closes_at),
+            effective_close: format_cst(window.effective_close()),
+            extensions: window.extensions.iter().copied().map(format_cst).collect(),
+            open_now: window.is_open(now),
+        })
+        .collect()
+}
+
+fn province_only(caller: &Caller) -> Result<(), ApiError> {
+    match caller.0.scope {
+        Scope::Province => Ok(()),
+        _ => Err(ApiError::out_of_scope()),
+    }
+}
+
+/// Commits `schedule` durably, then puts it in force.
+async fn persist_and_apply(state: &AppState, schedule: Schedule) -> Result<HttpResponse, ApiError> {
+    let value = serde_json::to_vec(&schedule).map_err(|error| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "encoding_failed",
+            error.to_string(),
+        )
+    })?;
+    state
+        .store
+        .submit(Commit {
+            partition: Partition::Organisation,
+            records: Vec::new(),
+            updates: vec![StateUpdate::Setting {
+                name: SETTING.to_owned(),
+                value,
+            }],
+        })
+        .await?;
+    let current = state.settings.current();
+    state.settings.replace(Settings {
+        schedule: schedule.clone(),
+        policy: current.policy.clone(),
+    });
+    Ok(HttpResponse::Ok().json(view(&schedule, state.now())))
+}
+
+/// `GET /v1/schedule`: any logged-in caller.
+pub async fn show(state: web::Data<AppState>, _caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(view(&state.settings.current().schedule, state.now()))
+}
+
+/// `PUT /v1/schedule/{window}` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetWindow {
+    opens_at: String,
+    closes_at: String,
+}
+
+/// `PUT /v1/schedule/{window}`: sets a window afresh (its extension history starts over).
+pub async fn set_window(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    window: web::Path<String>,
+    body: web::Json<SetWindow>,
+) -> Result<HttpResponse, ApiError> {
+    province_only(&caller)?;
+    idempotency_key(&request)?;
+    let kind = window_kind(&window)?;
+    let opens_at = parse_cst("opens_at", &body.opens_at)?;
+    let closes_at = parse_cst("closes_at", &body.closes_at)?;
+    if closes_at <= opens_at {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "window_empty",
+            "closes_at must be after opens_at",
+        ));
+    }
+    let mut schedule = state.settings.current().schedule.clone();
+    schedule.set(kind, Window::new(opens_at, closes_at));
+    persist_and_apply(&state, schedule).await
+}
+
+/// `POST /v1/schedule/{window}/extensions` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extend {
+    until: String,
+}
+
+/// `POST /v1/schedule/{window}/extensions`: moves the close later, keeping the history.
+pub async fn extend(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    window: web::Path<String>,
+    body: web::Json<Extend>,
+) -> Result<HttpResponse, ApiError> {
+    province_only(&caller)?;
+    idempotency_key(&request)?;
+    let kind = window_kind(&window)?;
+    let until = parse_cst("until", &body.until)?;
+    let mut schedule = state.settings.current().schedule.clone();
+    schedule.extend(kind, until)?;
+    persist_and_apply(&state, schedule).await
+}
