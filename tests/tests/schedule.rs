@@ -26,6 +26,20 @@ fn tomorrow_cst() -> String {
     format!("{year:04}-{month:02}-{day:02} 18:00")
 }
 
+/// The registration window as `GET /v1/schedule` shows it to `token`.
+fn registration_window(server: &Server, token: &str) -> serde_json::Value {
+    let schedule = server.request("GET", "/v1/schedule", None, Some(token), None);
+    assert_eq!(schedule.status, 200, "{}", schedule.text);
+    schedule
+        .body
+        .as_array()
+        .expect("windows")
+        .iter()
+        .find(|window| window["window"] == "registration")
+        .cloned()
+        .expect("registration window")
+}
+
 #[test]
 fn windows_close_extend_and_survive_restart() {
     let directory = tempfile::tempdir().expect("temp dir");
@@ -35,16 +49,7 @@ fn windows_close_extend_and_survive_restart() {
     assert_eq!(server.capture(&point, "430102-001", 1, "c1").status, 201);
     let candidate = server.candidate(1);
 
-    let schedule = server.request("GET", "/v1/schedule", None, Some(&candidate), None);
-    assert_eq!(schedule.status, 200, "{}", schedule.text);
-    let registration = schedule
-        .body
-        .as_array()
-        .expect("windows")
-        .iter()
-        .find(|w| w["window"] == "registration")
-        .cloned()
-        .expect("registration window");
+    let registration = registration_window(&server, &candidate);
     assert_eq!(registration["open_now"], true);
     assert_eq!(
         server
@@ -168,15 +173,7 @@ fn windows_close_extend_and_survive_restart() {
     server.kill();
     let server = Server::start(directory.path());
     let province = server.operator("province");
-    let schedule = server.request("GET", "/v1/schedule", None, Some(&province), None);
-    let registration = schedule
-        .body
-        .as_array()
-        .expect("windows")
-        .iter()
-        .find(|w| w["window"] == "registration")
-        .cloned()
-        .expect("registration window");
+    let registration = registration_window(&server, &province);
     assert_eq!(registration["closes_at"], "2020-01-31 18:00");
     assert_eq!(registration["extensions"], json!([until]));
     assert_eq!(registration["open_now"], true);

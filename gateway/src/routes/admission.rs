@@ -3,27 +3,18 @@
 //! durable before it takes effect (so a restart keeps it) and, like every operator request,
 //! lands in the audit trail.
 
-use super::idempotency_key;
+use super::{idempotency_key, province_only, store_setting};
 use crate::admission::config::AdmissionConfig;
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use engine::scope::Scope;
 use serde::Deserialize;
 use serde_json::json;
-use storage::{Commit, Partition, StateUpdate};
 
 /// The settings' name in the store.
 pub const SETTING: &str = "admission";
-
-fn province_only(caller: &Caller) -> Result<(), ApiError> {
-    match caller.0.scope {
-        Scope::Province => Ok(()),
-        _ => Err(ApiError::out_of_scope()),
-    }
-}
 
 fn reply(state: &AppState) -> HttpResponse {
     HttpResponse::Ok().json(json!({
@@ -41,24 +32,7 @@ async fn persist_and_apply(state: &AppState, config: AdmissionConfig) -> Result<
             error.to_string(),
         )
     })?;
-    let value = serde_json::to_vec(&config).map_err(|error| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "encoding_failed",
-            error.to_string(),
-        )
-    })?;
-    state
-        .store
-        .submit(Commit {
-            partition: Partition::Organisation,
-            records: Vec::new(),
-            updates: vec![StateUpdate::Setting {
-                name: SETTING.to_owned(),
-                value,
-            }],
-        })
-        .await?;
+    store_setting(state, SETTING, &config).await?;
     state.admission.apply(config).map_err(|error| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -154,3 +154,38 @@ pub async fn load(state: &AppState, key: CandidateKey) -> Result<Candidate, ApiE
         .await?
         .ok_or_else(|| engine::Rejection::CandidateNotFound.into())
 }
+
+/// Refuses anyone but a province operator.
+pub fn province_only(caller: &crate::sessions::Caller) -> Result<(), ApiError> {
+    match caller.0.scope {
+        engine::scope::Scope::Province => Ok(()),
+        _ => Err(ApiError::out_of_scope()),
+    }
+}
+
+/// Commits one of the province's live settings durably (JSON), before it is put in force.
+pub async fn store_setting(
+    state: &AppState,
+    name: &str,
+    value: &impl serde::Serialize,
+) -> Result<(), ApiError> {
+    let value = serde_json::to_vec(value).map_err(|error| {
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "encoding_failed",
+            error.to_string(),
+        )
+    })?;
+    state
+        .store
+        .submit(storage::Commit {
+            partition: storage::Partition::Organisation,
+            records: Vec::new(),
+            updates: vec![StateUpdate::Setting {
+                name: name.to_owned(),
+                value,
+            }],
+        })
+        .await?;
+    Ok(())
+}

@@ -3,7 +3,7 @@
 //! change lands in the operator audit trail, and the schedule is committed durably before it
 //! takes effect, so refusals outside a window always name the window and its dates in force.
 
-use super::idempotency_key;
+use super::{idempotency_key, province_only, store_setting};
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
@@ -11,10 +11,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actors::Settings;
 use engine::schedule::{Schedule, Window, WindowKind};
-use engine::scope::Scope;
 use engine::time::{Date, Timestamp};
 use serde::{Deserialize, Serialize};
-use storage::{Commit, Partition, StateUpdate};
 
 /// The schedule's name in the store.
 pub const SETTING: &str = "schedule";
@@ -90,33 +88,9 @@ fn view(schedule: &Schedule, now: Timestamp) -> Vec<WindowView> {
         .collect()
 }
 
-fn province_only(caller: &Caller) -> Result<(), ApiError> {
-    match caller.0.scope {
-        Scope::Province => Ok(()),
-        _ => Err(ApiError::out_of_scope()),
-    }
-}
-
 /// Commits `schedule` durably, then puts it in force.
 async fn persist_and_apply(state: &AppState, schedule: Schedule) -> Result<HttpResponse, ApiError> {
-    let value = serde_json::to_vec(&schedule).map_err(|error| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "encoding_failed",
-            error.to_string(),
-        )
-    })?;
-    state
-        .store
-        .submit(Commit {
-            partition: Partition::Organisation,
-            records: Vec::new(),
-            updates: vec![StateUpdate::Setting {
-                name: SETTING.to_owned(),
-                value,
-            }],
-        })
-        .await?;
+    store_setting(state, SETTING, &schedule).await?;
     let current = state.settings.current();
     state.settings.replace(Settings {
         schedule: schedule.clone(),
