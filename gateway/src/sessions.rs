@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use dashmap::DashMap;
 use engine::org::CityCode;
 use engine::scope::Scope;
@@ -99,6 +99,9 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Caller, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(caller) = request.extensions().get::<Caller>() {
+            return ready(Ok(caller.clone()));
+        }
         let session = request
             .app_data::<web::Data<AppState>>()
             .and_then(|state| state.sessions.from_headers(request.headers(), state.now()));

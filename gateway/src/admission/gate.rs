@@ -5,12 +5,13 @@
 //! call admission themselves once the record (and so the region) is known.
 
 use super::Kind;
+use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 use engine::scope::Scope;
 
 /// The header a waiting-room ticket comes back in.
@@ -54,6 +55,10 @@ pub async fn gate(
     }
     let now = state.now();
     let session = state.sessions.from_headers(request.headers(), now);
+    if let Some(session) = &session {
+        // Resolved once: the `Caller` extractor takes it from here instead of looking again.
+        request.extensions_mut().insert(Caller(session.clone()));
+    }
     let Some(session) = session.filter(|session| matches!(session.scope, Scope::Candidate(_)))
     else {
         return Ok(next.call(request).await?.map_into_boxed_body());

@@ -30,6 +30,7 @@ use engine::time::Timestamp;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use guard::{Bounds, Guard, Permit};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -107,13 +108,12 @@ fn region_code(region: Option<CityCode>) -> u16 {
     region.map_or(0, CityCode::code)
 }
 
-fn region_label(region: Option<CityCode>) -> String {
-    region.map_or_else(|| "unknown".to_owned(), |city| city.code().to_string())
-}
-
 /// Admission control, shared by all HTTP workers.
 pub struct Admission {
     province: Province,
+    /// Metrics labels per city, made once (a province has a few dozen cities) so that
+    /// counting an admission allocates nothing.
+    labels: HashMap<u16, &'static str>,
     active: RwLock<Arc<Active>>,
     guard: Guard,
     waiting_room: WaitingRoom,
@@ -156,7 +156,17 @@ impl Admission {
     ) -> Result<Admission, ConfigError> {
         let slots = config.validate(&province)?;
         let guard = Guard::new(bounds(&config));
+        let labels = province
+            .cities
+            .iter()
+            .map(|city| {
+                let code = city.code.code();
+                let label: &'static str = Box::leak(code.to_string().into_boxed_str());
+                (code, label)
+            })
+            .collect();
         let admission = Admission {
+            labels,
             province,
             active: RwLock::new(Arc::new(Active::new(config, slots))),
             guard,
@@ -206,6 +216,12 @@ impl Admission {
         metrics::gauge!(names::ADMISSION_IN_FLIGHT_LIMIT).set(f64::from(self.guard.limit()));
     }
 
+    fn region_label(&self, region: Option<CityCode>) -> &'static str {
+        region
+            .and_then(|city| self.labels.get(&city.code()).copied())
+            .unwrap_or("unknown")
+    }
+
     fn slots_in_force(&self, active: &Active) -> bool {
         match active.config.slots.mode {
             SlotMode::Off => false,
@@ -222,14 +238,14 @@ impl Admission {
         self.guard.utilisation_percent() < 90
     }
 
-    fn shed(region: Option<CityCode>, reason: &'static str, error: ApiError) -> ApiError {
-        metrics::counter!(names::ADMISSION_SHED_TOTAL, "region" => region_label(region), "reason" => reason)
+    fn shed(&self, region: Option<CityCode>, reason: &'static str, error: ApiError) -> ApiError {
+        metrics::counter!(names::ADMISSION_SHED_TOTAL, "region" => self.region_label(region), "reason" => reason)
             .increment(1);
         error
     }
 
     fn queued(&self, active: &Active, region: Option<CityCode>, place: Place) -> ApiError {
-        metrics::gauge!(names::ADMISSION_WAITING_TICKETS, "region" => region_label(region))
+        metrics::gauge!(names::ADMISSION_WAITING_TICKETS, "region" => self.region_label(region))
             .set(self.waiting_room.waiting(region_code(region)) as f64);
         let wait = place.estimated_wait_seconds;
         let error = ApiError::retry_later(
@@ -243,7 +259,7 @@ impl Admission {
             wait.clamp(1, 30),
         )
         .with_queue(place);
-        Admission::shed(region, "queued", error)
+        self.shed(region, "queued", error)
     }
 
     /// Admits a candidate request of `region`, or says when to come back. The permit must be
@@ -259,7 +275,7 @@ impl Admission {
         let active = self.active();
         let config = &active.config;
         if config.paused && kind == Kind::Write {
-            return Err(Admission::shed(
+            return Err(self.shed(
                 region,
                 "paused",
                 ApiError::retry_later(
@@ -276,7 +292,7 @@ impl Admission {
             && let SlotState::Closed { opens_in_seconds } = active.slots.state(city, now)
         {
             let name = self.province.city(city).map_or("your region", |c| c.name);
-            return Err(Admission::shed(
+            return Err(self.shed(
                 region,
                 "outside_slot",
                 ApiError::retry_later(
@@ -311,7 +327,7 @@ impl Admission {
                 Some(Standing::Admitted) => ticket_admitted = true,
                 Some(Standing::Waiting(place)) => return Err(self.queued(&active, region, place)),
                 Some(Standing::Invalid) => {
-                    return Err(Admission::shed(
+                    return Err(self.shed(
                         region,
                         "bad_ticket",
                         ApiError::bad_request(
@@ -360,7 +376,7 @@ impl Admission {
         let Some(permit) = permit else {
             return Err(self.turn_away(&active, region, subject, "overload", now_ms));
         };
-        metrics::counter!(names::ADMISSION_ADMITTED_TOTAL, "region" => region_label(region), "kind" => kind.label())
+        metrics::counter!(names::ADMISSION_ADMITTED_TOTAL, "region" => self.region_label(region), "kind" => kind.label())
             .increment(1);
         Ok(permit)
     }
@@ -390,7 +406,7 @@ impl Admission {
             "rate" => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             _ => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
         };
-        Admission::shed(
+        self.shed(
             region,
             reason,
             ApiError::retry_later(
@@ -405,7 +421,7 @@ impl Admission {
     /// Admits a provider or identity callback: its own rate only.
     pub fn admit_callback(&self) -> Result<(), ApiError> {
         if self.active().callbacks.check().is_err() {
-            return Err(Admission::shed(
+            return Err(self.shed(
                 None,
                 "callback_rate",
                 ApiError::retry_later(
@@ -430,7 +446,7 @@ impl Admission {
                 .check_key(&account.to_owned())
                 .is_err();
         if refused {
-            return Err(Admission::shed(
+            return Err(self.shed(
                 None,
                 "login_attempts",
                 ApiError::retry_later(
