@@ -292,20 +292,10 @@ impl Server {
             .unwrap_or_else(|| panic!("no answer to {method} {path}"))
     }
 
-    /// Sends a raw, signed callback body.
+    /// Sends a raw, signed callback body; panics if the server does not answer.
     pub fn callback(&self, path: &str, body: &Value, key_hex: &str) -> Response {
-        let bytes = body.to_string().into_bytes();
-        let signature = sign(&hex::decode(key_hex).expect("hex key"), &bytes);
-        self.try_request(
-            "POST",
-            path,
-            Some(&bytes),
-            &[
-                ("Content-Type", "application/json"),
-                ("X-Signature", &signature),
-            ],
-        )
-        .unwrap_or_else(|| panic!("no answer to {path}"))
+        self.try_callback(path, body, key_hex)
+            .unwrap_or_else(|| panic!("no answer to {path}"))
     }
 
     /// Captures candidate `sequence` at `point` with the operator `token`.
