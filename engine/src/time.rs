@@ -39,6 +39,24 @@ impl Timestamp {
         )
     }
 
+    /// `YYYY-MM-DD HH:MM` in China Standard Time: the form the API exchanges and documents
+    /// print (`Display` adds ` CST` for prose).
+    pub fn cst_text(self) -> String {
+        let (date, hour, minute) = self.to_cst();
+        format!("{date} {hour:02}:{minute:02}")
+    }
+
+    /// Reads [`Timestamp::cst_text`]'s form back; `None` for anything else.
+    pub fn parse_cst_text(text: &str) -> Option<Timestamp> {
+        let (date, time) = text.split_once(' ')?;
+        let minutes = minute_of_day(time)?;
+        Some(Timestamp::from_cst(
+            Date::parse(date)?,
+            minutes / 60,
+            minutes % 60,
+        ))
+    }
+
     /// The instant at `hour:minute` China Standard Time on `date`.
     pub fn from_cst(date: Date, hour: u32, minute: u32) -> Timestamp {
         let seconds =
@@ -51,9 +69,19 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// `2022-11-01 08:00 CST`: the form candidates read in notices.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (date, hour, minute) = self.to_cst();
-        write!(f, "{date} {hour:02}:{minute:02} CST")
+        write!(f, "{} CST", self.cst_text())
     }
+}
+
+/// Minutes after midnight of a time of day written `HH:MM` (two digits each, 00:00–23:59).
+pub fn minute_of_day(text: &str) -> Option<u32> {
+    let (hours, minutes) = text.split_once(':')?;
+    let two_digits = |part: &str| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit());
+    if !two_digits(hours) || !two_digits(minutes) {
+        return None;
+    }
+    let (hours, minutes): (u32, u32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    (hours < 24 && minutes < 60).then_some(hours * 60 + minutes)
 }
 
 /// A valid proleptic Gregorian calendar date.
@@ -179,6 +207,26 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn cst_text_round_trips_and_refuses_other_forms() {
+        let at = Timestamp::from_cst(Date::new(2026, 11, 21).expect("date"), 8, 5);
+        assert_eq!(at.cst_text(), "2026-11-21 08:05");
+        assert_eq!(at.to_string(), "2026-11-21 08:05 CST");
+        assert_eq!(Timestamp::parse_cst_text("2026-11-21 08:05"), Some(at));
+        for bad in [
+            "2026-11-21",
+            "2026-11-21 8:05",
+            "2026-11-21 +1:05",
+            "2026-11-21 24:00",
+            "2026-02-30 08:00",
+            "2026-11-21 08:05 CST",
+        ] {
+            assert_eq!(Timestamp::parse_cst_text(bad), None, "{bad}");
+        }
+        assert_eq!(minute_of_day("23:59"), Some(1439));
+        assert_eq!(minute_of_day("-1:00"), None);
+    }
 
     #[test]
     fn rejects_impossible_dates() {

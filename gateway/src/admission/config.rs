@@ -3,7 +3,7 @@
 //! stored durably, validated here so that a bad setting is refused whole and changes nothing.
 
 use engine::org::{CityCode, Province};
-use engine::time::Timestamp;
+use engine::time::{Timestamp, minute_of_day};
 use serde::{Deserialize, Serialize};
 
 /// Everything admission control is told.
@@ -142,16 +142,6 @@ fn refuse(field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
         field: field.into(),
         reason: reason.into(),
     }
-}
-
-/// Minutes after midnight of `HH:MM`.
-fn minute_of_day(text: &str) -> Option<u32> {
-    let (hours, minutes) = text.split_once(':')?;
-    if hours.len() != 2 || minutes.len() != 2 {
-        return None;
-    }
-    let (hours, minutes): (u32, u32) = (hours.parse().ok()?, minutes.parse().ok()?);
-    (hours < 24 && minutes < 60).then_some(hours * 60 + minutes)
 }
 
 /// A slot plan checked against the province and turned into minute ranges per city.

@@ -70,11 +70,6 @@ fn draw_row(sheet: &mut Sheet<'_>, y: f32, cells: &[Cell]) -> Result<(), Documen
     Ok(())
 }
 
-fn cst(timestamp: Timestamp) -> String {
-    let (date, hour, minute) = timestamp.to_cst();
-    format!("{date} {hour:02}:{minute:02}")
-}
-
 fn category_name(category: SubjectCategory) -> &'static str {
     match category {
         SubjectCategory::Physics => "物理类",
@@ -149,7 +144,7 @@ pub fn render(input: FormSheet<'_>) -> Result<Vec<u8>, DocumentError> {
                 "报名号：{}    信息版本：第{}版    打印时间：{}",
                 candidate.capture.serial,
                 candidate.form_version,
-                cst(input.printed_at)
+                input.printed_at.cst_text()
             ),
         );
         let full = A4.0 - 2.0 * MARGIN;
@@ -218,7 +213,7 @@ pub fn render(input: FormSheet<'_>) -> Result<Vec<u8>, DocumentError> {
                 "已缴费  {} 元  {}  {}",
                 payment.amount_fen / 100,
                 provider_name(payment.provider),
-                cst(payment.paid_at)
+                payment.paid_at.cst_text()
             ),
             None => "未缴费".to_owned(),
         };
@@ -315,7 +310,10 @@ pub fn render(input: FormSheet<'_>) -> Result<Vec<u8>, DocumentError> {
         } else {
             "尚未在报名点签字确认".to_owned()
         };
-        let saved = candidate.form_saved_at.map(cst).unwrap_or_default();
+        let saved = candidate
+            .form_saved_at
+            .map(Timestamp::cst_text)
+            .unwrap_or_default();
         draw_row(
             sheet,
             y,

@@ -11,37 +11,21 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actors::Settings;
 use engine::schedule::{Schedule, Window, WindowKind};
-use engine::time::{Date, Timestamp};
+use engine::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// The schedule's name in the store.
 pub const SETTING: &str = "schedule";
 
-/// `YYYY-MM-DD HH:MM`, China Standard Time.
-pub fn format_cst(at: Timestamp) -> String {
-    let (date, hour, minute) = at.to_cst();
-    format!("{date} {hour:02}:{minute:02}")
-}
-
+/// Reads a `YYYY-MM-DD HH:MM` (China Standard Time) field.
 fn parse_cst(field: &'static str, text: &str) -> Result<Timestamp, ApiError> {
-    let invalid = || {
+    Timestamp::parse_cst_text(text).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "schedule_time_invalid",
             format!("{field} must be 'YYYY-MM-DD HH:MM' (China Standard Time)"),
         )
-    };
-    let (date, time) = text.split_once(' ').ok_or_else(invalid)?;
-    let date = Date::parse(date).ok_or_else(invalid)?;
-    let (hour, minute) = time.split_once(':').ok_or_else(invalid)?;
-    let (hour, minute): (u32, u32) = (
-        hour.parse().map_err(|_| invalid())?,
-        minute.parse().map_err(|_| invalid())?,
-    );
-    if hour > 23 || minute > 59 || time.len() != 5 {
-        return Err(invalid());
-    }
-    Ok(Timestamp::from_cst(date, hour, minute))
+    })
 }
 
 fn window_kind(name: &str) -> Result<WindowKind, ApiError> {
@@ -79,10 +63,10 @@ fn view(schedule: &Schedule, now: Timestamp) -> Vec<WindowView> {
         .map(|(kind, window)| WindowView {
             window: kind.name(),
             title: kind.title(),
-            opens_at: format_cst(window.opens_at),
-            closes_at: format_cst(window.closes_at),
-            effective_close: format_cst(window.effective_close()),
-            extensions: window.extensions.iter().copied().map(format_cst).collect(),
+            opens_at: window.opens_at.cst_text(),
+            closes_at: window.closes_at.cst_text(),
+            effective_close: window.effective_close().cst_text(),
+            extensions: window.extensions.iter().map(|at| at.cst_text()).collect(),
             open_now: window.is_open(now),
         })
         .collect()
