@@ -476,9 +476,9 @@ impl Admission {
                     SlotState::Closed { .. } => 0.0,
                 };
                 let waiting = self.waiting_room.waiting(city.code.code());
-                metrics::gauge!(names::ADMISSION_SLOT_OPEN, "region" => city.code.code().to_string())
+                metrics::gauge!(names::ADMISSION_SLOT_OPEN, "region" => self.region_label(Some(city.code)))
                     .set(open);
-                metrics::gauge!(names::ADMISSION_WAITING_TICKETS, "region" => city.code.code().to_string())
+                metrics::gauge!(names::ADMISSION_WAITING_TICKETS, "region" => self.region_label(Some(city.code)))
                     .set(waiting as f64);
                 RegionStatus {
                     city: city.code.code(),
