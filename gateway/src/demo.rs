@@ -14,16 +14,49 @@ use storage::{
     StreamKey,
 };
 
-/// How many demo points each county gets.
-pub const POINTS_PER_COUNTY: u16 = 3;
-/// The demo points every county gets: name suffix and expected head-count.
-const DEMO_POINTS: [(&str, u32); POINTS_PER_COUNTY as usize] = [
+/// The first demo points of every county: name suffix and expected head-count. Further
+/// points (a loadtest province has ~10 per county) are numbered schools of 600.
+const NAMED_POINTS: [(&str, u32); 3] = [
     ("第一中学报名点", 1200),
     ("第二中学报名点", 900),
     ("职业中专报名点", 400),
 ];
-/// Sequences divided among a county's demo points (of 9999).
-const DEMO_SEQUENCES: u16 = 3000;
+/// Head-count of each point beyond the named ones.
+const FURTHER_POINT_HEADCOUNT: u32 = 600;
+
+/// How the demo province is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoLayout {
+    /// Registration points per county (1–99).
+    pub points_per_county: u16,
+    /// Serial-number sequences divided among a county's points (1–9999; the rest stay free
+    /// for the county to divide later).
+    pub sequences_per_county: u16,
+}
+
+impl Default for DemoLayout {
+    fn default() -> Self {
+        DemoLayout {
+            points_per_county: 3,
+            sequences_per_county: 3000,
+        }
+    }
+}
+
+impl DemoLayout {
+    /// The points of one county: name and expected head-count.
+    fn points(&self, county_name: &str) -> Vec<(String, u32)> {
+        (0..usize::from(self.points_per_county))
+            .map(|index| match NAMED_POINTS.get(index) {
+                Some(&(suffix, headcount)) => (format!("{county_name}{suffix}"), headcount),
+                None => (
+                    format!("{county_name}第{}报名点", index + 1),
+                    FURTHER_POINT_HEADCOUNT,
+                ),
+            })
+            .collect()
+    }
+}
 
 /// What seeding did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +84,7 @@ pub enum SeedError {
 pub async fn seed(
     store: &EmbeddedStore,
     province: &Province,
+    layout: DemoLayout,
     now: Timestamp,
 ) -> Result<SeedReport, SeedError> {
     let schedule = Schedule::default();
@@ -67,20 +101,21 @@ pub async fn seed(
         }
         let mut county = County::new(division.code);
         let mut events: Vec<CountyEvent> = Vec::new();
-        let mut commands: Vec<CountyCommand> = DEMO_POINTS
-            .iter()
+        let mut commands: Vec<CountyCommand> = layout
+            .points(&division.name)
+            .into_iter()
             .zip(1u16..)
             .map(
-                |(&(suffix, expected_headcount), number)| CountyCommand::CreatePoint {
+                |((name, expected_headcount), number)| CountyCommand::CreatePoint {
                     number,
-                    name: format!("{}{suffix}", division.name),
+                    name,
                     expected_headcount,
                 },
             )
             .collect();
         commands.push(CountyCommand::DivideByHeadcount {
             category: None,
-            available: DEMO_SEQUENCES,
+            available: layout.sequences_per_county,
         });
         for command in &commands {
             for event in county.decide(command, &schedule, now)? {
@@ -123,7 +158,10 @@ mod tests {
             EmbeddedStore::open(&EmbeddedConfig::new(directory.path().join("demo.redb")))
                 .expect("opens");
         let hunan = Province::hunan();
-        let first = seed(&store, &hunan, Timestamp(0)).await.expect("seeds");
+        let layout = DemoLayout::default();
+        let first = seed(&store, &hunan, layout, Timestamp(0))
+            .await
+            .expect("seeds");
         assert_eq!(
             first,
             SeedReport {
@@ -132,7 +170,7 @@ mod tests {
                 points_created: 366
             }
         );
-        let again = seed(&store, &hunan, Timestamp(1))
+        let again = seed(&store, &hunan, layout, Timestamp(1))
             .await
             .expect("idempotent");
         assert_eq!(
@@ -151,7 +189,33 @@ mod tests {
             .expect("seeded");
         let ranges = county.ranges.ranges();
         assert_eq!(ranges.len(), 3);
-        assert_eq!((ranges[0].first, ranges[2].last), (1, DEMO_SEQUENCES));
+        assert_eq!((ranges[0].first, ranges[2].last), (1, 3000));
         assert!(county.points[&1].name.starts_with("芙蓉区"));
+    }
+
+    #[tokio::test]
+    async fn a_loadtest_layout_names_every_point_and_divides_the_whole_range() {
+        let directory = tempfile::tempdir().expect("temp dir");
+        let (store, _) =
+            EmbeddedStore::open(&EmbeddedConfig::new(directory.path().join("demo.redb")))
+                .expect("opens");
+        let hunan = Province::hunan();
+        let layout = DemoLayout {
+            points_per_county: 10,
+            sequences_per_county: 9999,
+        };
+        let report = seed(&store, &hunan, layout, Timestamp(0))
+            .await
+            .expect("seeds");
+        assert_eq!(report.points_created, 1220);
+        let county = store
+            .county(hunan.counties[0].code)
+            .await
+            .expect("reads")
+            .expect("seeded");
+        assert_eq!(county.points.len(), 10);
+        assert!(county.points[&10].name.ends_with("第10报名点"));
+        let ranges = county.ranges.ranges();
+        assert_eq!((ranges[0].first, ranges[9].last), (1, 9999));
     }
 }

@@ -53,6 +53,14 @@ struct Options {
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "REG_HTTP_WORKERS", default_value_t = 0)]
     http_workers: usize,
+    /// Registration points per county in the demo province (on a fresh store).
+    #[arg(long, env = "REG_DEMO_POINTS_PER_COUNTY", default_value_t = 3,
+          value_parser = clap::value_parser!(u16).range(1..=99))]
+    demo_points_per_county: u16,
+    /// Serial numbers divided among each county's demo points (on a fresh store).
+    #[arg(long, env = "REG_DEMO_SEQUENCES_PER_COUNTY", default_value_t = 3000,
+          value_parser = clap::value_parser!(u16).range(1..=9999))]
+    demo_sequences_per_county: u16,
     /// Demo operators' password (generated and printed when not given).
     #[arg(long, env = "REG_DEMO_PASSWORD")]
     demo_password: Option<String>,
@@ -99,14 +107,18 @@ async fn main() -> anyhow::Result<()> {
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis();
     let now = engine::time::Timestamp(i64::try_from(now_ms)?);
-    let report = gateway::demo::seed(&store, &hunan, now).await?;
+    let layout = gateway::demo::DemoLayout {
+        points_per_county: options.demo_points_per_county,
+        sequences_per_county: options.demo_sequences_per_county,
+    };
+    let report = gateway::demo::seed(&store, &hunan, layout, now).await?;
     println!(
         "demo province {}: {} cities, {} counties ({} seeded now), {} points per county",
         hunan.name,
         hunan.cities.len(),
         hunan.counties.len(),
         report.counties_created,
-        gateway::demo::POINTS_PER_COUNTY
+        layout.points_per_county
     );
     let demo_password = match options.demo_password {
         Some(password) => password,
@@ -117,7 +129,7 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let demo_hash = hash_now(&demo_password).context("hashing the demo password")?;
-    let accounts = Accounts::demo(&hunan, gateway::demo::POINTS_PER_COUNTY, &demo_hash);
+    let accounts = Accounts::demo(&hunan, layout.points_per_county, &demo_hash);
     // The windows as the province last set them; on a fresh store, the demo cycle.
     let schedule = match store.setting(gateway::routes::schedule::SETTING).await? {
         Some(bytes) => serde_json::from_slice::<Schedule>(&bytes)
