@@ -102,7 +102,7 @@ pub async fn seed(
         let mut county = County::new(division.code);
         let mut events: Vec<CountyEvent> = Vec::new();
         let mut commands: Vec<CountyCommand> = layout
-            .points(&division.name)
+            .points(division.name)
             .into_iter()
             .zip(1u16..)
             .map(

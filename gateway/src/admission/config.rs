@@ -241,13 +241,22 @@ impl AdmissionConfig {
                 "callbacks must never be shut out: give a positive rate",
             ));
         }
-        if limits.login_attempts_per_account_per_minute == 0
-            || limits.login_attempts_per_ip_per_minute == 0
-        {
-            return Err(refuse(
+        for (field, value) in [
+            (
                 "limits.login_attempts_per_account_per_minute",
-                "login limits must be positive (pause instead to stop candidates)",
-            ));
+                limits.login_attempts_per_account_per_minute,
+            ),
+            (
+                "limits.login_attempts_per_ip_per_minute",
+                limits.login_attempts_per_ip_per_minute,
+            ),
+        ] {
+            if value == 0 {
+                return Err(refuse(
+                    field,
+                    "login limits must be positive (pause instead to stop candidates)",
+                ));
+            }
         }
         if self.slots.load_threshold_percent == 0 || self.slots.load_threshold_percent > 100 {
             return Err(refuse(
@@ -381,6 +390,9 @@ mod tests {
             refused(plan(vec![slot(&[], "08:00", "10:00")])),
             "slots.slots[0].cities"
         );
+        let mut config = AdmissionConfig::default();
+        config.limits.login_attempts_per_ip_per_minute = 0;
+        assert_eq!(refused(config), "limits.login_attempts_per_ip_per_minute");
         let mut config = AdmissionConfig::default();
         config.limits.min_in_flight = 500;
         assert_eq!(refused(config), "limits.min_in_flight");

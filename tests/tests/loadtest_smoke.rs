@@ -1,0 +1,79 @@
+//! The loadtest's smoke run (issue 5): a few seconds, a tiny population, against a server the
+//! loadtest starts itself — so the loadtest cannot rot while the API moves under it. It must
+//! finish clean (no failures; every acknowledged write read back exactly once) and write its
+//! reports, including the ceiling measured in the same run.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn build(package: &str, binary: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", package, "--bin", binary])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building {binary} failed");
+    let exe = std::env::current_exe().expect("own path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join(binary)
+}
+
+#[test]
+fn a_short_replay_runs_clean_and_reports() {
+    let server = build("gateway", "registration");
+    let loadtest = build("loadtest", "loadtest");
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(&loadtest)
+        .arg("run")
+        .arg("--spawn")
+        .arg(&server)
+        .arg("--out")
+        .arg(out.path())
+        .args([
+            "--candidates",
+            "5000",
+            "--points-per-county",
+            "3",
+            "--journeys-per-second",
+            "4",
+            "--speed",
+            "600",
+            "--max-journeys",
+            "16",
+            "--ceiling-seconds",
+            "1",
+            "--drain-seconds",
+            "120",
+            "--require-clean",
+        ])
+        .output()
+        .expect("loadtest runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "loadtest failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(out.path().join("report.json")).expect("report.json"),
+    )
+    .expect("json");
+    assert_eq!(report["dispatch"]["started"], 16, "{stdout}");
+    let verification = &report["verification"];
+    assert_eq!(verification["discrepancy_count"], 0, "{stdout}");
+    let checked = verification["registrations_checked"].as_u64().unwrap_or(0);
+    assert!(
+        checked >= 1,
+        "something was registered and read back: {stdout}"
+    );
+    assert_eq!(verification["records_added"].as_u64(), Some(checked));
+    assert!(report["summary"]["classes"]["callback"]["ok"].as_u64() > Some(0));
+    assert!(report["ceiling"]["requests_per_second"].as_f64() > Some(0.0));
+    assert!(report["resources"]["server_max_rss_kib"].as_u64() > Some(0));
+    let html = std::fs::read_to_string(out.path().join("report.html")).expect("report.html");
+    assert_eq!(html.matches("<svg").count(), 4, "four charts");
+    assert!(stdout.contains("verification: PASSED"), "{stdout}");
+}
