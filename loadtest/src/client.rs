@@ -50,6 +50,8 @@ pub struct Call<'a> {
     pub idempotency: Option<String>,
     /// X-Signature (callbacks).
     pub signature: Option<String>,
+    /// X-Queue-Ticket: a waiting-room place being presented.
+    pub ticket: Option<String>,
 }
 
 impl<'a> Call<'a> {
@@ -63,6 +65,7 @@ impl<'a> Call<'a> {
             token: None,
             idempotency: None,
             signature: None,
+            ticket: None,
         }
     }
 
@@ -153,6 +156,9 @@ impl Http {
         if let Some(signature) = &call.signature {
             request = request.header("X-Signature", signature.as_str());
         }
+        if let Some(ticket) = &call.ticket {
+            request = request.header("X-Queue-Ticket", ticket.as_str());
+        }
         let request = request
             .body(Full::new(call.body.clone().unwrap_or_default()))
             .map_err(|error| format!("request: {error}"))?;
@@ -177,23 +183,43 @@ impl Http {
     }
 
     /// Waits until `scheduled`, sends `call`, records it against `scheduled`, and returns
-    /// the reply when it is a 2xx. Shed and failed replies are recorded and give `None`.
-    pub async fn at(&self, scheduled: Instant, call: Call<'_>) -> Attempt {
+    /// how it went. A waiting-room ticket (503 `queued`) is honoured as a candidate's browser
+    /// would: wait the estimated time, present the ticket, for up to `QUEUE_PATIENCE`; the
+    /// time in the queue counts in the latency.
+    pub async fn at(&self, scheduled: Instant, mut call: Call<'_>) -> Attempt {
         tokio::time::sleep_until(scheduled.into()).await;
         self.recorder.offered(call.class, scheduled);
-        let result = self.send(&call).await;
+        let result = loop {
+            let result = self.send(&call).await;
+            let ticket = match &result {
+                Ok(reply) if reply.status == 503 => queue_place(reply),
+                _ => None,
+            };
+            match ticket {
+                Some((ticket, wait)) if scheduled.elapsed() + wait < QUEUE_PATIENCE => {
+                    self.recorder.queued();
+                    tokio::time::sleep(wait).await;
+                    call.ticket = Some(ticket);
+                }
+                _ => break result,
+            }
+        };
         let finished = Instant::now();
         let (outcome, attempt) = match result {
             Ok(reply) if (200..300).contains(&reply.status) => (Outcome::Ok, Attempt::Ok(reply)),
-            Ok(reply) if reply.status == 429 || reply.status == 503 => {
-                (Outcome::Shed, Attempt::Refused(reply))
-            }
             Ok(reply) => {
-                let code = reply.field("code").unwrap_or_default();
-                (
-                    Outcome::Failed(format!("{} {} {code}", call.path_class(), reply.status)),
-                    Attempt::Refused(reply),
-                )
+                let kind = format!(
+                    "{} {} {}",
+                    call.path_class(),
+                    reply.status,
+                    reply.field("code").unwrap_or_default()
+                );
+                let outcome = if reply.status == 429 || reply.status == 503 {
+                    Outcome::Shed(kind)
+                } else {
+                    Outcome::Failed(kind)
+                };
+                (outcome, Attempt::Refused(reply))
             }
             Err(error) => (
                 Outcome::Failed(format!("{} {error}", call.path_class())),
@@ -204,6 +230,20 @@ impl Http {
             .completed(call.class, scheduled, finished, outcome);
         attempt
     }
+}
+
+/// How long a simulated candidate stays in the waiting room before giving up.
+const QUEUE_PATIENCE: Duration = Duration::from_secs(120);
+
+/// The ticket and estimated wait of a 503 `queued` answer.
+fn queue_place(reply: &Reply) -> Option<(String, Duration)> {
+    let body = reply.json();
+    let ticket = body["queue"]["ticket"].as_str()?.to_owned();
+    let wait = body["queue"]["estimated_wait_seconds"]
+        .as_f64()
+        .unwrap_or(1.0)
+        .clamp(0.1, 5.0);
+    Some((ticket, Duration::from_secs_f64(wait)))
 }
 
 impl Call<'_> {

@@ -42,6 +42,9 @@ pub enum JourneyKind {
     /// throughput of the rest of the mix, which benchmark.md asks for with and without
     /// hashing.
     NoHashing,
+    /// Capture, first login, order and the provider's notification copies only: a payment
+    /// storm.
+    Payments,
 }
 
 /// The callback keys (from the server's secrets file).
@@ -410,6 +413,10 @@ impl Driver {
         // 4. The provider notifies, 1–4 copies, independently of the candidate.
         let copies = self.notifications(candidate, &order_id, amount, pace.due);
         entry.notifications_sent = copies.len() as u32;
+        if self.kind == JourneyKind::Payments {
+            entry.finished = true;
+            return copies;
+        }
         // 5. The candidate refreshes until the payment shows.
         let mut paid = false;
         for _ in 0..MAX_POLLS {

@@ -217,6 +217,17 @@ impl Report {
             self.resources.server_mean_cpu_cores,
             self.resources.loadtest_mean_cpu_cores
         );
+        let _ = writeln!(
+            out,
+            "waiting room: {} returns with a queue ticket",
+            self.summary.queue_returns
+        );
+        if !self.summary.shed.is_empty() {
+            let _ = writeln!(out, "shed by kind:");
+            for (kind, count) in &self.summary.shed {
+                let _ = writeln!(out, "  {count:>8}  {kind}");
+            }
+        }
         if !self.summary.failures.is_empty() {
             let _ = writeln!(out, "failures by kind:");
             for (kind, count) in &self.summary.failures {

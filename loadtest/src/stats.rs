@@ -51,8 +51,8 @@ pub enum Outcome {
     /// 2xx.
     Ok,
     /// Turned away by admission control or a full queue (429 / 503): the server protecting
-    /// itself, counted apart from failures.
-    Shed,
+    /// itself, counted apart from failures; the kind is `"<route> <status> <code>"`.
+    Shed(String),
     /// Anything else; the kind is `"<status> <code>"` or `"transport: ..."`.
     Failed(String),
 }
@@ -92,7 +92,7 @@ impl Tally {
                 // Saturating: anything beyond the bound is recorded at the bound.
                 let _ = self.latency.record(micros.clamp(1, MAX_MICROS));
             }
-            Outcome::Shed => self.shed += 1,
+            Outcome::Shed(_) => self.shed += 1,
             Outcome::Failed(_) => self.failed += 1,
         }
     }
@@ -103,6 +103,8 @@ struct Inner {
     classes: [Tally; 4],
     seconds: Vec<Tally>,
     failures: BTreeMap<String, u64>,
+    shed: BTreeMap<String, u64>,
+    queue_returns: u64,
 }
 
 /// The recorder shared by every request of a run.
@@ -126,6 +128,8 @@ impl Recorder {
                 classes: Class::ALL.map(|_| Tally::new(3)),
                 seconds: Vec::new(),
                 failures: BTreeMap::new(),
+                shed: BTreeMap::new(),
+                queue_returns: 0,
             }),
         }
     }
@@ -156,9 +160,16 @@ impl Recorder {
         let mut inner = self.lock();
         inner.classes[class.index()].complete(&outcome, micros);
         row(&mut inner.seconds, second).complete(&outcome, micros);
-        if let Outcome::Failed(kind) = outcome {
-            *inner.failures.entry(kind).or_insert(0) += 1;
+        match outcome {
+            Outcome::Failed(kind) => *inner.failures.entry(kind).or_insert(0) += 1,
+            Outcome::Shed(kind) => *inner.shed.entry(kind).or_insert(0) += 1,
+            Outcome::Ok => {}
         }
+    }
+
+    /// A candidate came back with a waiting-room ticket.
+    pub fn queued(&self) {
+        self.lock().queue_returns += 1;
     }
 
     /// Everything so far; rates are per second of `elapsed_seconds`.
@@ -203,6 +214,8 @@ impl Recorder {
                 })
                 .collect(),
             failures: inner.failures.clone(),
+            shed: inner.shed.clone(),
+            queue_returns: inner.queue_returns,
         }
     }
 
@@ -324,6 +337,10 @@ pub struct Summary {
     pub seconds: Vec<SecondSummary>,
     /// Failures by kind.
     pub failures: BTreeMap<String, u64>,
+    /// Shed requests by kind (after any waiting-room returns).
+    pub shed: BTreeMap<String, u64>,
+    /// Times a request was sent again with a waiting-room ticket.
+    pub queue_returns: u64,
 }
 
 #[cfg(test)]
@@ -343,7 +360,7 @@ mod tests {
             Outcome::Ok,
         );
         recorder.offered(Class::Write, due);
-        recorder.completed(Class::Write, due, due, Outcome::Shed);
+        recorder.completed(Class::Write, due, due, Outcome::Shed("503 overloaded".into()));
         recorder.offered(Class::Hashing, due);
         recorder.completed(
             Class::Hashing,
@@ -359,6 +376,7 @@ mod tests {
         );
         assert!((write.p50_ms - 40.0).abs() < 0.1, "{}", write.p50_ms);
         assert_eq!(summary.failures["409 conflict"], 1);
+        assert_eq!(summary.shed["503 overloaded"], 1);
         assert_eq!(summary.all.offered, 3);
         assert!((summary.all.offered_per_second - 1.5).abs() < 1e-9);
         assert_eq!(summary.without_hashing.offered, 2);

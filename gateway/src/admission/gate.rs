@@ -22,10 +22,13 @@ fn is_callback(path: &str) -> bool {
     path.starts_with("/v1/payments/") || path == "/v1/identity/callback"
 }
 
-/// Reads do not change anything, so a pause lets them through.
-pub fn kind_of(method: &Method) -> Kind {
+/// Reads do not change anything, so a pause lets them through; setting passwords and saving
+/// the form (which checks the save password) are hashing writes.
+pub fn kind_of(method: &Method, path: &str) -> Kind {
     if matches!(*method, Method::GET | Method::HEAD) {
         Kind::Read
+    } else if path == "/v1/candidates/me/passwords" || path == "/v1/candidates/me/form" {
+        Kind::HashingWrite
     } else {
         Kind::Write
     }
@@ -64,7 +67,7 @@ pub async fn gate(
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let ticket = ticket_of(request.headers());
-    let kind = kind_of(request.method());
+    let kind = kind_of(request.method(), request.path());
     let permit = match state
         .admission
         .admit_candidate(

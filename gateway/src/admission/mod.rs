@@ -43,6 +43,10 @@ pub enum Kind {
     Read,
     /// Writes, first logins included.
     Write,
+    /// A login: verifies a password; not paused (a candidate may look during a pause).
+    Login,
+    /// A write that hashes or verifies a password (passwords, form saves): paused.
+    HashingWrite,
 }
 
 impl Kind {
@@ -50,7 +54,17 @@ impl Kind {
         match self {
             Kind::Read => "read",
             Kind::Write => "write",
+            Kind::Login => "login",
+            Kind::HashingWrite => "hashing_write",
         }
+    }
+
+    /// Requests that spend their time in the hashing pool, which has its own bounded queue
+    /// (503 when full). They take no place under the in-flight guard: tens of milliseconds of
+    /// Argon2id each would read as overload and shrink the limit for reads, payments and
+    /// edits — a login surge must not slow those down (benchmark.md).
+    fn hashes(self) -> bool {
+        matches!(self, Kind::Login | Kind::HashingWrite)
     }
 }
 
@@ -262,8 +276,8 @@ impl Admission {
         self.shed(region, "queued", error)
     }
 
-    /// Admits a candidate request of `region`, or says when to come back. The permit must be
-    /// held while the request runs.
+    /// Admits a candidate request of `region`, or says when to come back. The permit (none
+    /// for hashing requests, see [`Kind`]) must be held while the request runs.
     pub async fn admit_candidate(
         &self,
         region: Option<CityCode>,
@@ -271,10 +285,10 @@ impl Admission {
         kind: Kind,
         ticket: Option<&str>,
         now: Timestamp,
-    ) -> Result<Permit<'_>, ApiError> {
+    ) -> Result<Option<Permit<'_>>, ApiError> {
         let active = self.active();
         let config = &active.config;
-        if config.paused && kind == Kind::Write {
+        if config.paused && matches!(kind, Kind::Write | Kind::HashingWrite) {
             return Err(self.shed(
                 region,
                 "paused",
@@ -364,6 +378,11 @@ impl Admission {
         if over_rate {
             return Err(self.turn_away(&active, region, subject, "rate", now_ms));
         }
+        if kind.hashes() {
+            metrics::counter!(names::ADMISSION_ADMITTED_TOTAL, "region" => self.region_label(region), "kind" => kind.label())
+                .increment(1);
+            return Ok(None);
+        }
         let budget = Duration::from_millis(u64::from(config.limits.max_queue_milliseconds));
         // An admitted ticket has waited its turn: it may wait longer for a place.
         let budget = if ticket_admitted { budget * 4 } else { budget };
@@ -378,7 +397,7 @@ impl Admission {
         };
         metrics::counter!(names::ADMISSION_ADMITTED_TOTAL, "region" => self.region_label(region), "kind" => kind.label())
             .increment(1);
-        Ok(permit)
+        Ok(Some(permit))
     }
 
     /// Capacity refusal: a queue ticket if the waiting room is on, else a bare refusal.

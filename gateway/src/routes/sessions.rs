@@ -208,7 +208,7 @@ pub async fn candidate_login(
         .admit_candidate(
             region,
             &key.to_string(),
-            Kind::Read,
+            Kind::Login,
             ticket_of(request.headers()).as_deref(),
             state.now(),
         )
