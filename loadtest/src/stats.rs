@@ -360,7 +360,12 @@ mod tests {
             Outcome::Ok,
         );
         recorder.offered(Class::Write, due);
-        recorder.completed(Class::Write, due, due, Outcome::Shed("503 overloaded".into()));
+        recorder.completed(
+            Class::Write,
+            due,
+            due,
+            Outcome::Shed("503 overloaded".into()),
+        );
         recorder.offered(Class::Hashing, due);
         recorder.completed(
             Class::Hashing,
