@@ -236,10 +236,10 @@ impl Pace {
 }
 
 fn capture_body(candidate: &Candidate, photo: &str) -> Value {
-    let (mode, valid_until) = match candidate.special {
-        None => ("card_read", "长期".to_owned()),
-        Some(Special::ExpiredCard) => ("typed_expired_card", "2021-06-30".to_owned()),
-        Some(Special::Absent) => ("typed_absent", "长期".to_owned()),
+    let mode = match candidate.special {
+        None => "card_read",
+        Some(Special::ExpiredCard) => "typed_expired_card",
+        Some(Special::Absent) => "typed_absent",
     };
     json!({
         "id_number": candidate.id_number,
@@ -251,7 +251,7 @@ fn capture_body(candidate: &Candidate, photo: &str) -> Value {
         "ethnicity": 1,
         "birth_date": candidate.birth_date.to_string(),
         "address": "湖南省长沙市芙蓉区五一大道1号",
-        "valid_until": valid_until,
+        "valid_until": valid_until(candidate),
         "category": category(candidate),
         "mode": mode,
         "photo_base64": photo,

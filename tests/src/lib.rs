@@ -60,19 +60,24 @@ impl Response {
     }
 }
 
-fn binary() -> PathBuf {
+/// Builds `binary` of `package` (debug, like the tests) and returns its path.
+pub fn build(package: &str, binary: &str) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "gateway", "--bin", "registration"])
+        .args(["build", "--quiet", "-p", package, "--bin", binary])
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "building the server failed");
-    // target/debug/deps/<test> → target/debug/registration
+    assert!(status.success(), "building {binary} failed");
+    // target/debug/deps/<test> → target/debug/<binary>
     let exe = std::env::current_exe().expect("own path");
     exe.parent()
         .and_then(Path::parent)
         .expect("target dir")
-        .join("registration")
+        .join(binary)
+}
+
+fn binary() -> PathBuf {
+    build("gateway", "registration")
 }
 
 fn free_port() -> u16 {

@@ -4,22 +4,8 @@
 //! reports, including the ceiling measured in the same run.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn build(package: &str, binary: &str) -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", package, "--bin", binary])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building {binary} failed");
-    let exe = std::env::current_exe().expect("own path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .join(binary)
-}
+use tests::build;
 
 #[test]
 fn a_short_replay_runs_clean_and_reports() {

@@ -378,26 +378,26 @@ impl Admission {
         if over_rate {
             return Err(self.turn_away(&active, region, subject, "rate", now_ms));
         }
-        if kind.hashes() {
-            metrics::counter!(names::ADMISSION_ADMITTED_TOTAL, "region" => self.region_label(region), "kind" => kind.label())
-                .increment(1);
-            return Ok(None);
-        }
-        let budget = Duration::from_millis(u64::from(config.limits.max_queue_milliseconds));
-        // An admitted ticket has waited its turn: it may wait longer for a place.
-        let budget = if ticket_admitted { budget * 4 } else { budget };
-        let queued_at = std::time::Instant::now();
-        let permit = self.guard.acquire(budget).await;
-        metrics::histogram!(names::ADMISSION_QUEUE_WAIT_SECONDS)
-            .record(queued_at.elapsed().as_secs_f64());
-        metrics::gauge!(names::ADMISSION_IN_FLIGHT).set(f64::from(self.guard.in_flight()));
-        metrics::gauge!(names::ADMISSION_IN_FLIGHT_LIMIT).set(f64::from(self.guard.limit()));
-        let Some(permit) = permit else {
-            return Err(self.turn_away(&active, region, subject, "overload", now_ms));
+        let permit = if kind.hashes() {
+            None
+        } else {
+            let budget = Duration::from_millis(u64::from(config.limits.max_queue_milliseconds));
+            // An admitted ticket has waited its turn: it may wait longer for a place.
+            let budget = if ticket_admitted { budget * 4 } else { budget };
+            let queued_at = std::time::Instant::now();
+            let permit = self.guard.acquire(budget).await;
+            metrics::histogram!(names::ADMISSION_QUEUE_WAIT_SECONDS)
+                .record(queued_at.elapsed().as_secs_f64());
+            metrics::gauge!(names::ADMISSION_IN_FLIGHT).set(f64::from(self.guard.in_flight()));
+            metrics::gauge!(names::ADMISSION_IN_FLIGHT_LIMIT).set(f64::from(self.guard.limit()));
+            let Some(permit) = permit else {
+                return Err(self.turn_away(&active, region, subject, "overload", now_ms));
+            };
+            Some(permit)
         };
         metrics::counter!(names::ADMISSION_ADMITTED_TOTAL, "region" => self.region_label(region), "kind" => kind.label())
             .increment(1);
-        Ok(Some(permit))
+        Ok(permit)
     }
 
     /// Capacity refusal: a queue ticket if the waiting room is on, else a bare refusal.
