@@ -18,6 +18,16 @@ pub enum StorageError {
     /// The commit queue is full: the caller should shed load rather than wait.
     #[error("the storage commit queue is full")]
     Overloaded,
+    /// The Kafka log refused or did not acknowledge the write (or could not be read).
+    #[error("the Kafka log failed: {0}")]
+    Kafka(String),
+    /// The ScyllaDB store failed.
+    #[error("the ScyllaDB store failed: {0}")]
+    Scylla(String),
+    /// This node does not own the partition (Kafka consumer-group assignment): the write
+    /// belongs to another node.
+    #[error("partition {0:?} is owned by another node")]
+    NotOwner(crate::record::Partition),
 }
 
 impl StorageError {
@@ -29,6 +39,9 @@ impl StorageError {
             StorageError::Encode(_) => "storage_encode",
             StorageError::CommitterStopped => "storage_stopped",
             StorageError::Overloaded => "storage_overloaded",
+            StorageError::Kafka(_) => "storage_kafka",
+            StorageError::Scylla(_) => "storage_scylla",
+            StorageError::NotOwner(_) => "shard_elsewhere",
         }
     }
 }

@@ -8,12 +8,16 @@
 
 pub mod embedded;
 mod error;
+pub mod kafka;
 pub mod metrics;
+mod projection;
 mod record;
 pub mod traits;
 
 pub use embedded::{EmbeddedConfig, EmbeddedStore, PendingCommit, RecoveryReport};
 pub use error::StorageError;
+pub use kafka::{KafkaConfig, KafkaLog};
+pub use projection::{Projection, Replicated};
 pub use record::{
     AuditRecord, Commit, CommitReceipt, LogRecord, Partition, Payload, ProgressScope, StateUpdate,
     StreamKey,

@@ -10,6 +10,58 @@ pub const COMMITS_TOTAL: &str = "registration_storage_commits_total";
 /// Commits refused because the commit queue was full.
 pub const COMMIT_QUEUE_FULL_TOTAL: &str = "registration_storage_commit_queue_full_total";
 
+/// Time from handing a write to the Kafka producer to its `acks=all` acknowledgement.
+pub const KAFKA_PRODUCE_DURATION_SECONDS: &str =
+    "registration_storage_kafka_produce_duration_seconds";
+/// Kafka client errors, labelled `operation` = `produce` | `consume` | `flush` | `take_over`.
+pub const KAFKA_ERRORS_TOTAL: &str = "registration_storage_kafka_errors_total";
+/// Commits applied per follower batch.
+pub const FOLLOWER_BATCH_COMMITS: &str = "registration_storage_follower_batch_commits";
+/// Follower commits applied to this node's projection.
+pub const FOLLOWER_APPLIED_TOTAL: &str = "registration_storage_follower_applied_total";
+/// Partition ownership changes, labelled `change` = `assigned` | `revoked`.
+pub const REBALANCES_TOTAL: &str = "registration_storage_kafka_rebalances_total";
+/// Partitions (shards and the organisation partition) this node owns now.
+pub const OWNED_PARTITIONS: &str = "registration_storage_kafka_owned_partitions";
+/// Time of one ScyllaDB statement, labelled `statement` (a bounded set of names).
+pub const SCYLLA_DURATION_SECONDS: &str = "registration_storage_scylla_duration_seconds";
+/// ScyllaDB statements that failed, labelled `statement`.
+pub const SCYLLA_ERRORS_TOTAL: &str = "registration_storage_scylla_errors_total";
+
+/// Records one Kafka acknowledgement.
+pub(crate) fn record_produce(seconds: f64) {
+    metrics::histogram!(KAFKA_PRODUCE_DURATION_SECONDS).record(seconds);
+}
+
+/// Records a Kafka client error.
+pub(crate) fn record_kafka_error(operation: &'static str) {
+    metrics::counter!(KAFKA_ERRORS_TOTAL, "operation" => operation).increment(1);
+}
+
+/// Records one follower batch.
+pub(crate) fn record_follower_batch(commits: usize) {
+    metrics::histogram!(FOLLOWER_BATCH_COMMITS).record(commits as f64);
+    metrics::counter!(FOLLOWER_APPLIED_TOTAL).increment(commits as u64);
+}
+
+/// Records an ownership change.
+pub(crate) fn record_rebalance(change: &'static str) {
+    metrics::counter!(REBALANCES_TOTAL, "change" => change).increment(1);
+}
+
+/// Records how many partitions this node owns.
+pub(crate) fn record_owned(partitions: usize) {
+    metrics::gauge!(OWNED_PARTITIONS).set(partitions as f64);
+}
+
+/// Records one ScyllaDB statement.
+pub(crate) fn record_scylla(statement: &'static str, seconds: f64, ok: bool) {
+    metrics::histogram!(SCYLLA_DURATION_SECONDS, "statement" => statement).record(seconds);
+    if !ok {
+        metrics::counter!(SCYLLA_ERRORS_TOTAL, "statement" => statement).increment(1);
+    }
+}
+
 /// Records one durable transaction.
 pub(crate) fn record_group_commit(writes: usize, seconds: f64, ok: bool) {
     metrics::histogram!(COMMIT_BATCH_WRITES).record(writes as f64);

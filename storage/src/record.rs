@@ -28,6 +28,15 @@ impl Partition {
             Partition::Organisation => 0x8000_0000,
         }
     }
+
+    /// The inverse of [`Partition::as_u32`].
+    pub fn from_u32(value: u32) -> Partition {
+        if value & 0x8000_0000 == 0 {
+            Partition::Candidates(value)
+        } else {
+            Partition::Organisation
+        }
+    }
 }
 
 /// The stream an event belongs to inside its partition.
@@ -62,7 +71,7 @@ pub struct LogRecord {
 }
 
 /// A change to the queryable state that accompanies log records.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StateUpdate {
     /// Upsert a candidate's snapshot (indexes and progress counters follow it).
     Candidate(Box<Candidate>),
@@ -114,7 +123,7 @@ pub struct AuditRecord {
 
 /// One atomic unit of durable work: records appended to one partition plus the state they
 /// produce. Either all of it is durable or none of it is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Commit {
     /// The partition the records go to.
     pub partition: Partition,

@@ -27,6 +27,9 @@ use tokio::sync::oneshot;
 /// A commit encoded for the committer.
 pub(crate) struct EncodedCommit {
     partition: u32,
+    /// For a commit replayed from an external log (Kafka): its offset there. Applied only
+    /// if it is the next one not yet applied, so replays and redeliveries change nothing.
+    replicated_offset: Option<u64>,
     records: Vec<Vec<u8>>,
     updates: Vec<EncodedUpdate>,
 }
@@ -127,9 +130,20 @@ pub(crate) fn encode(commit: Commit) -> Result<EncodedCommit, StorageError> {
         .collect::<Result<_, StorageError>>()?;
     Ok(EncodedCommit {
         partition: commit.partition.as_u32(),
+        replicated_offset: None,
         records,
         updates,
     })
+}
+
+/// Encodes a commit read back from an external log at `offset`.
+pub(crate) fn encode_replicated(
+    commit: Commit,
+    offset: u64,
+) -> Result<EncodedCommit, StorageError> {
+    let mut encoded = encode(commit)?;
+    encoded.replicated_offset = Some(offset);
+    Ok(encoded)
 }
 
 /// Runs until every sender is gone.
@@ -206,6 +220,20 @@ fn apply_commit(
     commit: &EncodedCommit,
 ) -> Result<CommitReceipt, StorageError> {
     let first_offset = heads.get(&commit.partition).copied().unwrap_or(0);
+    if let Some(replicated) = commit.replicated_offset {
+        let mut applied = transaction.open_table(tables::REPLICATED)?;
+        let next = applied
+            .get(commit.partition)?
+            .map(|next| next.value())
+            .unwrap_or(0);
+        if replicated < next {
+            return Ok(CommitReceipt {
+                first_offset,
+                end_offset: first_offset,
+            });
+        }
+        applied.insert(commit.partition, replicated + 1)?;
+    }
     let mut offset = first_offset;
     if !commit.records.is_empty() {
         let mut log = transaction.open_table(tables::LOG)?;

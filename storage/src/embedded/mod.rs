@@ -134,10 +134,43 @@ impl EmbeddedStore {
 
     /// Submits several commits together; they are made durable in the same transaction.
     pub fn submit_many(&self, commits: Vec<Commit>) -> Vec<PendingCommit> {
-        let mut pending = Vec::with_capacity(commits.len());
-        let mut requests = Vec::with_capacity(commits.len());
-        for commit in commits {
-            match committer::encode(commit) {
+        self.enqueue(commits.into_iter().map(committer::encode).collect())
+    }
+
+    /// Applies commits read back from an external log (Kafka), each with its offset there.
+    /// A commit at an offset below the partition's next unapplied one is skipped, so a
+    /// redelivery or a replay after a crash applies nothing twice; the offset advances in
+    /// the same transaction as the commit's state.
+    pub fn submit_replicated(&self, commits: Vec<(Commit, u64)>) -> Vec<PendingCommit> {
+        self.enqueue(
+            commits
+                .into_iter()
+                .map(|(commit, offset)| committer::encode_replicated(commit, offset))
+                .collect(),
+        )
+    }
+
+    /// The next offset to apply, per partition, of the external log this store follows.
+    pub fn replicated_offsets(&self) -> Result<HashMap<Partition, u64>, StorageError> {
+        self.read(|txn| {
+            txn.open_table(tables::REPLICATED)?
+                .iter()?
+                .map(|entry| {
+                    let (partition, next) = entry?;
+                    Ok((Partition::from_u32(partition.value()), next.value()))
+                })
+                .collect()
+        })
+    }
+
+    fn enqueue(
+        &self,
+        encoded: Vec<Result<committer::EncodedCommit, StorageError>>,
+    ) -> Vec<PendingCommit> {
+        let mut pending = Vec::with_capacity(encoded.len());
+        let mut requests = Vec::with_capacity(encoded.len());
+        for commit in encoded {
+            match commit {
                 Ok(encoded) => {
                     let (reply, receiver) = oneshot::channel();
                     requests.push(Request {
@@ -223,6 +256,7 @@ fn create_tables(database: &Database) -> Result<(), StorageError> {
         transaction.open_table(tables::PHOTOS)?;
         transaction.open_table(tables::AUDIT)?;
         transaction.open_table(tables::SETTINGS)?;
+        transaction.open_table(tables::REPLICATED)?;
         let mut meta = transaction.open_table(tables::META)?;
         let version = meta.get("schema_version")?.map(|v| v.value());
         match version {

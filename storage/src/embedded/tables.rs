@@ -27,6 +27,9 @@ pub const PHOTOS: TableDefinition<&str, &[u8]> = TableDefinition::new("photos");
 pub const AUDIT: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("audit");
 /// `name → encoded value`: the province's live settings (admission control, windows).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
+/// `partition → next offset to apply` of an external log (Kafka) this store follows;
+/// written in the same transaction as what the applied commits carried.
+pub const REPLICATED: TableDefinition<u32, u64> = TableDefinition::new("replicated");
 /// `name → value`: schema version and the like.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 

@@ -1,0 +1,296 @@
+//! Which shards this node owns: Kafka's consumer-group assignment, nothing home-made.
+//!
+//! Every gateway node joins one consumer group subscribed to both topics. The partitions the
+//! group assigns to a node are the shards whose single writer runs there:
+//!
+//! - **Revoke** (inside librdkafka's rebalance callback, before the group moves on): the
+//!   shards stop accepting writes (a write lock per shard, so no send can slip between the
+//!   check and the flag), then the producer is flushed, so every write this node made to
+//!   them is in Kafka before anyone else is given them.
+//! - **Assign**: the node waits until its follower has applied each new partition up to the
+//!   high watermark read *after* the assignment — which includes the previous owner's last
+//!   write — then starts writing, with a new epoch so the shard actor drops its cache. It
+//!   then commits the group offset of the partition with its own URL as the offset's
+//!   metadata: that is how other nodes find the owner to redirect writes to.
+//!
+//! The assigned partitions are paused in this consumer: it exists for membership; the
+//! follower does the reading.
+
+use super::config::{KafkaConfig, Topics};
+use super::follower::{Progress, kafka_error};
+use crate::error::StorageError;
+use crate::record::Partition;
+use rdkafka::client::ClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::producer::{FutureProducer, Producer};
+use rdkafka::{Offset, TopicPartitionList};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Ownership flags, one per partition. `epoch` is 0 while not owned.
+pub(crate) struct Owned {
+    slots: Vec<RwLock<u64>>,
+    epochs: AtomicU64,
+}
+
+impl Owned {
+    pub(crate) fn new(partitions: usize) -> Owned {
+        Owned {
+            slots: (0..partitions).map(|_| RwLock::new(0)).collect(),
+            epochs: AtomicU64::new(0),
+        }
+    }
+
+    /// The epoch of ownership of partition `index`, or `None` when not owned.
+    pub(crate) fn epoch(&self, index: usize) -> Option<u64> {
+        let epoch = *self.slots[index]
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (epoch != 0).then_some(epoch)
+    }
+
+    /// Holds partition `index` as owned while a write is handed to the producer; `None`
+    /// when not owned.
+    pub(crate) fn hold(&self, index: usize) -> Option<RwLockReadGuard<'_, u64>> {
+        let guard = self.slots[index]
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (*guard != 0).then_some(guard)
+    }
+
+    fn set(&self, index: usize, owned: bool) {
+        let epoch = if owned {
+            self.epochs.fetch_add(1, Ordering::Relaxed) + 1
+        } else {
+            0
+        };
+        *self.slots[index]
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = epoch;
+        crate::metrics::record_owned(
+            self.slots
+                .iter()
+                .filter(|slot| *slot.read().unwrap_or_else(|poisoned| poisoned.into_inner()) != 0)
+                .count(),
+        );
+    }
+}
+
+/// What the rebalance callback hands to the membership thread.
+struct GroupContext {
+    topics: Topics,
+    owned: Arc<Owned>,
+    producer: FutureProducer,
+    assigned: Mutex<Vec<Partition>>,
+    flush_timeout: Duration,
+}
+
+impl ClientContext for GroupContext {}
+
+impl ConsumerContext for GroupContext {
+    fn pre_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(list) = rebalance {
+            for element in list.elements() {
+                if let Some(partition) = self
+                    .topics
+                    .partition_of(element.topic(), element.partition())
+                {
+                    self.owned.set(self.topics.index(partition), false);
+                    crate::metrics::record_rebalance("revoked");
+                    if let Ok(mut assigned) = self.assigned.lock() {
+                        assigned.retain(|pending| *pending != partition);
+                    }
+                }
+            }
+            // Everything this node wrote to them must be in Kafka before the group hands
+            // them to another node, which will read up to the high watermark.
+            if self.producer.flush(self.flush_timeout).is_err() {
+                crate::metrics::record_kafka_error("flush");
+            }
+        }
+    }
+
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Assign(list) = rebalance
+            && let Ok(mut assigned) = self.assigned.lock()
+        {
+            assigned.extend(list.elements().iter().filter_map(|element| {
+                self.topics
+                    .partition_of(element.topic(), element.partition())
+            }));
+        }
+    }
+}
+
+/// This node's membership in the group.
+pub(crate) struct Membership {
+    consumer: Arc<BaseConsumer<GroupContext>>,
+    topics: Topics,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Membership {
+    /// Joins the group. Ownership arrives asynchronously, as the group assigns it.
+    pub(crate) fn join(
+        config: &KafkaConfig,
+        topics: Topics,
+        owned: Arc<Owned>,
+        producer: FutureProducer,
+        progress: Arc<Progress>,
+    ) -> Result<Membership, StorageError> {
+        let context = GroupContext {
+            topics: topics.clone(),
+            owned: Arc::clone(&owned),
+            producer,
+            assigned: Mutex::new(Vec::new()),
+            flush_timeout: Duration::from_secs(config.delivery_timeout_seconds),
+        };
+        let consumer: BaseConsumer<GroupContext> = ClientConfig::new()
+            .set("bootstrap.servers", &config.brokers)
+            .set("group.id", &config.group_id)
+            .set("client.id", &config.advertised_url)
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "latest")
+            .set(
+                "session.timeout.ms",
+                (config.session_timeout_seconds * 1000).to_string(),
+            )
+            .set(
+                "heartbeat.interval.ms",
+                (config.session_timeout_seconds * 1000 / 4)
+                    .max(100)
+                    .to_string(),
+            )
+            // Eager: a revoked shard is released before anyone is assigned it.
+            .set("partition.assignment.strategy", "range")
+            .create_with_context(context)
+            .map_err(kafka_error)?;
+        consumer
+            .subscribe(&[&topics.candidates, &topics.organisation])
+            .map_err(kafka_error)?;
+        let consumer = Arc::new(consumer);
+        let stop = Arc::new(AtomicBool::new(false));
+        let (thread_consumer, thread_stop, url) = (
+            Arc::clone(&consumer),
+            Arc::clone(&stop),
+            config.advertised_url.clone(),
+        );
+        let thread_topics = topics.clone();
+        let rebuild_timeout = Duration::from_secs(config.apply_timeout_seconds.max(1) * 10);
+        let thread = std::thread::Builder::new()
+            .name("kafka-membership".into())
+            .spawn(move || {
+                while !thread_stop.load(Ordering::Relaxed) {
+                    // Drives heartbeats and the rebalance callbacks; records are ignored
+                    // (assigned partitions are paused).
+                    let _ = thread_consumer.poll(Duration::from_millis(100));
+                    let assigned = thread_consumer
+                        .context()
+                        .assigned
+                        .lock()
+                        .map(|mut assigned| std::mem::take(&mut *assigned))
+                        .unwrap_or_default();
+                    for partition in assigned {
+                        if let Err(error) = take_over(
+                            &thread_consumer,
+                            &thread_topics,
+                            partition,
+                            &owned,
+                            &progress,
+                            &url,
+                            rebuild_timeout,
+                        ) {
+                            // Retried on the next turn unless the group takes it away meanwhile.
+                            crate::metrics::record_kafka_error("take_over");
+                            eprintln!("kafka: taking over {partition:?} failed, retrying: {error}");
+                            if let Ok(mut pending) = thread_consumer.context().assigned.lock() {
+                                pending.push(partition);
+                            }
+                        }
+                    }
+                }
+            })
+            .map_err(|e| StorageError::Kafka(e.to_string()))?;
+        Ok(Membership {
+            consumer,
+            topics,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The URL of the node owning `partition`, as it published it, if any.
+    pub(crate) fn owner_url(&self, partition: Partition) -> Result<Option<String>, StorageError> {
+        let (topic, index) = self.topics.locate(partition);
+        let mut list = TopicPartitionList::new();
+        list.add_partition(topic, index);
+        let committed = self
+            .consumer
+            .committed_offsets(list, Duration::from_secs(5))
+            .map_err(kafka_error)?;
+        Ok(committed
+            .find_partition(topic, index)
+            .map(|element| element.metadata().to_owned())
+            .filter(|url| !url.is_empty()))
+    }
+}
+
+impl Drop for Membership {
+    /// Leaves the group cleanly, so the shards move at once instead of after the session
+    /// timeout.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        self.consumer.unsubscribe();
+        let _ = self.consumer.poll(Duration::from_millis(100));
+    }
+}
+
+/// Rebuilds `partition` here (the follower catches up to the high watermark), then owns it
+/// and publishes this node as its owner.
+fn take_over(
+    consumer: &BaseConsumer<GroupContext>,
+    topics: &Topics,
+    partition: Partition,
+    owned: &Owned,
+    progress: &Progress,
+    url: &str,
+    timeout: Duration,
+) -> Result<(), StorageError> {
+    let (topic, index) = topics.locate(partition);
+    let mut list = TopicPartitionList::new();
+    list.add_partition(topic, index);
+    consumer.pause(&list).map_err(kafka_error)?;
+    let (_, high) = consumer
+        .fetch_watermarks(topic, index, Duration::from_secs(10))
+        .map_err(kafka_error)?;
+    let high = u64::try_from(high).unwrap_or(0);
+    let started = Instant::now();
+    let slot = topics.index(partition);
+    while progress.next(slot) < high {
+        if started.elapsed() > timeout {
+            return Err(StorageError::Kafka(format!(
+                "{partition:?}: rebuilding stopped at offset {} of {high}",
+                progress.next(slot)
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    owned.set(slot, true);
+    crate::metrics::record_rebalance("assigned");
+    let mut published = TopicPartitionList::new();
+    let mut element = published.add_partition(topic, index);
+    element
+        .set_offset(Offset::Offset(high as i64))
+        .map_err(kafka_error)?;
+    element.set_metadata(url);
+    consumer
+        .commit(&published, CommitMode::Sync)
+        .map_err(kafka_error)
+}
