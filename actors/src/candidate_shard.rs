@@ -89,6 +89,7 @@ impl Message for Execute {
 #[rtype(result = "()")]
 struct CommitDone {
     key: CandidateKey,
+    epoch: Option<u64>,
     scoped_idempotency_key: String,
     durable: bool,
 }
@@ -110,6 +111,8 @@ pub struct CandidateShard<S: Journal + StateStore> {
     depth: Arc<AtomicUsize>,
     mailbox_capacity: usize,
     panic_next: bool,
+    /// The ownership epoch the clean cache belongs to (see `Journal::owner_epoch`).
+    epoch: Option<u64>,
 }
 
 impl<S: Journal + StateStore> CandidateShard<S> {
@@ -136,6 +139,7 @@ impl<S: Journal + StateStore> CandidateShard<S> {
             depth,
             mailbox_capacity,
             panic_next: false,
+            epoch: Some(0),
         }
     }
 
@@ -246,6 +250,7 @@ impl<S: Journal + StateStore> CandidateShard<S> {
         entry.1 += 1;
         let shard = ctx.address();
         let key = message.key;
+        let epoch = self.epoch;
         let done_key = scoped_idempotency_key.clone();
         let outcome = Outcome {
             events,
@@ -256,6 +261,7 @@ impl<S: Journal + StateStore> CandidateShard<S> {
             let result = pending.await;
             shard.do_send(CommitDone {
                 key,
+                epoch,
                 scoped_idempotency_key: done_key,
                 durable: result.is_ok(),
             });
@@ -305,6 +311,13 @@ impl<S: Journal + StateStore> Handler<Execute> for CandidateShard<S> {
     fn handle(&mut self, message: Execute, _: &mut Context<Self>) -> Self::Result {
         self.depth.fetch_sub(1, Ordering::Relaxed);
         metrics::mailbox_changed(CANDIDATE_SHARD, -1.0);
+        let epoch = self.store.owner_epoch(Partition::Candidates(self.shard));
+        if epoch != self.epoch {
+            // The shard changed hands since these records were cached: another node may
+            // have written them. Reload from the projection (rebuilt before we got it back).
+            self.clean.clear();
+            self.epoch = epoch;
+        }
         let scoped = scoped_idempotency_key(message.key, &message.idempotency_key);
         if let Some(in_flight) = self.in_flight.get(&scoped) {
             // The same request is being made durable right now: answer when it is.
@@ -349,6 +362,7 @@ impl<S: Journal + StateStore> Handler<CommitDone> for CandidateShard<S> {
             if *pending == 0
                 && let Some((candidate, _)) = self.dirty.remove(&done.key)
                 && done.durable
+                && done.epoch == self.epoch
             {
                 self.clean.put(done.key, candidate);
             }

@@ -55,6 +55,8 @@ pub struct CountyActor<S: Journal + StateStore> {
     settings: SharedSettings,
     frozen: Arc<DashMap<CountyCode, ()>>,
     state: Option<County>,
+    /// The ownership epoch `state` belongs to (see `Journal::owner_epoch`).
+    epoch: Option<u64>,
 }
 
 impl<S: Journal + StateStore> CountyActor<S> {
@@ -71,6 +73,7 @@ impl<S: Journal + StateStore> CountyActor<S> {
             settings,
             frozen,
             state: None,
+            epoch: Some(0),
         }
     }
 
@@ -170,6 +173,12 @@ impl<S: Journal + StateStore> Handler<CountyExecute> for CountyActor<S> {
     type Result = AtomicResponse<Self, Result<CountyOutcome, ActorError>>;
 
     fn handle(&mut self, message: CountyExecute, _: &mut Context<Self>) -> Self::Result {
+        let epoch = self.store.owner_epoch(Partition::Organisation);
+        if epoch != self.epoch {
+            // Another node may have written this county while it was not ours.
+            self.state = None;
+            self.epoch = epoch;
+        }
         let store = Arc::clone(&self.store);
         let code = self.code;
         let needs_load = self.state.is_none();

@@ -23,7 +23,7 @@ use engine::org::{CountyCode, Province};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use storage::{Journal, StateStore, StorageError};
+use storage::{Journal, Partition, StateStore, StorageError};
 
 /// Sizing of the actor layer.
 #[derive(Debug, Clone)]
@@ -59,6 +59,7 @@ struct ShardHandle<S: Journal + StateStore> {
 
 /// Every actor, and the routing to them.
 pub struct Registry<S: Journal + StateStore> {
+    store: Arc<S>,
     shards: Vec<ShardHandle<S>>,
     counties: HashMap<CountyCode, Addr<CountyActor<S>>>,
     mailbox_capacity: usize,
@@ -130,6 +131,7 @@ impl<S: Journal + StateStore> Registry<S> {
             })
             .collect();
         Ok(Registry {
+            store,
             shards,
             counties,
             mailbox_capacity: config.mailbox_capacity,
@@ -143,7 +145,12 @@ impl<S: Journal + StateStore> Registry<S> {
     }
 
     /// Runs a candidate command on its shard; resolves once the outcome is durable.
+    /// Refused with `NotOwner` when another node owns the shard (scale-out mode).
     pub async fn execute(&self, request: Execute) -> Result<Outcome, ActorError> {
+        let partition = Partition::Candidates(request.key.shard(self.shards.len() as u32));
+        if self.store.owner_epoch(partition).is_none() {
+            return Err(StorageError::NotOwner(partition).into());
+        }
         let shard = self.shard(&request);
         if shard.depth.fetch_add(1, Ordering::Relaxed) >= self.mailbox_capacity {
             shard.depth.fetch_sub(1, Ordering::Relaxed);
@@ -165,6 +172,9 @@ impl<S: Journal + StateStore> Registry<S> {
         code: CountyCode,
         request: CountyExecute,
     ) -> Result<CountyOutcome, ActorError> {
+        if self.store.owner_epoch(Partition::Organisation).is_none() {
+            return Err(StorageError::NotOwner(Partition::Organisation).into());
+        }
         let address = self.counties.get(&code).ok_or(ActorError::Rejected(
             engine::Rejection::InvalidCode {
                 kind: "county",

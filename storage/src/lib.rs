@@ -6,14 +6,17 @@
 //! Partitions are candidate shards, so a Kafka log and a ScyllaDB store implement the same
 //! traits (issue 7). The default backend is [`embedded`]: one redb file with group commit.
 
+mod backend;
 pub mod embedded;
 mod error;
 pub mod kafka;
 pub mod metrics;
 mod projection;
 mod record;
+pub mod scylla;
 pub mod traits;
 
+pub use backend::Backend;
 pub use embedded::{EmbeddedConfig, EmbeddedStore, PendingCommit, RecoveryReport};
 pub use error::StorageError;
 pub use kafka::{KafkaConfig, KafkaLog};
@@ -22,4 +25,5 @@ pub use record::{
     AuditRecord, Commit, CommitReceipt, LogRecord, Partition, Payload, ProgressScope, StateUpdate,
     StreamKey,
 };
+pub use scylla::{ScyllaConfig, ScyllaStore};
 pub use traits::{EventLog, Journal, StateStore};

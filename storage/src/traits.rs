@@ -29,6 +29,15 @@ pub trait Journal: Send + Sync + 'static {
         &self,
         commit: Commit,
     ) -> impl Future<Output = Result<CommitReceipt, StorageError>> + Send + 'static;
+
+    /// Whether this node may write `partition` now, and since which grant of it: `None`
+    /// when another node owns it (Kafka consumer-group assignment). A writer whose epoch
+    /// changed must drop what it cached, since another node may have written meanwhile.
+    /// A single-node backend owns everything, forever (epoch 0).
+    fn owner_epoch(&self, partition: Partition) -> Option<u64> {
+        let _ = partition;
+        Some(0)
+    }
 }
 
 /// Reads the log back.

@@ -1,0 +1,258 @@
+//! Row mapping: what a commit becomes in ScyllaDB, and how rows decode back. Pure, so the
+//! tests need no server.
+
+use crate::error::StorageError;
+use crate::record::{AuditRecord, Commit, StateUpdate};
+use engine::candidate::Candidate;
+use engine::time::Timestamp;
+
+/// One write, with the values in the order of its statement's placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// `insert_candidate` (+ serial, point and county/status index rows).
+    Candidate {
+        /// Key bytes.
+        key: Vec<u8>,
+        /// Serial number.
+        serial: i32,
+        /// Point code.
+        point: i64,
+        /// County code (for the county/status index).
+        county: i32,
+        /// Status as its small integer.
+        status: i8,
+        /// Postcard-encoded snapshot.
+        snapshot: Vec<u8>,
+    },
+    /// `insert_county`.
+    County {
+        /// County code.
+        code: i32,
+        /// Postcard-encoded snapshot.
+        snapshot: Vec<u8>,
+    },
+    /// `insert_idempotency`.
+    Idempotency {
+        /// Scoped idempotency key.
+        key: String,
+        /// Stored reply.
+        outcome: Vec<u8>,
+    },
+    /// `insert_photo`.
+    Photo {
+        /// Hex SHA-256.
+        sha256: String,
+        /// The file.
+        bytes: Vec<u8>,
+    },
+    /// `insert_audit`.
+    Audit {
+        /// CST day number (partition).
+        day: i32,
+        /// Milliseconds since the epoch.
+        at_ms: i64,
+        /// Disambiguates records of one millisecond: the log position.
+        sequence: i64,
+        /// Postcard-encoded record.
+        record: Vec<u8>,
+    },
+    /// `insert_setting`.
+    Setting {
+        /// Name.
+        name: String,
+        /// Value.
+        value: Vec<u8>,
+    },
+}
+
+/// The write timestamp of a commit at `offset`: later log positions win, so applying late,
+/// twice or from several nodes converges. Offset 0 maps to 1 (0 is not a valid timestamp).
+pub fn write_timestamp(offset: u64) -> i64 {
+    i64::try_from(offset).unwrap_or(i64::MAX - 1) + 1
+}
+
+/// The audit partition (CST day number) of an instant.
+pub fn audit_day(at: Timestamp) -> i32 {
+    const CST_OFFSET_MS: i64 = 8 * 3_600_000;
+    i32::try_from((at.0 + CST_OFFSET_MS).div_euclid(86_400_000)).unwrap_or(i32::MAX)
+}
+
+/// What `commit` (at `offset` of its partition) writes, in order.
+pub fn plan(commit: &Commit, offset: u64) -> Result<Vec<Write>, StorageError> {
+    let encode = |error: postcard::Error| StorageError::Encode(error.to_string());
+    commit
+        .updates
+        .iter()
+        .enumerate()
+        .map(|(index, update)| {
+            Ok(match update {
+                StateUpdate::Candidate(candidate) => Write::Candidate {
+                    key: candidate.key.as_bytes().to_vec(),
+                    serial: candidate.capture.serial.as_u32() as i32,
+                    point: candidate.capture.point.as_u64() as i64,
+                    county: candidate.capture.point.county().code() as i32,
+                    status: candidate.status().as_u8() as i8,
+                    snapshot: postcard::to_stdvec(&**candidate).map_err(encode)?,
+                },
+                StateUpdate::County(county) => Write::County {
+                    code: county.code.code() as i32,
+                    snapshot: postcard::to_stdvec(&**county).map_err(encode)?,
+                },
+                StateUpdate::Idempotency { key, outcome } => Write::Idempotency {
+                    key: key.clone(),
+                    outcome: outcome.clone(),
+                },
+                StateUpdate::Photo { sha256, bytes } => Write::Photo {
+                    sha256: sha256.clone(),
+                    bytes: bytes.clone(),
+                },
+                StateUpdate::Setting { name, value } => Write::Setting {
+                    name: name.clone(),
+                    value: value.clone(),
+                },
+                StateUpdate::Audit(record) => Write::Audit {
+                    day: audit_day(record.at),
+                    at_ms: record.at.0,
+                    // Unique across the log: offset and position within the commit.
+                    sequence: write_timestamp(offset) * 64 + index as i64,
+                    record: postcard::to_stdvec(record).map_err(encode)?,
+                },
+            })
+        })
+        .collect()
+}
+
+/// A candidate snapshot from its row.
+pub fn candidate(snapshot: &[u8]) -> Result<Candidate, StorageError> {
+    Ok(postcard::from_bytes(snapshot)?)
+}
+
+/// An audit record from its row.
+pub fn audit(record: &[u8]) -> Result<AuditRecord, StorageError> {
+    Ok(postcard::from_bytes(record)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Partition;
+    use engine::candidate::{Capture, CaptureMode, Event, IdCard, Track, evolve};
+    use engine::id_number::IdNumber;
+    use engine::key::CandidateKey;
+    use engine::org::{CountyCode, PointCode};
+    use engine::photo::PhotoMeta;
+    use engine::serial::{SerialNumber, SubjectCategory};
+
+    fn captured() -> Candidate {
+        let birth = engine::time::Date::new(2006, 5, 17).expect("date");
+        let id = IdNumber::from_parts(430102, birth, 123).expect("id");
+        let point = PointCode::new(CountyCode::new(430102).expect("county"), 3).expect("point");
+        let capture = Capture {
+            point,
+            serial: SerialNumber::new(point.county(), 42).expect("serial"),
+            category: SubjectCategory::Physics,
+            track: Track::Gaokao,
+            id_card: IdCard {
+                name: "张𠀋".into(),
+                gender: id.gender(),
+                ethnicity: 1,
+                birth_date: id.birth_date(),
+                address: "长沙".into(),
+                id_number: id,
+                valid_until: None,
+            },
+            mode: CaptureMode::CardRead,
+            photo: PhotoMeta {
+                width_px: 480,
+                height_px: 640,
+                bytes: 1,
+                sha256: "ab".repeat(32),
+            },
+        };
+        evolve(
+            None,
+            &Event::Captured {
+                key: CandidateKey::from_bytes([7; 16]),
+                capture: Box::new(capture),
+                at: Timestamp(1),
+            },
+        )
+        .expect("captured")
+    }
+
+    #[test]
+    fn a_commit_maps_to_rows_that_decode_back() {
+        let candidate = captured();
+        let audit_record = AuditRecord {
+            at: Timestamp(1_780_000_000_000),
+            actor: "op".into(),
+            role: "point".into(),
+            action: "capture".into(),
+            target: "x".into(),
+            outcome: "ok".into(),
+        };
+        let commit = Commit {
+            partition: Partition::Candidates(3),
+            records: Vec::new(),
+            updates: vec![
+                StateUpdate::Candidate(Box::new(candidate.clone())),
+                StateUpdate::Idempotency {
+                    key: "candidate/k/i".into(),
+                    outcome: b"Captured".to_vec(),
+                },
+                StateUpdate::Audit(audit_record.clone()),
+            ],
+        };
+        let writes = plan(&commit, 41).expect("plans");
+        assert_eq!(writes.len(), 3);
+        let Write::Candidate {
+            key,
+            serial,
+            point,
+            county,
+            status,
+            snapshot,
+        } = &writes[0]
+        else {
+            panic!("a candidate write first");
+        };
+        assert_eq!(key.as_slice(), &[7; 16]);
+        assert_eq!(*serial, candidate.capture.serial.as_u32() as i32);
+        assert_eq!(*point, 430_102_003);
+        assert_eq!(*county, 430_102);
+        assert_eq!(*status, 0);
+        assert_eq!(super::candidate(snapshot).expect("decodes"), candidate);
+        assert_eq!(
+            writes[1],
+            Write::Idempotency {
+                key: "candidate/k/i".into(),
+                outcome: b"Captured".to_vec()
+            }
+        );
+        let Write::Audit {
+            day,
+            sequence,
+            record,
+            ..
+        } = &writes[2]
+        else {
+            panic!("an audit write third");
+        };
+        assert_eq!(super::audit(record).expect("decodes"), audit_record);
+        assert_eq!(*day, audit_day(audit_record.at));
+        assert_eq!(*sequence, 42 * 64 + 2);
+    }
+
+    #[test]
+    fn timestamps_follow_the_log_and_days_are_china_standard_time() {
+        assert_eq!(write_timestamp(0), 1);
+        assert!(write_timestamp(10) < write_timestamp(11));
+        // 2026-06-01 15:59:59.999 UTC is 23:59:59.999 CST; one ms later is the next CST day.
+        let before_midnight_cst = Timestamp(1_780_329_599_999);
+        assert_eq!(
+            audit_day(before_midnight_cst) + 1,
+            audit_day(Timestamp(before_midnight_cst.0 + 1))
+        );
+        assert!(super::candidate(&[0xFF, 0xFF]).is_err());
+    }
+}
