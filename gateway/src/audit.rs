@@ -12,7 +12,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 use engine::scope::Scope;
-use storage::{AuditRecord, Commit, Partition, StateUpdate};
+use storage::{AuditRecord, Commit, Journal, Partition, StateUpdate};
 
 /// Middleware: audits operator requests.
 pub async fn record(
@@ -63,6 +63,6 @@ pub async fn record(
         records: Vec::new(),
         updates: vec![StateUpdate::Audit(record)],
     };
-    state.store.submit(commit).await.map_err(ApiError::from)?;
+    state.store.commit(commit).await.map_err(ApiError::from)?;
     Ok(response)
 }

@@ -10,7 +10,7 @@ use engine::org::Province;
 use engine::time::Timestamp;
 use engine::{Rejection, schedule::Schedule};
 use storage::{
-    Commit, EmbeddedStore, LogRecord, Partition, Payload, StateStore, StateUpdate, StorageError,
+    Commit, Journal, LogRecord, Partition, Payload, StateStore, StateUpdate, StorageError,
     StreamKey,
 };
 
@@ -80,9 +80,10 @@ pub enum SeedError {
     Storage(#[from] StorageError),
 }
 
-/// Seeds every county of `province` that the store does not have yet, in one durable commit.
+/// Seeds every county of `province` that the store does not have yet (one commit per
+/// county, all in flight together, so the embedded store makes them durable in one group).
 pub async fn seed(
-    store: &EmbeddedStore,
+    store: &(impl Journal + StateStore),
     province: &Province,
     layout: DemoLayout,
     now: Timestamp,
@@ -140,16 +141,14 @@ pub async fn seed(
             updates: vec![StateUpdate::County(Box::new(county))],
         });
     }
-    for pending in store.submit_many(commits) {
-        pending.await?;
-    }
+    futures::future::try_join_all(commits.into_iter().map(|commit| store.commit(commit))).await?;
     Ok(report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use storage::EmbeddedConfig;
+    use storage::{EmbeddedConfig, EmbeddedStore};
 
     #[tokio::test]
     async fn seeds_every_county_once_with_non_overlapping_ranges() {

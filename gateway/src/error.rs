@@ -25,7 +25,13 @@ pub struct ApiError {
     pub retry_after_seconds: Option<u64>,
     /// A waiting-room place, when the refusal comes with one.
     pub queue: Option<Place>,
+    /// The log partition, when the write belongs to the node owning it (scale-out mode);
+    /// [`crate::redirect`] turns such a refusal into a redirect to that node.
+    pub partition: Option<storage::Partition>,
 }
+
+/// The header carrying [`ApiError::partition`] from a handler to the redirect middleware.
+pub const PARTITION_HEADER: &str = "registration-partition";
 
 #[derive(Serialize)]
 struct Body<'a> {
@@ -44,6 +50,7 @@ impl ApiError {
             message: message.into(),
             retry_after_seconds: None,
             queue: None,
+            partition: None,
         }
     }
 
@@ -110,6 +117,9 @@ impl ResponseError for ApiError {
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
+        if let Some(partition) = self.partition {
+            response.insert_header((PARTITION_HEADER, partition.as_u32().to_string()));
+        }
         response.json(Body {
             code: self.code,
             message: &self.message,
@@ -135,6 +145,15 @@ impl From<ActorError> for ApiError {
     fn from(error: ActorError) -> ApiError {
         match error {
             ActorError::Rejected(rejection) => rejection.into(),
+            ActorError::Storage(storage::StorageError::NotOwner(partition)) => ApiError {
+                partition: Some(partition),
+                ..ApiError::retry_later(
+                    StatusCode::MISDIRECTED_REQUEST,
+                    "shard_elsewhere",
+                    "this write belongs to another node, which is not known yet; retry shortly",
+                    1,
+                )
+            },
             ActorError::Overloaded(_) | ActorError::Storage(storage::StorageError::Overloaded) => {
                 ApiError::retry_later(
                     StatusCode::SERVICE_UNAVAILABLE,

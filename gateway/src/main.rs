@@ -1,11 +1,13 @@
-//! `registration`: the main job. Opens (or creates) the embedded store under the data
-//! directory, recovers it, seeds the demo province, starts the actors and serves the JSON
-//! API. Every option is a flag or a `REG_`-prefixed environment variable.
+//! `registration`: the main job. Opens the backend (by default the embedded store under the
+//! data directory; `--log kafka`, `--store scylla` for scale-out), seeds the demo province,
+//! starts the actors and serves the JSON API. Every option is a flag, a `REG_`-prefixed
+//! environment variable, or a key of the `--config` TOML file, in that order of precedence.
+//! `registration migrate` applies the ScyllaDB schema.
 
 use actix_web::{App, HttpServer, web};
 use actors::{Registry, Settings, ShardConfig, SharedSettings};
 use anyhow::Context as _;
-use clap::Parser;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use engine::candidate::Provider;
 use engine::key::KeySecret;
 use engine::org::Province;
@@ -18,14 +20,99 @@ use gateway::secrets::Secrets;
 use gateway::sessions::Sessions;
 use gateway::state::AppState;
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
-use storage::{EmbeddedConfig, EmbeddedStore, StateStore};
+use std::time::Duration;
+use storage::{
+    Backend, EmbeddedConfig, EmbeddedStore, Journal, KafkaConfig, KafkaLog, Partition,
+    ScyllaConfig, ScyllaStore, StateStore,
+};
+
+/// Where writes become durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogKind {
+    /// This machine's redb file (group commit, fsync).
+    Embedded,
+    /// Kafka (`acks=all`), shards owned through the consumer group.
+    Kafka,
+}
+
+/// Where the queryable state lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StoreKind {
+    /// This machine's redb file.
+    Embedded,
+    /// ScyllaDB, shared by every node.
+    Scylla,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply the ScyllaDB schema (storage/schema/scylla.cql) to --scylla-nodes and exit.
+    Migrate,
+}
 
 /// Provincial exam registration engine.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, args_override_self = true)]
 struct Options {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// A TOML file of options: keys are the long flags with `_` for `-` (`log = "kafka"`,
+    /// `kafka_brokers = "k1:9092"`). Flags and `REG_` variables override it.
+    #[arg(long, env = "REG_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where writes become durable: `embedded` (the default, no services) or `kafka`.
+    #[arg(long, env = "REG_LOG", value_enum, default_value = "embedded")]
+    log: LogKind,
+    /// Where state is stored and read: `embedded` (the default) or `scylla` (needs
+    /// `--log kafka`).
+    #[arg(long, env = "REG_STORE", value_enum, default_value = "embedded")]
+    store: StoreKind,
+    /// Kafka bootstrap servers (`host:port,...`), for `--log kafka`.
+    #[arg(long, env = "REG_KAFKA_BROKERS")]
+    kafka_brokers: Option<String>,
+    /// Kafka topic names start with this.
+    #[arg(long, env = "REG_KAFKA_TOPIC_PREFIX", default_value = "registration")]
+    kafka_topic_prefix: String,
+    /// The consumer group whose assignment decides which node owns which shard.
+    #[arg(
+        long,
+        env = "REG_KAFKA_GROUP_ID",
+        default_value = "registration-gateways"
+    )]
+    kafka_group_id: String,
+    /// Replication factor when this node creates the topics.
+    #[arg(long, env = "REG_KAFKA_REPLICATION_FACTOR", default_value_t = 3)]
+    kafka_replication_factor: i32,
+    /// How long the producer retries one write before its request fails.
+    #[arg(long, env = "REG_KAFKA_DELIVERY_TIMEOUT_SECONDS", default_value_t = 30)]
+    kafka_delivery_timeout_seconds: u64,
+    /// How long the producer waits to fill a batch (group commit on Kafka).
+    #[arg(long, env = "REG_KAFKA_LINGER_MILLISECONDS", default_value_t = 2)]
+    kafka_linger_milliseconds: u64,
+    /// How long an acknowledged write waits to be applied to this node's store.
+    #[arg(long, env = "REG_KAFKA_APPLY_TIMEOUT_SECONDS", default_value_t = 30)]
+    kafka_apply_timeout_seconds: u64,
+    /// How soon a silent node's shards move to others.
+    #[arg(long, env = "REG_KAFKA_SESSION_TIMEOUT_SECONDS", default_value_t = 10)]
+    kafka_session_timeout_seconds: u64,
+    /// This node's URL as other nodes should redirect writes to it (default: http://LISTEN).
+    #[arg(long, env = "REG_ADVERTISED_URL")]
+    advertised_url: Option<String>,
+    /// ScyllaDB contact points (`host:port,...`), for `--store scylla` and `migrate`.
+    #[arg(long, env = "REG_SCYLLA_NODES", value_delimiter = ',')]
+    scylla_nodes: Vec<String>,
+    /// The ScyllaDB keyspace.
+    #[arg(long, env = "REG_SCYLLA_KEYSPACE", default_value = "registration")]
+    scylla_keyspace: String,
+    /// Replication factor when `migrate` creates the keyspace.
+    #[arg(long, env = "REG_SCYLLA_REPLICATION_FACTOR", default_value_t = 3)]
+    scylla_replication_factor: u32,
+    /// Per-request ScyllaDB timeout.
+    #[arg(long, env = "REG_SCYLLA_REQUEST_TIMEOUT_SECONDS", default_value_t = 5)]
+    scylla_request_timeout_seconds: u64,
     /// Address to serve the API on.
     #[arg(long, env = "REG_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -66,6 +153,151 @@ struct Options {
     demo_password: Option<String>,
 }
 
+/// The command line with the `--config` file's options put in front, so that flags given
+/// on the command line (later, `args_override_self`) and `REG_` variables (skipped here)
+/// win over the file.
+fn arguments() -> anyhow::Result<Vec<OsString>> {
+    let mut arguments: Vec<OsString> = std::env::args_os().collect();
+    let mut path = std::env::var_os("REG_CONFIG").map(PathBuf::from);
+    for (index, argument) in arguments.iter().enumerate() {
+        let text = argument.to_string_lossy();
+        if let Some(value) = text.strip_prefix("--config=") {
+            path = Some(PathBuf::from(value));
+        } else if text == "--config" {
+            path = arguments.get(index + 1).map(PathBuf::from);
+        }
+    }
+    let Some(path) = path else {
+        return Ok(arguments);
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading the config file {}", path.display()))?;
+    let table: toml::Table = toml::from_str(&text)
+        .with_context(|| format!("parsing the config file {}", path.display()))?;
+    let command = Options::command();
+    let mut from_file = Vec::new();
+    for (key, value) in table {
+        let flag = key.replace('_', "-");
+        let argument = command
+            .get_arguments()
+            .find(|argument| argument.get_long() == Some(flag.as_str()) && flag != "config")
+            .with_context(|| format!("{}: unknown option '{key}'", path.display()))?;
+        if argument
+            .get_env()
+            .is_some_and(|env| std::env::var_os(env).is_some())
+        {
+            continue;
+        }
+        let value = match value {
+            toml::Value::String(text) => text,
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned).unwrap_or(item.to_string()))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        };
+        from_file.push(OsString::from(format!("--{flag}={value}")));
+    }
+    arguments.splice(1..1, from_file);
+    Ok(arguments)
+}
+
+fn scylla_config(options: &Options) -> anyhow::Result<ScyllaConfig> {
+    anyhow::ensure!(
+        !options.scylla_nodes.is_empty(),
+        "--scylla-nodes (REG_SCYLLA_NODES) is required for the ScyllaDB store"
+    );
+    Ok(ScyllaConfig {
+        nodes: options.scylla_nodes.clone(),
+        keyspace: options.scylla_keyspace.clone(),
+        replication_factor: options.scylla_replication_factor,
+        request_timeout_seconds: options.scylla_request_timeout_seconds,
+    })
+}
+
+fn kafka_config(options: &Options) -> anyhow::Result<KafkaConfig> {
+    let brokers = options
+        .kafka_brokers
+        .clone()
+        .context("--kafka-brokers (REG_KAFKA_BROKERS) is required for --log kafka")?;
+    let advertised = options
+        .advertised_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", options.listen));
+    Ok(KafkaConfig {
+        topic_prefix: options.kafka_topic_prefix.clone(),
+        group_id: options.kafka_group_id.clone(),
+        replication_factor: options.kafka_replication_factor,
+        delivery_timeout_seconds: options.kafka_delivery_timeout_seconds,
+        linger_milliseconds: options.kafka_linger_milliseconds,
+        apply_timeout_seconds: options.kafka_apply_timeout_seconds,
+        session_timeout_seconds: options.kafka_session_timeout_seconds,
+        ..KafkaConfig::new(brokers, advertised)
+    })
+}
+
+fn open_embedded(path: &std::path::Path) -> anyhow::Result<Arc<EmbeddedStore>> {
+    let (store, recovery) = EmbeddedStore::open(&EmbeddedConfig::new(path))
+        .with_context(|| format!("opening the store at {}", path.display()))?;
+    println!(
+        "store {}: recovered {} log records in {} partitions, {} candidates",
+        path.display(),
+        recovery.log_records,
+        recovery.partitions,
+        recovery.candidates
+    );
+    Ok(Arc::new(store))
+}
+
+/// Opens the backend the options choose. In Kafka mode, waits (bounded) for the group's
+/// first assignment so that the demo seeding knows whether this node owns the counties.
+async fn open_backend(options: &Options) -> anyhow::Result<Backend> {
+    let backend = match (options.log, options.store) {
+        (LogKind::Embedded, StoreKind::Embedded) => {
+            Backend::Embedded(open_embedded(&options.data_dir.join("registration.redb"))?)
+        }
+        (LogKind::Embedded, StoreKind::Scylla) => anyhow::bail!(
+            "--store scylla needs --log kafka: the shared store is fed from the shared log by \
+             every node, and an embedded log would tie it to one machine"
+        ),
+        // A different file from the embedded log's: this one is only a projection of Kafka.
+        (LogKind::Kafka, StoreKind::Embedded) => {
+            let projection = open_embedded(&options.data_dir.join("projection.redb"))?;
+            let log = KafkaLog::start(&kafka_config(options)?, options.shard_count, projection)
+                .await
+                .context("starting the Kafka log")?;
+            Backend::Kafka(Arc::new(log))
+        }
+        (LogKind::Kafka, StoreKind::Scylla) => {
+            let store = ScyllaStore::connect(&scylla_config(options)?)
+                .await
+                .context("connecting to ScyllaDB (run `registration migrate` first)")?;
+            let log = KafkaLog::start(
+                &kafka_config(options)?,
+                options.shard_count,
+                Arc::new(store),
+            )
+            .await
+            .context("starting the Kafka log")?;
+            Backend::KafkaScylla(Arc::new(log))
+        }
+    };
+    if options.log == LogKind::Kafka {
+        let deadline = std::time::Instant::now()
+            + Duration::from_secs(options.kafka_session_timeout_seconds.max(1) * 3);
+        while backend.owner_epoch(Partition::Organisation).is_none()
+            && (0..options.shard_count)
+                .all(|shard| backend.owner_epoch(Partition::Candidates(shard)).is_none())
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    println!("backend: {}", backend.describe());
+    Ok(backend)
+}
+
 fn key(hex_text: &str) -> anyhow::Result<Vec<u8>> {
     hex::decode(hex_text).context("secrets must be hex")
 }
@@ -85,21 +317,22 @@ fn demo_schedule(now: engine::time::Timestamp) -> Schedule {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let options = Options::parse();
+    let options = Options::parse_from(arguments()?);
+    if let Some(Command::Migrate) = options.command {
+        let config = scylla_config(&options)?;
+        let statements = storage::scylla::migrate(&config)
+            .await
+            .context("applying the ScyllaDB schema")?;
+        println!(
+            "schema applied to keyspace {} ({statements} statements)",
+            config.keyspace
+        );
+        return Ok(());
+    }
     let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .context("installing the metrics recorder")?;
-    let path = options.data_dir.join("registration.redb");
-    let (store, recovery) = EmbeddedStore::open(&EmbeddedConfig::new(&path))
-        .with_context(|| format!("opening the store at {}", path.display()))?;
-    let store = Arc::new(store);
-    println!(
-        "store {}: recovered {} log records in {} partitions, {} candidates",
-        path.display(),
-        recovery.log_records,
-        recovery.partitions,
-        recovery.candidates
-    );
+    let store = Arc::new(open_backend(&options).await?);
     let secrets_path = options.data_dir.join("secrets.json");
     let secrets = Secrets::load_or_create(&secrets_path)?;
     let hunan = Province::hunan();
@@ -111,15 +344,18 @@ async fn main() -> anyhow::Result<()> {
         points_per_county: options.demo_points_per_county,
         sequences_per_county: options.demo_sequences_per_county,
     };
-    let report = gateway::demo::seed(&store, &hunan, layout, now).await?;
-    println!(
-        "demo province {}: {} cities, {} counties ({} seeded now), {} points per county",
-        hunan.name,
-        hunan.cities.len(),
-        hunan.counties.len(),
-        report.counties_created,
-        layout.points_per_county
-    );
+    // Counties are the organisation partition's: only its owner may seed them.
+    if store.owner_epoch(Partition::Organisation).is_some() {
+        let report = gateway::demo::seed(&*store, &hunan, layout, now).await?;
+        println!(
+            "demo province {}: {} cities, {} counties ({} seeded now), {} points per county",
+            hunan.name,
+            hunan.cities.len(),
+            hunan.counties.len(),
+            report.counties_created,
+            layout.points_per_county
+        );
+    }
     let demo_password = match options.demo_password {
         Some(password) => password,
         None => {
@@ -175,6 +411,7 @@ async fn main() -> anyhow::Result<()> {
     let state = web::Data::new(AppState {
         registry,
         store,
+        owners: dashmap::DashMap::new(),
         province: hunan,
         settings,
         sessions: Sessions::new(options.session_ttl_seconds),
@@ -215,6 +452,7 @@ async fn main() -> anyhow::Result<()> {
                 gateway::admission::gate::gate,
             ))
             .wrap(actix_web::middleware::from_fn(gateway::audit::record))
+            .wrap(actix_web::middleware::from_fn(gateway::redirect::redirect))
             .wrap(actix_web::middleware::from_fn(gateway::metrics::record))
             .app_data(state.clone())
             .app_data(prometheus.clone())

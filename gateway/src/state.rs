@@ -5,20 +5,24 @@ use crate::admission::Admission;
 use crate::hashing::Hasher;
 use crate::sessions::Sessions;
 use actors::{Registry, SharedSettings};
+use dashmap::DashMap;
 use engine::candidate::Provider;
 use engine::key::KeySecret;
 use engine::org::Province;
 use engine::time::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
-use storage::EmbeddedStore;
+use std::time::Instant;
+use storage::{Backend, Partition};
 
 /// Shared application state.
 pub struct AppState {
     /// The actors (single writers).
-    pub registry: Registry<EmbeddedStore>,
+    pub registry: Registry<Backend>,
     /// Reads go straight to the store: a write is only acknowledged once it is there.
-    pub store: Arc<EmbeddedStore>,
+    pub store: Arc<Backend>,
+    /// Scale-out mode: which node owns a partition, as last looked up, and when.
+    pub owners: DashMap<Partition, (Option<String>, Instant)>,
     /// The province's static divisions (names for documents and scopes).
     pub province: Province,
     /// Schedule and policy in force.

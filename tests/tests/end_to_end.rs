@@ -3,6 +3,7 @@
 //! real-person authentication, passwords, pledge, form (with its refusals), later login,
 //! signature, moral evaluation, progress — and a refused cross-county read.
 
+use rdkafka::mocking::MockCluster;
 use serde_json::json;
 use tests::{CANDIDATE_NAME, Server, form_body, id_number};
 
@@ -10,6 +11,64 @@ use tests::{CANDIDATE_NAME, Server, form_body, id_number};
 fn one_candidate_registers_end_to_end() {
     let directory = tempfile::tempdir().expect("temp dir");
     let server = Server::start(directory.path());
+    register_one_candidate(&server);
+}
+
+/// The same registration with `log = kafka`, `store = embedded`: on librdkafka's
+/// in-process MockCluster (the Kafka protocol over loopback), or on the broker at
+/// `REG_TEST_KAFKA_BROKERS` when set (`.ci/run` starts a tansu broker for it).
+#[test]
+fn one_candidate_registers_end_to_end_with_the_kafka_log() {
+    let prefix = format!("e2e-{}", std::process::id());
+    let external = std::env::var("REG_TEST_KAFKA_BROKERS").ok();
+    let mock = external.is_none().then(|| {
+        let cluster = MockCluster::new(3).expect("mock cluster");
+        cluster
+            .create_topic(&format!("{prefix}.candidates"), 4, 3)
+            .expect("topic");
+        cluster
+            .create_topic(&format!("{prefix}.organisation"), 1, 3)
+            .expect("topic");
+        cluster
+    });
+    let brokers = external
+        .clone()
+        .or_else(|| mock.as_ref().map(MockCluster::bootstrap_servers))
+        .expect("brokers");
+    let replication = if external.is_some() { "1" } else { "3" };
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with(
+        directory.path(),
+        &[
+            ("REG_LOG", "kafka"),
+            ("REG_KAFKA_BROKERS", &brokers),
+            ("REG_KAFKA_TOPIC_PREFIX", &prefix),
+            ("REG_KAFKA_GROUP_ID", &format!("{prefix}-gateways")),
+            ("REG_KAFKA_REPLICATION_FACTOR", replication),
+            ("REG_SHARD_COUNT", "4"),
+        ],
+    );
+    register_one_candidate(&server);
+    let metrics = server.request("GET", "/metrics", None, None, None).text;
+    let value = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    assert!(
+        value("registration_storage_kafka_produce_duration_seconds_count") >= 10.0,
+        "the writes were acknowledged by Kafka"
+    );
+    assert!(
+        value("registration_storage_follower_applied_total") >= 10.0,
+        "and applied by the follower"
+    );
+    drop(server);
+    drop(mock);
+}
+
+fn register_one_candidate(server: &Server) {
     let point = server.operator("point-430102-001");
 
     // Step 2: capture at the point.

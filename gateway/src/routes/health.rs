@@ -3,9 +3,15 @@
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
-/// `GET /healthz`: the process serves requests and its store answers.
+/// `GET /healthz`: the process serves requests, its store answers and (scale-out mode)
+/// its Kafka follower is running; an orchestrator restarts a node that says otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     use storage::StateStore;
+    if let Some(failure) = state.store.failure() {
+        return HttpResponse::ServiceUnavailable().json(
+            serde_json::json!({"status": "failed", "code": "storage_kafka", "reason": failure}),
+        );
+    }
     match state.store.progress(storage::ProgressScope::Province).await {
         Ok(_) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         Err(error) => HttpResponse::ServiceUnavailable()

@@ -19,6 +19,7 @@ use actix_web::{HttpRequest, web};
 use actors::{Execute, Outcome};
 use engine::candidate::{Candidate, Command};
 use engine::key::CandidateKey;
+use storage::Journal as _;
 use storage::{StateStore, StateUpdate};
 
 /// Registers every route.
@@ -178,7 +179,7 @@ pub async fn store_setting(
     })?;
     state
         .store
-        .submit(storage::Commit {
+        .commit(storage::Commit {
             partition: storage::Partition::Organisation,
             records: Vec::new(),
             updates: vec![StateUpdate::Setting {
