@@ -394,13 +394,16 @@ async fn main() -> anyhow::Result<()> {
         None => AdmissionConfig::default(),
     };
     let candidate_key_secret = key(&secrets.candidate_key_secret)?;
-    let ticket_key = {
+    let derive = |purpose: &[u8]| -> anyhow::Result<Vec<u8>> {
         use hmac::Mac as _;
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&candidate_key_secret)
             .context("HMAC key")?;
-        mac.update(b"waiting-room tickets");
-        mac.finalize().into_bytes().to_vec()
+        mac.update(purpose);
+        Ok(mac.finalize().into_bytes().to_vec())
     };
+    let ticket_key = derive(b"waiting-room tickets")?;
+    let internal_key = derive(b"node-to-node requests")?;
+    let session_key = derive(b"session tokens")?;
     let admission = Admission::new(hunan.clone(), admission_config, ticket_key)
         .context("the stored admission settings are invalid")?;
     let merchant_keys = HashMap::from([
@@ -414,7 +417,7 @@ async fn main() -> anyhow::Result<()> {
         owners: dashmap::DashMap::new(),
         province: hunan,
         settings,
-        sessions: Sessions::new(options.session_ttl_seconds),
+        sessions: Sessions::new(options.session_ttl_seconds, session_key),
         accounts,
         hasher: Hasher::start(
             if options.hash_threads == 0 {
@@ -427,6 +430,7 @@ async fn main() -> anyhow::Result<()> {
         key_secret: KeySecret::new(candidate_key_secret),
         merchant_keys,
         identity_key: key(&secrets.identity)?,
+        internal_key,
         admission,
     });
     println!(

@@ -100,6 +100,13 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
         200,
     ),
     (
+        "post",
+        "/v1/internal/serials",
+        "Node to node: assign a serial number on the node owning the counties (HMAC-signed)",
+        "gateway node",
+        200,
+    ),
+    (
         "get",
         "/v1/schedule",
         "The province's windows (times in China Standard Time), open or not now",

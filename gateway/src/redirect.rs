@@ -63,7 +63,7 @@ pub async fn redirect(
     Ok(ServiceResponse::new(request, redirect))
 }
 
-async fn owner(state: &AppState, partition: Partition) -> Option<String> {
+pub(crate) async fn owner(state: &AppState, partition: Partition) -> Option<String> {
     if let Some((url, at)) = state.owners.get(&partition).map(|entry| entry.clone())
         && at.elapsed() < Duration::from_secs(OWNER_CACHE_SECONDS)
     {

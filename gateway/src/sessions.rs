@@ -1,17 +1,26 @@
-//! Sessions: opaque bearer tokens bound to one scope, with expiry; and the `Caller`
-//! extractor every protected route takes, so no route can forget to authenticate.
+//! Sessions: bearer tokens bound to one scope, with expiry; and the `Caller` extractor every
+//! protected route takes, so no route can forget to authenticate.
+//!
+//! A token is self-contained and signed: `base64url(session JSON) . hex(HMAC-SHA256)` under
+//! a key every node of a deployment derives from the shared candidate-key secret. So any
+//! node accepts a session issued by another — which a redirect to a shard's owner needs —
+//! and a restart logs nobody out. Nothing in it is secret (scope, pseudonymous subject,
+//! city, expiry); forging or altering one fails the signature.
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
-use dashmap::DashMap;
+use base64::Engine as _;
 use engine::org::CityCode;
 use engine::scope::Scope;
 use engine::time::Timestamp;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use std::future::{Ready, ready};
 
 /// One logged-in caller.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     /// What the caller may see and touch.
     pub scope: Scope,
@@ -24,22 +33,25 @@ pub struct Session {
     pub expires_at: Timestamp,
 }
 
-/// Live sessions by token.
+/// Issues and checks tokens.
 pub struct Sessions {
-    by_token: DashMap<String, Session>,
+    key: Vec<u8>,
     ttl_seconds: i64,
 }
 
 impl Sessions {
-    /// Sessions that last `ttl_seconds`.
-    pub fn new(ttl_seconds: i64) -> Sessions {
-        Sessions {
-            by_token: DashMap::new(),
-            ttl_seconds,
-        }
+    /// Sessions that last `ttl_seconds`, signed with `key`.
+    pub fn new(ttl_seconds: i64, key: Vec<u8>) -> Sessions {
+        Sessions { key, ttl_seconds }
     }
 
-    /// Issues a token: 256 random bits, hex.
+    fn mac(&self, payload: &str) -> Option<Hmac<Sha256>> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).ok()?;
+        mac.update(payload.as_bytes());
+        Some(mac)
+    }
+
+    /// Issues a token for `scope`.
     pub fn issue(
         &self,
         scope: Scope,
@@ -47,26 +59,29 @@ impl Sessions {
         region: Option<CityCode>,
         now: Timestamp,
     ) -> Result<(String, Timestamp), ApiError> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|_| {
+        let failed = || {
             ApiError::new(
                 actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "entropy_unavailable",
+                "session_unavailable",
                 "cannot issue a session now",
             )
-        })?;
-        let token = hex::encode(bytes);
+        };
         let expires_at = now.plus_seconds(self.ttl_seconds);
-        self.by_token.insert(
-            token.clone(),
-            Session {
-                scope,
-                subject,
-                region,
-                expires_at,
-            },
+        let session = Session {
+            scope,
+            subject,
+            region,
+            expires_at,
+        };
+        let json = serde_json::to_vec(&session).map_err(|_| failed())?;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+        let signature = hex::encode(
+            self.mac(&payload)
+                .ok_or_else(failed)?
+                .finalize()
+                .into_bytes(),
         );
-        Ok((token, expires_at))
+        Ok((format!("{payload}.{signature}"), expires_at))
     }
 
     /// The live session named by a request's `Authorization: Bearer <token>` header.
@@ -79,14 +94,61 @@ impl Sessions {
         self.resolve(header.strip_prefix("Bearer ")?.trim(), now)
     }
 
-    /// The live session of `token`; expired ones are removed.
+    /// The session of `token`, if its signature verifies and it has not expired.
     pub fn resolve(&self, token: &str, now: Timestamp) -> Option<Session> {
-        let session = self.by_token.get(token)?.clone();
-        if session.expires_at <= now {
-            self.by_token.remove(token);
-            return None;
-        }
-        Some(session)
+        let (payload, signature) = token.split_once('.')?;
+        // Constant-time comparison.
+        self.mac(payload)?
+            .verify_slice(&hex::decode(signature).ok()?)
+            .ok()?;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?;
+        let session: Session = serde_json::from_slice(&json).ok()?;
+        (session.expires_at > now).then_some(session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_on_any_node_with_the_key_and_nowhere_else() {
+        let issuer = Sessions::new(60, b"shared".to_vec());
+        let now = Timestamp(1_000_000);
+        let (token, expires_at) = issuer
+            .issue(Scope::Province, "province".into(), None, now)
+            .expect("issues");
+        assert_eq!(expires_at, now.plus_seconds(60));
+        let other_node = Sessions::new(60, b"shared".to_vec());
+        let session = other_node.resolve(&token, now).expect("valid elsewhere");
+        assert_eq!(
+            (session.scope, session.subject.as_str()),
+            (Scope::Province, "province")
+        );
+        assert!(other_node.resolve(&token, expires_at).is_none(), "expired");
+        assert!(
+            Sessions::new(60, b"other".to_vec())
+                .resolve(&token, now)
+                .is_none()
+        );
+        // A payload altered to claim another subject keeps the old signature: refused.
+        let (payload, signature) = token.split_once('.').expect("two parts");
+        let forged_json = String::from_utf8(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .expect("base64"),
+        )
+        .expect("utf-8")
+        .replace("province", "city-4301");
+        let forged = format!(
+            "{}.{signature}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged_json)
+        );
+        assert!(other_node.resolve(&forged, now).is_none());
+        assert!(other_node.resolve("garbage", now).is_none());
+        assert!(other_node.resolve("a.zz", now).is_none());
     }
 }
 

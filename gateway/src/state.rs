@@ -37,6 +37,9 @@ pub struct AppState {
     pub key_secret: KeySecret,
     /// Payment providers' notification signing keys.
     pub merchant_keys: HashMap<Provider, Vec<u8>>,
+    /// Signs node-to-node requests (scale-out mode); derived from the candidate-key secret,
+    /// which every node of a deployment shares.
+    pub internal_key: Vec<u8>,
     /// The identity provider's callback signing key.
     pub identity_key: Vec<u8>,
     /// Admission control: slots, limits, the overload guard, the waiting room, the pause

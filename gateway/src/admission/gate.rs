@@ -19,7 +19,9 @@ pub const TICKET_HEADER: &str = "X-Queue-Ticket";
 
 /// Whether `path` is a provider's or the identity service's callback.
 fn is_callback(path: &str) -> bool {
-    path.starts_with("/v1/payments/") || path == "/v1/identity/callback"
+    path.starts_with("/v1/payments/")
+        || path == "/v1/identity/callback"
+        || path.starts_with("/v1/internal/")
 }
 
 /// Reads do not change anything, so a pause lets them through; setting passwords and saving

@@ -18,7 +18,7 @@ use engine::org::PointCode;
 use engine::serial::{SerialNumber, SubjectCategory};
 use engine::time::Date;
 use serde::Deserialize;
-use storage::{StateStore, StateUpdate};
+use storage::{Journal as _, Partition, StateStore, StateUpdate, StorageError};
 
 /// How the ID data was obtained.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -152,6 +152,12 @@ pub async fn capture(
     };
     let command = Command::Capture(Box::new(capture.clone()));
     engine::candidate::decide(None, &command, &context)?;
+    // Scale-out mode: the capture is written by the owner of the candidate's shard; send it
+    // there before a serial number is spent here.
+    let shard = Partition::Candidates(key.shard(state.registry.shard_count()));
+    if state.store.owner_epoch(shard).is_none() {
+        return Err(StorageError::NotOwner(shard).into());
+    }
     capture.serial = assign_serial(
         &state,
         point,
@@ -177,12 +183,19 @@ pub async fn capture(
 /// Asks the county for the point's next serial number. If the county has already answered
 /// this request before (a retry after a crash between the two commits), a fresh number is
 /// taken: a gap in the sequence is harmless, a number used twice would not be.
-async fn assign_serial(
+///
+/// Scale-out mode: counties belong to the node owning the organisation partition. If that
+/// is another node, the request is forwarded there ([`super::internal`]), because the
+/// capture itself must stay here, on the owner of the candidate's shard.
+pub(crate) async fn assign_serial(
     state: &AppState,
     point: PointCode,
     category: SubjectCategory,
     idempotency_key: &str,
 ) -> Result<engine::serial::SerialNumber, ApiError> {
+    if state.store.owner_epoch(Partition::Organisation).is_none() {
+        return super::internal::forward_serial(state, point, category, idempotency_key).await;
+    }
     for attempt in [
         idempotency_key.to_owned(),
         format!("{idempotency_key}/retry-{}", state.now().0),

@@ -7,6 +7,7 @@ pub mod candidates;
 pub mod captures;
 pub mod documents;
 pub mod health;
+pub mod internal;
 pub mod operators;
 pub mod payments;
 pub mod schedule;
@@ -77,6 +78,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/v1/identity/callback",
             web::post().to(payments::identity_callback),
         )
+        .route("/v1/internal/serials", web::post().to(internal::serial))
         .route("/v1/candidates/{key}", web::get().to(operators::candidate))
         .route(
             "/v1/candidates/{key}/registration-form.pdf",

@@ -38,7 +38,12 @@ pub struct IdentityCallback {
     reference: String,
 }
 
-fn verify_signature(key: &[u8], request: &HttpRequest, body: &[u8]) -> Result<(), ApiError> {
+/// Checks the `X-Signature` header: hex HMAC-SHA256 of the raw body under `key`.
+pub(crate) fn verify_signature(
+    key: &[u8],
+    request: &HttpRequest,
+    body: &[u8],
+) -> Result<(), ApiError> {
     let invalid = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,

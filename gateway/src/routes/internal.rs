@@ -1,0 +1,111 @@
+//! Node-to-node requests (scale-out mode only). One: a serial number, assigned by the node
+//! that owns the counties (the organisation partition) for a capture taking place on the
+//! node that owns the candidate's shard. Signed like the providers' callbacks, under a key
+//! every node derives from the deployment's shared candidate-key secret.
+
+use super::payments::verify_signature;
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use engine::org::PointCode;
+use engine::serial::{SerialNumber, SubjectCategory};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use storage::{Journal as _, Partition};
+
+/// `POST /v1/internal/serials`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SerialRequest {
+    point: u64,
+    category: SubjectCategory,
+    idempotency_key: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SerialReply {
+    /// The eight-digit printed form.
+    serial: String,
+}
+
+/// Assigns a serial on this node (which must own the counties).
+pub async fn serial(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    verify_signature(&state.internal_key, &request, &body)?;
+    let asked: SerialRequest = serde_json::from_slice(&body)
+        .map_err(|error| ApiError::bad_request("invalid_body", error.to_string()))?;
+    let point = PointCode::from_u64(asked.point)
+        .ok_or_else(|| ApiError::bad_request("invalid_point", "not a point code"))?;
+    if state.store.owner_epoch(Partition::Organisation).is_none() {
+        // Ownership moved while the request travelled: the caller retries.
+        return Err(storage::StorageError::NotOwner(Partition::Organisation).into());
+    }
+    let serial =
+        super::captures::assign_serial(&state, point, asked.category, &asked.idempotency_key)
+            .await?;
+    Ok(HttpResponse::Ok().json(SerialReply {
+        serial: serial.to_string(),
+    }))
+}
+
+/// Asks the organisation partition's owner for a serial.
+pub(crate) async fn forward_serial(
+    state: &AppState,
+    point: PointCode,
+    category: SubjectCategory,
+    idempotency_key: &str,
+) -> Result<SerialNumber, ApiError> {
+    let unavailable = |why: String| {
+        ApiError::retry_later(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serial_unavailable",
+            format!("no serial number could be assigned ({why}); retry"),
+            1,
+        )
+    };
+    let owner = crate::redirect::owner(state, Partition::Organisation)
+        .await
+        .ok_or_else(|| unavailable("the counties' node is not known yet".into()))?;
+    let body = serde_json::to_vec(&SerialRequest {
+        point: point.as_u64(),
+        category,
+        idempotency_key: idempotency_key.to_owned(),
+    })
+    .map_err(|error| unavailable(error.to_string()))?;
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&state.internal_key)
+        .map_err(|error| unavailable(error.to_string()))?;
+    mac.update(&body);
+    let signature = hex::encode(mac.finalize().into_bytes());
+    let mut response = awc::Client::default()
+        .post(format!(
+            "{}/v1/internal/serials",
+            owner.trim_end_matches('/')
+        ))
+        .insert_header(("X-Signature", signature))
+        .insert_header(("Content-Type", "application/json"))
+        .send_body(body)
+        .await
+        .map_err(|error| unavailable(format!("{owner}: {error}")))?;
+    let bytes = response
+        .body()
+        .await
+        .map_err(|error| unavailable(error.to_string()))?;
+    if !response.status().is_success() {
+        return Err(unavailable(format!(
+            "{owner} answered {}: {}",
+            response.status(),
+            String::from_utf8_lossy(&bytes)
+        )));
+    }
+    let reply: SerialReply =
+        serde_json::from_slice(&bytes).map_err(|error| unavailable(error.to_string()))?;
+    SerialNumber::parse(&reply.serial)
+        .ok()
+        .filter(|serial| serial.city_county_code() == point.county().city_county_code())
+        .ok_or_else(|| unavailable(format!("{owner} sent an invalid serial")))
+}

@@ -1,0 +1,138 @@
+//! Two gateway nodes on one Kafka (librdkafka's MockCluster): the consumer group splits the
+//! shards between them; a capture reaching the node that does not own the candidate's shard
+//! is redirected (307) to the node that does, and a token from one node works on the other;
+//! serial numbers come from whichever node owns the counties, never twice; every node reads
+//! every candidate.
+
+use rdkafka::mocking::MockCluster;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+use tests::Server;
+
+const SHARDS: &str = "4";
+
+fn metric(server: &Server, name: &str) -> f64 {
+    server
+        .request("GET", "/metrics", None, None, None)
+        .text
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+}
+
+fn location(response: &tests::Response) -> Option<String> {
+    response
+        .head
+        .lines()
+        .find_map(|line| line.strip_prefix("location:"))
+        .map(|value| value.trim().to_owned())
+}
+
+#[test]
+fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
+    let prefix = format!("scale-{}", std::process::id());
+    let cluster = MockCluster::new(3).expect("mock cluster");
+    cluster
+        .create_topic(&format!("{prefix}.candidates"), 4, 3)
+        .expect("topic");
+    cluster
+        .create_topic(&format!("{prefix}.organisation"), 1, 3)
+        .expect("topic");
+    let brokers = cluster.bootstrap_servers();
+    let group = format!("{prefix}-gateways");
+    let environment = [
+        ("REG_LOG", "kafka"),
+        ("REG_KAFKA_BROKERS", brokers.as_str()),
+        ("REG_KAFKA_TOPIC_PREFIX", prefix.as_str()),
+        ("REG_KAFKA_GROUP_ID", group.as_str()),
+        ("REG_KAFKA_REPLICATION_FACTOR", "3"),
+        ("REG_KAFKA_SESSION_TIMEOUT_SECONDS", "6"),
+        ("REG_SHARD_COUNT", SHARDS),
+    ];
+    let first_directory = tempfile::tempdir().expect("temp dir");
+    let first = Server::start_with(first_directory.path(), &environment);
+    // Nodes of one deployment share its secrets (candidate keys, callback keys, tokens).
+    let second_directory = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(
+        first_directory.path().join("secrets.json"),
+        second_directory.path().join("secrets.json"),
+    )
+    .expect("secrets shared");
+    let second = Server::start_with(second_directory.path(), &environment);
+
+    let started = Instant::now();
+    loop {
+        let (a, b) = (
+            metric(&first, "registration_storage_kafka_owned_partitions"),
+            metric(&second, "registration_storage_kafka_owned_partitions"),
+        );
+        if a > 0.0 && b > 0.0 && a + b == 5.0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the group never split the partitions: {a} + {b}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // One operator session, issued by the first node, used on both.
+    let point = first.operator("point-430102-001");
+    let mut serials = BTreeSet::new();
+    let mut keys = Vec::new();
+    let (mut local, mut redirected) = (0, 0);
+    for sequence in 1..=12 {
+        let idempotency = format!("cap-{sequence}");
+        let mut answer = first.capture(&point, "430102-001", sequence, &idempotency);
+        if answer.status == 307 {
+            assert_eq!(answer.code(), "shard_elsewhere");
+            let target = location(&answer).expect("a Location");
+            assert_eq!(
+                target,
+                format!("http://{}/v1/points/430102-001/captures", second.address)
+            );
+            redirected += 1;
+            answer = second.capture(&point, "430102-001", sequence, &idempotency);
+        } else {
+            local += 1;
+        }
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        let serial = answer.body["serial_number"].as_str().expect("serial");
+        assert!(
+            serials.insert(serial.to_owned()),
+            "serial {serial} given twice"
+        );
+        keys.push(answer.body["key"].as_str().expect("key").to_owned());
+    }
+    assert!(
+        local > 0 && redirected > 0,
+        "{local} local, {redirected} redirected"
+    );
+
+    // Reads are served by any node: each follows every partition.
+    let county = first.operator("county-430102");
+    for key in &keys {
+        for node in [&first, &second] {
+            let started = Instant::now();
+            loop {
+                let read = node.request(
+                    "GET",
+                    &format!("/v1/candidates/{key}"),
+                    None,
+                    Some(&county),
+                    None,
+                );
+                if read.status == 200 {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "{key} not readable on {}: {}",
+                    node.address,
+                    read.text
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
