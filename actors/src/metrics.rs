@@ -17,6 +17,15 @@ pub const CANDIDATE_SHARD: &str = "candidate_shard";
 /// The `actor` label of county actors.
 pub const COUNTY: &str = "county";
 
+/// Exports the counters that only move on rare events at zero from the start, so alert
+/// rules on them (`increase(...) > 0`) have a series to evaluate before the first event.
+pub(crate) fn register() {
+    for actor in [CANDIDATE_SHARD, COUNTY] {
+        metrics::counter!(RESTARTS_TOTAL, "actor" => actor).increment(0);
+        metrics::counter!(OVERLOADED_TOTAL, "actor" => actor).increment(0);
+    }
+}
+
 pub(crate) fn mailbox_changed(actor: &'static str, delta: f64) {
     metrics::gauge!(MAILBOX_DEPTH, "actor" => actor).increment(delta);
 }

@@ -76,6 +76,7 @@ impl<S: Journal + StateStore> Registry<S> {
         settings: SharedSettings,
         config: &ShardConfig,
     ) -> Result<Registry<S>, StorageError> {
+        metrics::register();
         let frozen = Arc::new(DashMap::new());
         for county in &province.counties {
             if store

@@ -119,6 +119,10 @@ struct Options {
     /// Where the embedded store and the generated secrets live.
     #[arg(long, env = "REG_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
+    /// The deployment's keys (generated on first start). Every node of a scale-out
+    /// deployment must use the same file (default: DATA_DIR/secrets.json).
+    #[arg(long, env = "REG_SECRETS_FILE")]
+    secrets_file: Option<PathBuf>,
     /// Candidate shards (fixed for the life of a database).
     #[arg(long, env = "REG_SHARD_COUNT", default_value_t = 16)]
     shard_count: u32,
@@ -332,8 +336,12 @@ async fn main() -> anyhow::Result<()> {
     let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .context("installing the metrics recorder")?;
+    storage::metrics::register(options.log == LogKind::Kafka);
     let store = Arc::new(open_backend(&options).await?);
-    let secrets_path = options.data_dir.join("secrets.json");
+    let secrets_path = options
+        .secrets_file
+        .clone()
+        .unwrap_or_else(|| options.data_dir.join("secrets.json"));
     let secrets = Secrets::load_or_create(&secrets_path)?;
     let hunan = Province::hunan();
     let now_ms = std::time::SystemTime::now()

@@ -6,6 +6,17 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use std::time::Instant;
 
+/// Payment notifications that verified, labelled `provider` and `outcome`: `applied` (the
+/// fee is now paid), `surplus` (a second transaction for a paid fee, recorded for refund)
+/// or `duplicate` (already applied: a provider retry, applied nothing).
+pub const PAYMENT_NOTIFICATIONS_TOTAL: &str = "registration_payments_notifications_total";
+
+/// Counts one verified payment notification by what it did.
+pub fn payment_notification(provider: &'static str, outcome: &'static str) {
+    metrics::counter!(PAYMENT_NOTIFICATIONS_TOTAL, "provider" => provider, "outcome" => outcome)
+        .increment(1);
+}
+
 /// Requests, labelled `route`, `method` and `status` (the HTTP status class: 2xx, 4xx, ...).
 pub const REQUESTS_TOTAL: &str = "registration_http_requests_total";
 /// Request duration, labelled `route`.

@@ -42,7 +42,9 @@ fn random_hex() -> Result<String, SecretsError> {
 }
 
 impl Secrets {
-    /// Loads `path`, creating it with fresh random keys the first time.
+    /// Loads `path`, creating it with fresh random keys the first time. Creation is atomic
+    /// (written aside, then hard-linked into place, which fails if the file exists), so
+    /// several nodes starting together on a shared volume all end up with the same keys.
     pub fn load_or_create(path: &Path) -> Result<Secrets, SecretsError> {
         if path.exists() {
             return Ok(serde_json::from_slice(&std::fs::read(path)?)?);
@@ -57,7 +59,22 @@ impl Secrets {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(path, serde_json::to_vec_pretty(&secrets)?)?;
-        Ok(secrets)
+        let aside = path.with_extension(format!("{}.tmp", std::process::id()));
+        {
+            use std::io::Write as _;
+            let mut file = std::fs::File::create(&aside)?;
+            file.write_all(&serde_json::to_vec_pretty(&secrets)?)?;
+            file.sync_all()?;
+        }
+        let linked = std::fs::hard_link(&aside, path);
+        std::fs::remove_file(&aside)?;
+        match linked {
+            Ok(()) => Ok(secrets),
+            // Another node created it first: theirs is the deployment's.
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                Ok(serde_json::from_slice(&std::fs::read(path)?)?)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 }

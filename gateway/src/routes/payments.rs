@@ -141,7 +141,13 @@ pub async fn notify(
         paid_at: Timestamp(notification.paid_at_ms),
         source: PaymentSource::Notification,
     });
-    run(&state, candidate, command, idempotency, Vec::new()).await?;
+    let outcome = run(&state, candidate, command, idempotency, Vec::new()).await?;
+    let applied = outcome.events.iter().find_map(|event| match event {
+        engine::candidate::Event::FeePaid { .. } => Some("applied"),
+        engine::candidate::Event::SurplusPaymentRecorded { .. } => Some("surplus"),
+        _ => None,
+    });
+    crate::metrics::payment_notification(provider.name(), applied.unwrap_or("duplicate"));
     Ok(success_body(provider))
 }
 
