@@ -333,7 +333,8 @@ async fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new()
+    let prometheus = gateway::metrics::exporter()
+        .context("configuring the metrics exporter")?
         .install_recorder()
         .context("installing the metrics recorder")?;
     storage::metrics::register(options.log == LogKind::Kafka);

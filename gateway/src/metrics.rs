@@ -6,6 +6,32 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use std::time::Instant;
 
+/// Histogram buckets for durations (`*_seconds`): 0.5 ms to 10 s.
+const SECONDS_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// Histogram buckets for batch sizes (writes per commit, commits per follower batch).
+const BATCH_BUCKETS: [f64; 12] = [
+    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 4096.0,
+];
+
+/// The Prometheus exporter with real histograms (`_bucket` series, aggregatable across
+/// nodes with `histogram_quantile`) rather than per-process summaries.
+pub fn exporter()
+-> Result<metrics_exporter_prometheus::PrometheusBuilder, metrics_exporter_prometheus::BuildError> {
+    use metrics_exporter_prometheus::Matcher;
+    metrics_exporter_prometheus::PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &SECONDS_BUCKETS)?
+        .set_buckets_for_metric(
+            Matcher::Full(storage::metrics::COMMIT_BATCH_WRITES.into()),
+            &BATCH_BUCKETS,
+        )?
+        .set_buckets_for_metric(
+            Matcher::Full(storage::metrics::FOLLOWER_BATCH_COMMITS.into()),
+            &BATCH_BUCKETS,
+        )
+}
+
 /// Payment notifications that verified, labelled `provider` and `outcome`: `applied` (the
 /// fee is now paid), `surplus` (a second transaction for a paid fee, recorded for refund)
 /// or `duplicate` (already applied: a provider retry, applied nothing).

@@ -99,7 +99,8 @@ fn every_dashboard_and_alert_metric_is_exported() {
         Some("order"),
     );
     assert_eq!(refused.status, 503, "{}", refused.text);
-    let mut exported = metric_names(&server.request("GET", "/metrics", None, None, None).text);
+    let scrape = server.request("GET", "/metrics", None, None, None).text;
+    let mut exported = metric_names(&scrape);
     exported.extend(
         [
             storage::metrics::SCYLLA_DURATION_SECONDS,
@@ -135,6 +136,19 @@ fn every_dashboard_and_alert_metric_is_exported() {
         used.extend(names);
     }
     assert!(files >= 2, "a dashboard and the alert rules");
+    // A `histogram_quantile` over `_bucket` needs a histogram, not a summary.
+    for file in std::fs::read_dir(dashboards_dir()).expect("dashboards/") {
+        let text = std::fs::read_to_string(file.expect("entry").path()).expect("readable");
+        for (start, _) in text.match_indices("_bucket") {
+            let name_start = text[..start].rfind("registration_").expect("a metric name");
+            let name = &text[name_start..start];
+            let scylla = name.starts_with("registration_storage_scylla_");
+            assert!(
+                scylla || scrape.contains(&format!("{name}_bucket{{")),
+                "{name} is used as a histogram but not exported with buckets"
+            );
+        }
+    }
     let missing: Vec<&String> = used.difference(&exported).collect();
     assert!(
         missing.is_empty(),

@@ -199,7 +199,9 @@ impl<P: Projection> KafkaLog<P> {
             crate::metrics::record_produce(started.elapsed().as_secs_f64());
             let offset = u64::try_from(delivered.offset)
                 .map_err(|_| StorageError::Kafka("delivery without an offset".into()))?;
+            let delivered_at = std::time::Instant::now();
             progress.wait_applied(slot, offset, apply_timeout).await?;
+            crate::metrics::record_apply_wait(delivered_at.elapsed().as_secs_f64());
             Ok(CommitReceipt {
                 first_offset: offset,
                 end_offset: offset + 1,
