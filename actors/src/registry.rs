@@ -25,6 +25,28 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use storage::{Journal, Partition, StateStore, StorageError};
 
+/// How often a scale-out node re-reads which counties have submitted.
+const FROZEN_REFRESH_SECONDS: u64 = 2;
+
+/// Adds every county the store shows as submitted to `frozen`.
+async fn refresh_frozen<S: StateStore>(
+    store: &S,
+    province: &Province,
+    frozen: &DashMap<CountyCode, ()>,
+) -> Result<(), StorageError> {
+    for county in &province.counties {
+        if !frozen.contains_key(&county.code)
+            && store
+                .county(county.code)
+                .await?
+                .is_some_and(|c| c.is_frozen())
+        {
+            frozen.insert(county.code, ());
+        }
+    }
+    Ok(())
+}
+
 /// Sizing of the actor layer.
 #[derive(Debug, Clone)]
 pub struct ShardConfig {
@@ -78,14 +100,21 @@ impl<S: Journal + StateStore> Registry<S> {
     ) -> Result<Registry<S>, StorageError> {
         metrics::register();
         let frozen = Arc::new(DashMap::new());
-        for county in &province.counties {
-            if store
-                .county(county.code)
-                .await?
-                .is_some_and(|c| c.is_frozen())
-            {
-                frozen.insert(county.code, ());
-            }
+        refresh_frozen(&*store, province, &frozen).await?;
+        if store.owner_epoch(Partition::Organisation) != Some(0) {
+            // Scale-out: a county submits on the node owning the counties; the others learn
+            // it from the store (their follower applies the county's snapshot), within
+            // FROZEN_REFRESH_SECONDS.
+            let (store, province, frozen) =
+                (Arc::clone(&store), province.clone(), Arc::clone(&frozen));
+            actix::spawn(async move {
+                loop {
+                    actix::clock::sleep(std::time::Duration::from_secs(FROZEN_REFRESH_SECONDS))
+                        .await;
+                    // A failed read is retried on the next turn; nothing is unfrozen.
+                    let _ = refresh_frozen(&*store, &province, &frozen).await;
+                }
+            });
         }
         let arbiters: Vec<Arbiter> = (0..config.arbiters.max(1))
             .map(|_| Arbiter::new())

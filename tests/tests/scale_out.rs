@@ -136,3 +136,92 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
         }
     }
 }
+
+/// `kill -9` a Kafka-mode node and throw its local store away: everything it acknowledged is
+/// in Kafka, so the restarted node rebuilds it all, and serial numbers continue without
+/// reuse.
+#[test]
+fn a_killed_node_rebuilds_everything_it_acknowledged_from_kafka() {
+    let prefix = format!("crash-{}", std::process::id());
+    let cluster = MockCluster::new(3).expect("mock cluster");
+    cluster
+        .create_topic(&format!("{prefix}.candidates"), 4, 3)
+        .expect("topic");
+    cluster
+        .create_topic(&format!("{prefix}.organisation"), 1, 3)
+        .expect("topic");
+    let brokers = cluster.bootstrap_servers();
+    let group = format!("{prefix}-gateways");
+    let environment = [
+        ("REG_LOG", "kafka"),
+        ("REG_KAFKA_BROKERS", brokers.as_str()),
+        ("REG_KAFKA_TOPIC_PREFIX", prefix.as_str()),
+        ("REG_KAFKA_GROUP_ID", group.as_str()),
+        ("REG_KAFKA_REPLICATION_FACTOR", "3"),
+        ("REG_KAFKA_SESSION_TIMEOUT_SECONDS", "6"),
+        ("REG_SHARD_COUNT", SHARDS),
+    ];
+    let directory = tempfile::tempdir().expect("temp dir");
+    let mut server = Server::start_with(directory.path(), &environment);
+    let point = server.operator("point-430102-001");
+    let mut acknowledged = Vec::new();
+    for sequence in 1..=10 {
+        let answer = server.capture(&point, "430102-001", sequence, &format!("cap-{sequence}"));
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        acknowledged.push((
+            answer.body["key"].as_str().expect("key").to_owned(),
+            answer.body["serial_number"]
+                .as_str()
+                .expect("serial")
+                .to_owned(),
+        ));
+    }
+    server.kill();
+    std::fs::remove_file(directory.path().join("projection.redb")).expect("projection removed");
+
+    let server = Server::start_with(directory.path(), &environment);
+    let county = server.operator("county-430102");
+    for (key, serial) in &acknowledged {
+        let started = Instant::now();
+        let read = loop {
+            let read = server.request(
+                "GET",
+                &format!("/v1/candidates/{key}"),
+                None,
+                Some(&county),
+                None,
+            );
+            if read.status == 200 || started.elapsed() > Duration::from_secs(20) {
+                break read;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert_eq!(read.status, 200, "{key} lost: {}", read.text);
+        assert_eq!(read.body["serial_number"].as_str(), Some(serial.as_str()));
+    }
+    // The operator's token from before the crash still works (signed, not remembered), and
+    // the county's serial sequence continues where it was. Until the group notices the old
+    // process is gone (its session timeout), its shards still point at it: writes for them
+    // are redirected there (307) or refused (421) — never applied here.
+    let started = Instant::now();
+    let next = loop {
+        let next = server.capture(&point, "430102-001", 11, "cap-11");
+        if ![307, 421].contains(&next.status) || started.elapsed() > Duration::from_secs(30) {
+            break next;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(next.status, 201, "{}", next.text);
+    let serial = next.body["serial_number"].as_str().expect("serial");
+    assert!(
+        acknowledged.iter().all(|(_, used)| used != serial),
+        "serial {serial} reused after the crash"
+    );
+    // A retried capture from before the crash is still the same capture.
+    let retried = server.capture(&point, "430102-001", 1, "cap-1");
+    assert_eq!(retried.status, 200, "{}", retried.text);
+    assert_eq!(
+        retried.body["serial_number"].as_str(),
+        Some(acknowledged[0].1.as_str())
+    );
+}
