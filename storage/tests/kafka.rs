@@ -55,6 +55,32 @@ async fn node(brokers: &str, url: &str, group: &str) -> Node {
     }
 }
 
+/// A node that is alone in `group`, once the group has given it every partition.
+async fn sole_node(brokers: &str, url: &str, group: &str) -> Node {
+    let node = node(brokers, url, group).await;
+    eventually(
+        &format!("{url} to own every partition"),
+        Duration::from_secs(30),
+        || node.log.owned().len() == SHARDS as usize + 1,
+    )
+    .await;
+    node
+}
+
+/// Writes `count` commits to every shard through `node`, all acknowledged.
+async fn write_every_shard(
+    node: &Node,
+    from: u32,
+    count: u32,
+    acknowledged: &mut BTreeSet<String>,
+) {
+    for shard in 0..SHARDS {
+        let (acked, refused) = write_many(node, shard, from, count).await;
+        assert!(refused.is_empty(), "{refused:?}");
+        acknowledged.extend(acked);
+    }
+}
+
 async fn eventually(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {
@@ -102,17 +128,7 @@ async fn write_many(
 /// Replays the whole log into a fresh projection (its own group, so it moves nobody's
 /// shards) and returns, per idempotency key, how many log records carry it.
 async fn replay_everything(brokers: &str) -> BTreeMap<String, usize> {
-    let verifier = node(brokers, "http://verifier", "verifier").await;
-    let mut ends = BTreeMap::new();
-    eventually(
-        "the verifier to own its own group",
-        Duration::from_secs(30),
-        || verifier.log.owned().len() == SHARDS as usize + 1,
-    )
-    .await;
-    for shard in 0..SHARDS {
-        ends.insert(shard, verifier.log.applied(Partition::Candidates(shard)));
-    }
+    let verifier = sole_node(brokers, "http://verifier", "verifier").await;
     let store = verifier.log.projection();
     let mut seen = BTreeMap::new();
     for shard in 0..SHARDS {
@@ -125,6 +141,30 @@ async fn replay_everything(brokers: &str) -> BTreeMap<String, usize> {
         }
     }
     seen
+}
+
+/// Replays the log and checks it holds every acknowledged write once and nothing else;
+/// returns what it saw.
+async fn log_holds_exactly(
+    brokers: &str,
+    acknowledged: &BTreeSet<String>,
+) -> BTreeMap<String, usize> {
+    let seen = replay_everything(brokers).await;
+    assert_exactly_once(&seen, acknowledged);
+    assert_eq!(seen.len(), acknowledged.len());
+    seen
+}
+
+/// Makes `broker` the leader of every candidates partition.
+fn lead_all(
+    cluster: &MockCluster<'static, rdkafka::producer::DefaultProducerContext>,
+    broker: i32,
+) {
+    for shard in 0..SHARDS {
+        cluster
+            .partition_leader(&format!("{PREFIX}.candidates"), shard as i32, Some(broker))
+            .expect("leader");
+    }
 }
 
 fn assert_exactly_once(seen: &BTreeMap<String, usize>, acknowledged: &BTreeSet<String>) {
@@ -144,19 +184,9 @@ fn assert_exactly_once(seen: &BTreeMap<String, usize>, acknowledged: &BTreeSet<S
 async fn writes_are_acknowledged_once_durable_and_applied_in_every_projection() {
     let cluster = cluster();
     let brokers = cluster.bootstrap_servers();
-    let a = node(&brokers, "http://a", "gateways").await;
-    eventually(
-        "node a to own every partition",
-        Duration::from_secs(30),
-        || a.log.owned().len() == SHARDS as usize + 1,
-    )
-    .await;
+    let a = sole_node(&brokers, "http://a", "gateways").await;
     let mut acknowledged = BTreeSet::new();
-    for shard in 0..SHARDS {
-        let (acked, refused) = write_many(&a, shard, 0, 50).await;
-        assert!(refused.is_empty(), "{refused:?}");
-        acknowledged.extend(acked);
-    }
+    write_every_shard(&a, 0, 50, &mut acknowledged).await;
     // Read-your-writes: acknowledged means applied to this node's projection.
     for shard in 0..SHARDS {
         let (commit, key) = write(shard, 7);
@@ -185,9 +215,7 @@ async fn writes_are_acknowledged_once_durable_and_applied_in_every_projection() 
     );
     // The same commit delivered again (a producer retry after a lost ack is deduplicated
     // by the broker; a consumer redelivery by the projection's offsets).
-    let seen = replay_everything(&brokers).await;
-    assert_exactly_once(&seen, &acknowledged);
-    assert_eq!(seen.len(), acknowledged.len());
+    log_holds_exactly(&brokers, &acknowledged).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,18 +226,8 @@ async fn a_broker_failure_delays_acknowledgements_but_loses_and_duplicates_nothi
     cluster
         .coordinator(MockCoordinator::Group("gateways".into()), 3)
         .expect("coordinator");
-    for shard in 0..SHARDS {
-        cluster
-            .partition_leader(&format!("{PREFIX}.candidates"), shard as i32, Some(1))
-            .expect("leader");
-    }
-    let a = node(&brokers, "http://a", "gateways").await;
-    eventually(
-        "node a to own every partition",
-        Duration::from_secs(30),
-        || a.log.owned().len() == SHARDS as usize + 1,
-    )
-    .await;
+    lead_all(&cluster, 1);
+    let a = sole_node(&brokers, "http://a", "gateways").await;
     let (before, refused) = write_many(&a, 0, 0, 20).await;
     assert!(refused.is_empty(), "{refused:?}");
 
@@ -226,11 +244,7 @@ async fn a_broker_failure_delays_acknowledgements_but_loses_and_duplicates_nothi
         "nothing may be acknowledged while the partitions' leader is down"
     );
     // The cluster elects new leaders; the producer retries (idempotently) against them.
-    for shard in 0..SHARDS {
-        cluster
-            .partition_leader(&format!("{PREFIX}.candidates"), shard as i32, Some(2))
-            .expect("new leader");
-    }
+    lead_all(&cluster, 2);
     let mut acknowledged: BTreeSet<String> = before.into_iter().collect();
     for (key, task) in in_flight {
         task.await
@@ -239,28 +253,16 @@ async fn a_broker_failure_delays_acknowledgements_but_loses_and_duplicates_nothi
         acknowledged.insert(key);
     }
     cluster.broker_up(1).expect("broker 1 back");
-    let seen = replay_everything(&brokers).await;
-    assert_exactly_once(&seen, &acknowledged);
-    assert_eq!(seen.len(), acknowledged.len());
+    log_holds_exactly(&brokers, &acknowledged).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rebalances_move_shards_without_losing_or_double_applying_anything() {
     let cluster = cluster();
     let brokers = cluster.bootstrap_servers();
-    let a = node(&brokers, "http://a", "gateways").await;
-    eventually(
-        "node a to own every partition",
-        Duration::from_secs(30),
-        || a.log.owned().len() == SHARDS as usize + 1,
-    )
-    .await;
+    let a = sole_node(&brokers, "http://a", "gateways").await;
     let mut acknowledged = BTreeSet::new();
-    for shard in 0..SHARDS {
-        let (acked, refused) = write_many(&a, shard, 0, 25).await;
-        assert!(refused.is_empty(), "{refused:?}");
-        acknowledged.extend(acked);
-    }
+    write_every_shard(&a, 0, 25, &mut acknowledged).await;
 
     // A second node joins: the group splits the shards between them.
     let b = node(&brokers, "http://b", "gateways").await;
@@ -331,9 +333,7 @@ async fn rebalances_move_shards_without_losing_or_double_applying_anything() {
         assert!(refused.is_empty(), "{refused:?}");
         acknowledged.extend(acked);
     }
-    let seen = replay_everything(&brokers).await;
-    assert_exactly_once(&seen, &acknowledged);
-    assert_eq!(seen.len(), acknowledged.len());
+    let seen = log_holds_exactly(&brokers, &acknowledged).await;
     for key in refused_keys {
         assert!(
             !seen.contains_key(&key),

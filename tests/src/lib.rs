@@ -2,6 +2,7 @@
 //! loopback port with its own data directory, talk HTTP/1.1 to it over a plain socket, and
 //! kill it (SIGKILL) when asked. The tests themselves are in `tests/tests/`.
 
+pub mod kafka;
 pub mod pdf;
 
 use base64::Engine as _;
@@ -123,6 +124,15 @@ impl Server {
             std::thread::sleep(Duration::from_millis(100));
         }
         server
+    }
+
+    /// Starts a server with extra environment variables given as owned pairs.
+    pub fn start_with_all(data_dir: &Path, environment: &[(String, String)]) -> Server {
+        let pairs: Vec<(&str, &str)> = environment
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        Server::start_with(data_dir, &pairs)
     }
 
     /// The server's process id.

@@ -6,11 +6,11 @@
 //! exist only with `store = scylla`, which cannot run here: those names are checked against
 //! the constants the ScyllaDB store records under instead.
 
-use rdkafka::mocking::MockCluster;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;
 use tests::Server;
+use tests::kafka::MockKafka;
 
 fn dashboards_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,24 +56,8 @@ fn expressions(value: &Value, out: &mut Vec<String>) {
 #[test]
 fn every_dashboard_and_alert_metric_is_exported() {
     let data = tempfile::tempdir().expect("temp dir");
-    let cluster = MockCluster::new(1).expect("mock cluster");
-    cluster
-        .create_topic("dash.candidates", 2, 1)
-        .expect("topic");
-    cluster
-        .create_topic("dash.organisation", 1, 1)
-        .expect("topic");
-    let brokers = cluster.bootstrap_servers();
-    let server = Server::start_with(
-        data.path(),
-        &[
-            ("REG_LOG", "kafka"),
-            ("REG_KAFKA_BROKERS", &brokers),
-            ("REG_KAFKA_TOPIC_PREFIX", "dash"),
-            ("REG_KAFKA_REPLICATION_FACTOR", "1"),
-            ("REG_SHARD_COUNT", "2"),
-        ],
-    );
+    let kafka = MockKafka::new("dash", 1, 2);
+    let server = Server::start_with_all(data.path(), &kafka.environment());
     // A registration with its payment (routes, actors, storage, Kafka, admission), then a
     // pause and a refused write.
     let point = server.operator("point-430102-001");

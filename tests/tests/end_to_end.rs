@@ -3,7 +3,6 @@
 //! real-person authentication, passwords, pledge, form (with its refusals), later login,
 //! signature, moral evaluation, progress — and a refused cross-county read.
 
-use rdkafka::mocking::MockCluster;
 use serde_json::json;
 use tests::{CANDIDATE_NAME, Server, form_body, id_number};
 
@@ -21,33 +20,16 @@ fn one_candidate_registers_end_to_end() {
 fn one_candidate_registers_end_to_end_with_the_kafka_log() {
     let prefix = format!("e2e-{}", std::process::id());
     let external = std::env::var("REG_TEST_KAFKA_BROKERS").ok();
-    let mock = external.is_none().then(|| {
-        let cluster = MockCluster::new(3).expect("mock cluster");
-        cluster
-            .create_topic(&format!("{prefix}.candidates"), 4, 3)
-            .expect("topic");
-        cluster
-            .create_topic(&format!("{prefix}.organisation"), 1, 3)
-            .expect("topic");
-        cluster
-    });
-    let brokers = external
-        .clone()
-        .or_else(|| mock.as_ref().map(MockCluster::bootstrap_servers))
-        .expect("brokers");
-    let replication = if external.is_some() { "1" } else { "3" };
+    let mock = external
+        .is_none()
+        .then(|| tests::kafka::MockKafka::new(&prefix, 3, 4));
+    let environment = match (&external, &mock) {
+        (Some(brokers), _) => tests::kafka::kafka_environment(brokers, &prefix, 1, 4),
+        (None, Some(mock)) => mock.environment(),
+        (None, None) => unreachable!("one of the two is set"),
+    };
     let directory = tempfile::tempdir().expect("temp dir");
-    let server = Server::start_with(
-        directory.path(),
-        &[
-            ("REG_LOG", "kafka"),
-            ("REG_KAFKA_BROKERS", &brokers),
-            ("REG_KAFKA_TOPIC_PREFIX", &prefix),
-            ("REG_KAFKA_GROUP_ID", &format!("{prefix}-gateways")),
-            ("REG_KAFKA_REPLICATION_FACTOR", replication),
-            ("REG_SHARD_COUNT", "4"),
-        ],
-    );
+    let server = Server::start_with_all(directory.path(), &environment);
     register_one_candidate(&server);
     let metrics = server.request("GET", "/metrics", None, None, None).text;
     let value = |name: &str| {

@@ -4,12 +4,12 @@
 //! serial numbers come from whichever node owns the counties, never twice; every node reads
 //! every candidate.
 
-use rdkafka::mocking::MockCluster;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use tests::Server;
+use tests::kafka::MockKafka;
 
-const SHARDS: &str = "4";
+const SHARDS: u32 = 4;
 
 fn metric(server: &Server, name: &str) -> f64 {
     server
@@ -30,27 +30,10 @@ fn location(response: &tests::Response) -> Option<String> {
 
 #[test]
 fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
-    let prefix = format!("scale-{}", std::process::id());
-    let cluster = MockCluster::new(3).expect("mock cluster");
-    cluster
-        .create_topic(&format!("{prefix}.candidates"), 4, 3)
-        .expect("topic");
-    cluster
-        .create_topic(&format!("{prefix}.organisation"), 1, 3)
-        .expect("topic");
-    let brokers = cluster.bootstrap_servers();
-    let group = format!("{prefix}-gateways");
-    let environment = [
-        ("REG_LOG", "kafka"),
-        ("REG_KAFKA_BROKERS", brokers.as_str()),
-        ("REG_KAFKA_TOPIC_PREFIX", prefix.as_str()),
-        ("REG_KAFKA_GROUP_ID", group.as_str()),
-        ("REG_KAFKA_REPLICATION_FACTOR", "3"),
-        ("REG_KAFKA_SESSION_TIMEOUT_SECONDS", "6"),
-        ("REG_SHARD_COUNT", SHARDS),
-    ];
+    let kafka = MockKafka::new(&format!("scale-{}", std::process::id()), 3, SHARDS);
+    let environment = kafka.environment();
     let first_directory = tempfile::tempdir().expect("temp dir");
-    let first = Server::start_with(first_directory.path(), &environment);
+    let first = Server::start_with_all(first_directory.path(), &environment);
     // Nodes of one deployment share its secrets (candidate keys, callback keys, tokens).
     let second_directory = tempfile::tempdir().expect("temp dir");
     std::fs::copy(
@@ -58,7 +41,7 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
         second_directory.path().join("secrets.json"),
     )
     .expect("secrets shared");
-    let second = Server::start_with(second_directory.path(), &environment);
+    let second = Server::start_with_all(second_directory.path(), &environment);
 
     let started = Instant::now();
     loop {
@@ -66,7 +49,7 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
             metric(&first, "registration_storage_kafka_owned_partitions"),
             metric(&second, "registration_storage_kafka_owned_partitions"),
         );
-        if a > 0.0 && b > 0.0 && a + b == 5.0 {
+        if a > 0.0 && b > 0.0 && a + b == f64::from(SHARDS + 1) {
             break;
         }
         assert!(
@@ -142,27 +125,10 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
 /// reuse.
 #[test]
 fn a_killed_node_rebuilds_everything_it_acknowledged_from_kafka() {
-    let prefix = format!("crash-{}", std::process::id());
-    let cluster = MockCluster::new(3).expect("mock cluster");
-    cluster
-        .create_topic(&format!("{prefix}.candidates"), 4, 3)
-        .expect("topic");
-    cluster
-        .create_topic(&format!("{prefix}.organisation"), 1, 3)
-        .expect("topic");
-    let brokers = cluster.bootstrap_servers();
-    let group = format!("{prefix}-gateways");
-    let environment = [
-        ("REG_LOG", "kafka"),
-        ("REG_KAFKA_BROKERS", brokers.as_str()),
-        ("REG_KAFKA_TOPIC_PREFIX", prefix.as_str()),
-        ("REG_KAFKA_GROUP_ID", group.as_str()),
-        ("REG_KAFKA_REPLICATION_FACTOR", "3"),
-        ("REG_KAFKA_SESSION_TIMEOUT_SECONDS", "6"),
-        ("REG_SHARD_COUNT", SHARDS),
-    ];
+    let kafka = MockKafka::new(&format!("crash-{}", std::process::id()), 3, SHARDS);
+    let environment = kafka.environment();
     let directory = tempfile::tempdir().expect("temp dir");
-    let mut server = Server::start_with(directory.path(), &environment);
+    let mut server = Server::start_with_all(directory.path(), &environment);
     let point = server.operator("point-430102-001");
     let mut acknowledged = Vec::new();
     for sequence in 1..=10 {
@@ -179,7 +145,7 @@ fn a_killed_node_rebuilds_everything_it_acknowledged_from_kafka() {
     server.kill();
     std::fs::remove_file(directory.path().join("projection.redb")).expect("projection removed");
 
-    let server = Server::start_with(directory.path(), &environment);
+    let server = Server::start_with_all(directory.path(), &environment);
     let county = server.operator("county-430102");
     for (key, serial) in &acknowledged {
         let started = Instant::now();
