@@ -18,6 +18,7 @@ pub mod error;
 pub mod hashing;
 pub mod metrics;
 pub mod openapi;
+pub mod reconciliation;
 pub mod redirect;
 pub mod routes;
 pub mod secrets;

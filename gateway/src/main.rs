@@ -123,6 +123,29 @@ struct Options {
     /// deployment must use the same file (default: DATA_DIR/secrets.json).
     #[arg(long, env = "REG_SECRETS_FILE")]
     secrets_file: Option<PathBuf>,
+    /// WeChat Pay's query-order adapter (`GET <url>/orders/<id>`, signed answers), for
+    /// payment reconciliation.
+    #[arg(long, env = "REG_WECHAT_PAY_QUERY_URL")]
+    wechat_pay_query_url: Option<String>,
+    /// Alipay's query-order adapter.
+    #[arg(long, env = "REG_ALIPAY_QUERY_URL")]
+    alipay_query_url: Option<String>,
+    /// UnionPay's query-order adapter.
+    #[arg(long, env = "REG_UNIONPAY_QUERY_URL")]
+    unionpay_query_url: Option<String>,
+    /// How long one order query may take.
+    #[arg(long, env = "REG_PROVIDER_QUERY_TIMEOUT_SECONDS", default_value_t = 5)]
+    provider_query_timeout_seconds: u64,
+    /// Run a reconciliation pass this often (0: only when the province asks).
+    #[arg(long, env = "REG_RECONCILE_INTERVAL_SECONDS", default_value_t = 0)]
+    reconcile_interval_seconds: u64,
+    /// Orders younger than this are left to their notifications by periodic passes.
+    #[arg(
+        long,
+        env = "REG_RECONCILE_MIN_ORDER_AGE_SECONDS",
+        default_value_t = 300
+    )]
+    reconcile_min_order_age_seconds: u32,
     /// Candidate shards (fixed for the life of a database).
     #[arg(long, env = "REG_SHARD_COUNT", default_value_t = 16)]
     shard_count: u32,
@@ -420,6 +443,18 @@ async fn main() -> anyhow::Result<()> {
         (Provider::Alipay, key(&secrets.alipay)?),
         (Provider::UnionPay, key(&secrets.unionpay)?),
     ]);
+    let order_query = gateway::reconciliation::SignedHttpQuery::new(
+        [
+            (Provider::WeChatPay, options.wechat_pay_query_url.clone()),
+            (Provider::Alipay, options.alipay_query_url.clone()),
+            (Provider::UnionPay, options.unionpay_query_url.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(provider, url)| url.map(|url| (provider, url)))
+        .collect(),
+        merchant_keys.clone(),
+        Duration::from_secs(options.provider_query_timeout_seconds),
+    );
     let state = web::Data::new(AppState {
         registry,
         store,
@@ -440,6 +475,7 @@ async fn main() -> anyhow::Result<()> {
         merchant_keys,
         identity_key: key(&secrets.identity)?,
         internal_key,
+        order_query,
         admission,
     });
     println!(
@@ -452,6 +488,24 @@ async fn main() -> anyhow::Result<()> {
         secrets_path.display()
     );
     println!("listening on http://{}", options.listen);
+    if options.reconcile_interval_seconds > 0 && state.order_query.is_configured() {
+        // Every node runs it for the shards it owns; a failed pass is retried next time.
+        let (state, interval, min_age) = (
+            state.clone(),
+            Duration::from_secs(options.reconcile_interval_seconds),
+            i64::from(options.reconcile_min_order_age_seconds),
+        );
+        actix_web::rt::spawn(async move {
+            loop {
+                actix_web::rt::time::sleep(interval).await;
+                if let Err(error) =
+                    gateway::reconciliation::reconcile(&state, &state.order_query, min_age).await
+                {
+                    eprintln!("reconciliation pass failed: {error}");
+                }
+            }
+        });
+    }
     let prometheus = web::Data::new(prometheus);
     let workers = if options.http_workers == 0 {
         cores

@@ -43,6 +43,16 @@ pub fn payment_notification(provider: &'static str, outcome: &'static str) {
         .increment(1);
 }
 
+/// Orders asked about by reconciliation that led to something, labelled `outcome`:
+/// `applied`, `already_applied`, `refused`, or why no answer came (`unreachable`,
+/// `bad_signature`, `malformed`, `unconfigured`).
+pub const RECONCILIATION_TOTAL: &str = "registration_payments_reconciliation_total";
+
+/// Counts one reconciliation outcome.
+pub fn reconciliation(outcome: &'static str) {
+    metrics::counter!(RECONCILIATION_TOTAL, "outcome" => outcome).increment(1);
+}
+
 /// Requests, labelled `route`, `method` and `status` (the HTTP status class: 2xx, 4xx, ...).
 pub const REQUESTS_TOTAL: &str = "registration_http_requests_total";
 /// Request duration, labelled `route`.

@@ -101,6 +101,13 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "post",
+        "/v1/reconciliation",
+        "Payment reconciliation: query the providers about unpaid orders, apply what was paid (province)",
+        "province",
+        200,
+    ),
+    (
+        "post",
         "/v1/internal/serials",
         "Node to node: assign a serial number on the node owning the counties (HMAC-signed)",
         "gateway node",

@@ -40,6 +40,8 @@ pub struct AppState {
     /// Signs node-to-node requests (scale-out mode); derived from the candidate-key secret,
     /// which every node of a deployment shares.
     pub internal_key: Vec<u8>,
+    /// The providers' query-order adapters (reconciliation); may be unconfigured.
+    pub order_query: crate::reconciliation::SignedHttpQuery,
     /// The identity provider's callback signing key.
     pub identity_key: Vec<u8>,
     /// Admission control: slots, limits, the overload guard, the waiting room, the pause

@@ -4,6 +4,7 @@
 
 pub mod kafka;
 pub mod pdf;
+pub mod provider;
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};

@@ -10,6 +10,7 @@ pub mod health;
 pub mod internal;
 pub mod operators;
 pub mod payments;
+pub mod reconciliation;
 pub mod schedule;
 pub mod sessions;
 pub mod views;
@@ -79,6 +80,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(payments::identity_callback),
         )
         .route("/v1/internal/serials", web::post().to(internal::serial))
+        .route("/v1/reconciliation", web::post().to(reconciliation::run))
         .route("/v1/candidates/{key}", web::get().to(operators::candidate))
         .route(
             "/v1/candidates/{key}/registration-form.pdf",

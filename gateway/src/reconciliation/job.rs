@@ -1,0 +1,144 @@
+//! One reconciliation pass: every order of every candidate who has ordered but not paid,
+//! older than a minimum age (a younger one's notification is probably still on its way), is
+//! queried at its provider; a paid answer is recorded like a notification (same idempotency
+//! key, `source = order_query`), so the pass and a late notification apply it once between
+//! them. In scale-out mode a node checks only the candidates of the shards it owns.
+
+use super::provider::{OrderQuery, OrderState};
+use crate::error::ApiError;
+use crate::routes::run;
+use crate::state::AppState;
+use engine::candidate::{Command, Event, PaymentNotice, PaymentSource, Status};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use storage::{Journal as _, Partition, StateStore as _};
+
+/// Candidates read per page of a point's list.
+const PAGE_CANDIDATES: usize = 500;
+
+/// What one pass found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Orders asked about.
+    pub orders_checked: u64,
+    /// Payments this pass recorded (their notifications had not arrived).
+    pub applied: u64,
+    /// Paid at the provider and already recorded (a notification came first).
+    pub already_applied: u64,
+    /// Not paid yet.
+    pub not_paid: u64,
+    /// Closed without payment.
+    pub closed: u64,
+    /// Unknown to the provider.
+    pub not_found: u64,
+    /// Paid at the provider but refused by the engine (say, a wrong amount), by code.
+    pub refused: BTreeMap<String, u64>,
+    /// No usable answer (unreachable, bad signature, malformed), by kind.
+    pub failed: BTreeMap<String, u64>,
+}
+
+/// Runs one pass with `query`, over orders at least `min_age_seconds` old.
+pub async fn reconcile(
+    state: &AppState,
+    query: &dyn OrderQuery,
+    min_age_seconds: i64,
+) -> Result<Report, ApiError> {
+    let cutoff = state.now().plus_seconds(-min_age_seconds);
+    let shards = state.registry.shard_count();
+    let mut report = Report::default();
+    for division in &state.province.counties {
+        let Some(county) = state.store.county(division.code).await? else {
+            continue;
+        };
+        for point in county.points.values() {
+            let mut after = None;
+            loop {
+                let page = state
+                    .store
+                    .candidates_at_point(
+                        point.code,
+                        Some(Status::Activated),
+                        after,
+                        PAGE_CANDIDATES,
+                    )
+                    .await?;
+                after = page.last().map(|candidate| candidate.key);
+                for candidate in &page {
+                    let shard = Partition::Candidates(candidate.key.shard(shards));
+                    if candidate.fee.paid.is_some() || state.store.owner_epoch(shard).is_none() {
+                        continue;
+                    }
+                    for order in candidate
+                        .fee
+                        .orders
+                        .iter()
+                        .filter(|o| o.created_at <= cutoff)
+                    {
+                        report.orders_checked += 1;
+                        let answer = query.query(order.provider, &order.order_id).await;
+                        let (transaction_id, amount_fen, paid_at) = match answer {
+                            Ok(OrderState::Paid {
+                                transaction_id,
+                                amount_fen,
+                                paid_at,
+                            }) => (transaction_id, amount_fen, paid_at),
+                            Ok(OrderState::NotPaid) => {
+                                report.not_paid += 1;
+                                continue;
+                            }
+                            Ok(OrderState::Closed) => {
+                                report.closed += 1;
+                                continue;
+                            }
+                            Ok(OrderState::NotFound) => {
+                                report.not_found += 1;
+                                continue;
+                            }
+                            Err(error) => {
+                                crate::metrics::reconciliation(error.kind());
+                                *report.failed.entry(error.kind().to_owned()).or_default() += 1;
+                                continue;
+                            }
+                        };
+                        let idempotency =
+                            format!("payment-{}-{transaction_id}", order.provider.name());
+                        let command = Command::RecordPayment(PaymentNotice {
+                            provider: order.provider,
+                            order_id: order.order_id.clone(),
+                            transaction_id,
+                            amount_fen,
+                            paid_at,
+                            source: PaymentSource::OrderQuery,
+                        });
+                        match run(state, candidate.key, command, idempotency, Vec::new()).await {
+                            Ok(outcome)
+                                if outcome.events.iter().any(|e| {
+                                    matches!(
+                                        e,
+                                        Event::FeePaid { .. }
+                                            | Event::SurplusPaymentRecorded { .. }
+                                    )
+                                }) =>
+                            {
+                                crate::metrics::reconciliation("applied");
+                                report.applied += 1;
+                            }
+                            Ok(_) => {
+                                crate::metrics::reconciliation("already_applied");
+                                report.already_applied += 1;
+                            }
+                            Err(refusal) => {
+                                crate::metrics::reconciliation("refused");
+                                *report.refused.entry(refusal.code.to_owned()).or_default() += 1;
+                            }
+                        }
+                    }
+                }
+                if page.len() < PAGE_CANDIDATES {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,48 @@
+//! `POST /v1/reconciliation`: the province runs a payment reconciliation pass now (see
+//! `crate::reconciliation`) and gets its report.
+
+use super::{idempotency_key, province_only};
+use crate::error::ApiError;
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+/// The pass's parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reconcile {
+    /// Orders younger than this are left to their notifications (default 300).
+    #[serde(default = "default_min_age_seconds")]
+    min_order_age_seconds: u32,
+}
+
+fn default_min_age_seconds() -> u32 {
+    300
+}
+
+/// Runs one pass.
+pub async fn run(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: web::Json<Reconcile>,
+) -> Result<HttpResponse, ApiError> {
+    province_only(&caller)?;
+    idempotency_key(&request)?;
+    if !state.order_query.is_configured() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "reconciliation_unconfigured",
+            "no provider query endpoint is configured (--wechat-pay-query-url and the like)",
+        ));
+    }
+    let report = crate::reconciliation::reconcile(
+        &state,
+        &state.order_query,
+        i64::from(body.min_order_age_seconds),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
