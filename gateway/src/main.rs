@@ -123,6 +123,9 @@ struct Options {
     /// deployment must use the same file (default: DATA_DIR/secrets.json).
     #[arg(long, env = "REG_SECRETS_FILE")]
     secrets_file: Option<PathBuf>,
+    /// Where candidates reach the service, printed on login cards (default: http://LISTEN).
+    #[arg(long, env = "REG_PUBLIC_URL")]
+    public_url: Option<String>,
     /// WeChat Pay's query-order adapter (`GET <url>/orders/<id>`, signed answers), for
     /// payment reconciliation.
     #[arg(long, env = "REG_WECHAT_PAY_QUERY_URL")]
@@ -476,6 +479,10 @@ async fn main() -> anyhow::Result<()> {
         identity_key: key(&secrets.identity)?,
         internal_key,
         order_query,
+        public_url: options
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", options.listen)),
         admission,
     });
     println!(

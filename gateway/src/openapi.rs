@@ -171,6 +171,20 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "get",
+        "/v1/candidates/{key}/login-card.pdf",
+        "A candidate's login card (PDF)",
+        "operators in scope",
+        200,
+    ),
+    (
+        "get",
+        "/v1/points/{point}/login-cards.pdf",
+        "A point's login cards, four to a page (PDF; ?status= to filter)",
+        "operators in scope",
+        200,
+    ),
+    (
+        "get",
         "/v1/candidates/{key}",
         "A candidate within the caller's scope",
         "operators in scope, the candidate",

@@ -42,6 +42,8 @@ pub struct AppState {
     pub internal_key: Vec<u8>,
     /// The providers' query-order adapters (reconciliation); may be unconfigured.
     pub order_query: crate::reconciliation::SignedHttpQuery,
+    /// Where candidates reach the service (printed on login cards).
+    pub public_url: String,
     /// The identity provider's callback signing key.
     pub identity_key: Vec<u8>,
     /// Admission control: slots, limits, the overload guard, the waiting room, the pause

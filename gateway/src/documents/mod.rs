@@ -6,6 +6,7 @@
 //! time. The drawing primitives (`Sheet`) are here; each document is a file of its own and
 //! only decides what goes where.
 
+pub mod login_card;
 pub mod registration_form;
 
 use krilla::Document;
@@ -169,6 +170,19 @@ pub fn one_page(
     title: &str,
     draw: impl FnOnce(&mut Sheet<'_>) -> Result<(), DocumentError>,
 ) -> Result<Vec<u8>, DocumentError> {
+    let mut draw = Some(draw);
+    pages(title, 1, |sheet, _| match draw.take() {
+        Some(draw) => draw(sheet),
+        None => Ok(()),
+    })
+}
+
+/// Renders an A4 document of `count` pages (at least one): `draw` fills page `index`.
+pub fn pages(
+    title: &str,
+    count: usize,
+    mut draw: impl FnMut(&mut Sheet<'_>, usize) -> Result<(), DocumentError>,
+) -> Result<Vec<u8>, DocumentError> {
     let font = FONT.clone().ok_or(DocumentError::Font)?;
     let mut document = Document::new();
     document.set_metadata(
@@ -179,13 +193,16 @@ pub fn one_page(
     );
     let settings = PageSettings::from_wh(A4.0, A4.1)
         .ok_or_else(|| DocumentError::Write("page size".into()))?;
-    {
-        let mut page: Page<'_> = document.start_page_with(settings);
+    for index in 0..count.max(1) {
+        let mut page: Page<'_> = document.start_page_with(settings.clone());
         // Dropping the sheet (its surface) writes the content stream into the page.
-        let drawn = draw(&mut Sheet {
-            surface: page.surface(),
-            font,
-        });
+        let drawn = draw(
+            &mut Sheet {
+                surface: page.surface(),
+                font: font.clone(),
+            },
+            index,
+        );
         page.finish();
         drawn?;
     }

@@ -1,15 +1,18 @@
 //! Printable documents: the registration form (step 9), printed by the candidate or, on the
-//! candidate's behalf, by an operator whose scope covers them (the point, usually).
+//! candidate's behalf, by an operator whose scope covers them (the point, usually); and the
+//! login cards a point hands its candidates (steps 4–5).
 
 use super::{candidates::own_key, load, operators::visible};
 use crate::documents::DocumentError;
+use crate::documents::login_card::{self, CardRun, LoginCard};
 use crate::documents::registration_form::{self, FormSheet};
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use engine::candidate::Candidate;
+use engine::candidate::{Candidate, Status};
+use engine::org::PointCode;
 use storage::StateStore;
 
 impl From<DocumentError> for ApiError {
@@ -97,6 +100,126 @@ async fn registration_form_pdf(
         .insert_header((
             "Content-Disposition",
             format!("inline; filename=\"registration-form-{serial}.pdf\""),
+        ))
+        .body(pdf))
+}
+
+/// Most login cards one request prints (a point's whole range fits).
+const MAX_LOGIN_CARDS: usize = 10_000;
+
+/// `?status=` of the point's list of login cards.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardFilter {
+    /// Only candidates in this status (e.g. `captured`: not logged in yet).
+    status: Option<String>,
+}
+
+/// `GET /v1/candidates/{key}/login-card.pdf`: one candidate's card, for an operator whose
+/// scope covers them.
+pub async fn login_card(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let candidate = visible(&state, &caller, &key).await?;
+    let point = candidate.capture.point;
+    let filename = format!("login-card-{}.pdf", candidate.capture.serial);
+    login_cards_pdf(state, point, vec![candidate], filename).await
+}
+
+/// `GET /v1/points/{point}/login-cards.pdf[?status=captured]`: the cards of a point's
+/// candidates, four to a page, in serial order.
+pub async fn point_login_cards(
+    state: web::Data<AppState>,
+    caller: Caller,
+    point: web::Path<String>,
+    filter: web::Query<CardFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let point: PointCode = point.parse()?;
+    if !caller.0.scope.covers_point(point) {
+        return Err(ApiError::out_of_scope());
+    }
+    let status = match filter.status.as_deref() {
+        None => None,
+        Some(name) => Some(
+            Status::ALL
+                .into_iter()
+                .find(|status| status.name() == name)
+                .ok_or_else(|| {
+                    ApiError::bad_request("status_unknown", format!("no status named '{name}'"))
+                })?,
+        ),
+    };
+    let mut candidates = Vec::new();
+    let mut after = None;
+    loop {
+        let page = state
+            .store
+            .candidates_at_point(point, status, after, 1000)
+            .await?;
+        after = page.last().map(|candidate| candidate.key);
+        let full = page.len() == 1000;
+        candidates.extend(page);
+        if !full || candidates.len() > MAX_LOGIN_CARDS {
+            break;
+        }
+    }
+    if candidates.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_candidates",
+            "no candidate of this point matches; nothing to print",
+        ));
+    }
+    candidates.truncate(MAX_LOGIN_CARDS);
+    candidates.sort_by_key(|candidate| candidate.capture.serial);
+    login_cards_pdf(state, point, candidates, format!("login-cards-{point}.pdf")).await
+}
+
+async fn login_cards_pdf(
+    state: web::Data<AppState>,
+    point: PointCode,
+    candidates: Vec<Candidate>,
+    filename: String,
+) -> Result<HttpResponse, ApiError> {
+    let county = state.store.county(point.county()).await?;
+    let point_name = county
+        .as_ref()
+        .and_then(|county| county.points.get(&point.number()))
+        .map(|point| point.name.clone())
+        .unwrap_or_default();
+    let printed_at = state.now();
+    let pdf = web::block(move || {
+        let county_name = state
+            .province
+            .county(point.county())
+            .map_or("", |county| county.name);
+        let cards: Vec<LoginCard> = candidates
+            .iter()
+            .map(|candidate| LoginCard {
+                serial: candidate.capture.serial.to_string(),
+                name: candidate.capture.id_card.name.clone(),
+                masked_id: candidate.capture.id_card.id_number.masked(),
+            })
+            .collect();
+        login_card::render(
+            &CardRun {
+                site_url: &state.public_url,
+                issuer: &format!("{county_name} · {point_name}"),
+                printed_at,
+            },
+            &cards,
+        )
+    })
+    .await
+    .map_err(|error| DocumentError::Write(error.to_string()))??;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            format!("inline; filename=\"{filename}\""),
         ))
         .body(pdf))
 }

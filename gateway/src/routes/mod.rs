@@ -87,6 +87,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(documents::registration_form),
         )
         .route(
+            "/v1/candidates/{key}/login-card.pdf",
+            web::get().to(documents::login_card),
+        )
+        .route(
+            "/v1/points/{point}/login-cards.pdf",
+            web::get().to(documents::point_login_cards),
+        )
+        .route(
             "/v1/candidates/{key}/signature",
             web::post().to(operators::confirm_signature),
         )
