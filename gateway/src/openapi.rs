@@ -170,6 +170,27 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
         200,
     ),
     (
+        "post",
+        "/v1/candidates/{key}/document-approval",
+        "Approve a capture made with another identity document (the candidate's city)",
+        "city",
+        200,
+    ),
+    (
+        "post",
+        "/v1/candidates/{key}/id-verification",
+        "Verify a typed-in ID in person and close its open item (a point of the candidate's county)",
+        "point",
+        200,
+    ),
+    (
+        "get",
+        "/v1/points/{point}/open-items",
+        "The point's candidates with an open special case (ID to verify, document to approve)",
+        "operators in scope",
+        200,
+    ),
+    (
         "get",
         "/v1/candidates/{key}/login-card.pdf",
         "A candidate's login card (PDF)",

@@ -95,6 +95,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(documents::point_login_cards),
         )
         .route(
+            "/v1/candidates/{key}/document-approval",
+            web::post().to(operators::approve_document),
+        )
+        .route(
+            "/v1/candidates/{key}/id-verification",
+            web::post().to(operators::verify_id),
+        )
+        .route(
+            "/v1/points/{point}/open-items",
+            web::get().to(operators::open_items),
+        )
+        .route(
             "/v1/candidates/{key}/signature",
             web::post().to(operators::confirm_signature),
         )

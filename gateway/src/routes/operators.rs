@@ -195,3 +195,87 @@ pub async fn audit_trail(
         .collect();
     Ok(HttpResponse::Ok().json(view))
 }
+
+/// `POST /v1/candidates/{key}/document-approval`: the candidate's city approves a capture
+/// made with another identity document; the candidate may then log in.
+pub async fn approve_document(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    act_on_visible(&state, &caller, &key, &request, |scope| match scope {
+        Scope::City(city) => Ok(Command::ApproveOtherDocument { city }),
+        _ => Err(ApiError::out_of_scope()),
+    })
+    .await
+}
+
+/// `POST /v1/candidates/{key}/id-verification`: the candidate came to a point of their
+/// county with a valid card; the typed-in ID is verified and the open item closed.
+pub async fn verify_id(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    act_on_visible(&state, &caller, &key, &request, |scope| match scope {
+        Scope::Point(point) => Ok(Command::VerifyIdAtPoint { point }),
+        _ => Err(ApiError::out_of_scope()),
+    })
+    .await
+}
+
+/// One open item of a point's candidate.
+#[derive(Debug, serde::Serialize)]
+struct OpenItem {
+    key: String,
+    serial_number: String,
+    name: String,
+    /// `id_verification` (typed-in ID, to verify in person) and/or `document_approval`
+    /// (another identity document, awaiting the city).
+    open: Vec<&'static str>,
+}
+
+/// `GET /v1/points/{point}/open-items`: the point's candidates with a special case still
+/// open, for operators whose scope covers the point.
+pub async fn open_items(
+    state: web::Data<AppState>,
+    caller: Caller,
+    point: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let point: engine::org::PointCode = point.parse()?;
+    if !caller.0.scope.covers_point(point) {
+        return Err(ApiError::out_of_scope());
+    }
+    let mut items = Vec::new();
+    let mut after = None;
+    loop {
+        let page = state
+            .store
+            .candidates_at_point(point, None, after, 1000)
+            .await?;
+        after = page.last().map(|candidate| candidate.key);
+        for candidate in &page {
+            let open: Vec<&'static str> = [
+                (candidate.id_verification_pending, "id_verification"),
+                (candidate.document_approval_pending, "document_approval"),
+            ]
+            .into_iter()
+            .filter_map(|(pending, name)| pending.then_some(name))
+            .collect();
+            if !open.is_empty() {
+                items.push(OpenItem {
+                    key: candidate.key.to_string(),
+                    serial_number: candidate.capture.serial.to_string(),
+                    name: candidate.capture.id_card.name.clone(),
+                    open,
+                });
+            }
+        }
+        if page.len() < 1000 {
+            break;
+        }
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({"point": point.to_string(), "items": items})))
+}
