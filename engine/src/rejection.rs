@@ -238,8 +238,25 @@ pub enum Rejection {
     #[error("the phone number must be an 11-digit mainland mobile number")]
     PhoneInvalid,
     /// This candidate must bind a phone first.
-    #[error("repeat candidates must bind a mobile phone before saving")]
+    #[error("bind a mobile phone first (repeat and art/PE candidates must, to receive SMS)")]
     PhoneBindingRequired,
+    /// An art/PE item is missing, malformed, or not allowed for the category.
+    #[error("the art/PE {field} is missing, malformed or not allowed for this category")]
+    ArtPeItemInvalid {
+        /// `main_item` or `sub_item`.
+        field: &'static str,
+    },
+    /// The candidate has not chosen this art/PE category.
+    #[error("choose this art/PE category before ordering or dropping it")]
+    ArtPeCategoryNotChosen,
+    /// The category is paid: it can no longer be changed, dropped or paid again.
+    #[error(
+        "this art/PE category is paid; it cannot be changed, dropped or paid again (fees are not refunded)"
+    )]
+    ArtPeCategoryPaid,
+    /// The category has an order: a payment may be on its way, so it cannot be dropped.
+    #[error("an order for this art/PE category exists; it can no longer be dropped")]
+    ArtPeCategoryOrdered,
     /// The pledge has not been accepted.
     #[error("read and accept the integrity pledge first")]
     PledgeRequired,
@@ -323,6 +340,10 @@ impl Rejection {
             Rejection::PasswordsNotSet => "passwords_not_set",
             Rejection::PhoneInvalid => "phone_invalid",
             Rejection::PhoneBindingRequired => "phone_binding_required",
+            Rejection::ArtPeItemInvalid { .. } => "art_pe_item_invalid",
+            Rejection::ArtPeCategoryNotChosen => "art_pe_category_not_chosen",
+            Rejection::ArtPeCategoryPaid => "art_pe_category_paid",
+            Rejection::ArtPeCategoryOrdered => "art_pe_category_ordered",
             Rejection::PledgeRequired => "pledge_required",
             Rejection::SavePasswordRequired => "save_password_required",
             Rejection::SavePasswordIncorrect => "save_password_incorrect",
@@ -366,6 +387,9 @@ impl Rejection {
             | RealPersonAuthNotFresh
             | PasswordsNotSet
             | PhoneBindingRequired
+            | ArtPeCategoryNotChosen
+            | ArtPeCategoryPaid
+            | ArtPeCategoryOrdered
             | PledgeRequired
             | FormNotSaved
             | FormNotSigned
@@ -388,7 +412,8 @@ impl Rejection {
             | PasswordsIncomplete
             | PasswordHashFormat
             | PasswordsIdentical
-            | PhoneInvalid => RejectionKind::Invalid,
+            | PhoneInvalid
+            | ArtPeItemInvalid { .. } => RejectionKind::Invalid,
         }
     }
 }

@@ -227,6 +227,29 @@ pub enum Command {
         /// The point recording it.
         point: PointCode,
     },
+    /// Art/PE: choose (or, while unpaid, change) a category and its items.
+    ChooseArtCategory {
+        /// The category.
+        category: super::art_pe::ArtCategory,
+        /// 主项.
+        main_item: String,
+        /// 辅项, for categories that have one.
+        sub_item: Option<String>,
+    },
+    /// Art/PE: drop an unpaid category.
+    DropArtCategory {
+        /// The category.
+        category: super::art_pe::ArtCategory,
+    },
+    /// Art/PE: start paying one category's fee.
+    CreateArtFeeOrder {
+        /// The category.
+        category: super::art_pe::ArtCategory,
+        /// Our order number.
+        order_id: String,
+        /// The chosen provider.
+        provider: Provider,
+    },
     /// Step 10: the point or county records the moral-character evaluation.
     RecordMoralEvaluation {
         /// The evaluation.
@@ -253,6 +276,9 @@ impl Command {
             Command::SaveForm { .. } => "save_form",
             Command::ConfirmSignature { .. } => "confirm_signature",
             Command::RecordMoralEvaluation { .. } => "record_moral_evaluation",
+            Command::ChooseArtCategory { .. } => "choose_art_category",
+            Command::DropArtCategory { .. } => "drop_art_category",
+            Command::CreateArtFeeOrder { .. } => "create_art_fee_order",
         }
     }
 }

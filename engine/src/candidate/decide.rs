@@ -26,6 +26,13 @@ pub struct Policy {
     pub photo: PhotoRules,
     /// Youngest age (on the capture date) a gaokao candidate may be.
     pub minimum_age_years: i32,
+    /// The fee of one art/PE professional exam category (专业统考考试费), in fen.
+    #[serde(default = "default_art_pe_fee_fen")]
+    pub art_pe_fee_fen: u32,
+}
+
+fn default_art_pe_fee_fen() -> u32 {
+    10_000
 }
 
 impl Default for Policy {
@@ -35,6 +42,7 @@ impl Default for Policy {
             auth_freshness_seconds: 15 * 60,
             photo: PhotoRules::default(),
             minimum_age_years: 12,
+            art_pe_fee_fen: default_art_pe_fee_fen(),
         }
     }
 }
@@ -130,6 +138,74 @@ pub fn decide(
         // Deliberately not window- or freeze-checked: the money has moved, so the record
         // must show it whenever the provider tells us.
         Command::RecordPayment(notice) => decide_payment(candidate, notice, at),
+        Command::ChooseArtCategory {
+            category,
+            main_item,
+            sub_item,
+        } => {
+            ctx.schedule.require_open(WindowKind::ArtPe, at)?;
+            require_passwords(candidate)?;
+            if candidate.phone.is_none() {
+                return Err(Rejection::PhoneBindingRequired);
+            }
+            super::art_pe::check_items(*category, main_item, sub_item.as_deref())?;
+            match candidate.art_pe.get(category) {
+                Some(entry) if entry.is_paid() => return Err(Rejection::ArtPeCategoryPaid),
+                Some(entry) if entry.main_item == *main_item && entry.sub_item == *sub_item => {
+                    return Ok(vec![]);
+                }
+                _ => {}
+            }
+            Ok(vec![Event::ArtCategoryChosen {
+                category: *category,
+                main_item: main_item.clone(),
+                sub_item: sub_item.clone(),
+                at,
+            }])
+        }
+        Command::DropArtCategory { category } => {
+            ctx.schedule.require_open(WindowKind::ArtPe, at)?;
+            match candidate.art_pe.get(category) {
+                None => Err(Rejection::ArtPeCategoryNotChosen),
+                Some(entry) if entry.is_paid() => Err(Rejection::ArtPeCategoryPaid),
+                Some(entry) if !entry.fee.orders.is_empty() => Err(Rejection::ArtPeCategoryOrdered),
+                Some(_) => Ok(vec![Event::ArtCategoryDropped {
+                    category: *category,
+                    at,
+                }]),
+            }
+        }
+        Command::CreateArtFeeOrder {
+            category,
+            order_id,
+            provider,
+        } => {
+            ctx.schedule.require_open(WindowKind::ArtPe, at)?;
+            let entry = candidate
+                .art_pe
+                .get(category)
+                .ok_or(Rejection::ArtPeCategoryNotChosen)?;
+            if entry.is_paid() {
+                return Err(Rejection::ArtPeCategoryPaid);
+            }
+            check_reference("order_id", order_id)?;
+            let reused = candidate
+                .fee
+                .orders
+                .iter()
+                .chain(candidate.art_pe.values().flat_map(|e| e.fee.orders.iter()))
+                .any(|order| order.order_id == *order_id);
+            if reused {
+                return Err(Rejection::DuplicateOrder);
+            }
+            Ok(vec![Event::ArtFeeOrderCreated {
+                category: *category,
+                order_id: order_id.clone(),
+                provider: *provider,
+                amount_fen: ctx.policy.art_pe_fee_fen,
+                at,
+            }])
+        }
         Command::RecordRealPersonAuth { passed, reference } => {
             if candidate.fee.paid.is_none() {
                 return Err(Rejection::FeeNotPaid);
@@ -320,16 +396,29 @@ fn decide_payment(
     at: Timestamp,
 ) -> Result<Vec<Event>, Rejection> {
     let ledger_key = transaction_ledger_key(notice.provider, &notice.transaction_id);
-    if candidate.fee.applied_transactions.contains(&ledger_key) {
+    if candidate.transaction_applied(&ledger_key) {
         return Ok(vec![]);
     }
     check_reference("transaction_id", &notice.transaction_id)?;
-    let order = candidate
-        .fee
-        .orders
-        .iter()
-        .find(|order| order.order_id == notice.order_id && order.provider == notice.provider)
-        .ok_or(Rejection::PaymentOrderUnknown)?;
+    let matches = |order: &&super::FeeOrder| {
+        order.order_id == notice.order_id && order.provider == notice.provider
+    };
+    // Which fee the order is for: the registration fee, or one art/PE category's.
+    let (order, category) = match candidate.fee.orders.iter().find(matches) {
+        Some(order) => (order, None),
+        None => candidate
+            .art_pe
+            .iter()
+            .find_map(|(category, entry)| {
+                entry
+                    .fee
+                    .orders
+                    .iter()
+                    .find(matches)
+                    .map(|order| (order, Some(*category)))
+            })
+            .ok_or(Rejection::PaymentOrderUnknown)?,
+    };
     if order.amount_fen != notice.amount_fen {
         return Err(Rejection::PaymentAmountMismatch {
             expected_fen: order.amount_fen,
@@ -343,10 +432,23 @@ fn decide_payment(
         amount_fen: notice.amount_fen,
         paid_at: notice.paid_at,
     };
-    if candidate.fee.paid.is_some() {
-        return Ok(vec![Event::SurplusPaymentRecorded { payment, at }]);
-    }
-    Ok(vec![Event::FeePaid { payment, at }])
+    let event = match category {
+        None if candidate.fee.paid.is_some() => Event::SurplusPaymentRecorded { payment, at },
+        None => Event::FeePaid { payment, at },
+        Some(category) if candidate.art_pe.get(&category).is_some_and(|e| e.is_paid()) => {
+            Event::ArtSurplusPaymentRecorded {
+                category,
+                payment,
+                at,
+            }
+        }
+        Some(category) => Event::ArtFeePaid {
+            category,
+            payment,
+            at,
+        },
+    };
+    Ok(vec![event])
 }
 
 fn decide_passwords(

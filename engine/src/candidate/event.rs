@@ -80,6 +80,55 @@ pub enum Event {
         /// When we recorded it.
         at: Timestamp,
     },
+    /// An art/PE category was chosen, or its items changed while unpaid.
+    ArtCategoryChosen {
+        /// The category.
+        category: super::art_pe::ArtCategory,
+        /// 主项.
+        main_item: String,
+        /// 辅项.
+        sub_item: Option<String>,
+        /// When.
+        at: Timestamp,
+    },
+    /// An unpaid art/PE category was dropped.
+    ArtCategoryDropped {
+        /// The category.
+        category: super::art_pe::ArtCategory,
+        /// When.
+        at: Timestamp,
+    },
+    /// An order for one art/PE category's fee.
+    ArtFeeOrderCreated {
+        /// The category.
+        category: super::art_pe::ArtCategory,
+        /// Our order number.
+        order_id: String,
+        /// Provider.
+        provider: Provider,
+        /// Amount due, in fen.
+        amount_fen: u32,
+        /// When.
+        at: Timestamp,
+    },
+    /// An art/PE category's fee is paid: the category now counts. Never reverts.
+    ArtFeePaid {
+        /// The category.
+        category: super::art_pe::ArtCategory,
+        /// The payment.
+        payment: Payment,
+        /// When we recorded it.
+        at: Timestamp,
+    },
+    /// A second payment for an already-paid category (not refunded; recorded).
+    ArtSurplusPaymentRecorded {
+        /// The category.
+        category: super::art_pe::ArtCategory,
+        /// The payment.
+        payment: Payment,
+        /// When we recorded it.
+        at: Timestamp,
+    },
     /// The identity provider reported a real-person authentication.
     RealPersonAuthRecorded {
         /// Whether it passed.
@@ -149,6 +198,11 @@ impl Event {
             Event::FirstLoginVerified { .. } => "first_login_verified",
             Event::FeeOrderCreated { .. } => "fee_order_created",
             Event::FeePaid { .. } => "fee_paid",
+            Event::ArtCategoryChosen { .. } => "art_category_chosen",
+            Event::ArtCategoryDropped { .. } => "art_category_dropped",
+            Event::ArtFeeOrderCreated { .. } => "art_fee_order_created",
+            Event::ArtFeePaid { .. } => "art_fee_paid",
+            Event::ArtSurplusPaymentRecorded { .. } => "art_surplus_payment_recorded",
             Event::SurplusPaymentRecorded { .. } => "surplus_payment_recorded",
             Event::RealPersonAuthRecorded { .. } => "real_person_auth_recorded",
             Event::PasswordsChanged { .. } => "passwords_changed",

@@ -4,6 +4,7 @@
 //! [`evolve`] (state + event → state). Only events change state, so the event log is the
 //! truth and any snapshot can be rebuilt from it.
 
+pub mod art_pe;
 mod command;
 mod decide;
 mod event;
@@ -18,9 +19,10 @@ pub use event::{Event, Payment};
 
 use crate::key::CandidateKey;
 use crate::time::Timestamp;
+use art_pe::{ArtCategory, ArtEntry};
 use form::RegistrationForm;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How far a candidate has got; ordered, so "missing a step" is `status < wanted`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -157,6 +159,8 @@ pub struct Candidate {
     pub signed_version: Option<u32>,
     /// The moral-character evaluation.
     pub moral_evaluation: Option<MoralEvaluation>,
+    /// Art/PE professional exam categories chosen, each with its own fee.
+    pub art_pe: BTreeMap<ArtCategory, ArtEntry>,
 }
 
 /// The key of a transaction in [`Fee::applied_transactions`].
@@ -193,9 +197,80 @@ impl Candidate {
         }
     }
 
+    /// Whether a provider transaction was already applied to any of this candidate's fees
+    /// (registration or an art/PE category): the exactly-once ledger spans them all.
+    pub fn transaction_applied(&self, ledger_key: &str) -> bool {
+        self.fee.applied_transactions.contains(ledger_key)
+            || self
+                .art_pe
+                .values()
+                .any(|entry| entry.fee.applied_transactions.contains(ledger_key))
+    }
+
     /// Applies one event. Events are facts, so this never fails.
     pub fn apply(&mut self, event: &Event) {
         match event {
+            Event::ArtCategoryChosen {
+                category,
+                main_item,
+                sub_item,
+                ..
+            } => {
+                let entry = self.art_pe.entry(*category).or_insert_with(|| ArtEntry {
+                    main_item: String::new(),
+                    sub_item: None,
+                    fee: Fee::default(),
+                });
+                entry.main_item = main_item.clone();
+                entry.sub_item = sub_item.clone();
+            }
+            Event::ArtCategoryDropped { category, .. } => {
+                self.art_pe.remove(category);
+            }
+            Event::ArtFeeOrderCreated {
+                category,
+                order_id,
+                provider,
+                amount_fen,
+                at,
+            } => {
+                if let Some(entry) = self.art_pe.get_mut(category) {
+                    entry.fee.orders.push(FeeOrder {
+                        order_id: order_id.clone(),
+                        provider: *provider,
+                        amount_fen: *amount_fen,
+                        created_at: *at,
+                    });
+                }
+            }
+            Event::ArtFeePaid {
+                category, payment, ..
+            } => {
+                if let Some(entry) = self.art_pe.get_mut(category) {
+                    entry
+                        .fee
+                        .applied_transactions
+                        .insert(transaction_ledger_key(
+                            payment.provider,
+                            &payment.transaction_id,
+                        ));
+                    entry.fee.paid.get_or_insert_with(|| payment.clone());
+                }
+            }
+            Event::ArtSurplusPaymentRecorded {
+                category, payment, ..
+            } => {
+                if let Some(entry) = self.art_pe.get_mut(category) {
+                    entry
+                        .fee
+                        .applied_transactions
+                        .insert(transaction_ledger_key(
+                            payment.provider,
+                            &payment.transaction_id,
+                        ));
+                    entry.fee.surplus.push(payment.clone());
+                }
+            }
             // A second capture of the same key never passes `decide`; ignoring it here keeps
             // `apply` total without letting a malformed log overwrite a record.
             Event::Captured { .. } => {}
@@ -293,6 +368,7 @@ pub fn evolve(state: Option<Candidate>, event: &Event) -> Option<Candidate> {
             form_saved_at: None,
             signed_version: None,
             moral_evaluation: None,
+            art_pe: BTreeMap::new(),
         }),
         (Some(mut candidate), event) => {
             candidate.apply(event);

@@ -34,7 +34,8 @@ pub const REPLICATED: TableDefinition<u32, u64> = TableDefinition::new("replicat
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// The schema this code writes; a file with another version is refused at open.
-pub const SCHEMA_VERSION: u64 = 1;
+/// 2: candidate snapshots carry art/PE categories.
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// Progress levels in the `PROGRESS` key.
 pub mod level {

@@ -5,8 +5,8 @@
 use crate::error::StorageError;
 use crate::record::Commit;
 
-/// The layout written by this build.
-const VERSION: u8 = 1;
+/// The layout written by this build (2: candidate snapshots carry art/PE categories).
+const VERSION: u8 = 2;
 
 /// The record value for `commit`.
 pub(crate) fn encode(commit: &Commit) -> Result<Vec<u8>, StorageError> {
@@ -45,8 +45,8 @@ mod tests {
         assert_eq!(bytes[0], VERSION);
         assert_eq!(decode(&bytes), Ok(commit));
         let mut future = bytes.clone();
-        future[0] = 2;
-        assert!(matches!(decode(&future), Err(StorageError::Decode(m)) if m.contains("layout 2")));
+        future[0] = VERSION + 1;
+        assert!(matches!(decode(&future), Err(StorageError::Decode(m)) if m.contains("layout 3")));
         assert!(decode(&[]).is_err());
         assert!(decode(&bytes[..bytes.len() - 1]).is_err());
     }
