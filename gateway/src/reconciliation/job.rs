@@ -1,5 +1,5 @@
-//! One reconciliation pass: every order of every candidate who has ordered but not paid,
-//! older than a minimum age (a younger one's notification is probably still on its way), is
+//! One reconciliation pass: every unpaid order — the registration fee's, and each unpaid
+//! art/PE category's — older than a minimum age (a younger one's notification is probably still on its way), is
 //! queried at its provider; a paid answer is recorded like a notification (same idempotency
 //! key, `source = order_query`), so the pass and a late notification apply it once between
 //! them. In scale-out mode a node checks only the candidates of the shards it owns.
@@ -8,7 +8,7 @@ use super::provider::{OrderQuery, OrderState};
 use crate::error::ApiError;
 use crate::routes::run;
 use crate::state::AppState;
-use engine::candidate::{Command, Event, PaymentNotice, PaymentSource, Status};
+use engine::candidate::{Command, PaymentNotice, PaymentSource};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use storage::{Journal as _, Partition, StateStore as _};
@@ -53,27 +53,29 @@ pub async fn reconcile(
         for point in county.points.values() {
             let mut after = None;
             loop {
+                // Every status: art/PE categories are paid long after the registration fee.
                 let page = state
                     .store
-                    .candidates_at_point(
-                        point.code,
-                        Some(Status::Activated),
-                        after,
-                        PAGE_CANDIDATES,
-                    )
+                    .candidates_at_point(point.code, None, after, PAGE_CANDIDATES)
                     .await?;
                 after = page.last().map(|candidate| candidate.key);
                 for candidate in &page {
                     let shard = Partition::Candidates(candidate.key.shard(shards));
-                    if candidate.fee.paid.is_some() || state.store.owner_epoch(shard).is_none() {
+                    if state.store.owner_epoch(shard).is_none() {
                         continue;
                     }
-                    for order in candidate
-                        .fee
-                        .orders
-                        .iter()
-                        .filter(|o| o.created_at <= cutoff)
-                    {
+                    let registration = candidate.fee.paid.is_none().then_some(&candidate.fee);
+                    let art_pe = candidate
+                        .art_pe
+                        .values()
+                        .filter(|entry| !entry.is_paid())
+                        .map(|entry| &entry.fee);
+                    let unpaid_orders = registration
+                        .into_iter()
+                        .chain(art_pe)
+                        .flat_map(|fee| fee.orders.iter())
+                        .filter(|order| order.created_at <= cutoff);
+                    for order in unpaid_orders {
                         report.orders_checked += 1;
                         let answer = query.query(order.provider, &order.order_id).await;
                         let (transaction_id, amount_fen, paid_at) = match answer {
@@ -111,15 +113,9 @@ pub async fn reconcile(
                             source: PaymentSource::OrderQuery,
                         });
                         match run(state, candidate.key, command, idempotency, Vec::new()).await {
-                            Ok(outcome)
-                                if outcome.events.iter().any(|e| {
-                                    matches!(
-                                        e,
-                                        Event::FeePaid { .. }
-                                            | Event::SurplusPaymentRecorded { .. }
-                                    )
-                                }) =>
-                            {
+                            // A payment command yields one payment event, or none when the
+                            // transaction was already applied.
+                            Ok(outcome) if !outcome.events.is_empty() => {
                                 crate::metrics::reconciliation("applied");
                                 report.applied += 1;
                             }

@@ -36,7 +36,7 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRespon
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeeOrderRequest {
-    provider: Provider,
+    pub(super) provider: Provider,
 }
 
 /// The order to pay.

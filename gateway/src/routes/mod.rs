@@ -3,6 +3,7 @@
 //! `Registry::execute` (durable before it returns) → reply.
 
 pub mod admission;
+pub mod art_pe;
 pub mod candidates;
 pub mod captures;
 pub mod documents;
@@ -70,6 +71,22 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/v1/candidates/me/registration-form.pdf",
             web::get().to(documents::own_registration_form),
+        )
+        .route(
+            "/v1/candidates/me/art-pe/exam-ticket.pdf",
+            web::get().to(art_pe::exam_ticket),
+        )
+        .route(
+            "/v1/candidates/me/art-pe/{category}",
+            web::put().to(art_pe::choose),
+        )
+        .route(
+            "/v1/candidates/me/art-pe/{category}",
+            web::delete().to(art_pe::drop_category),
+        )
+        .route(
+            "/v1/candidates/me/art-pe/{category}/fee-orders",
+            web::post().to(art_pe::create_fee_order),
         )
         .route(
             "/v1/payments/{provider}/notify",

@@ -87,11 +87,13 @@ fn provider_named(name: &str) -> Result<Provider, ApiError> {
         })
 }
 
-/// The candidate an order belongs to (order ids embed the key; see `order_id`).
+/// The candidate an order belongs to (order ids embed the key; see `order_id` and
+/// `art_pe::order_id`).
 fn key_of_order(order_id: &str) -> Result<CandidateKey, ApiError> {
     order_id
         .strip_prefix("GK")
         .filter(|rest| rest.len() == 34)
+        .or_else(|| order_id.strip_prefix("AP").filter(|rest| rest.len() == 35))
         .and_then(|rest| CandidateKey::parse_hex(&rest[..32]))
         .ok_or_else(|| engine::Rejection::PaymentOrderUnknown.into())
 }
@@ -143,8 +145,11 @@ pub async fn notify(
     });
     let outcome = run(&state, candidate, command, idempotency, Vec::new()).await?;
     let applied = outcome.events.iter().find_map(|event| match event {
-        engine::candidate::Event::FeePaid { .. } => Some("applied"),
-        engine::candidate::Event::SurplusPaymentRecorded { .. } => Some("surplus"),
+        engine::candidate::Event::FeePaid { .. } | engine::candidate::Event::ArtFeePaid { .. } => {
+            Some("applied")
+        }
+        engine::candidate::Event::SurplusPaymentRecorded { .. }
+        | engine::candidate::Event::ArtSurplusPaymentRecorded { .. } => Some("surplus"),
         _ => None,
     });
     crate::metrics::payment_notification(provider.name(), applied.unwrap_or("duplicate"));

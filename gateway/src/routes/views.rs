@@ -44,6 +44,25 @@ pub struct CandidateView {
     pub id_verification_pending: bool,
     /// Open item: other document awaiting the city.
     pub document_approval_pending: bool,
+    /// Art/PE professional exam categories chosen.
+    pub art_pe: Vec<ArtPeView>,
+}
+
+/// One chosen art/PE category.
+#[derive(Debug, Serialize)]
+pub struct ArtPeView {
+    /// Machine-readable name (`music`).
+    pub category: &'static str,
+    /// Printed name (音乐类).
+    pub name: &'static str,
+    /// 主项.
+    pub main_item: String,
+    /// 辅项.
+    pub sub_item: Option<String>,
+    /// Whether it is paid (only paid categories count).
+    pub paid: bool,
+    /// Its fee orders.
+    pub fee_orders: Vec<String>,
 }
 
 impl From<&Candidate> for CandidateView {
@@ -75,6 +94,23 @@ impl From<&Candidate> for CandidateView {
             signed: candidate.signed_current_form(),
             id_verification_pending: candidate.id_verification_pending,
             document_approval_pending: candidate.document_approval_pending,
+            art_pe: candidate
+                .art_pe
+                .iter()
+                .map(|(category, entry)| ArtPeView {
+                    category: category.name(),
+                    name: category.chinese(),
+                    main_item: entry.main_item.clone(),
+                    sub_item: entry.sub_item.clone(),
+                    paid: entry.is_paid(),
+                    fee_orders: entry
+                        .fee
+                        .orders
+                        .iter()
+                        .map(|order| order.order_id.clone())
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }

@@ -1,0 +1,165 @@
+//! Art/PE professional exams (艺术类、体育类专业统考), for the candidate: choose categories
+//! with their items, pay each one, print the professional exam ticket for the paid ones.
+
+use super::candidates::{FeeOrderRequest, FeeOrderView, own_key};
+use super::{idempotency_key, load, run, views::CandidateView};
+use crate::documents::DocumentError;
+use crate::documents::exam_ticket::{self, TicketSheet};
+use crate::error::ApiError;
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use engine::candidate::Command;
+use engine::candidate::art_pe::ArtCategory;
+use engine::key::CandidateKey;
+use serde::Deserialize;
+use storage::StateStore;
+
+/// Art/PE order numbers: `AP` + 32 hex of the key + the category's digit + a two-digit
+/// sequence, so a notification routes to the candidate's shard like `GK` orders do.
+pub fn order_id(key: CandidateKey, category: ArtCategory, sequence: usize) -> String {
+    format!("AP{key}{}{:02}", category.digit(), sequence % 100)
+}
+
+fn category_named(name: &str) -> Result<ArtCategory, ApiError> {
+    ArtCategory::named(name).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "art_pe_category_unknown",
+            format!(
+                "no art/PE category '{name}'; one of {}",
+                ArtCategory::ALL.map(ArtCategory::name).join(", ")
+            ),
+        )
+    })
+}
+
+/// `PUT /v1/candidates/me/art-pe/{category}` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChooseRequest {
+    main_item: String,
+    sub_item: Option<String>,
+}
+
+/// `PUT /v1/candidates/me/art-pe/{category}`: choose a category (or change its items while
+/// unpaid).
+pub async fn choose(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    category: web::Path<String>,
+    body: web::Json<ChooseRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let command = Command::ChooseArtCategory {
+        category: category_named(&category)?,
+        main_item: body.main_item.clone(),
+        sub_item: body.sub_item.clone(),
+    };
+    let outcome = run(&state, key, command, idempotency_key(&request)?, Vec::new()).await?;
+    Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
+}
+
+/// `DELETE /v1/candidates/me/art-pe/{category}`: drop an unpaid category without orders.
+pub async fn drop_category(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    category: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let command = Command::DropArtCategory {
+        category: category_named(&category)?,
+    };
+    let outcome = run(&state, key, command, idempotency_key(&request)?, Vec::new()).await?;
+    Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
+}
+
+/// `POST /v1/candidates/me/art-pe/{category}/fee-orders`: an order for one category's fee.
+pub async fn create_fee_order(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    category: web::Path<String>,
+    body: web::Json<FeeOrderRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let category = category_named(&category)?;
+    let idempotency = idempotency_key(&request)?;
+    let existing = load(&state, key).await?;
+    let sequence = existing
+        .art_pe
+        .get(&category)
+        .map_or(0, |entry| entry.fee.orders.len())
+        + 1;
+    let command = Command::CreateArtFeeOrder {
+        category,
+        order_id: order_id(key, category, sequence),
+        provider: body.provider,
+    };
+    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
+    // On a replayed request the order created the first time is the newest one.
+    let created = outcome
+        .candidate
+        .as_ref()
+        .and_then(|candidate| candidate.art_pe.get(&category))
+        .and_then(|entry| entry.fee.orders.last())
+        .ok_or(engine::Rejection::ArtPeCategoryNotChosen)?;
+    Ok(HttpResponse::Created().json(FeeOrderView {
+        order_id: created.order_id.clone(),
+        amount_fen: created.amount_fen,
+        provider: created.provider,
+    }))
+}
+
+/// `GET /v1/candidates/me/art-pe/exam-ticket.pdf`: the professional exam ticket, listing
+/// the paid categories (only those may be sat).
+pub async fn exam_ticket(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let candidate = load(&state, own_key(&caller)?).await?;
+    let paid: Vec<(ArtCategory, String, Option<String>)> = candidate
+        .art_pe
+        .iter()
+        .filter(|(_, entry)| entry.is_paid())
+        .map(|(category, entry)| (*category, entry.main_item.clone(), entry.sub_item.clone()))
+        .collect();
+    if paid.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "art_pe_not_paid",
+            "no art/PE category is paid; only paid categories can be sat and printed",
+        ));
+    }
+    let photo = state
+        .store
+        .photo(&candidate.capture.photo.sha256)
+        .await?
+        .ok_or(DocumentError::Photo("the captured photo is missing".into()))?;
+    let printed_at = state.now();
+    let serial = candidate.capture.serial;
+    let pdf = web::block(move || {
+        exam_ticket::render(&TicketSheet {
+            province_name: state.province.name,
+            serial: candidate.capture.serial.to_string(),
+            name: candidate.capture.id_card.name.clone(),
+            masked_id: candidate.capture.id_card.id_number.masked(),
+            categories: paid,
+            photo,
+            printed_at,
+        })
+    })
+    .await
+    .map_err(|error| DocumentError::Write(error.to_string()))??;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            format!("inline; filename=\"art-pe-exam-ticket-{serial}.pdf\""),
+        ))
+        .body(pdf))
+}
