@@ -254,6 +254,9 @@ pub enum Rejection {
         "this art/PE category is paid; it cannot be changed, dropped or paid again (fees are not refunded)"
     )]
     ArtPeCategoryPaid,
+    /// The exam fee is already paid.
+    #[error("the exam fee is already paid; do not pay again (fees are not refunded)")]
+    ExamFeeAlreadyPaid,
     /// The category has an order: a payment may be on its way, so it cannot be dropped.
     #[error("an order for this art/PE category exists; it can no longer be dropped")]
     ArtPeCategoryOrdered,
@@ -344,6 +347,7 @@ impl Rejection {
             Rejection::ArtPeCategoryNotChosen => "art_pe_category_not_chosen",
             Rejection::ArtPeCategoryPaid => "art_pe_category_paid",
             Rejection::ArtPeCategoryOrdered => "art_pe_category_ordered",
+            Rejection::ExamFeeAlreadyPaid => "exam_fee_already_paid",
             Rejection::PledgeRequired => "pledge_required",
             Rejection::SavePasswordRequired => "save_password_required",
             Rejection::SavePasswordIncorrect => "save_password_incorrect",
@@ -390,6 +394,7 @@ impl Rejection {
             | ArtPeCategoryNotChosen
             | ArtPeCategoryPaid
             | ArtPeCategoryOrdered
+            | ExamFeeAlreadyPaid
             | PledgeRequired
             | FormNotSaved
             | FormNotSigned

@@ -695,3 +695,91 @@ fn captures_check_the_card_against_the_number_and_the_window() {
     assert_eq!(code(early), "window_not_yet_open");
     assert!(journey.state.is_none());
 }
+
+#[test]
+fn the_exam_fee_is_paid_in_its_own_window_after_signing_and_applied_once() {
+    use engine::candidate::Event;
+    use engine::schedule::{Window, WindowKind};
+    let mut journey = registered_journey();
+    journey
+        .schedule
+        .set(WindowKind::ExamFee, Window::new(nov(22, 8), nov(28, 18)));
+    let order = |order_id: &str| Command::CreateExamFeeOrder {
+        order_id: order_id.into(),
+        provider: Provider::WeChatPay,
+    };
+    assert_eq!(
+        code(journey.run(order("EX-1"), nov(22, 9))),
+        "form_not_signed"
+    );
+    journey
+        .run(Command::ConfirmSignature { point: point() }, nov(10, 9))
+        .expect("signed");
+    assert_eq!(
+        code(journey.run(order("EX-1"), nov(21, 9))),
+        "window_not_yet_open"
+    );
+    assert_eq!(
+        code(journey.run(order("EX-1"), nov(29, 9))),
+        "window_closed"
+    );
+    assert_eq!(
+        code(journey.run(order("GK-1"), nov(22, 9))),
+        "order_id_reused"
+    );
+    journey.run(order("EX-1"), nov(22, 9)).expect("ordered");
+    let fee = journey.candidate().exam_fee.orders[0].amount_fen;
+    assert_eq!(fee, 15_000, "the policy's exam fee");
+    // The registration fee's transaction is never applied to another fee.
+    assert!(
+        journey
+            .run(
+                payment("EX-1", "wx-1", fee, PaymentSource::Notification),
+                nov(22, 10)
+            )
+            .expect("already applied")
+            .is_empty()
+    );
+    assert_eq!(
+        code(journey.run(
+            payment("EX-1", "wx-ex", 1, PaymentSource::Notification),
+            nov(22, 10)
+        )),
+        "payment_amount_mismatch"
+    );
+    let paid = journey
+        .run(
+            payment("EX-1", "wx-ex", fee, PaymentSource::Notification),
+            nov(22, 10),
+        )
+        .expect("paid");
+    assert!(matches!(paid.as_slice(), [Event::ExamFeePaid { .. }]));
+    assert!(
+        journey
+            .run(
+                payment("EX-1", "wx-ex", fee, PaymentSource::OrderQuery),
+                nov(23, 10)
+            )
+            .expect("duplicate")
+            .is_empty()
+    );
+    assert_eq!(
+        code(journey.run(order("EX-2"), nov(23, 9))),
+        "exam_fee_already_paid"
+    );
+    let surplus = journey
+        .run(
+            payment("EX-1", "wx-ex2", fee, PaymentSource::Notification),
+            nov(23, 11),
+        )
+        .expect("surplus");
+    assert!(matches!(
+        surplus.as_slice(),
+        [Event::ExamSurplusPaymentRecorded { .. }]
+    ));
+    let candidate = journey.candidate();
+    assert!(candidate.exam_fee.paid.is_some());
+    assert_eq!(candidate.exam_fee.surplus.len(), 1);
+    assert!(candidate.fee.surplus.is_empty());
+    assert_eq!(journey.replayed().as_ref(), Some(journey.candidate()));
+}

@@ -227,6 +227,13 @@ pub enum Command {
         /// The point recording it.
         point: PointCode,
     },
+    /// Start paying the exam fee (its own window, after the form is signed).
+    CreateExamFeeOrder {
+        /// Our order number.
+        order_id: String,
+        /// The chosen provider.
+        provider: Provider,
+    },
     /// Art/PE: choose (or, while unpaid, change) a category and its items.
     ChooseArtCategory {
         /// The category.
@@ -276,6 +283,7 @@ impl Command {
             Command::SaveForm { .. } => "save_form",
             Command::ConfirmSignature { .. } => "confirm_signature",
             Command::RecordMoralEvaluation { .. } => "record_moral_evaluation",
+            Command::CreateExamFeeOrder { .. } => "create_exam_fee_order",
             Command::ChooseArtCategory { .. } => "choose_art_category",
             Command::DropArtCategory { .. } => "drop_art_category",
             Command::CreateArtFeeOrder { .. } => "create_art_fee_order",

@@ -29,6 +29,13 @@ pub struct Policy {
     /// The fee of one art/PE professional exam category (专业统考考试费), in fen.
     #[serde(default = "default_art_pe_fee_fen")]
     pub art_pe_fee_fen: u32,
+    /// The exam fee (考试费), in fen.
+    #[serde(default = "default_exam_fee_fen")]
+    pub exam_fee_fen: u32,
+}
+
+fn default_exam_fee_fen() -> u32 {
+    15_000
 }
 
 fn default_art_pe_fee_fen() -> u32 {
@@ -43,6 +50,7 @@ impl Default for Policy {
             photo: PhotoRules::default(),
             minimum_age_years: 12,
             art_pe_fee_fen: default_art_pe_fee_fen(),
+            exam_fee_fen: default_exam_fee_fen(),
         }
     }
 }
@@ -138,6 +146,28 @@ pub fn decide(
         // Deliberately not window- or freeze-checked: the money has moved, so the record
         // must show it whenever the provider tells us.
         Command::RecordPayment(notice) => decide_payment(candidate, notice, at),
+        Command::CreateExamFeeOrder { order_id, provider } => {
+            ctx.schedule.require_open(WindowKind::ExamFee, at)?;
+            if !candidate.signed_current_form() {
+                return Err(Rejection::FormNotSigned);
+            }
+            if candidate.exam_fee.paid.is_some() {
+                return Err(Rejection::ExamFeeAlreadyPaid);
+            }
+            check_reference("order_id", order_id)?;
+            if candidate
+                .all_orders()
+                .any(|order| order.order_id == *order_id)
+            {
+                return Err(Rejection::DuplicateOrder);
+            }
+            Ok(vec![Event::ExamFeeOrderCreated {
+                order_id: order_id.clone(),
+                provider: *provider,
+                amount_fen: ctx.policy.exam_fee_fen,
+                at,
+            }])
+        }
         Command::ChooseArtCategory {
             category,
             main_item,
@@ -189,13 +219,10 @@ pub fn decide(
                 return Err(Rejection::ArtPeCategoryPaid);
             }
             check_reference("order_id", order_id)?;
-            let reused = candidate
-                .fee
-                .orders
-                .iter()
-                .chain(candidate.art_pe.values().flat_map(|e| e.fee.orders.iter()))
-                .any(|order| order.order_id == *order_id);
-            if reused {
+            if candidate
+                .all_orders()
+                .any(|order| order.order_id == *order_id)
+            {
                 return Err(Rejection::DuplicateOrder);
             }
             Ok(vec![Event::ArtFeeOrderCreated {
@@ -390,6 +417,13 @@ fn decide_capture(capture: &Capture, ctx: &Context<'_>) -> Result<Vec<Event>, Re
     }])
 }
 
+/// Which of a candidate's fees an order pays.
+enum FeeTarget {
+    Registration,
+    Exam,
+    ArtPe(super::art_pe::ArtCategory),
+}
+
 fn decide_payment(
     candidate: &Candidate,
     notice: &PaymentNotice,
@@ -403,10 +437,13 @@ fn decide_payment(
     let matches = |order: &&super::FeeOrder| {
         order.order_id == notice.order_id && order.provider == notice.provider
     };
-    // Which fee the order is for: the registration fee, or one art/PE category's.
-    let (order, category) = match candidate.fee.orders.iter().find(matches) {
-        Some(order) => (order, None),
-        None => candidate
+    // Which fee the order is for: registration, exam, or one art/PE category's.
+    let (order, target) = if let Some(order) = candidate.fee.orders.iter().find(matches) {
+        (order, FeeTarget::Registration)
+    } else if let Some(order) = candidate.exam_fee.orders.iter().find(matches) {
+        (order, FeeTarget::Exam)
+    } else {
+        candidate
             .art_pe
             .iter()
             .find_map(|(category, entry)| {
@@ -415,9 +452,9 @@ fn decide_payment(
                     .orders
                     .iter()
                     .find(matches)
-                    .map(|order| (order, Some(*category)))
+                    .map(|order| (order, FeeTarget::ArtPe(*category)))
             })
-            .ok_or(Rejection::PaymentOrderUnknown)?,
+            .ok_or(Rejection::PaymentOrderUnknown)?
     };
     if order.amount_fen != notice.amount_fen {
         return Err(Rejection::PaymentAmountMismatch {
@@ -432,17 +469,25 @@ fn decide_payment(
         amount_fen: notice.amount_fen,
         paid_at: notice.paid_at,
     };
-    let event = match category {
-        None if candidate.fee.paid.is_some() => Event::SurplusPaymentRecorded { payment, at },
-        None => Event::FeePaid { payment, at },
-        Some(category) if candidate.art_pe.get(&category).is_some_and(|e| e.is_paid()) => {
+    let event = match target {
+        FeeTarget::Registration if candidate.fee.paid.is_some() => {
+            Event::SurplusPaymentRecorded { payment, at }
+        }
+        FeeTarget::Registration => Event::FeePaid { payment, at },
+        FeeTarget::Exam if candidate.exam_fee.paid.is_some() => {
+            Event::ExamSurplusPaymentRecorded { payment, at }
+        }
+        FeeTarget::Exam => Event::ExamFeePaid { payment, at },
+        FeeTarget::ArtPe(category)
+            if candidate.art_pe.get(&category).is_some_and(|e| e.is_paid()) =>
+        {
             Event::ArtSurplusPaymentRecorded {
                 category,
                 payment,
                 at,
             }
         }
-        Some(category) => Event::ArtFeePaid {
+        FeeTarget::ArtPe(category) => Event::ArtFeePaid {
             category,
             payment,
             at,

@@ -80,6 +80,31 @@ pub enum Event {
         /// When we recorded it.
         at: Timestamp,
     },
+    /// An order for the exam fee.
+    ExamFeeOrderCreated {
+        /// Our order number.
+        order_id: String,
+        /// Provider.
+        provider: Provider,
+        /// Amount due, in fen.
+        amount_fen: u32,
+        /// When.
+        at: Timestamp,
+    },
+    /// The exam fee is paid: the admission ticket may be printed. Never reverts.
+    ExamFeePaid {
+        /// The payment.
+        payment: Payment,
+        /// When we recorded it.
+        at: Timestamp,
+    },
+    /// A second payment of an already-paid exam fee (not refunded; recorded).
+    ExamSurplusPaymentRecorded {
+        /// The payment.
+        payment: Payment,
+        /// When we recorded it.
+        at: Timestamp,
+    },
     /// An art/PE category was chosen, or its items changed while unpaid.
     ArtCategoryChosen {
         /// The category.
@@ -198,6 +223,9 @@ impl Event {
             Event::FirstLoginVerified { .. } => "first_login_verified",
             Event::FeeOrderCreated { .. } => "fee_order_created",
             Event::FeePaid { .. } => "fee_paid",
+            Event::ExamFeeOrderCreated { .. } => "exam_fee_order_created",
+            Event::ExamFeePaid { .. } => "exam_fee_paid",
+            Event::ExamSurplusPaymentRecorded { .. } => "exam_surplus_payment_recorded",
             Event::ArtCategoryChosen { .. } => "art_category_chosen",
             Event::ArtCategoryDropped { .. } => "art_category_dropped",
             Event::ArtFeeOrderCreated { .. } => "art_fee_order_created",

@@ -161,6 +161,9 @@ pub struct Candidate {
     pub moral_evaluation: Option<MoralEvaluation>,
     /// Art/PE professional exam categories chosen, each with its own fee.
     pub art_pe: BTreeMap<ArtCategory, ArtEntry>,
+    /// The exam fee (高考、学考选择性考试考试费), paid in its own later window; the
+    /// admission ticket prints only once it is paid.
+    pub exam_fee: Fee,
 }
 
 /// The key of a transaction in [`Fee::applied_transactions`].
@@ -201,15 +204,58 @@ impl Candidate {
     /// (registration or an art/PE category): the exactly-once ledger spans them all.
     pub fn transaction_applied(&self, ledger_key: &str) -> bool {
         self.fee.applied_transactions.contains(ledger_key)
+            || self.exam_fee.applied_transactions.contains(ledger_key)
             || self
                 .art_pe
                 .values()
                 .any(|entry| entry.fee.applied_transactions.contains(ledger_key))
     }
 
+    /// Every fee order of the candidate, whatever it is for.
+    pub fn all_orders(&self) -> impl Iterator<Item = &FeeOrder> {
+        self.fee
+            .orders
+            .iter()
+            .chain(self.exam_fee.orders.iter())
+            .chain(
+                self.art_pe
+                    .values()
+                    .flat_map(|entry| entry.fee.orders.iter()),
+            )
+    }
+
     /// Applies one event. Events are facts, so this never fails.
     pub fn apply(&mut self, event: &Event) {
         match event {
+            Event::ExamFeeOrderCreated {
+                order_id,
+                provider,
+                amount_fen,
+                at,
+            } => self.exam_fee.orders.push(FeeOrder {
+                order_id: order_id.clone(),
+                provider: *provider,
+                amount_fen: *amount_fen,
+                created_at: *at,
+            }),
+            Event::ExamFeePaid { payment, .. } => {
+                self.exam_fee
+                    .applied_transactions
+                    .insert(transaction_ledger_key(
+                        payment.provider,
+                        &payment.transaction_id,
+                    ));
+                self.exam_fee.paid.get_or_insert_with(|| payment.clone());
+            }
+            Event::ExamSurplusPaymentRecorded { payment, .. } => {
+                self.exam_fee
+                    .applied_transactions
+                    .insert(transaction_ledger_key(
+                        payment.provider,
+                        &payment.transaction_id,
+                    ));
+                self.exam_fee.surplus.push(payment.clone());
+            }
             Event::ArtCategoryChosen {
                 category,
                 main_item,
@@ -369,6 +415,7 @@ pub fn evolve(state: Option<Candidate>, event: &Event) -> Option<Candidate> {
             signed_version: None,
             moral_evaluation: None,
             art_pe: BTreeMap::new(),
+            exam_fee: Fee::default(),
         }),
         (Some(mut candidate), event) => {
             candidate.apply(event);
