@@ -86,6 +86,20 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
         200,
     ),
     (
+        "post",
+        "/v1/candidates/me/exam-fee-orders",
+        "An order for the exam fee (its own window, after the form is signed)",
+        "candidate",
+        201,
+    ),
+    (
+        "get",
+        "/v1/candidates/me/admission-ticket.pdf",
+        "The admission ticket (PDF with photo), once the exam fee is paid",
+        "candidate",
+        200,
+    ),
+    (
         "get",
         "/v1/candidates/me/art-pe/exam-ticket.pdf",
         "The art/PE professional exam ticket (PDF with photo) listing the paid categories",

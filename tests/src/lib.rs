@@ -20,6 +20,12 @@ use std::time::{Duration, Instant};
 /// printed documents are checked against the whole of Simplified Chinese.
 pub const CANDIDATE_NAME: &str = "李喆";
 
+/// The login password `pay_authenticate_and_set_passwords` sets.
+pub const LOGIN_PASSWORD: &str = "Login2024x";
+
+/// The save password `pay_authenticate_and_set_passwords` sets.
+pub const SAVE_PASSWORD: &str = "Save2024y";
+
 /// The demo operators' password the harness starts servers with.
 pub const DEMO_PASSWORD: &str = "demo-Password-1";
 
@@ -287,7 +293,7 @@ impl Server {
             "PUT",
             "/v1/candidates/me/passwords",
             Some(
-                &serde_json::json!({"login_password": "Login2024x", "save_password": "Save2024y"}),
+                &serde_json::json!({"login_password": LOGIN_PASSWORD, "save_password": SAVE_PASSWORD}),
             ),
             Some(token),
             Some("passwords"),

@@ -6,9 +6,9 @@
 //! time. The drawing primitives (`Sheet`) are here; each document is a file of its own and
 //! only decides what goes where.
 
-pub mod exam_ticket;
 pub mod login_card;
 pub mod registration_form;
+pub mod ticket;
 
 use krilla::Document;
 use krilla::color::{luma, rgb};

@@ -1,5 +1,5 @@
-//! One reconciliation pass: every unpaid order — the registration fee's, and each unpaid
-//! art/PE category's — older than a minimum age (a younger one's notification is probably still on its way), is
+//! One reconciliation pass: every unpaid order — the registration fee's, the exam fee's,
+//! and each unpaid art/PE category's — older than a minimum age (a younger one's notification is probably still on its way), is
 //! queried at its provider; a paid answer is recorded like a notification (same idempotency
 //! key, `source = order_query`), so the pass and a late notification apply it once between
 //! them. In scale-out mode a node checks only the candidates of the shards it owns.
@@ -65,6 +65,11 @@ pub async fn reconcile(
                         continue;
                     }
                     let registration = candidate.fee.paid.is_none().then_some(&candidate.fee);
+                    let exam = candidate
+                        .exam_fee
+                        .paid
+                        .is_none()
+                        .then_some(&candidate.exam_fee);
                     let art_pe = candidate
                         .art_pe
                         .values()
@@ -72,6 +77,7 @@ pub async fn reconcile(
                         .map(|entry| &entry.fee);
                     let unpaid_orders = registration
                         .into_iter()
+                        .chain(exam)
                         .chain(art_pe)
                         .flat_map(|fee| fee.orders.iter())
                         .filter(|order| order.created_at <= cutoff);

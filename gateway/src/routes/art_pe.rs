@@ -3,8 +3,7 @@
 
 use super::candidates::{FeeOrderRequest, FeeOrderView, own_key};
 use super::{idempotency_key, load, run, views::CandidateView};
-use crate::documents::DocumentError;
-use crate::documents::exam_ticket::{self, TicketSheet};
+use crate::documents::ticket::TicketSheet;
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
@@ -14,7 +13,6 @@ use engine::candidate::Command;
 use engine::candidate::art_pe::ArtCategory;
 use engine::key::CandidateKey;
 use serde::Deserialize;
-use storage::StateStore;
 
 /// Art/PE order numbers: `AP` + 32 hex of the key + the category's digit + a two-digit
 /// sequence, so a notification routes to the candidate's shard like `GK` orders do.
@@ -134,32 +132,36 @@ pub async fn exam_ticket(
             "no art/PE category is paid; only paid categories can be sat and printed",
         ));
     }
-    let photo = state
-        .store
-        .photo(&candidate.capture.photo.sha256)
-        .await?
-        .ok_or(DocumentError::Photo("the captured photo is missing".into()))?;
-    let printed_at = state.now();
-    let serial = candidate.capture.serial;
-    let pdf = web::block(move || {
-        exam_ticket::render(&TicketSheet {
-            province_name: state.province.name,
-            serial: candidate.capture.serial.to_string(),
-            name: candidate.capture.id_card.name.clone(),
-            masked_id: candidate.capture.id_card.id_number.masked(),
-            categories: paid,
-            photo,
-            printed_at,
+    let rows = paid
+        .into_iter()
+        .map(|(category, main, sub)| {
+            [
+                category.chinese().to_owned(),
+                main,
+                sub.unwrap_or_else(|| "—".to_owned()),
+            ]
         })
-    })
+        .collect::<Vec<_>>();
+    let sheet = TicketSheet {
+        heading: format!("{}普通高校招生艺术类、体育类专业统考", state.province.name),
+        title: "准考证",
+        serial: candidate.capture.serial.to_string(),
+        name: candidate.capture.id_card.name.clone(),
+        masked_id: candidate.capture.id_card.id_number.masked(),
+        extra: ("报考类别", format!("{} 类", rows.len())),
+        columns: ["专业类别", "主项", "辅项"],
+        rows,
+        notes: vec![
+            "考生须知：凭本证和第二代居民身份证参加考试；仅已缴费的专业类别可参加考试。".into(),
+        ],
+        photo: Vec::new(),
+        printed_at: state.now(),
+    };
+    super::documents::ticket_pdf(
+        state,
+        &candidate,
+        sheet,
+        format!("art-pe-exam-ticket-{}.pdf", candidate.capture.serial),
+    )
     .await
-    .map_err(|error| DocumentError::Write(error.to_string()))??;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Disposition",
-            format!("inline; filename=\"art-pe-exam-ticket-{serial}.pdf\""),
-        ))
-        .body(pdf))
 }

@@ -88,6 +88,86 @@ pub async fn create_fee_order(
     }))
 }
 
+/// Exam-fee order numbers: `EX` + 32 hex of the key + a two-digit sequence.
+pub fn exam_order_id(key: CandidateKey, sequence: usize) -> String {
+    format!("EX{key}{:02}", sequence % 100)
+}
+
+/// `POST /v1/candidates/me/exam-fee-orders`: start paying the exam fee (its own window,
+/// after the registration form is signed).
+pub async fn create_exam_fee_order(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: web::Json<FeeOrderRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let idempotency = idempotency_key(&request)?;
+    let existing = load(&state, key).await?;
+    let command = Command::CreateExamFeeOrder {
+        order_id: exam_order_id(key, existing.exam_fee.orders.len() + 1),
+        provider: body.provider,
+    };
+    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
+    // On a replayed request the order created the first time is the newest one.
+    let created = outcome
+        .candidate
+        .as_ref()
+        .and_then(|candidate| candidate.exam_fee.orders.last())
+        .ok_or(engine::Rejection::CandidateNotFound)?;
+    Ok(HttpResponse::Created().json(FeeOrderView {
+        order_id: created.order_id.clone(),
+        amount_fen: created.amount_fen,
+        provider: created.provider,
+    }))
+}
+
+/// `GET /v1/candidates/me/admission-ticket.pdf`: the admission ticket, once the exam fee is
+/// paid. Exam rooms are allocated later by the province; the ticket says so.
+pub async fn admission_ticket(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let candidate = load(&state, own_key(&caller)?).await?;
+    if candidate.exam_fee.paid.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "exam_fee_not_paid",
+            "the admission ticket can be printed once the exam fee is paid",
+        ));
+    }
+    let point = candidate.capture.point;
+    let county_name = state
+        .province
+        .county(point.county())
+        .map_or("", |county| county.name);
+    let track = match candidate.capture.track {
+        engine::candidate::Track::Gaokao => "普通高考",
+        engine::candidate::Track::JuvenileClass => "少年班",
+    };
+    let sheet = crate::documents::ticket::TicketSheet {
+        heading: format!("{}普通高等学校招生全国统一考试", state.province.name),
+        title: "准考证",
+        serial: candidate.capture.serial.to_string(),
+        name: candidate.capture.id_card.name.clone(),
+        masked_id: candidate.capture.id_card.id_number.masked(),
+        extra: ("报考类型", track.to_owned()),
+        columns: ["报名点", "县市区", "考场安排"],
+        rows: vec![[
+            point.to_string(),
+            county_name.to_owned(),
+            "考前另行公布".to_owned(),
+        ]],
+        notes: vec![
+            "考生须知：凭本证和第二代居民身份证参加考试；考点、考场以考前公布为准。".into(),
+        ],
+        photo: Vec::new(),
+        printed_at: state.now(),
+    };
+    let filename = format!("admission-ticket-{}.pdf", candidate.capture.serial);
+    super::documents::ticket_pdf(state, &candidate, sheet, filename).await
+}
+
 /// `PUT /v1/candidates/me/passwords` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -34,6 +34,17 @@ pub enum Mode {
     OtherDocument,
 }
 
+/// Which registration the capture is for.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackName {
+    /// 普通高考.
+    #[default]
+    Gaokao,
+    /// 少年班.
+    JuvenileClass,
+}
+
 /// `POST /v1/points/{point}/captures` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +60,9 @@ pub struct CaptureRequest {
     valid_until: String,
     category: SubjectCategory,
     mode: Mode,
+    /// `gaokao` (the default) or `juvenile_class` (少年班: its own, later window).
+    #[serde(default)]
+    track: TrackName,
     /// For `other_document`: which document.
     document: Option<String>,
     /// For `other_document`: the point's explanation.
@@ -135,7 +149,10 @@ pub async fn capture(
         serial: SerialNumber::new(point.county(), 1)
             .ok_or(engine::Rejection::PointUnknown { point })?,
         category: body.category,
-        track: Track::Gaokao,
+        track: match body.track {
+            TrackName::Gaokao => Track::Gaokao,
+            TrackName::JuvenileClass => Track::JuvenileClass,
+        },
         id_card,
         mode,
         photo,

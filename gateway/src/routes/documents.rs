@@ -94,14 +94,10 @@ async fn registration_form_pdf(
     })
     .await
     .map_err(|error| DocumentError::Write(error.to_string()))??;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Disposition",
-            format!("inline; filename=\"registration-form-{serial}.pdf\""),
-        ))
-        .body(pdf))
+    Ok(pdf_response(
+        pdf,
+        &format!("registration-form-{serial}.pdf"),
+    ))
 }
 
 /// Most login cards one request prints (a point's whole range fits).
@@ -214,12 +210,36 @@ async fn login_cards_pdf(
     })
     .await
     .map_err(|error| DocumentError::Write(error.to_string()))??;
-    Ok(HttpResponse::Ok()
+    Ok(pdf_response(pdf, &filename))
+}
+
+/// Renders a ticket (`sheet`, without the photo) for `candidate`, with the captured photo,
+/// as an inline PDF response named `filename`.
+pub(super) async fn ticket_pdf(
+    state: web::Data<AppState>,
+    candidate: &Candidate,
+    mut sheet: crate::documents::ticket::TicketSheet,
+    filename: String,
+) -> Result<HttpResponse, ApiError> {
+    sheet.photo = state
+        .store
+        .photo(&candidate.capture.photo.sha256)
+        .await?
+        .ok_or(DocumentError::Photo("the captured photo is missing".into()))?;
+    let pdf = web::block(move || crate::documents::ticket::render(&sheet))
+        .await
+        .map_err(|error| DocumentError::Write(error.to_string()))??;
+    Ok(pdf_response(pdf, &filename))
+}
+
+/// A generated PDF as an inline, never-cached response.
+fn pdf_response(pdf: Vec<u8>, filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header(("Cache-Control", "no-store"))
         .insert_header((
             "Content-Disposition",
             format!("inline; filename=\"{filename}\""),
         ))
-        .body(pdf))
+        .body(pdf)
 }

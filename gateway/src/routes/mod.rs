@@ -73,6 +73,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(documents::own_registration_form),
         )
         .route(
+            "/v1/candidates/me/exam-fee-orders",
+            web::post().to(candidates::create_exam_fee_order),
+        )
+        .route(
+            "/v1/candidates/me/admission-ticket.pdf",
+            web::get().to(candidates::admission_ticket),
+        )
+        .route(
             "/v1/candidates/me/art-pe/exam-ticket.pdf",
             web::get().to(art_pe::exam_ticket),
         )

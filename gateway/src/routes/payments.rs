@@ -92,6 +92,7 @@ fn provider_named(name: &str) -> Result<Provider, ApiError> {
 fn key_of_order(order_id: &str) -> Result<CandidateKey, ApiError> {
     order_id
         .strip_prefix("GK")
+        .or_else(|| order_id.strip_prefix("EX"))
         .filter(|rest| rest.len() == 34)
         .or_else(|| order_id.strip_prefix("AP").filter(|rest| rest.len() == 35))
         .and_then(|rest| CandidateKey::parse_hex(&rest[..32]))
@@ -145,11 +146,12 @@ pub async fn notify(
     });
     let outcome = run(&state, candidate, command, idempotency, Vec::new()).await?;
     let applied = outcome.events.iter().find_map(|event| match event {
-        engine::candidate::Event::FeePaid { .. } | engine::candidate::Event::ArtFeePaid { .. } => {
-            Some("applied")
-        }
+        engine::candidate::Event::FeePaid { .. }
+        | engine::candidate::Event::ArtFeePaid { .. }
+        | engine::candidate::Event::ExamFeePaid { .. } => Some("applied"),
         engine::candidate::Event::SurplusPaymentRecorded { .. }
-        | engine::candidate::Event::ArtSurplusPaymentRecorded { .. } => Some("surplus"),
+        | engine::candidate::Event::ArtSurplusPaymentRecorded { .. }
+        | engine::candidate::Event::ExamSurplusPaymentRecorded { .. } => Some("surplus"),
         _ => None,
     });
     crate::metrics::payment_notification(provider.name(), applied.unwrap_or("duplicate"));

@@ -46,6 +46,12 @@ pub struct CandidateView {
     pub document_approval_pending: bool,
     /// Art/PE professional exam categories chosen.
     pub art_pe: Vec<ArtPeView>,
+    /// Whether the exam fee is paid (the admission ticket prints then).
+    pub exam_fee_paid: bool,
+    /// Exam-fee orders created.
+    pub exam_fee_orders: Vec<String>,
+    /// `gaokao` or `juvenile_class`.
+    pub track: &'static str,
 }
 
 /// One chosen art/PE category.
@@ -111,6 +117,17 @@ impl From<&Candidate> for CandidateView {
                         .collect(),
                 })
                 .collect(),
+            exam_fee_paid: candidate.exam_fee.paid.is_some(),
+            exam_fee_orders: candidate
+                .exam_fee
+                .orders
+                .iter()
+                .map(|order| order.order_id.clone())
+                .collect(),
+            track: match candidate.capture.track {
+                engine::candidate::Track::Gaokao => "gaokao",
+                engine::candidate::Track::JuvenileClass => "juvenile_class",
+            },
         }
     }
 }
