@@ -254,6 +254,21 @@ pub enum Rejection {
         "this art/PE category is paid; it cannot be changed, dropped or paid again (fees are not refunded)"
     )]
     ArtPeCategoryPaid,
+    /// A declaration's field is missing or malformed.
+    #[error("the declaration's {field} is missing or malformed")]
+    DeclarationInvalid {
+        /// `item`, `documents` or `reason`.
+        field: &'static str,
+    },
+    /// No such declaration.
+    #[error("no such declaration")]
+    DeclarationUnknown,
+    /// The same benefit or plan is already declared.
+    #[error("this benefit or plan is already declared")]
+    DeclarationDuplicate,
+    /// The declaration is not at the stage this action needs.
+    #[error("the declaration is not awaiting this decision")]
+    DeclarationNotAwaiting,
     /// The exam fee is already paid.
     #[error("the exam fee is already paid; do not pay again (fees are not refunded)")]
     ExamFeeAlreadyPaid,
@@ -348,6 +363,10 @@ impl Rejection {
             Rejection::ArtPeCategoryPaid => "art_pe_category_paid",
             Rejection::ArtPeCategoryOrdered => "art_pe_category_ordered",
             Rejection::ExamFeeAlreadyPaid => "exam_fee_already_paid",
+            Rejection::DeclarationInvalid { .. } => "declaration_invalid",
+            Rejection::DeclarationUnknown => "declaration_unknown",
+            Rejection::DeclarationDuplicate => "declaration_duplicate",
+            Rejection::DeclarationNotAwaiting => "declaration_not_awaiting",
             Rejection::PledgeRequired => "pledge_required",
             Rejection::SavePasswordRequired => "save_password_required",
             Rejection::SavePasswordIncorrect => "save_password_incorrect",
@@ -364,7 +383,7 @@ impl Rejection {
     pub fn kind(&self) -> RejectionKind {
         use Rejection::*;
         match self {
-            CandidateNotFound | PointUnknown { .. } | PaymentOrderUnknown => {
+            CandidateNotFound | PointUnknown { .. } | PaymentOrderUnknown | DeclarationUnknown => {
                 RejectionKind::NotFound
             }
             OutOfScope => RejectionKind::Forbidden,
@@ -395,6 +414,8 @@ impl Rejection {
             | ArtPeCategoryPaid
             | ArtPeCategoryOrdered
             | ExamFeeAlreadyPaid
+            | DeclarationDuplicate
+            | DeclarationNotAwaiting
             | PledgeRequired
             | FormNotSaved
             | FormNotSigned
@@ -418,7 +439,8 @@ impl Rejection {
             | PasswordHashFormat
             | PasswordsIdentical
             | PhoneInvalid
-            | ArtPeItemInvalid { .. } => RejectionKind::Invalid,
+            | ArtPeItemInvalid { .. }
+            | DeclarationInvalid { .. } => RejectionKind::Invalid,
         }
     }
 }

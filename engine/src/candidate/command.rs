@@ -227,6 +227,33 @@ pub enum Command {
         /// The point recording it.
         point: PointCode,
     },
+    /// Declare a bonus-point or special-plan eligibility (its window).
+    Declare {
+        /// What kind.
+        kind: super::declaration::DeclarationKind,
+        /// Which benefit or plan.
+        item: String,
+        /// Supporting-document references.
+        documents: Vec<String>,
+    },
+    /// Withdraw a declaration nobody has reviewed yet (its window).
+    WithdrawDeclaration {
+        /// Its number.
+        id: u32,
+    },
+    /// The county (first) or the city (after the county approved) decides.
+    ReviewDeclaration {
+        /// Its number.
+        id: u32,
+        /// Who decides, from the operator's scope.
+        level: super::declaration::ReviewLevel,
+        /// The reviewer's organisation: the candidate's county or city.
+        org: u32,
+        /// Approve, or reject with a reason.
+        approved: bool,
+        /// Why (required to reject; shown to the candidate).
+        reason: Option<String>,
+    },
     /// Start paying the exam fee (its own window, after the form is signed).
     CreateExamFeeOrder {
         /// Our order number.
@@ -284,6 +311,9 @@ impl Command {
             Command::ConfirmSignature { .. } => "confirm_signature",
             Command::RecordMoralEvaluation { .. } => "record_moral_evaluation",
             Command::CreateExamFeeOrder { .. } => "create_exam_fee_order",
+            Command::Declare { .. } => "declare",
+            Command::WithdrawDeclaration { .. } => "withdraw_declaration",
+            Command::ReviewDeclaration { .. } => "review_declaration",
             Command::ChooseArtCategory { .. } => "choose_art_category",
             Command::DropArtCategory { .. } => "drop_art_category",
             Command::CreateArtFeeOrder { .. } => "create_art_fee_order",

@@ -146,6 +146,61 @@ pub fn decide(
         // Deliberately not window- or freeze-checked: the money has moved, so the record
         // must show it whenever the provider tells us.
         Command::RecordPayment(notice) => decide_payment(candidate, notice, at),
+        Command::Declare {
+            kind,
+            item,
+            documents,
+        } => {
+            ctx.schedule
+                .require_open(WindowKind::BonusDeclaration, at)?;
+            require_passwords(candidate)?;
+            super::declaration::check(item, documents)?;
+            let declared = candidate.declarations.iter().any(|d| {
+                d.kind == *kind
+                    && d.item == *item
+                    && d.review != super::declaration::Review::Withdrawn
+            });
+            if declared {
+                return Err(Rejection::DeclarationDuplicate);
+            }
+            // Withdrawn declarations stay in the list, so numbers are never reused.
+            let id = candidate.declarations.len() as u32 + 1;
+            Ok(vec![Event::Declared {
+                id,
+                kind: *kind,
+                item: item.clone(),
+                documents: documents.clone(),
+                at,
+            }])
+        }
+        Command::WithdrawDeclaration { id } => {
+            ctx.schedule
+                .require_open(WindowKind::BonusDeclaration, at)?;
+            let declaration = candidate
+                .declarations
+                .iter()
+                .find(|d| d.id == *id)
+                .ok_or(Rejection::DeclarationUnknown)?;
+            if declaration.review != super::declaration::Review::Pending {
+                return Err(Rejection::DeclarationNotAwaiting);
+            }
+            Ok(vec![Event::DeclarationWithdrawn { id: *id, at }])
+        }
+        Command::ReviewDeclaration {
+            id,
+            level,
+            org,
+            approved,
+            reason,
+        } => decide_review(
+            candidate,
+            *id,
+            *level,
+            *org,
+            *approved,
+            reason.as_deref(),
+            at,
+        ),
         Command::CreateExamFeeOrder { order_id, provider } => {
             ctx.schedule.require_open(WindowKind::ExamFee, at)?;
             if !candidate.signed_current_form() {
@@ -415,6 +470,54 @@ fn decide_capture(capture: &Capture, ctx: &Context<'_>) -> Result<Vec<Event>, Re
         capture: Box::new(capture.clone()),
         at: ctx.now,
     }])
+}
+
+/// A county's (first) or city's (second) decision on a declaration. Reviews are not
+/// window-checked: they follow the declaration window at the reviewers' pace.
+fn decide_review(
+    candidate: &Candidate,
+    id: u32,
+    level: super::declaration::ReviewLevel,
+    org: u32,
+    approved: bool,
+    reason: Option<&str>,
+    at: Timestamp,
+) -> Result<Vec<Event>, Rejection> {
+    use super::declaration::{Review, ReviewLevel};
+    let county = candidate.capture.point.county();
+    let own = match level {
+        ReviewLevel::County => county.code() == org,
+        ReviewLevel::City => u32::from(county.city().code()) == org,
+    };
+    if !own {
+        return Err(Rejection::OutOfScope);
+    }
+    let declaration = candidate
+        .declarations
+        .iter()
+        .find(|d| d.id == id)
+        .ok_or(Rejection::DeclarationUnknown)?;
+    let awaiting = matches!(
+        (level, &declaration.review),
+        (ReviewLevel::County, Review::Pending) | (ReviewLevel::City, Review::CountyApproved)
+    );
+    if !awaiting {
+        return Err(Rejection::DeclarationNotAwaiting);
+    }
+    let review = if approved {
+        match level {
+            ReviewLevel::County => Review::CountyApproved,
+            ReviewLevel::City => Review::Approved,
+        }
+    } else {
+        let reason = reason.unwrap_or_default();
+        super::declaration::check_reason(reason)?;
+        Review::Rejected {
+            by: level,
+            reason: reason.to_owned(),
+        }
+    };
+    Ok(vec![Event::DeclarationReviewed { id, review, at }])
 }
 
 /// Which of a candidate's fees an order pays.

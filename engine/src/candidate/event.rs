@@ -80,6 +80,35 @@ pub enum Event {
         /// When we recorded it.
         at: Timestamp,
     },
+    /// A bonus-point or special-plan declaration was made.
+    Declared {
+        /// Its number.
+        id: u32,
+        /// What kind.
+        kind: super::declaration::DeclarationKind,
+        /// Which benefit or plan.
+        item: String,
+        /// Supporting-document references.
+        documents: Vec<String>,
+        /// When.
+        at: Timestamp,
+    },
+    /// A pending declaration was withdrawn by the candidate.
+    DeclarationWithdrawn {
+        /// Its number.
+        id: u32,
+        /// When.
+        at: Timestamp,
+    },
+    /// The county or the city decided on a declaration.
+    DeclarationReviewed {
+        /// Its number.
+        id: u32,
+        /// Where it stands now.
+        review: super::declaration::Review,
+        /// When.
+        at: Timestamp,
+    },
     /// An order for the exam fee.
     ExamFeeOrderCreated {
         /// Our order number.
@@ -223,6 +252,9 @@ impl Event {
             Event::FirstLoginVerified { .. } => "first_login_verified",
             Event::FeeOrderCreated { .. } => "fee_order_created",
             Event::FeePaid { .. } => "fee_paid",
+            Event::Declared { .. } => "declared",
+            Event::DeclarationWithdrawn { .. } => "declaration_withdrawn",
+            Event::DeclarationReviewed { .. } => "declaration_reviewed",
             Event::ExamFeeOrderCreated { .. } => "exam_fee_order_created",
             Event::ExamFeePaid { .. } => "exam_fee_paid",
             Event::ExamSurplusPaymentRecorded { .. } => "exam_surplus_payment_recorded",

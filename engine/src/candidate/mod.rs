@@ -7,6 +7,7 @@
 pub mod art_pe;
 mod command;
 mod decide;
+pub mod declaration;
 mod event;
 pub mod form;
 
@@ -164,6 +165,8 @@ pub struct Candidate {
     /// The exam fee (高考、学考选择性考试考试费), paid in its own later window; the
     /// admission ticket prints only once it is paid.
     pub exam_fee: Fee,
+    /// Bonus-point and special-plan declarations with their reviews.
+    pub declarations: Vec<declaration::Declaration>,
 }
 
 /// The key of a transaction in [`Fee::applied_transactions`].
@@ -227,6 +230,29 @@ impl Candidate {
     /// Applies one event. Events are facts, so this never fails.
     pub fn apply(&mut self, event: &Event) {
         match event {
+            Event::Declared {
+                id,
+                kind,
+                item,
+                documents,
+                ..
+            } => self.declarations.push(declaration::Declaration {
+                id: *id,
+                kind: *kind,
+                item: item.clone(),
+                documents: documents.clone(),
+                review: declaration::Review::Pending,
+            }),
+            Event::DeclarationWithdrawn { id, .. } => {
+                if let Some(declaration) = self.declarations.iter_mut().find(|d| d.id == *id) {
+                    declaration.review = declaration::Review::Withdrawn;
+                }
+            }
+            Event::DeclarationReviewed { id, review, .. } => {
+                if let Some(declaration) = self.declarations.iter_mut().find(|d| d.id == *id) {
+                    declaration.review = review.clone();
+                }
+            }
             Event::ExamFeeOrderCreated {
                 order_id,
                 provider,
@@ -416,6 +442,7 @@ pub fn evolve(state: Option<Candidate>, event: &Event) -> Option<Candidate> {
             moral_evaluation: None,
             art_pe: BTreeMap::new(),
             exam_fee: Fee::default(),
+            declarations: Vec::new(),
         }),
         (Some(mut candidate), event) => {
             candidate.apply(event);
