@@ -44,5 +44,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .app_data(web::QueryConfig::default().error_handler(|error, _| {
             error::ApiError::bad_request("invalid_query", error.to_string()).into()
         }))
+        .app_data(web::PathConfig::default().error_handler(|error, _| {
+            error::ApiError::bad_request("invalid_path", error.to_string()).into()
+        }))
         .configure(routes::configure);
 }

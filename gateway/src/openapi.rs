@@ -87,6 +87,20 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "post",
+        "/v1/candidates/me/declarations",
+        "Declare a bonus-point or special-plan eligibility with supporting documents",
+        "candidate (declaration window)",
+        201,
+    ),
+    (
+        "delete",
+        "/v1/candidates/me/declarations/{id}",
+        "Withdraw a declaration not yet reviewed",
+        "candidate (declaration window)",
+        200,
+    ),
+    (
+        "post",
         "/v1/candidates/me/exam-fee-orders",
         "An order for the exam fee (its own window, after the form is signed)",
         "candidate",
@@ -209,6 +223,13 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
         "/v1/candidates/{key}/registration-form.pdf",
         "A candidate's registration form (PDF), printed on the candidate's behalf",
         "operators in scope",
+        200,
+    ),
+    (
+        "post",
+        "/v1/candidates/{key}/declarations/{id}/review",
+        "Decide on a declaration: the candidate's county first, then the city",
+        "county, city",
         200,
     ),
     (

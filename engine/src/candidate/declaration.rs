@@ -25,9 +25,10 @@ impl DeclarationKind {
     }
 }
 
-/// Where a declaration stands.
+/// Where a declaration stands. Externally tagged (the default): the stored encoding
+/// (postcard) cannot read internally tagged enums.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "stage")]
+#[serde(rename_all = "snake_case")]
 pub enum Review {
     /// Waiting for the county.
     Pending,

@@ -168,6 +168,46 @@ pub async fn admission_ticket(
     super::documents::ticket_pdf(state, &candidate, sheet, filename).await
 }
 
+/// `POST /v1/candidates/me/declarations` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationRequest {
+    kind: engine::candidate::declaration::DeclarationKind,
+    item: String,
+    documents: Vec<String>,
+}
+
+/// `POST /v1/candidates/me/declarations`: declare a bonus-point or special-plan eligibility.
+pub async fn declare(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: web::Json<DeclarationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let body = body.into_inner();
+    let command = Command::Declare {
+        kind: body.kind,
+        item: body.item,
+        documents: body.documents,
+    };
+    let outcome = run(&state, key, command, idempotency_key(&request)?, Vec::new()).await?;
+    Ok(HttpResponse::Created().json(outcome.candidate.as_ref().map(CandidateView::from)))
+}
+
+/// `DELETE /v1/candidates/me/declarations/{id}`: withdraw a declaration not yet reviewed.
+pub async fn withdraw_declaration(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    id: web::Path<u32>,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let command = Command::WithdrawDeclaration { id: *id };
+    let outcome = run(&state, key, command, idempotency_key(&request)?, Vec::new()).await?;
+    Ok(reply(&outcome))
+}
+
 /// `PUT /v1/candidates/me/passwords` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -73,6 +73,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(documents::own_registration_form),
         )
         .route(
+            "/v1/candidates/me/declarations",
+            web::post().to(candidates::declare),
+        )
+        .route(
+            "/v1/candidates/me/declarations/{id}",
+            web::delete().to(candidates::withdraw_declaration),
+        )
+        .route(
             "/v1/candidates/me/exam-fee-orders",
             web::post().to(candidates::create_exam_fee_order),
         )
@@ -118,6 +126,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/v1/points/{point}/login-cards.pdf",
             web::get().to(documents::point_login_cards),
+        )
+        .route(
+            "/v1/candidates/{key}/declarations/{id}/review",
+            web::post().to(operators::review_declaration),
         )
         .route(
             "/v1/candidates/{key}/document-approval",

@@ -279,3 +279,40 @@ pub async fn open_items(
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({"point": point.to_string(), "items": items})))
 }
+
+/// `POST /v1/candidates/{key}/declarations/{id}/review` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    approved: bool,
+    reason: Option<String>,
+}
+
+/// `POST /v1/candidates/{key}/declarations/{id}/review`: the candidate's county decides
+/// first, then the candidate's city.
+pub async fn review_declaration(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    path: web::Path<(String, u32)>,
+    body: web::Json<ReviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    use engine::candidate::declaration::ReviewLevel;
+    let (key, id) = path.into_inner();
+    let body = body.into_inner();
+    act_on_visible(&state, &caller, &key, &request, |scope| {
+        let (level, org) = match scope {
+            Scope::County(county) => (ReviewLevel::County, county.code()),
+            Scope::City(city) => (ReviewLevel::City, u32::from(city.code())),
+            _ => return Err(ApiError::out_of_scope()),
+        };
+        Ok(Command::ReviewDeclaration {
+            id,
+            level,
+            org,
+            approved: body.approved,
+            reason: body.reason,
+        })
+    })
+    .await
+}

@@ -52,6 +52,8 @@ pub struct CandidateView {
     pub exam_fee_orders: Vec<String>,
     /// `gaokao` or `juvenile_class`.
     pub track: &'static str,
+    /// Bonus-point and special-plan declarations, with the county's and city's decisions.
+    pub declarations: Vec<engine::candidate::declaration::Declaration>,
 }
 
 /// One chosen art/PE category.
@@ -124,6 +126,7 @@ impl From<&Candidate> for CandidateView {
                 .iter()
                 .map(|order| order.order_id.clone())
                 .collect(),
+            declarations: candidate.declarations.clone(),
             track: match candidate.capture.track {
                 engine::candidate::Track::Gaokao => "gaokao",
                 engine::candidate::Track::JuvenileClass => "juvenile_class",
