@@ -64,6 +64,7 @@ fn capture(sequence: u32) -> (CandidateKey, Command) {
             valid_until: None,
         },
         mode: CaptureMode::CardRead,
+        migrant_child: false,
         photo,
     };
     (key, Command::Capture(Box::new(capture)))
@@ -353,6 +354,7 @@ async fn counties_assign_serials_one_by_one_and_freeze_on_submission() {
                 CountyCommand::AssignSerial {
                     point: point(),
                     category: SubjectCategory::History,
+                    migrant_child: false,
                 },
                 &format!("s{index}"),
             ),

@@ -22,6 +22,8 @@ pub struct Point {
     pub name: String,
     /// Expected head-count, for dividing serial ranges.
     pub expected_headcount: u32,
+    /// Whether the county designated it to register migrant workers' children (随迁子女).
+    pub designated_for_migrant_children: bool,
 }
 
 /// One county's record.
@@ -67,12 +69,19 @@ pub enum CountyCommand {
         /// How many sequences to divide.
         available: u16,
     },
+    /// Designate a point to register migrant workers' children.
+    DesignateForMigrantChildren {
+        /// The point.
+        point: PointCode,
+    },
     /// Assign the next serial number of a point to a candidate being captured.
     AssignSerial {
         /// The point.
         point: PointCode,
         /// The candidate's category.
         category: SubjectCategory,
+        /// Whether the candidate is a migrant worker's child (only designated points).
+        migrant_child: bool,
     },
     /// Submit the county's records to the city (freezes them).
     SubmitToCity,
@@ -85,6 +94,13 @@ pub enum CountyEvent {
     PointCreated {
         /// The point.
         point: Point,
+        /// When.
+        at: Timestamp,
+    },
+    /// A point was designated to register migrant workers' children.
+    PointDesignatedForMigrantChildren {
+        /// The point.
+        point: PointCode,
         /// When.
         at: Timestamp,
     },
@@ -182,6 +198,7 @@ impl County {
                     code,
                     name: name.clone(),
                     expected_headcount: *expected_headcount,
+                    designated_for_migrant_children: false,
                 };
                 Ok(vec![CountyEvent::PointCreated { point, at }])
             }
@@ -230,8 +247,32 @@ impl County {
                     })
                     .collect())
             }
-            CountyCommand::AssignSerial { point, category } => {
+            CountyCommand::DesignateForMigrantChildren { point } => {
+                let designated = self
+                    .require_point(*point)
+                    .map(|_| self.points.get(&point.number()))?
+                    .is_some_and(|p| p.designated_for_migrant_children);
+                if designated {
+                    return Ok(vec![]);
+                }
+                Ok(vec![CountyEvent::PointDesignatedForMigrantChildren {
+                    point: *point,
+                    at,
+                }])
+            }
+            CountyCommand::AssignSerial {
+                point,
+                category,
+                migrant_child,
+            } => {
                 self.require_point(*point)?;
+                let designated = self
+                    .points
+                    .get(&point.number())
+                    .is_some_and(|p| p.designated_for_migrant_children);
+                if *migrant_child && !designated {
+                    return Err(Rejection::PointNotDesignated { point: *point });
+                }
                 let serial = self.ranges.next_serial(self.code, *point, *category)?;
                 Ok(vec![CountyEvent::SerialAssigned {
                     point: *point,
@@ -251,6 +292,11 @@ impl County {
         match event {
             CountyEvent::PointCreated { point, .. } => {
                 self.points.insert(point.code.number(), point.clone());
+            }
+            CountyEvent::PointDesignatedForMigrantChildren { point, .. } => {
+                if let Some(designated) = self.points.get_mut(&point.number()) {
+                    designated.designated_for_migrant_children = true;
+                }
             }
             CountyEvent::RangeAllocated {
                 point,
@@ -359,6 +405,7 @@ mod tests {
             CountyCommand::AssignSerial {
                 point: point2,
                 category: SubjectCategory::History,
+                migrant_child: false,
             },
         )
         .expect("assigned");
@@ -394,6 +441,7 @@ mod tests {
             CountyCommand::AssignSerial {
                 point: ghost,
                 category: SubjectCategory::Physics,
+                migrant_child: false,
             },
         );
         assert_eq!(unknown.expect_err("unknown").code(), "point_unknown");
@@ -441,6 +489,64 @@ mod tests {
         assert!(
             city.decide_submit(&[(a, true), (b, true)], &schedule, Timestamp(5))
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn only_designated_points_register_migrant_workers_children() {
+        let schedule = Schedule::default();
+        let mut county = County::new(CountyCode::new(430102).expect("county"));
+        let at = Timestamp(0);
+        let run = |county: &mut County, command: CountyCommand| -> Result<(), Rejection> {
+            for event in county.decide(&command, &schedule, at)? {
+                county.apply(&event);
+            }
+            Ok(())
+        };
+        for number in 1..=2 {
+            run(
+                &mut county,
+                CountyCommand::CreatePoint {
+                    number,
+                    name: format!("第{number}中学"),
+                    expected_headcount: 10,
+                },
+            )
+            .expect("point");
+        }
+        run(
+            &mut county,
+            CountyCommand::DivideByHeadcount {
+                category: None,
+                available: 100,
+            },
+        )
+        .expect("ranges");
+        let first = PointCode::new(county.code, 1).expect("point");
+        let second = PointCode::new(county.code, 2).expect("point");
+        run(
+            &mut county,
+            CountyCommand::DesignateForMigrantChildren { point: first },
+        )
+        .expect("designated");
+        let assign = |point, migrant_child| CountyCommand::AssignSerial {
+            point,
+            category: SubjectCategory::Physics,
+            migrant_child,
+        };
+        assert_eq!(
+            run(&mut county, assign(second, true)),
+            Err(Rejection::PointNotDesignated { point: second })
+        );
+        run(&mut county, assign(first, true)).expect("designated point");
+        run(&mut county, assign(second, false)).expect("others as usual");
+        let unknown = PointCode::new(county.code, 9).expect("point");
+        assert_eq!(
+            run(
+                &mut county,
+                CountyCommand::DesignateForMigrantChildren { point: unknown }
+            ),
+            Err(Rejection::PointUnknown { point: unknown })
         );
     }
 }

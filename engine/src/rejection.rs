@@ -269,6 +269,18 @@ pub enum Rejection {
     /// The declaration is not at the stage this action needs.
     #[error("the declaration is not awaiting this decision")]
     DeclarationNotAwaiting,
+    /// The point is not designated to register migrant workers' children.
+    #[error("registration point {point} is not designated for migrant workers' children")]
+    PointNotDesignated {
+        /// The point.
+        point: crate::org::PointCode,
+    },
+    /// The county has not yet approved a migrant worker's child's eligibility.
+    #[error("the county has not yet approved this migrant worker's child's eligibility audit")]
+    MigrantAuditPending,
+    /// Nothing awaits the county's migrant-eligibility decision.
+    #[error("this candidate's eligibility does not await the county's audit")]
+    MigrantAuditNotPending,
     /// The exam fee is already paid.
     #[error("the exam fee is already paid; do not pay again (fees are not refunded)")]
     ExamFeeAlreadyPaid,
@@ -363,6 +375,9 @@ impl Rejection {
             Rejection::ArtPeCategoryPaid => "art_pe_category_paid",
             Rejection::ArtPeCategoryOrdered => "art_pe_category_ordered",
             Rejection::ExamFeeAlreadyPaid => "exam_fee_already_paid",
+            Rejection::PointNotDesignated { .. } => "point_not_designated",
+            Rejection::MigrantAuditPending => "migrant_audit_pending",
+            Rejection::MigrantAuditNotPending => "migrant_audit_not_pending",
             Rejection::DeclarationInvalid { .. } => "declaration_invalid",
             Rejection::DeclarationUnknown => "declaration_unknown",
             Rejection::DeclarationDuplicate => "declaration_duplicate",
@@ -414,6 +429,9 @@ impl Rejection {
             | ArtPeCategoryPaid
             | ArtPeCategoryOrdered
             | ExamFeeAlreadyPaid
+            | PointNotDesignated { .. }
+            | MigrantAuditPending
+            | MigrantAuditNotPending
             | DeclarationDuplicate
             | DeclarationNotAwaiting
             | PledgeRequired

@@ -783,3 +783,42 @@ fn the_exam_fee_is_paid_in_its_own_window_after_signing_and_applied_once() {
     assert!(candidate.fee.surplus.is_empty());
     assert_eq!(journey.replayed().as_ref(), Some(journey.candidate()));
 }
+
+#[test]
+fn a_migrant_workers_child_registers_once_the_county_approves_the_audit() {
+    let mut journey = Journey::new();
+    let mut migrant = capture(CaptureMode::CardRead, valid_until());
+    migrant.migrant_child = true;
+    journey
+        .run(Command::Capture(Box::new(migrant)), nov(1, 9))
+        .expect("captured");
+    assert!(journey.candidate().migrant_audit_pending);
+    let login = || Command::FirstLogin {
+        name: "张三".into(),
+        valid_until: valid_until(),
+    };
+    assert_eq!(
+        code(journey.run(login(), nov(1, 10))),
+        "migrant_audit_pending"
+    );
+    let other_county = engine::org::CountyCode::new(430103).expect("county");
+    assert_eq!(
+        code(journey.run(
+            Command::ApproveMigrantEligibility {
+                county: other_county
+            },
+            nov(1, 10)
+        )),
+        "out_of_scope"
+    );
+    let county = point().county();
+    journey
+        .run(Command::ApproveMigrantEligibility { county }, nov(1, 11))
+        .expect("approved");
+    assert_eq!(
+        code(journey.run(Command::ApproveMigrantEligibility { county }, nov(1, 11))),
+        "migrant_audit_not_pending"
+    );
+    journey.run(login(), nov(1, 12)).expect("logged in");
+    assert_eq!(journey.replayed().as_ref(), Some(journey.candidate()));
+}

@@ -118,6 +118,10 @@ pub async fn seed(
             category: None,
             available: layout.sequences_per_county,
         });
+        // Each county's first point registers migrant workers' children.
+        if let Some(point) = engine::org::PointCode::new(division.code, 1) {
+            commands.push(CountyCommand::DesignateForMigrantChildren { point });
+        }
         for command in &commands {
             for event in county.decide(command, &schedule, now)? {
                 county.apply(&event);

@@ -81,6 +81,9 @@ pub struct Capture {
     pub id_card: IdCard,
     /// How it was obtained.
     pub mode: CaptureMode,
+    /// A migrant worker's child (随迁子女): captured at a designated point, and registration
+    /// opens only once the county approves the eligibility audit.
+    pub migrant_child: bool,
     /// The accepted photo.
     pub photo: PhotoMeta,
 }
@@ -172,6 +175,11 @@ pub enum Command {
     ApproveOtherDocument {
         /// The approving city.
         city: CityCode,
+    },
+    /// The county approves a migrant worker's child's eligibility audit.
+    ApproveMigrantEligibility {
+        /// The approving county.
+        county: CountyCode,
     },
     /// The point verifies, in person, an ID that was typed in (closes the open item).
     VerifyIdAtPoint {
@@ -300,6 +308,7 @@ impl Command {
             Command::Capture(_) => "capture",
             Command::ApproveOtherDocument { .. } => "approve_other_document",
             Command::VerifyIdAtPoint { .. } => "verify_id_at_point",
+            Command::ApproveMigrantEligibility { .. } => "approve_migrant_eligibility",
             Command::FirstLogin { .. } => "first_login",
             Command::CreateFeeOrder { .. } => "create_fee_order",
             Command::RecordPayment(_) => "record_payment",

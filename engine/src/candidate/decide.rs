@@ -99,6 +99,18 @@ pub fn decide(
             }
             Ok(vec![Event::OtherDocumentApproved { city: *city, at }])
         }
+        Command::ApproveMigrantEligibility { county } => {
+            if candidate.capture.point.county() != *county {
+                return Err(Rejection::OutOfScope);
+            }
+            if !candidate.migrant_audit_pending {
+                return Err(Rejection::MigrantAuditNotPending);
+            }
+            Ok(vec![Event::MigrantEligibilityApproved {
+                county: *county,
+                at,
+            }])
+        }
         Command::VerifyIdAtPoint { point } => {
             if candidate.capture.point.county() != point.county() {
                 return Err(Rejection::OutOfScope);
@@ -111,6 +123,9 @@ pub fn decide(
         Command::FirstLogin { name, valid_until } => {
             if candidate.document_approval_pending {
                 return Err(Rejection::DocumentApprovalPending);
+            }
+            if candidate.migrant_audit_pending {
+                return Err(Rejection::MigrantAuditPending);
             }
             let card = &candidate.capture.id_card;
             if card.name != *name || card.valid_until != *valid_until {

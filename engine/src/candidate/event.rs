@@ -109,6 +109,13 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// The county approved a migrant worker's child's eligibility audit.
+    MigrantEligibilityApproved {
+        /// The approving county.
+        county: CountyCode,
+        /// When.
+        at: Timestamp,
+    },
     /// An order for the exam fee.
     ExamFeeOrderCreated {
         /// Our order number.
@@ -252,6 +259,7 @@ impl Event {
             Event::FirstLoginVerified { .. } => "first_login_verified",
             Event::FeeOrderCreated { .. } => "fee_order_created",
             Event::FeePaid { .. } => "fee_paid",
+            Event::MigrantEligibilityApproved { .. } => "migrant_eligibility_approved",
             Event::Declared { .. } => "declared",
             Event::DeclarationWithdrawn { .. } => "declaration_withdrawn",
             Event::DeclarationReviewed { .. } => "declaration_reviewed",

@@ -136,6 +136,8 @@ pub struct Candidate {
     pub id_verification_pending: bool,
     /// Whether another identity document still awaits the city's approval.
     pub document_approval_pending: bool,
+    /// Whether a migrant worker's child's eligibility still awaits the county's audit.
+    pub migrant_audit_pending: bool,
     /// When the first login matched.
     pub activated_at: Option<Timestamp>,
     /// The registration fee.
@@ -347,6 +349,7 @@ impl Candidate {
             // `apply` total without letting a malformed log overwrite a record.
             Event::Captured { .. } => {}
             Event::OtherDocumentApproved { .. } => self.document_approval_pending = false,
+            Event::MigrantEligibilityApproved { .. } => self.migrant_audit_pending = false,
             Event::IdVerifiedAtPoint { .. } => self.id_verification_pending = false,
             Event::FirstLoginVerified { at } => self.activated_at = Some(*at),
             Event::FeeOrderCreated {
@@ -426,6 +429,7 @@ pub fn evolve(state: Option<Candidate>, event: &Event) -> Option<Candidate> {
             key: *key,
             id_verification_pending: capture.mode.leaves_id_unverified(),
             document_approval_pending: matches!(capture.mode, CaptureMode::OtherDocument { .. }),
+            migrant_audit_pending: capture.migrant_child,
             capture: (**capture).clone(),
             captured_at: *at,
             activated_at: None,

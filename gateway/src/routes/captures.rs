@@ -63,6 +63,10 @@ pub struct CaptureRequest {
     /// `gaokao` (the default) or `juvenile_class` (少年班: its own, later window).
     #[serde(default)]
     track: TrackName,
+    /// A migrant worker's child (随迁子女): only at a designated point; the county must
+    /// approve the eligibility audit before the candidate can log in.
+    #[serde(default)]
+    migrant_child: bool,
     /// For `other_document`: which document.
     document: Option<String>,
     /// For `other_document`: the point's explanation.
@@ -155,6 +159,7 @@ pub async fn capture(
         },
         id_card,
         mode,
+        migrant_child: body.migrant_child,
         photo,
     };
     // The engine's capture checks are pure: run them before spending a serial number, so a
@@ -179,6 +184,7 @@ pub async fn capture(
         &state,
         point,
         body.category,
+        body.migrant_child,
         &format!("serial/{key}/{idempotency}"),
     )
     .await?;
@@ -208,17 +214,29 @@ pub(crate) async fn assign_serial(
     state: &AppState,
     point: PointCode,
     category: SubjectCategory,
+    migrant_child: bool,
     idempotency_key: &str,
 ) -> Result<engine::serial::SerialNumber, ApiError> {
     if state.store.owner_epoch(Partition::Organisation).is_none() {
-        return super::internal::forward_serial(state, point, category, idempotency_key).await;
+        return super::internal::forward_serial(
+            state,
+            point,
+            category,
+            migrant_child,
+            idempotency_key,
+        )
+        .await;
     }
     for attempt in [
         idempotency_key.to_owned(),
         format!("{idempotency_key}/retry-{}", state.now().0),
     ] {
         let request = CountyExecute {
-            command: CountyCommand::AssignSerial { point, category },
+            command: CountyCommand::AssignSerial {
+                point,
+                category,
+                migrant_child,
+            },
             idempotency_key: attempt,
             now: state.now(),
         };

@@ -21,6 +21,8 @@ use storage::{Journal as _, Partition};
 pub struct SerialRequest {
     point: u64,
     category: SubjectCategory,
+    #[serde(default)]
+    migrant_child: bool,
     idempotency_key: String,
 }
 
@@ -45,9 +47,14 @@ pub async fn serial(
         // Ownership moved while the request travelled: the caller retries.
         return Err(storage::StorageError::NotOwner(Partition::Organisation).into());
     }
-    let serial =
-        super::captures::assign_serial(&state, point, asked.category, &asked.idempotency_key)
-            .await?;
+    let serial = super::captures::assign_serial(
+        &state,
+        point,
+        asked.category,
+        asked.migrant_child,
+        &asked.idempotency_key,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(SerialReply {
         serial: serial.to_string(),
     }))
@@ -58,6 +65,7 @@ pub(crate) async fn forward_serial(
     state: &AppState,
     point: PointCode,
     category: SubjectCategory,
+    migrant_child: bool,
     idempotency_key: &str,
 ) -> Result<SerialNumber, ApiError> {
     let unavailable = |why: String| {
@@ -74,6 +82,7 @@ pub(crate) async fn forward_serial(
     let body = serde_json::to_vec(&SerialRequest {
         point: point.as_u64(),
         category,
+        migrant_child,
         idempotency_key: idempotency_key.to_owned(),
     })
     .map_err(|error| unavailable(error.to_string()))?;

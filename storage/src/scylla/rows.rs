@@ -162,6 +162,7 @@ mod tests {
                 valid_until: None,
             },
             mode: CaptureMode::CardRead,
+            migrant_child: false,
             photo: PhotoMeta {
                 width_px: 480,
                 height_px: 640,

@@ -43,6 +43,7 @@ pub fn candidate(key: [u8; 16], point: PointCode, sequence: u16, status: Status)
             valid_until: None,
         },
         mode: CaptureMode::CardRead,
+        migrant_child: false,
         photo: PhotoMeta {
             width_px: 480,
             height_px: 640,
