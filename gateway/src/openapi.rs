@@ -234,6 +234,20 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "post",
+        "/v1/candidates/{key}/migrant-approval",
+        "Approve a migrant worker's child's eligibility audit (the candidate's county)",
+        "county",
+        200,
+    ),
+    (
+        "get",
+        "/v1/candidates/{key}/migrant-audit-form.pdf",
+        "The migrant worker's child's eligibility audit form (PDF with photo)",
+        "operators in scope",
+        200,
+    ),
+    (
+        "post",
         "/v1/candidates/{key}/document-approval",
         "Approve a capture made with another identity document (the candidate's city)",
         "city",

@@ -193,3 +193,93 @@ fn other_documents_and_typed_ids_stay_open_until_the_city_and_the_point_close_th
     );
     assert_eq!(malformed.status, 422, "{}", malformed.text);
 }
+
+#[test]
+fn a_migrant_workers_child_registers_at_a_designated_point_after_the_county_audit() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(directory.path());
+    // The demo designates each county's first point; the second is not designated.
+    let second_point = server.operator("point-430102-002");
+    let mut migrant = capture_body(4);
+    migrant["migrant_child"] = json!(true);
+    let refused = server.request(
+        "POST",
+        "/v1/points/430102-002/captures",
+        Some(&migrant),
+        Some(&second_point),
+        Some("m0"),
+    );
+    assert_eq!(
+        (refused.status, refused.code()),
+        (409, "point_not_designated"),
+        "{}",
+        refused.text
+    );
+
+    let point = server.operator("point-430102-001");
+    let key = capture(&server, &point, &migrant, "m1");
+    let items = open_items(&server, &point);
+    assert_eq!(items, vec![(key.clone(), vec!["migrant_audit".to_owned()])]);
+    // The point prints the audit form for the candidate to take to the county.
+    let form = server.request(
+        "GET",
+        &format!("/v1/candidates/{key}/migrant-audit-form.pdf"),
+        None,
+        Some(&point),
+        None,
+    );
+    assert_eq!(form.status, 200, "{}", form.text);
+    let facts = tests::pdf::read(&form.bytes).expect("a complete PDF");
+    assert_eq!(facts.jpeg_images, vec![(480, 640)]);
+    for expected in ["随迁子女报名资格审核表", CANDIDATE_NAME, "待审核"] {
+        assert!(
+            expected.chars().all(|c| facts.mapped.contains(&c)),
+            "{expected} not printed"
+        );
+    }
+    let ordinary = capture(&server, &point, &capture_body(5), "m2");
+    let not_migrant = server.request(
+        "GET",
+        &format!("/v1/candidates/{ordinary}/migrant-audit-form.pdf"),
+        None,
+        Some(&point),
+        None,
+    );
+    assert_eq!(
+        (not_migrant.status, not_migrant.code()),
+        (409, "not_a_migrant_child")
+    );
+
+    // No login until the county approves; only the candidate's county may.
+    let refused_login = first_login(&server, 4);
+    assert_eq!(
+        (refused_login.status, refused_login.code()),
+        (409, "migrant_audit_pending")
+    );
+    let approve = |token: &str, idempotency: &str| {
+        server.request(
+            "POST",
+            &format!("/v1/candidates/{key}/migrant-approval"),
+            None,
+            Some(token),
+            Some(idempotency),
+        )
+    };
+    let by_point = approve(&point, "a1");
+    assert_eq!((by_point.status, by_point.code()), (403, "out_of_scope"));
+    let city = server.operator("city-4301");
+    assert_eq!(approve(&city, "a2").status, 403);
+    let other_county = server.operator("county-430103");
+    assert_eq!(approve(&other_county, "a3").status, 403);
+    let county = server.operator("county-430102");
+    let approved = approve(&county, "a4");
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.body["migrant_audit_pending"], false);
+    let again = approve(&county, "a5");
+    assert_eq!(
+        (again.status, again.code()),
+        (409, "migrant_audit_not_pending")
+    );
+    assert_eq!(first_login(&server, 4).status, 200);
+    assert!(open_items(&server, &point).is_empty());
+}

@@ -100,6 +100,55 @@ async fn registration_form_pdf(
     ))
 }
 
+/// `GET /v1/candidates/{key}/migrant-audit-form.pdf`: 随迁子女报名资格审核表, printed at the
+/// point for the candidate to take to the county with the supporting documents.
+pub async fn migrant_audit_form(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let candidate = visible(&state, &caller, &key).await?;
+    if !candidate.capture.migrant_child {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_a_migrant_child",
+            "this candidate was not registered as a migrant worker's child",
+        ));
+    }
+    let point = candidate.capture.point;
+    let county_name = state
+        .province
+        .county(point.county())
+        .map_or("", |county| county.name);
+    let decision = if candidate.migrant_audit_pending {
+        "待审核"
+    } else {
+        "审核通过"
+    };
+    let sheet = crate::documents::ticket::TicketSheet {
+        heading: format!("{}普通高等学校招生考生报名资格审核表", state.province.name),
+        title: "随迁子女报名资格审核表",
+        serial: candidate.capture.serial.to_string(),
+        name: candidate.capture.id_card.name.clone(),
+        masked_id: candidate.capture.id_card.id_number.masked(),
+        extra: ("户籍地址", candidate.capture.id_card.address.clone()),
+        columns: ["报名点", "审核机构", "审核结论"],
+        rows: vec![[
+            point.to_string(),
+            format!("{county_name}招生考试机构"),
+            decision.to_owned(),
+        ]],
+        notes: vec![
+            "考生持本表及父母就业、居住、学籍等证明材料到县市区招生考试机构审核；".into(),
+            "审核通过后开通报名权限。".into(),
+        ],
+        photo: Vec::new(),
+        printed_at: state.now(),
+    };
+    let filename = format!("migrant-audit-form-{}.pdf", candidate.capture.serial);
+    ticket_pdf(state, &candidate, sheet, filename).await
+}
+
 /// Most login cards one request prints (a point's whole range fits).
 const MAX_LOGIN_CARDS: usize = 10_000;
 

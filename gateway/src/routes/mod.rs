@@ -132,6 +132,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(operators::review_declaration),
         )
         .route(
+            "/v1/candidates/{key}/migrant-approval",
+            web::post().to(operators::approve_migrant),
+        )
+        .route(
+            "/v1/candidates/{key}/migrant-audit-form.pdf",
+            web::get().to(documents::migrant_audit_form),
+        )
+        .route(
             "/v1/candidates/{key}/document-approval",
             web::post().to(operators::approve_document),
         )

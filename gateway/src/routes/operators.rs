@@ -211,6 +211,21 @@ pub async fn approve_document(
     .await
 }
 
+/// `POST /v1/candidates/{key}/migrant-approval`: the candidate's county approves a migrant
+/// worker's child's eligibility audit; registration opens.
+pub async fn approve_migrant(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    act_on_visible(&state, &caller, &key, &request, |scope| match scope {
+        Scope::County(county) => Ok(Command::ApproveMigrantEligibility { county }),
+        _ => Err(ApiError::out_of_scope()),
+    })
+    .await
+}
+
 /// `POST /v1/candidates/{key}/id-verification`: the candidate came to a point of their
 /// county with a valid card; the typed-in ID is verified and the open item closed.
 pub async fn verify_id(
@@ -232,8 +247,9 @@ struct OpenItem {
     key: String,
     serial_number: String,
     name: String,
-    /// `id_verification` (typed-in ID, to verify in person) and/or `document_approval`
-    /// (another identity document, awaiting the city).
+    /// `id_verification` (typed-in ID, to verify in person), `document_approval` (another
+    /// identity document, awaiting the city) and/or `migrant_audit` (a migrant worker's
+    /// child, awaiting the county).
     open: Vec<&'static str>,
 }
 
@@ -260,6 +276,7 @@ pub async fn open_items(
             let open: Vec<&'static str> = [
                 (candidate.id_verification_pending, "id_verification"),
                 (candidate.document_approval_pending, "document_approval"),
+                (candidate.migrant_audit_pending, "migrant_audit"),
             ]
             .into_iter()
             .filter_map(|(pending, name)| pending.then_some(name))

@@ -44,6 +44,8 @@ pub struct CandidateView {
     pub id_verification_pending: bool,
     /// Open item: other document awaiting the city.
     pub document_approval_pending: bool,
+    /// Open item: migrant worker's child awaiting the county's eligibility audit.
+    pub migrant_audit_pending: bool,
     /// Art/PE professional exam categories chosen.
     pub art_pe: Vec<ArtPeView>,
     /// Whether the exam fee is paid (the admission ticket prints then).
@@ -102,6 +104,7 @@ impl From<&Candidate> for CandidateView {
             signed: candidate.signed_current_form(),
             id_verification_pending: candidate.id_verification_pending,
             document_approval_pending: candidate.document_approval_pending,
+            migrant_audit_pending: candidate.migrant_audit_pending,
             art_pe: candidate
                 .art_pe
                 .iter()
