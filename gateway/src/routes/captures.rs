@@ -14,6 +14,7 @@ use base64::Engine as _;
 use engine::candidate::{Capture, CaptureMode, Command, IdCard, Track};
 use engine::county::{CountyCommand, CountyEvent};
 use engine::id_number::Gender;
+use engine::key::CandidateKey;
 use engine::org::PointCode;
 use engine::serial::{SerialNumber, SubjectCategory};
 use engine::time::Date;
@@ -85,6 +86,18 @@ pub async fn capture(
 ) -> Result<HttpResponse, ApiError> {
     let idempotency = idempotency_key(&request)?;
     let point: PointCode = point.parse()?;
+    require_capturing_scope(&caller, point)?;
+    match prepare(&state, point, &body, &idempotency).await? {
+        Prepared::Done(candidate) => Ok(HttpResponse::Ok().json(CandidateView::from(&*candidate))),
+        Prepared::New(capture) => {
+            let candidate = commit(&state, point, capture, idempotency).await?;
+            Ok(HttpResponse::Created().json(candidate.as_ref().map(CandidateView::from)))
+        }
+    }
+}
+
+/// Only the point itself, or its county, captures at a point.
+pub(crate) fn require_capturing_scope(caller: &Caller, point: PointCode) -> Result<(), ApiError> {
     if !matches!(
         caller.0.scope,
         engine::scope::Scope::Point(_) | engine::scope::Scope::County(_)
@@ -92,16 +105,42 @@ pub async fn capture(
     {
         return Err(ApiError::out_of_scope());
     }
-    let (id_number, key) = key_of(&state, &body.id_number)?;
+    Ok(())
+}
+
+/// A capture checked and ready to spend a serial number on.
+pub(crate) struct NewCapture {
+    key: CandidateKey,
+    capture: Capture,
+    photo_file: Vec<u8>,
+}
+
+/// What a capture request is, once checked.
+pub(crate) enum Prepared {
+    /// This very request (same idempotency key) was already applied: here is the record.
+    Done(Box<engine::candidate::Candidate>),
+    /// Valid and new.
+    New(Box<NewCapture>),
+}
+
+/// Every check a capture can fail, before anything is spent: the ID number, an existing
+/// registration, the photo, the card data, and the engine's own capture rules (pure).
+pub(crate) async fn prepare(
+    state: &AppState,
+    point: PointCode,
+    body: &CaptureRequest,
+    idempotency: &str,
+) -> Result<Prepared, ApiError> {
+    let (id_number, key) = key_of(state, &body.id_number)?;
     // A retry of a capture that already completed gets its original answer.
     if state
         .store
-        .idempotent_outcome(&scoped_idempotency_key(key, &idempotency))
+        .idempotent_outcome(&scoped_idempotency_key(key, idempotency))
         .await?
         .is_some()
     {
-        let candidate = super::load(&state, key).await?;
-        return Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)));
+        let candidate = super::load(state, key).await?;
+        return Ok(Prepared::Done(Box::new(candidate)));
     }
     if state.store.candidate(key).await?.is_some() {
         return Err(engine::Rejection::AlreadyRegistered.into());
@@ -147,7 +186,7 @@ pub async fn capture(
         id_number,
         valid_until: parse_validity(&body.valid_until)?,
     };
-    let mut capture = Capture {
+    let capture = Capture {
         point,
         // Provisional: the county assigns the real number only once the capture is valid.
         serial: SerialNumber::new(point.county(), 1)
@@ -174,6 +213,26 @@ pub async fn capture(
     };
     let command = Command::Capture(Box::new(capture.clone()));
     engine::candidate::decide(None, &command, &context)?;
+    Ok(Prepared::New(Box::new(NewCapture {
+        key,
+        capture,
+        photo_file,
+    })))
+}
+
+/// Spends a serial number on a prepared capture and records it with its photo; resolves
+/// once durable.
+pub(crate) async fn commit(
+    state: &AppState,
+    point: PointCode,
+    new: Box<NewCapture>,
+    idempotency: String,
+) -> Result<Option<engine::candidate::Candidate>, ApiError> {
+    let NewCapture {
+        key,
+        mut capture,
+        photo_file,
+    } = *new;
     // Scale-out mode: the capture is written by the owner of the candidate's shard; send it
     // there before a serial number is spent here.
     let shard = Partition::Candidates(key.shard(state.registry.shard_count()));
@@ -181,10 +240,10 @@ pub async fn capture(
         return Err(StorageError::NotOwner(shard).into());
     }
     capture.serial = assign_serial(
-        &state,
+        state,
         point,
-        body.category,
-        body.migrant_child,
+        capture.category,
+        capture.migrant_child,
         &format!("serial/{key}/{idempotency}"),
     )
     .await?;
@@ -193,14 +252,14 @@ pub async fn capture(
         bytes: photo_file,
     };
     let outcome = run(
-        &state,
+        state,
         key,
         Command::Capture(Box::new(capture)),
         idempotency,
         vec![photo_update],
     )
     .await?;
-    Ok(HttpResponse::Created().json(outcome.candidate.as_ref().map(CandidateView::from)))
+    Ok(outcome.candidate)
 }
 
 /// Asks the county for the point's next serial number. If the county has already answered
