@@ -38,6 +38,20 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "post",
+        "/v1/points/{point}/imports",
+        "Import a point's offline captures from the CSV template (all rows or none; re-sending is safe)",
+        "point, county",
+        200,
+    ),
+    (
+        "get",
+        "/v1/imports/capture-template.csv",
+        "The CSV template for offline captures",
+        "anyone",
+        200,
+    ),
+    (
+        "post",
         "/v1/points/{point}/captures",
         "Capture ID data, photo and serial number",
         "point, county",

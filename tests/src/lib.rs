@@ -233,6 +233,12 @@ impl Server {
         )
     }
 
+    /// Sends raw bytes with the given headers; panics if the server does not answer.
+    pub fn raw(&self, method: &str, path: &str, body: &[u8], headers: &[(&str, &str)]) -> Response {
+        self.try_request(method, path, Some(body), headers)
+            .unwrap_or_else(|| panic!("no answer to {method} {path}"))
+    }
+
     /// Sends a JSON request with the given headers; panics if the server does not answer.
     pub fn request_with(
         &self,

@@ -62,18 +62,23 @@ pub struct CaptureRequest {
     category: SubjectCategory,
     mode: Mode,
     /// `gaokao` (the default) or `juvenile_class` (少年班: its own, later window).
-    #[serde(default)]
-    track: TrackName,
+    track: Option<TrackName>,
     /// A migrant worker's child (随迁子女): only at a designated point; the county must
-    /// approve the eligibility audit before the candidate can log in.
-    #[serde(default)]
-    migrant_child: bool,
+    /// approve the eligibility audit before the candidate can log in. Default `false`.
+    migrant_child: Option<bool>,
     /// For `other_document`: which document.
     document: Option<String>,
     /// For `other_document`: the point's explanation.
     explanation: Option<String>,
     /// The JPEG, base64.
     photo_base64: String,
+}
+
+impl CaptureRequest {
+    /// The ID number as sent.
+    pub fn id_number(&self) -> &str {
+        &self.id_number
+    }
 }
 
 /// `POST /v1/points/{point}/captures`: point operators (or their county) only.
@@ -192,13 +197,13 @@ pub(crate) async fn prepare(
         serial: SerialNumber::new(point.county(), 1)
             .ok_or(engine::Rejection::PointUnknown { point })?,
         category: body.category,
-        track: match body.track {
+        track: match body.track.unwrap_or_default() {
             TrackName::Gaokao => Track::Gaokao,
             TrackName::JuvenileClass => Track::JuvenileClass,
         },
         id_card,
         mode,
-        migrant_child: body.migrant_child,
+        migrant_child: body.migrant_child.unwrap_or(false),
         photo,
     };
     // The engine's capture checks are pure: run them before spending a serial number, so a

@@ -8,6 +8,7 @@ pub mod candidates;
 pub mod captures;
 pub mod documents;
 pub mod health;
+pub mod imports;
 pub mod internal;
 pub mod operators;
 pub mod payments;
@@ -46,6 +47,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/v1/points/{point}/captures",
             web::post().to(captures::capture),
+        )
+        .route(
+            "/v1/points/{point}/imports",
+            web::post().to(imports::import),
+        )
+        .route(
+            "/v1/imports/capture-template.csv",
+            web::get().to(imports::template),
         )
         .route("/v1/candidates/me", web::get().to(candidates::me))
         .route(

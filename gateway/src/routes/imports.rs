@@ -1,0 +1,199 @@
+//! Outages (the documents' "paper drafts"): when a point could not reach the system, it
+//! captures offline into a CSV file and imports it later.
+//!
+//! `POST /v1/points/{point}/imports` takes the file (`text/csv`, UTF-8) in the template of
+//! `GET /v1/imports/capture-template.csv`: a header row with exactly the columns
+//! `id_number,name,gender,ethnicity,birth_date,address,valid_until,category,mode,track,
+//! migrant_child,document,explanation,photo_base64` (the capture API's fields; `track`,
+//! `migrant_child`, `document`, `explanation` may be left empty), one candidate per row.
+//!
+//! - **Row-level validation report**: every row goes through every check a capture makes
+//!   (ID number, card data, photo, window, an existing registration, a duplicate within the
+//!   file); a file with any bad row is refused with 422 and the list of rows, codes and
+//!   messages — and **nothing is imported**.
+//! - **Idempotent re-import**: each row's idempotency key is derived from the file's SHA-256
+//!   and the row number, so sending the same file again imports nothing twice (rows already
+//!   imported are reported as such) and completes an import that was interrupted.
+//! - Applying is one capture per row (a serial number each, durable before the next). The
+//!   validation is complete before the first serial is spent, so only a concurrent change
+//!   between validation and apply (another capture of the same person elsewhere) can stop an
+//!   import midway; the answer then says how far it got, and re-sending the file finishes it.
+
+use super::captures::{self, CaptureRequest, Prepared};
+use super::idempotency_key;
+use crate::error::ApiError;
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use engine::org::PointCode;
+use futures::StreamExt;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// The template's columns, in order.
+pub const TEMPLATE_COLUMNS: [&str; 14] = [
+    "id_number",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "address",
+    "valid_until",
+    "category",
+    "mode",
+    "track",
+    "migrant_child",
+    "document",
+    "explanation",
+    "photo_base64",
+];
+
+/// Largest file accepted (about 600 rows with 40 KB photos).
+pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
+
+/// One refused row.
+#[derive(Debug, Serialize)]
+struct RowError {
+    /// Line in the file (the header is line 1).
+    row: usize,
+    code: &'static str,
+    message: String,
+}
+
+/// `GET /v1/imports/capture-template.csv`: the header row to fill in.
+pub async fn template() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"capture-template.csv\"",
+        ))
+        .body(format!("{}\r\n", TEMPLATE_COLUMNS.join(",")))
+}
+
+async fn read_limited(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|error| ApiError::bad_request("body_unreadable", error.to_string()))?;
+        if body.len() + chunk.len() > MAX_IMPORT_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("an import file may be at most {MAX_IMPORT_BYTES} bytes; split it"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `POST /v1/points/{point}/imports`.
+pub async fn import(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    point: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let point: PointCode = point.parse()?;
+    captures::require_capturing_scope(&caller, point)?;
+    idempotency_key(&request)?;
+    let body = read_limited(payload).await?;
+    let file_id = hex::encode(&Sha256::digest(&body)[..8]);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(body.as_slice());
+    let headers = reader
+        .headers()
+        .map_err(|error| ApiError::bad_request("import_template", error.to_string()))?
+        .clone();
+    if headers.iter().ne(TEMPLATE_COLUMNS) {
+        return Err(ApiError::bad_request(
+            "import_template",
+            format!(
+                "the header row must be exactly: {} (see GET /v1/imports/capture-template.csv)",
+                TEMPLATE_COLUMNS.join(",")
+            ),
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut ready = Vec::new();
+    let mut already = 0;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (index, record) in reader.deserialize::<CaptureRequest>().enumerate() {
+        let row = index + 2;
+        let capture = match record {
+            Ok(capture) => capture,
+            Err(error) => {
+                errors.push(RowError {
+                    row,
+                    code: "row_malformed",
+                    message: error.to_string(),
+                });
+                continue;
+            }
+        };
+        if let Some(first) = seen.insert(capture.id_number().to_uppercase(), row) {
+            errors.push(RowError {
+                row,
+                code: "duplicate_in_file",
+                message: format!("the same ID number is on row {first}"),
+            });
+            continue;
+        }
+        let idempotency = format!("import-{file_id}-{row}");
+        match captures::prepare(&state, point, &capture, &idempotency).await {
+            Ok(Prepared::Done(_)) => already += 1,
+            Ok(Prepared::New(new)) => ready.push((row, new, idempotency)),
+            Err(refusal) => errors.push(RowError {
+                row,
+                code: refusal.code,
+                message: refusal.message,
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({
+            "code": "import_invalid",
+            "message": format!("{} of the file's rows are refused; nothing was imported", errors.len()),
+            "errors": errors,
+        })));
+    }
+    if ready.is_empty() && already == 0 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "import_empty",
+            "the file has no rows under its header",
+        ));
+    }
+    let mut imported = Vec::new();
+    for (row, new, idempotency) in ready {
+        match captures::commit(&state, point, new, idempotency).await {
+            Ok(candidate) => imported.push(serde_json::json!({
+                "row": row,
+                "key": candidate.as_ref().map(|c| c.key.to_string()),
+                "serial_number": candidate.as_ref().map(|c| c.capture.serial.to_string()),
+            })),
+            Err(refusal) => {
+                return Ok(HttpResponse::build(refusal.status).json(serde_json::json!({
+                    "code": "import_interrupted",
+                    "message": format!(
+                        "row {row} could not be imported ({}: {}); {} rows were imported — send the same file again to finish",
+                        refusal.code, refusal.message, imported.len()
+                    ),
+                    "imported": imported,
+                })));
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "file": file_id,
+        "imported": imported.len(),
+        "already_imported": already,
+        "rows": imported,
+    })))
+}
