@@ -211,6 +211,11 @@ impl Province {
         self.counties.iter().find(|county| county.code == code)
     }
 
+    /// The county's name, or empty for a code outside the province (printed documents).
+    pub fn county_name(&self, code: CountyCode) -> &str {
+        self.county(code).map_or("", |county| county.name)
+    }
+
     /// The counties of one city.
     pub fn counties_of(&self, city: CityCode) -> impl Iterator<Item = &Division<CountyCode>> {
         self.counties

@@ -31,6 +31,31 @@ pub struct TicketSheet {
     pub printed_at: Timestamp,
 }
 
+impl TicketSheet {
+    /// A ticket for `candidate` headed `heading` and titled `title`: identity filled in,
+    /// the table and notes left for the caller, the photo for `ticket_pdf` to add.
+    pub fn for_candidate(
+        candidate: &engine::candidate::Candidate,
+        heading: String,
+        title: &'static str,
+        printed_at: Timestamp,
+    ) -> TicketSheet {
+        TicketSheet {
+            heading,
+            title,
+            serial: candidate.capture.serial.to_string(),
+            name: candidate.capture.id_card.name.clone(),
+            masked_id: candidate.capture.id_card.id_number.masked(),
+            extra: ("", String::new()),
+            columns: ["", "", ""],
+            rows: Vec::new(),
+            notes: Vec::new(),
+            photo: Vec::new(),
+            printed_at,
+        }
+    }
+}
+
 const MARGIN: f32 = 50.0;
 const ROW: f32 = 26.0;
 const LABEL_WIDTH: f32 = 80.0;

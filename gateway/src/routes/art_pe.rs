@@ -1,7 +1,7 @@
 //! Art/PE professional exams (艺术类、体育类专业统考), for the candidate: choose categories
 //! with their items, pay each one, print the professional exam ticket for the paid ones.
 
-use super::candidates::{FeeOrderRequest, FeeOrderView, own_key};
+use super::candidates::{FeeOrderRequest, own_key};
 use super::{idempotency_key, load, run, views::CandidateView};
 use crate::documents::ticket::TicketSheet;
 use crate::error::ApiError;
@@ -85,31 +85,31 @@ pub async fn create_fee_order(
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     let category = category_named(&category)?;
-    let idempotency = idempotency_key(&request)?;
-    let existing = load(&state, key).await?;
-    let sequence = existing
-        .art_pe
-        .get(&category)
-        .map_or(0, |entry| entry.fee.orders.len())
-        + 1;
-    let command = Command::CreateArtFeeOrder {
-        category,
-        order_id: order_id(key, category, sequence),
-        provider: body.provider,
-    };
-    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
-    // On a replayed request the order created the first time is the newest one.
-    let created = outcome
-        .candidate
-        .as_ref()
-        .and_then(|candidate| candidate.art_pe.get(&category))
-        .and_then(|entry| entry.fee.orders.last())
-        .ok_or(engine::Rejection::ArtPeCategoryNotChosen)?;
-    Ok(HttpResponse::Created().json(FeeOrderView {
-        order_id: created.order_id.clone(),
-        amount_fen: created.amount_fen,
-        provider: created.provider,
-    }))
+    super::candidates::create_order(
+        &state,
+        key,
+        idempotency_key(&request)?,
+        |existing| Command::CreateArtFeeOrder {
+            category,
+            order_id: order_id(
+                key,
+                category,
+                existing
+                    .art_pe
+                    .get(&category)
+                    .map_or(0, |entry| entry.fee.orders.len())
+                    + 1,
+            ),
+            provider: body.provider,
+        },
+        |candidate| {
+            candidate
+                .art_pe
+                .get(&category)
+                .map(|entry| &entry.fee.orders)
+        },
+    )
+    .await
 }
 
 /// `GET /v1/candidates/me/art-pe/exam-ticket.pdf`: the professional exam ticket, listing
@@ -143,19 +143,18 @@ pub async fn exam_ticket(
         })
         .collect::<Vec<_>>();
     let sheet = TicketSheet {
-        heading: format!("{}普通高校招生艺术类、体育类专业统考", state.province.name),
-        title: "准考证",
-        serial: candidate.capture.serial.to_string(),
-        name: candidate.capture.id_card.name.clone(),
-        masked_id: candidate.capture.id_card.id_number.masked(),
         extra: ("报考类别", format!("{} 类", rows.len())),
         columns: ["专业类别", "主项", "辅项"],
         rows,
         notes: vec![
             "考生须知：凭本证和第二代居民身份证参加考试；仅已缴费的专业类别可参加考试。".into(),
         ],
-        photo: Vec::new(),
-        printed_at: state.now(),
+        ..TicketSheet::for_candidate(
+            &candidate,
+            format!("{}普通高校招生艺术类、体育类专业统考", state.province.name),
+            "准考证",
+            state.now(),
+        )
     };
     super::documents::ticket_pdf(
         state,

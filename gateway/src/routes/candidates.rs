@@ -64,22 +64,35 @@ pub async fn create_fee_order(
     body: web::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
-    let idempotency = idempotency_key(&request)?;
-    let existing = load(&state, key).await?;
-    let order = order_id(key, existing.fee.orders.len() + 1);
-    let command = Command::CreateFeeOrder {
-        order_id: order.clone(),
-        provider: body.provider,
-    };
-    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
-    let candidate = outcome
+    create_order(
+        &state,
+        key,
+        idempotency_key(&request)?,
+        |existing| Command::CreateFeeOrder {
+            order_id: order_id(key, existing.fee.orders.len() + 1),
+            provider: body.provider,
+        },
+        |candidate| Some(&candidate.fee.orders),
+    )
+    .await
+}
+
+/// Creates an order for one of the candidate's fees: `command` builds it from the current
+/// record (the order number's sequence), `orders` finds that fee's orders afterwards. On a
+/// replayed request the order created the first time is the newest one.
+pub(super) async fn create_order(
+    state: &AppState,
+    key: CandidateKey,
+    idempotency: String,
+    command: impl FnOnce(&engine::candidate::Candidate) -> Command,
+    orders: impl Fn(&engine::candidate::Candidate) -> Option<&Vec<engine::candidate::FeeOrder>>,
+) -> Result<HttpResponse, ApiError> {
+    let existing = load(state, key).await?;
+    let outcome = run(state, key, command(&existing), idempotency, Vec::new()).await?;
+    let created = outcome
         .candidate
-        .ok_or(engine::Rejection::CandidateNotFound)?;
-    // On a replayed request the order created the first time is the newest one.
-    let created = candidate
-        .fee
-        .orders
-        .last()
+        .as_ref()
+        .and_then(|candidate| orders(candidate)?.last())
         .ok_or(engine::Rejection::CandidateNotFound)?;
     Ok(HttpResponse::Created().json(FeeOrderView {
         order_id: created.order_id.clone(),
@@ -102,24 +115,17 @@ pub async fn create_exam_fee_order(
     body: web::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
-    let idempotency = idempotency_key(&request)?;
-    let existing = load(&state, key).await?;
-    let command = Command::CreateExamFeeOrder {
-        order_id: exam_order_id(key, existing.exam_fee.orders.len() + 1),
-        provider: body.provider,
-    };
-    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
-    // On a replayed request the order created the first time is the newest one.
-    let created = outcome
-        .candidate
-        .as_ref()
-        .and_then(|candidate| candidate.exam_fee.orders.last())
-        .ok_or(engine::Rejection::CandidateNotFound)?;
-    Ok(HttpResponse::Created().json(FeeOrderView {
-        order_id: created.order_id.clone(),
-        amount_fen: created.amount_fen,
-        provider: created.provider,
-    }))
+    create_order(
+        &state,
+        key,
+        idempotency_key(&request)?,
+        |existing| Command::CreateExamFeeOrder {
+            order_id: exam_order_id(key, existing.exam_fee.orders.len() + 1),
+            provider: body.provider,
+        },
+        |candidate| Some(&candidate.exam_fee.orders),
+    )
+    .await
 }
 
 /// `GET /v1/candidates/me/admission-ticket.pdf`: the admission ticket, once the exam fee is
@@ -137,20 +143,12 @@ pub async fn admission_ticket(
         ));
     }
     let point = candidate.capture.point;
-    let county_name = state
-        .province
-        .county(point.county())
-        .map_or("", |county| county.name);
+    let county_name = state.province.county_name(point.county());
     let track = match candidate.capture.track {
         engine::candidate::Track::Gaokao => "普通高考",
         engine::candidate::Track::JuvenileClass => "少年班",
     };
     let sheet = crate::documents::ticket::TicketSheet {
-        heading: format!("{}普通高等学校招生全国统一考试", state.province.name),
-        title: "准考证",
-        serial: candidate.capture.serial.to_string(),
-        name: candidate.capture.id_card.name.clone(),
-        masked_id: candidate.capture.id_card.id_number.masked(),
         extra: ("报考类型", track.to_owned()),
         columns: ["报名点", "县市区", "考场安排"],
         rows: vec![[
@@ -161,8 +159,12 @@ pub async fn admission_ticket(
         notes: vec![
             "考生须知：凭本证和第二代居民身份证参加考试；考点、考场以考前公布为准。".into(),
         ],
-        photo: Vec::new(),
-        printed_at: state.now(),
+        ..crate::documents::ticket::TicketSheet::for_candidate(
+            &candidate,
+            format!("{}普通高等学校招生全国统一考试", state.province.name),
+            "准考证",
+            state.now(),
+        )
     };
     let filename = format!("admission-ticket-{}.pdf", candidate.capture.serial);
     super::documents::ticket_pdf(state, &candidate, sheet, filename).await

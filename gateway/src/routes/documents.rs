@@ -75,9 +75,7 @@ async fn registration_form_pdf(
         let city_name = province
             .city(point.county().city())
             .map_or("", |city| city.name);
-        let county_name = province
-            .county(point.county())
-            .map_or("", |county| county.name);
+        let county_name = province.county_name(point.county());
         let form = candidate.form.as_ref().ok_or(DocumentError::Write(
             "the form disappeared while printing".into(),
         ))?;
@@ -116,21 +114,13 @@ pub async fn migrant_audit_form(
         ));
     }
     let point = candidate.capture.point;
-    let county_name = state
-        .province
-        .county(point.county())
-        .map_or("", |county| county.name);
+    let county_name = state.province.county_name(point.county());
     let decision = if candidate.migrant_audit_pending {
         "待审核"
     } else {
         "审核通过"
     };
     let sheet = crate::documents::ticket::TicketSheet {
-        heading: format!("{}普通高等学校招生考生报名资格审核表", state.province.name),
-        title: "随迁子女报名资格审核表",
-        serial: candidate.capture.serial.to_string(),
-        name: candidate.capture.id_card.name.clone(),
-        masked_id: candidate.capture.id_card.id_number.masked(),
         extra: ("户籍地址", candidate.capture.id_card.address.clone()),
         columns: ["报名点", "审核机构", "审核结论"],
         rows: vec![[
@@ -142,8 +132,12 @@ pub async fn migrant_audit_form(
             "考生持本表及父母就业、居住、学籍等证明材料到县市区招生考试机构审核；".into(),
             "审核通过后开通报名权限。".into(),
         ],
-        photo: Vec::new(),
-        printed_at: state.now(),
+        ..crate::documents::ticket::TicketSheet::for_candidate(
+            &candidate,
+            format!("{}普通高等学校招生考生报名资格审核表", state.province.name),
+            "随迁子女报名资格审核表",
+            state.now(),
+        )
     };
     let filename = format!("migrant-audit-form-{}.pdf", candidate.capture.serial);
     ticket_pdf(state, &candidate, sheet, filename).await
@@ -236,10 +230,7 @@ async fn login_cards_pdf(
         .unwrap_or_default();
     let printed_at = state.now();
     let pdf = web::block(move || {
-        let county_name = state
-            .province
-            .county(point.county())
-            .map_or("", |county| county.name);
+        let county_name = state.province.county_name(point.county());
         let cards: Vec<LoginCard> = candidates
             .iter()
             .map(|candidate| LoginCard {
