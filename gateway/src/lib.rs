@@ -18,6 +18,7 @@ pub mod error;
 pub mod hashing;
 pub mod metrics;
 pub mod openapi;
+pub mod orders;
 pub mod reconciliation;
 pub mod redirect;
 pub mod routes;

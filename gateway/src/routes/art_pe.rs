@@ -5,20 +5,14 @@ use super::candidates::{FeeOrderRequest, own_key};
 use super::{idempotency_key, load, run, views::CandidateView};
 use crate::documents::ticket::TicketSheet;
 use crate::error::ApiError;
+use crate::orders::{OrderFor, order_id};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use engine::candidate::Command;
 use engine::candidate::art_pe::ArtCategory;
-use engine::key::CandidateKey;
 use serde::Deserialize;
-
-/// Art/PE order numbers: `AP` + 32 hex of the key + the category's digit + a two-digit
-/// sequence, so a notification routes to the candidate's shard like `GK` orders do.
-pub fn order_id(key: CandidateKey, category: ArtCategory, sequence: usize) -> String {
-    format!("AP{key}{}{:02}", category.digit(), sequence % 100)
-}
 
 fn category_named(name: &str) -> Result<ArtCategory, ApiError> {
     ArtCategory::named(name).ok_or_else(|| {
@@ -92,8 +86,8 @@ pub async fn create_fee_order(
         |existing| Command::CreateArtFeeOrder {
             category,
             order_id: order_id(
+                OrderFor::ArtPe(category),
                 key,
-                category,
                 existing
                     .art_pe
                     .get(&category)

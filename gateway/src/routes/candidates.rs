@@ -3,6 +3,7 @@
 
 use super::{idempotency_key, load, run, sessions::busy, views::CandidateView};
 use crate::error::ApiError;
+use crate::orders::{OrderFor, order_id};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -50,12 +51,6 @@ pub struct FeeOrderView {
     pub provider: Provider,
 }
 
-/// Order numbers embed the candidate key, so a provider's notification routes to the right
-/// shard without any lookup table: `GK` + 32 hex + a two-digit sequence.
-pub fn order_id(key: CandidateKey, sequence: usize) -> String {
-    format!("GK{key}{:02}", sequence % 100)
-}
-
 /// `POST /v1/candidates/me/fee-orders`.
 pub async fn create_fee_order(
     state: web::Data<AppState>,
@@ -69,7 +64,7 @@ pub async fn create_fee_order(
         key,
         idempotency_key(&request)?,
         |existing| Command::CreateFeeOrder {
-            order_id: order_id(key, existing.fee.orders.len() + 1),
+            order_id: order_id(OrderFor::Registration, key, existing.fee.orders.len() + 1),
             provider: body.provider,
         },
         |candidate| Some(&candidate.fee.orders),
@@ -101,11 +96,6 @@ pub(super) async fn create_order(
     }))
 }
 
-/// Exam-fee order numbers: `EX` + 32 hex of the key + a two-digit sequence.
-pub fn exam_order_id(key: CandidateKey, sequence: usize) -> String {
-    format!("EX{key}{:02}", sequence % 100)
-}
-
 /// `POST /v1/candidates/me/exam-fee-orders`: start paying the exam fee (its own window,
 /// after the registration form is signed).
 pub async fn create_exam_fee_order(
@@ -120,7 +110,7 @@ pub async fn create_exam_fee_order(
         key,
         idempotency_key(&request)?,
         |existing| Command::CreateExamFeeOrder {
-            order_id: exam_order_id(key, existing.exam_fee.orders.len() + 1),
+            order_id: order_id(OrderFor::Exam, key, existing.exam_fee.orders.len() + 1),
             provider: body.provider,
         },
         |candidate| Some(&candidate.exam_fee.orders),

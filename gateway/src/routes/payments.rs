@@ -87,16 +87,9 @@ fn provider_named(name: &str) -> Result<Provider, ApiError> {
         })
 }
 
-/// The candidate an order belongs to (order ids embed the key; see `order_id` and
-/// `art_pe::order_id`).
+/// The candidate an order belongs to (order numbers embed the key: `crate::orders`).
 fn key_of_order(order_id: &str) -> Result<CandidateKey, ApiError> {
-    order_id
-        .strip_prefix("GK")
-        .or_else(|| order_id.strip_prefix("EX"))
-        .filter(|rest| rest.len() == 34)
-        .or_else(|| order_id.strip_prefix("AP").filter(|rest| rest.len() == 35))
-        .and_then(|rest| CandidateKey::parse_hex(&rest[..32]))
-        .ok_or_else(|| engine::Rejection::PaymentOrderUnknown.into())
+    crate::orders::key_of(order_id).ok_or_else(|| engine::Rejection::PaymentOrderUnknown.into())
 }
 
 fn success_body(provider: Provider) -> HttpResponse {
