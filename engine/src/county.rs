@@ -85,6 +85,10 @@ pub enum CountyCommand {
     },
     /// Submit the county's records to the city (freezes them).
     SubmitToCity,
+    /// Take over the county's record from another instance's export package: allowed when
+    /// this instance's record is empty, identical, or behind it (the same points and ranges,
+    /// with no range further along here than there — nothing here that the package lacks).
+    Import(Box<County>),
 }
 
 /// What happened to a county's record.
@@ -94,6 +98,13 @@ pub enum CountyEvent {
     PointCreated {
         /// The point.
         point: Point,
+        /// When.
+        at: Timestamp,
+    },
+    /// The county's record was taken over from an export package.
+    Imported {
+        /// The record as exported.
+        snapshot: Box<County>,
         /// When.
         at: Timestamp,
     },
@@ -167,11 +178,15 @@ impl County {
         now: Timestamp,
     ) -> Result<Vec<CountyEvent>, Rejection> {
         let at = now;
+        if let CountyCommand::Import(snapshot) = command {
+            return self.decide_import(snapshot, now);
+        }
         // Submission freezes the county: no new points, ranges or captures after it.
         if self.is_frozen() {
             return Err(Rejection::RecordsFrozen);
         }
         match command {
+            CountyCommand::Import(_) => Err(Rejection::ImportConflict),
             CountyCommand::CreatePoint {
                 number,
                 name,
@@ -287,9 +302,40 @@ impl County {
         }
     }
 
+    fn decide_import(
+        &self,
+        snapshot: &County,
+        at: Timestamp,
+    ) -> Result<Vec<CountyEvent>, Rejection> {
+        if snapshot.code != self.code {
+            return Err(Rejection::OutOfScope);
+        }
+        if snapshot == self {
+            return Ok(vec![]);
+        }
+        let empty = self.points.is_empty() && self.ranges.ranges().is_empty();
+        let behind = self.points.keys().eq(snapshot.points.keys())
+            && self.ranges.ranges().len() == snapshot.ranges.ranges().len()
+            && self
+                .ranges
+                .ranges()
+                .iter()
+                .zip(snapshot.ranges.ranges())
+                .all(|(here, there)| here.same_allocation(there) && here.next <= there.next)
+            && (!self.is_frozen() || snapshot.is_frozen());
+        if !(empty || behind) {
+            return Err(Rejection::ImportConflict);
+        }
+        Ok(vec![CountyEvent::Imported {
+            snapshot: Box::new(snapshot.clone()),
+            at,
+        }])
+    }
+
     /// Applies one event.
     pub fn apply(&mut self, event: &CountyEvent) {
         match event {
+            CountyEvent::Imported { snapshot, .. } => *self = (**snapshot).clone(),
             CountyEvent::PointCreated { point, .. } => {
                 self.points.insert(point.code.number(), point.clone());
             }
@@ -547,6 +593,85 @@ mod tests {
                 CountyCommand::DesignateForMigrantChildren { point: unknown }
             ),
             Err(Rejection::PointUnknown { point: unknown })
+        );
+    }
+
+    #[test]
+    fn a_county_is_imported_only_over_an_empty_or_older_record() {
+        let schedule = Schedule::default();
+        let code = CountyCode::new(430102).expect("county");
+        let at = Timestamp(0);
+        let run = |county: &mut County, command: CountyCommand| -> Result<usize, Rejection> {
+            let events = county.decide(&command, &schedule, at)?;
+            for event in &events {
+                county.apply(event);
+            }
+            Ok(events.len())
+        };
+        let mut exporting = County::new(code);
+        run(
+            &mut exporting,
+            CountyCommand::CreatePoint {
+                number: 1,
+                name: "一中".into(),
+                expected_headcount: 10,
+            },
+        )
+        .expect("point");
+        run(
+            &mut exporting,
+            CountyCommand::DivideByHeadcount {
+                category: None,
+                available: 50,
+            },
+        )
+        .expect("range");
+        let older = exporting.clone();
+        let point = PointCode::new(code, 1).expect("point");
+        run(
+            &mut exporting,
+            CountyCommand::AssignSerial {
+                point,
+                category: SubjectCategory::Physics,
+                migrant_child: false,
+            },
+        )
+        .expect("serial");
+        // Empty here: taken over. Identical: nothing to do.
+        let mut receiving = County::new(code);
+        assert_eq!(
+            run(
+                &mut receiving,
+                CountyCommand::Import(Box::new(exporting.clone()))
+            ),
+            Ok(1)
+        );
+        assert_eq!(receiving, exporting);
+        assert_eq!(
+            run(
+                &mut receiving,
+                CountyCommand::Import(Box::new(exporting.clone()))
+            ),
+            Ok(0)
+        );
+        // Behind the package: taken over. Ahead of it: refused (numbers would be reused).
+        let mut behind = older.clone();
+        assert_eq!(
+            run(
+                &mut behind,
+                CountyCommand::Import(Box::new(exporting.clone()))
+            ),
+            Ok(1)
+        );
+        let mut ahead = exporting.clone();
+        assert_eq!(
+            run(&mut ahead, CountyCommand::Import(Box::new(older))),
+            Err(Rejection::ImportConflict)
+        );
+        let other = County::new(CountyCode::new(430103).expect("county"));
+        assert_eq!(
+            run(&mut receiving, CountyCommand::Import(Box::new(other))),
+            Err(Rejection::OutOfScope)
         );
     }
 }

@@ -281,6 +281,9 @@ pub enum Rejection {
     /// Nothing awaits the county's migrant-eligibility decision.
     #[error("this candidate's eligibility does not await the county's audit")]
     MigrantAuditNotPending,
+    /// An imported record differs from the one this instance already has.
+    #[error("this instance already holds a different record; the import would overwrite it")]
+    ImportConflict,
     /// The exam fee is already paid.
     #[error("the exam fee is already paid; do not pay again (fees are not refunded)")]
     ExamFeeAlreadyPaid,
@@ -375,6 +378,7 @@ impl Rejection {
             Rejection::ArtPeCategoryPaid => "art_pe_category_paid",
             Rejection::ArtPeCategoryOrdered => "art_pe_category_ordered",
             Rejection::ExamFeeAlreadyPaid => "exam_fee_already_paid",
+            Rejection::ImportConflict => "import_conflict",
             Rejection::PointNotDesignated { .. } => "point_not_designated",
             Rejection::MigrantAuditPending => "migrant_audit_pending",
             Rejection::MigrantAuditNotPending => "migrant_audit_not_pending",
@@ -429,6 +433,7 @@ impl Rejection {
             | ArtPeCategoryPaid
             | ArtPeCategoryOrdered
             | ExamFeeAlreadyPaid
+            | ImportConflict
             | PointNotDesignated { .. }
             | MigrantAuditPending
             | MigrantAuditNotPending

@@ -89,6 +89,13 @@ pub struct SerialRange {
 }
 
 impl SerialRange {
+    /// Whether `other` is the same allocation (point, category and bounds), wherever each
+    /// has got to.
+    pub fn same_allocation(&self, other: &SerialRange) -> bool {
+        (self.point, self.category, self.first, self.last)
+            == (other.point, other.category, other.first, other.last)
+    }
+
     fn overlaps(&self, first: u16, last: u16) -> bool {
         self.first <= last && first <= self.last
     }

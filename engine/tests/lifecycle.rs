@@ -822,3 +822,33 @@ fn a_migrant_workers_child_registers_once_the_county_approves_the_audit() {
     journey.run(login(), nov(1, 12)).expect("logged in");
     assert_eq!(journey.replayed().as_ref(), Some(journey.candidate()));
 }
+
+#[test]
+fn an_exported_record_is_imported_once_and_never_over_a_different_one() {
+    let exported = registered_journey().candidate().clone();
+    let mut receiving = Journey::new();
+    let imported = receiving
+        .run(Command::Import(Box::new(exported.clone())), nov(20, 9))
+        .expect("imported");
+    assert_eq!(imported.len(), 1);
+    assert_eq!(receiving.candidate(), &exported);
+    assert!(
+        receiving
+            .run(Command::Import(Box::new(exported.clone())), nov(20, 10))
+            .expect("same again")
+            .is_empty()
+    );
+    let mut changed = exported.clone();
+    changed.phone = Some("13900139000".into());
+    assert_eq!(
+        code(receiving.run(Command::Import(Box::new(changed)), nov(20, 11))),
+        "import_conflict"
+    );
+    let mut someone_else = exported;
+    someone_else.key = engine::key::CandidateKey::from_bytes([1; 16]);
+    assert_eq!(
+        code(Journey::new().run(Command::Import(Box::new(someone_else)), nov(20, 11))),
+        "out_of_scope"
+    );
+    assert_eq!(receiving.replayed().as_ref(), Some(receiving.candidate()));
+}

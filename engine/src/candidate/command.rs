@@ -186,6 +186,10 @@ pub enum Command {
         /// The verifying point.
         point: PointCode,
     },
+    /// Take over a registration exported by another instance (a county's export package,
+    /// verified by the gateway): only where this instance has no record of the candidate,
+    /// or exactly the same one.
+    Import(Box<super::Candidate>),
     /// Step 3: first login, checked against what the point captured.
     FirstLogin {
         /// 姓名 as typed.
@@ -306,6 +310,7 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Capture(_) => "capture",
+            Command::Import(_) => "import",
             Command::ApproveOtherDocument { .. } => "approve_other_document",
             Command::VerifyIdAtPoint { .. } => "verify_id_at_point",
             Command::ApproveMigrantEligibility { .. } => "approve_migrant_eligibility",

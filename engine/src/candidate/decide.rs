@@ -84,12 +84,26 @@ pub fn decide(
     let candidate = match (state, command) {
         (None, Command::Capture(capture)) => return decide_capture(capture, ctx),
         (Some(_), Command::Capture(_)) => return Err(Rejection::AlreadyRegistered),
+        (existing, Command::Import(snapshot)) => {
+            if snapshot.key != ctx.key {
+                return Err(Rejection::OutOfScope);
+            }
+            return match existing {
+                None => Ok(vec![Event::Imported {
+                    snapshot: snapshot.clone(),
+                    at,
+                }]),
+                Some(existing) if existing == &**snapshot => Ok(vec![]),
+                Some(_) => Err(Rejection::ImportConflict),
+            };
+        }
         (None, _) => return Err(Rejection::CandidateNotFound),
         (Some(candidate), _) => candidate,
     };
     let registration = registration_window(candidate.capture.track);
     match command {
         Command::Capture(_) => Err(Rejection::AlreadyRegistered),
+        Command::Import(_) => Err(Rejection::ImportConflict),
         Command::ApproveOtherDocument { city } => {
             if candidate.capture.point.county().city() != *city {
                 return Err(Rejection::OutOfScope);

@@ -109,6 +109,13 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// A registration exported by another instance was taken over whole.
+    Imported {
+        /// The record as exported.
+        snapshot: Box<super::Candidate>,
+        /// When.
+        at: Timestamp,
+    },
     /// The county approved a migrant worker's child's eligibility audit.
     MigrantEligibilityApproved {
         /// The approving county.
@@ -260,6 +267,7 @@ impl Event {
             Event::FeeOrderCreated { .. } => "fee_order_created",
             Event::FeePaid { .. } => "fee_paid",
             Event::MigrantEligibilityApproved { .. } => "migrant_eligibility_approved",
+            Event::Imported { .. } => "imported",
             Event::Declared { .. } => "declared",
             Event::DeclarationWithdrawn { .. } => "declaration_withdrawn",
             Event::DeclarationReviewed { .. } => "declaration_reviewed",

@@ -347,7 +347,8 @@ impl Candidate {
             }
             // A second capture of the same key never passes `decide`; ignoring it here keeps
             // `apply` total without letting a malformed log overwrite a record.
-            Event::Captured { .. } => {}
+            // Like a capture, an import only ever creates a record (see `evolve`).
+            Event::Captured { .. } | Event::Imported { .. } => {}
             Event::OtherDocumentApproved { .. } => self.document_approval_pending = false,
             Event::MigrantEligibilityApproved { .. } => self.migrant_audit_pending = false,
             Event::IdVerifiedAtPoint { .. } => self.id_verification_pending = false,
@@ -425,6 +426,7 @@ impl Candidate {
 /// Evolves an optional record by one event: `Captured` creates it, the rest change it.
 pub fn evolve(state: Option<Candidate>, event: &Event) -> Option<Candidate> {
     match (state, event) {
+        (None, Event::Imported { snapshot, .. }) => Some((**snapshot).clone()),
         (None, Event::Captured { key, capture, at }) => Some(Candidate {
             key: *key,
             id_verification_pending: capture.mode.leaves_id_unverified(),
