@@ -85,9 +85,10 @@ pub enum CountyCommand {
     },
     /// Submit the county's records to the city (freezes them).
     SubmitToCity,
-    /// Take over the county's record from another instance's export package: allowed when
-    /// this instance's record is empty, identical, or behind it (the same points and ranges,
-    /// with no range further along here than there — nothing here that the package lacks).
+    /// Take over the county's record from another instance's export package: when this
+    /// instance's record is empty or behind it (the same points and ranges, none further
+    /// along here). Already ahead of it: nothing to do. Any other difference (other points
+    /// or ranges): refused, since numbers could be handed out twice.
     Import(Box<County>),
 }
 
@@ -314,17 +315,26 @@ impl County {
             return Ok(vec![]);
         }
         let empty = self.points.is_empty() && self.ranges.ranges().is_empty();
-        let behind = self.points.keys().eq(snapshot.points.keys())
+        let same_allocations = self.points.keys().eq(snapshot.points.keys())
             && self.ranges.ranges().len() == snapshot.ranges.ranges().len()
             && self
                 .ranges
                 .ranges()
                 .iter()
                 .zip(snapshot.ranges.ranges())
-                .all(|(here, there)| here.same_allocation(there) && here.next <= there.next)
+                .all(|(here, there)| here.same_allocation(there));
+        let pairs = || self.ranges.ranges().iter().zip(snapshot.ranges.ranges());
+        let behind = same_allocations
+            && pairs().all(|(here, there)| here.next <= there.next)
             && (!self.is_frozen() || snapshot.is_frozen());
+        let ahead = same_allocations && pairs().all(|(here, there)| here.next >= there.next);
         if !(empty || behind) {
-            return Err(Rejection::ImportConflict);
+            // Already further along here: the package holds nothing newer for the county.
+            return if ahead {
+                Ok(vec![])
+            } else {
+                Err(Rejection::ImportConflict)
+            };
         }
         Ok(vec![CountyEvent::Imported {
             snapshot: Box::new(snapshot.clone()),
@@ -654,7 +664,7 @@ mod tests {
             ),
             Ok(0)
         );
-        // Behind the package: taken over. Ahead of it: refused (numbers would be reused).
+        // Behind the package: taken over. Ahead of it: nothing to do.
         let mut behind = older.clone();
         assert_eq!(
             run(
@@ -666,6 +676,25 @@ mod tests {
         let mut ahead = exporting.clone();
         assert_eq!(
             run(&mut ahead, CountyCommand::Import(Box::new(older))),
+            Ok(0)
+        );
+        assert_eq!(ahead, exporting);
+        // Other allocations: refused, numbers could be handed out twice.
+        let mut diverged = County::new(code);
+        run(
+            &mut diverged,
+            CountyCommand::CreatePoint {
+                number: 2,
+                name: "二中".into(),
+                expected_headcount: 10,
+            },
+        )
+        .expect("point");
+        assert_eq!(
+            run(
+                &mut diverged,
+                CountyCommand::Import(Box::new(exporting.clone()))
+            ),
             Err(Rejection::ImportConflict)
         );
         let other = County::new(CountyCode::new(430103).expect("county"));

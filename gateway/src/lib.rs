@@ -19,6 +19,7 @@ pub mod hashing;
 pub mod metrics;
 pub mod openapi;
 pub mod orders;
+pub mod packages;
 pub mod reconciliation;
 pub mod redirect;
 pub mod routes;

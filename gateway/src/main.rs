@@ -439,6 +439,7 @@ async fn main() -> anyhow::Result<()> {
     let ticket_key = derive(b"waiting-room tickets")?;
     let internal_key = derive(b"node-to-node requests")?;
     let session_key = derive(b"session tokens")?;
+    let export_key = derive(b"county export packages")?;
     let admission = Admission::new(hunan.clone(), admission_config, ticket_key)
         .context("the stored admission settings are invalid")?;
     let merchant_keys = HashMap::from([
@@ -479,6 +480,7 @@ async fn main() -> anyhow::Result<()> {
         identity_key: key(&secrets.identity)?,
         internal_key,
         order_query,
+        export_key,
         public_url: options
             .public_url
             .clone()

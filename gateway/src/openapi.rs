@@ -45,6 +45,20 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "get",
+        "/v1/counties/{county}/export-package",
+        "A county's signed export package (tar: records, photos, manifest with checksums)",
+        "county, city, province",
+        200,
+    ),
+    (
+        "post",
+        "/v1/imports/county-package",
+        "Verify and import a county's export package",
+        "city, province",
+        200,
+    ),
+    (
+        "get",
         "/v1/imports/capture-template.csv",
         "The CSV template for offline captures",
         "anyone",

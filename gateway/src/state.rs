@@ -42,6 +42,8 @@ pub struct AppState {
     pub internal_key: Vec<u8>,
     /// The providers' query-order adapters (reconciliation); may be unconfigured.
     pub order_query: crate::reconciliation::SignedHttpQuery,
+    /// Signs and verifies county export packages (shared by the province's instances).
+    pub export_key: Vec<u8>,
     /// Where candidates reach the service (printed on login cards).
     pub public_url: String,
     /// The identity provider's callback signing key.

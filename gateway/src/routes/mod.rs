@@ -11,6 +11,7 @@ pub mod health;
 pub mod imports;
 pub mod internal;
 pub mod operators;
+pub mod packages;
 pub mod payments;
 pub mod reconciliation;
 pub mod schedule;
@@ -51,6 +52,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/v1/points/{point}/imports",
             web::post().to(imports::import),
+        )
+        .route(
+            "/v1/counties/{county}/export-package",
+            web::get().to(packages::export),
+        )
+        .route(
+            "/v1/imports/county-package",
+            web::post().to(packages::import),
         )
         .route(
             "/v1/imports/capture-template.csv",
