@@ -297,6 +297,20 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "get",
+        "/v1/candidates/{key}/admission-ticket.pdf",
+        "A candidate's admission ticket (PDF), printed on the candidate's behalf",
+        "operators in scope",
+        200,
+    ),
+    (
+        "get",
+        "/v1/candidates/{key}/art-pe/exam-ticket.pdf",
+        "A candidate's art/PE exam ticket (PDF), printed on the candidate's behalf",
+        "operators in scope",
+        200,
+    ),
+    (
+        "get",
         "/v1/candidates/{key}/login-card.pdf",
         "A candidate's login card (PDF)",
         "operators in scope",

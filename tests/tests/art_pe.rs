@@ -242,6 +242,26 @@ fn an_art_pe_candidate_pays_two_categories_and_prints_the_exam_ticket() {
         );
     }
 
+    // The point prints it on the candidate's behalf; another point may not.
+    let by_point = server.request(
+        "GET",
+        &format!("/v1/candidates/{key}/art-pe/exam-ticket.pdf"),
+        None,
+        Some(&point),
+        None,
+    );
+    assert_eq!(by_point.status, 200, "{}", by_point.text);
+    assert!(tests::pdf::read(&by_point.bytes).is_some());
+    let neighbour = server.operator("point-430102-002");
+    let foreign = server.request(
+        "GET",
+        &format!("/v1/candidates/{key}/art-pe/exam-ticket.pdf"),
+        None,
+        Some(&neighbour),
+        None,
+    );
+    assert_eq!((foreign.status, foreign.code()), (403, "out_of_scope"));
+
     // After the window: no new category.
     let province = server.operator("province");
     let closed = put(

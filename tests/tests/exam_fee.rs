@@ -166,6 +166,24 @@ fn the_admission_ticket_prints_once_the_exam_fee_is_paid_in_its_window() {
             "{expected} not printed"
         );
     }
+    // The point prints it on the candidate's behalf; another point may not.
+    let by_point = server.request(
+        "GET",
+        &format!("/v1/candidates/{key}/admission-ticket.pdf"),
+        None,
+        Some(&point),
+        None,
+    );
+    assert_eq!(by_point.status, 200, "{}", by_point.text);
+    let neighbour = server.operator("point-430102-002");
+    let foreign = server.request(
+        "GET",
+        &format!("/v1/candidates/{key}/admission-ticket.pdf"),
+        None,
+        Some(&neighbour),
+        None,
+    );
+    assert_eq!((foreign.status, foreign.code()), (403, "out_of_scope"));
     let anonymous = server.request(
         "GET",
         "/v1/candidates/me/admission-ticket.pdf",

@@ -113,6 +113,24 @@ pub async fn exam_ticket(
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
     let candidate = load(&state, own_key(&caller)?).await?;
+    exam_ticket_pdf(state, candidate).await
+}
+
+/// `GET /v1/candidates/{key}/art-pe/exam-ticket.pdf`: the same, printed on the candidate's
+/// behalf by an operator whose scope covers them.
+pub async fn exam_ticket_for(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let candidate = super::operators::visible(&state, &caller, &key).await?;
+    exam_ticket_pdf(state, candidate).await
+}
+
+async fn exam_ticket_pdf(
+    state: web::Data<AppState>,
+    candidate: engine::candidate::Candidate,
+) -> Result<HttpResponse, ApiError> {
     let paid: Vec<(ArtCategory, String, Option<String>)> = candidate
         .art_pe
         .iter()

@@ -125,6 +125,24 @@ pub async fn admission_ticket(
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
     let candidate = load(&state, own_key(&caller)?).await?;
+    admission_ticket_pdf(state, candidate).await
+}
+
+/// `GET /v1/candidates/{key}/admission-ticket.pdf`: the same, printed on the candidate's
+/// behalf by an operator whose scope covers them.
+pub async fn admission_ticket_for(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let candidate = super::operators::visible(&state, &caller, &key).await?;
+    admission_ticket_pdf(state, candidate).await
+}
+
+async fn admission_ticket_pdf(
+    state: web::Data<AppState>,
+    candidate: engine::candidate::Candidate,
+) -> Result<HttpResponse, ApiError> {
     if candidate.exam_fee.paid.is_none() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,

@@ -138,6 +138,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(documents::registration_form),
         )
         .route(
+            "/v1/candidates/{key}/admission-ticket.pdf",
+            web::get().to(candidates::admission_ticket_for),
+        )
+        .route(
+            "/v1/candidates/{key}/art-pe/exam-ticket.pdf",
+            web::get().to(art_pe::exam_ticket_for),
+        )
+        .route(
             "/v1/candidates/{key}/login-card.pdf",
             web::get().to(documents::login_card),
         )
