@@ -228,3 +228,88 @@ fn notifications_are_retried_on_the_providers_schedule_until_acknowledged() {
         "gives up after the schedule"
     );
 }
+
+/// Art/PE category fees are reconciled like the registration fee: a lost notification for
+/// a category's order is found by querying, and only that category becomes paid.
+#[test]
+fn art_pe_orders_are_reconciled_too() {
+    let provider = ProviderDouble::start(WECHAT_KEY);
+    let directory = data_dir_with_secrets();
+    let server = Server::start_with(
+        directory.path(),
+        &[("REG_WECHAT_PAY_QUERY_URL", provider.url.as_str())],
+    );
+    let point = server.operator("point-430102-001");
+    let captured = server.capture(&point, "430102-001", 1, "cap-1");
+    let key = captured.body["key"].as_str().expect("key").to_owned();
+    let token = server.candidate(1);
+    server.pay_authenticate_and_set_passwords(&token, &key, 1);
+    let phone = server.request(
+        "PUT",
+        "/v1/candidates/me/phone",
+        Some(&json!({"phone": "13800138000"})),
+        Some(&token),
+        Some("phone"),
+    );
+    assert_eq!(phone.status, 200, "{}", phone.text);
+    for (category, body) in [
+        ("music", json!({"main_item": "声乐", "sub_item": "钢琴"})),
+        ("fine_arts", json!({"main_item": "素描"})),
+    ] {
+        let chosen = server.request(
+            "PUT",
+            &format!("/v1/candidates/me/art-pe/{category}"),
+            Some(&body),
+            Some(&token),
+            Some(category),
+        );
+        assert_eq!(chosen.status, 200, "{}", chosen.text);
+    }
+    let order = |category: &str| {
+        let created = server.request(
+            "POST",
+            &format!("/v1/candidates/me/art-pe/{category}/fee-orders"),
+            Some(&json!({"provider": "we_chat_pay"})),
+            Some(&token),
+            Some(&format!("order-{category}")),
+        );
+        assert_eq!(created.status, 201, "{}", created.text);
+        created.body
+    };
+    let music = order("music");
+    let fine_arts = order("fine_arts");
+    provider.paid(
+        music["order_id"].as_str().expect("order"),
+        "4200000077",
+        music["amount_fen"].as_u64().expect("amount"),
+    );
+    provider.state(fine_arts["order_id"].as_str().expect("order"), "NOTPAY");
+
+    let province = server.operator("province");
+    let report = reconcile(
+        &server,
+        &province,
+        &json!({"min_order_age_seconds": 0}),
+        "r1",
+    );
+    assert_eq!(report.status, 200, "{}", report.text);
+    assert_eq!(report.body["orders_checked"], 2, "{}", report.text);
+    assert_eq!(report.body["applied"], 1);
+    assert_eq!(report.body["not_paid"], 1);
+    let me = server.request("GET", "/v1/candidates/me", None, Some(&token), None);
+    let paid: Vec<(String, bool)> = me.body["art_pe"]
+        .as_array()
+        .expect("art_pe")
+        .iter()
+        .map(|entry| {
+            (
+                entry["category"].as_str().expect("category").to_owned(),
+                entry["paid"].as_bool().expect("paid"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        paid,
+        vec![("fine_arts".to_owned(), false), ("music".to_owned(), true)]
+    );
+}
