@@ -31,6 +31,17 @@ const SAVE_PASSWORD: &str = "Save2026y";
 const PHOTOS: u64 = 16;
 /// Status polls before a candidate gives up waiting for the payment to show.
 const MAX_POLLS: u32 = 6;
+/// The art/PE categories a candidate's 1–3 choices rotate through (the API's names).
+const ART_PE_CATEGORIES: [&str; 8] = [
+    "fine_arts",
+    "music",
+    "dance",
+    "broadcasting",
+    "performance",
+    "directing",
+    "calligraphy",
+    "sports",
+];
 
 /// Which steps to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
@@ -411,7 +422,7 @@ impl Driver {
             }
         };
         // 4. The provider notifies, 1–4 copies, independently of the candidate.
-        let copies = self.notifications(candidate, &order_id, amount, pace.due);
+        let mut copies = self.notifications(candidate, &order_id, amount, pace.due, "");
         entry.notifications_sent = copies.len() as u32;
         if self.kind == JourneyKind::Payments {
             entry.finished = true;
@@ -496,6 +507,51 @@ impl Driver {
                 )
                 .await;
             }
+            // Art/PE: choose each category, order it, and the provider notifies per order.
+            for category in ART_PE_CATEGORIES
+                .iter()
+                .cycle()
+                .skip(candidate.index as usize % ART_PE_CATEGORIES.len())
+                .take(usize::from(candidate.art_pe_categories))
+            {
+                let items = if matches!(*category, "music" | "sports") {
+                    json!({"main_item": "主项", "sub_item": "辅项"})
+                } else {
+                    json!({"main_item": "主项"})
+                };
+                let path = format!("/v1/candidates/me/art-pe/{category}");
+                http.at(
+                    pace.next(30.0),
+                    Call::new(Class::Write, Method::PUT, path.clone())
+                        .json(&items)
+                        .token(&token)
+                        .idempotency(self.idempotency(candidate, &format!("art-{category}"))),
+                )
+                .await;
+                let order = http
+                    .at(
+                        pace.next(20.0),
+                        Call::new(Class::Write, Method::POST, format!("{path}/fee-orders"))
+                            .json(&json!({"provider": candidate.payer.order_name()}))
+                            .token(&token)
+                            .idempotency(
+                                self.idempotency(candidate, &format!("art-order-{category}")),
+                            ),
+                    )
+                    .await;
+                let ordered = order.ok().and_then(|reply| {
+                    let body = reply.json();
+                    Some((
+                        body["order_id"].as_str()?.to_owned(),
+                        body["amount_fen"].as_u64()?,
+                    ))
+                });
+                if let Some((order_id, amount)) = ordered.filter(|_| !self.bare) {
+                    copies.extend(
+                        self.notifications(candidate, &order_id, amount, pace.due, category),
+                    );
+                }
+            }
             // 9. The pledge.
             if http
                 .at(
@@ -549,7 +605,9 @@ impl Driver {
         }
     }
 
-    /// Spawns the provider's notification copies: identical signed bodies, due at random
+    /// Spawns the provider's notification copies for one order (`purpose` tells the fees'
+    /// transactions apart: empty for the registration fee, the category for art/PE ones):
+    /// identical signed bodies, due at random
     /// moments in the minute after the order (crossing each other and the candidate's polls);
     /// a late copy comes 5–15 minutes later, after the journey has moved on.
     fn notifications(
@@ -558,10 +616,11 @@ impl Driver {
         order_id: &str,
         amount: u64,
         ordered: Instant,
+        purpose: &str,
     ) -> Vec<tokio::task::JoinHandle<Ack>> {
         let body = json!({
             "order_id": order_id,
-            "transaction_id": self.idempotency(candidate, "tx"),
+            "transaction_id": self.idempotency(candidate, &format!("tx{purpose}")),
             "amount_fen": amount,
             "paid_at_ms": 1_780_000_000_000i64 + candidate.index as i64,
         });
