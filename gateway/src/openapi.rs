@@ -45,6 +45,13 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "get",
+        "/v1/counties/{county}/declarations",
+        "The reviewers' work list: a county's declarations at one stage (?stage=)",
+        "county, city, province",
+        200,
+    ),
+    (
+        "get",
         "/v1/counties/{county}/export-package",
         "A county's signed export package (tar: records, photos, manifest with checksums)",
         "county, city, province",

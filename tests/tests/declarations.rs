@@ -5,6 +5,22 @@
 use serde_json::{Value, json};
 use tests::Server;
 
+/// The work list `token` sees for county 430102 (`query` appended to the path).
+fn work_list(server: &Server, token: &str, query: &str) -> tests::Response {
+    server.request(
+        "GET",
+        &format!("/v1/counties/430102/declarations{query}"),
+        None,
+        Some(token),
+        None,
+    )
+}
+
+fn items(response: &tests::Response) -> usize {
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.body["items"].as_array().map_or(0, Vec::len)
+}
+
 fn declarations(server: &Server, token: &str) -> Vec<Value> {
     let me = server.request("GET", "/v1/candidates/me", None, Some(token), None);
     assert_eq!(me.status, 200, "{}", me.text);
@@ -71,6 +87,15 @@ fn declarations_are_reviewed_by_the_county_then_the_city_and_shown_to_the_candid
     };
     let county = server.operator("county-430102");
     let city = server.operator("city-4301");
+    // The reviewers' work lists: the county sees what awaits it; the city, nothing yet.
+    assert_eq!(items(&work_list(&server, &county, "")), 2);
+    assert_eq!(items(&work_list(&server, &city, "")), 0);
+    let bad_stage = work_list(&server, &county, "?stage=later");
+    assert_eq!((bad_stage.status, bad_stage.code()), (400, "stage_unknown"));
+    let by_point = work_list(&server, &point, "");
+    assert_eq!((by_point.status, by_point.code()), (403, "out_of_scope"));
+    let other_county = server.operator("county-430103");
+    assert_eq!(work_list(&server, &other_county, "").status, 403);
     let approve = json!({"approved": true});
     // Order: the city waits for the county; the point and other counties may not decide.
     let early = review(&city, 1, approve.clone(), "r1");
@@ -80,9 +105,13 @@ fn declarations_are_reviewed_by_the_county_then_the_city_and_shown_to_the_candid
     );
     let by_point = review(&point, 1, approve.clone(), "r2");
     assert_eq!((by_point.status, by_point.code()), (403, "out_of_scope"));
-    let other_county = server.operator("county-430103");
     assert_eq!(review(&other_county, 1, approve.clone(), "r3").status, 403);
     assert_eq!(review(&county, 1, approve.clone(), "r4").status, 200);
+    assert_eq!(
+        items(&work_list(&server, &city, "")),
+        1,
+        "now it awaits the city"
+    );
     assert_eq!(review(&city, 1, approve.clone(), "r5").status, 200);
     let no_reason = review(&county, 2, json!({"approved": false}), "r6");
     assert_eq!(
@@ -102,6 +131,16 @@ fn declarations_are_reviewed_by_the_county_then_the_city_and_shown_to_the_candid
         (404, "declaration_unknown")
     );
 
+    // Nothing awaits either level now; the decisions are listed by stage.
+    assert_eq!(items(&work_list(&server, &county, "")), 0);
+    assert_eq!(items(&work_list(&server, &city, "")), 0);
+    assert_eq!(items(&work_list(&server, &city, "?stage=approved")), 1);
+    let rejected = work_list(&server, &county, "?stage=rejected");
+    assert_eq!(items(&rejected), 1);
+    assert_eq!(
+        rejected.body["items"][0]["declaration"]["item"],
+        "国家专项计划"
+    );
     // The candidate sees every decision.
     let seen = declarations(&server, &token);
     assert_eq!(seen[0]["review"], json!("approved"));

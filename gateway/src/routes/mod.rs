@@ -54,6 +54,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(imports::import),
         )
         .route(
+            "/v1/counties/{county}/declarations",
+            web::get().to(operators::county_declarations),
+        )
+        .route(
             "/v1/counties/{county}/export-package",
             web::get().to(packages::export),
         )

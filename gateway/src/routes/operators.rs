@@ -333,3 +333,79 @@ pub async fn review_declaration(
     })
     .await
 }
+
+/// `GET /v1/counties/{county}/declarations` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationsQuery {
+    /// `pending`, `county_approved`, `approved`, `rejected` or `withdrawn`; by default what
+    /// the caller decides next (the county: `pending`; the city: `county_approved`).
+    stage: Option<String>,
+}
+
+/// `GET /v1/counties/{county}/declarations`: the reviewers' work list — the county's
+/// declarations at one stage, with who declared what and on which documents.
+pub async fn county_declarations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    county: web::Path<String>,
+    query: web::Query<DeclarationsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use engine::candidate::declaration::Review;
+    let code: engine::org::CountyCode = county.parse()?;
+    if matches!(caller.0.scope, Scope::Point(_) | Scope::Candidate(_))
+        || !caller.0.scope.covers_county(code)
+    {
+        return Err(ApiError::out_of_scope());
+    }
+    let stage = match (query.stage.as_deref(), caller.0.scope) {
+        (Some(stage), _) => stage.to_owned(),
+        (None, Scope::City(_)) => "county_approved".to_owned(),
+        (None, _) => "pending".to_owned(),
+    };
+    let matches = |review: &Review| match stage.as_str() {
+        "pending" => Ok(*review == Review::Pending),
+        "county_approved" => Ok(*review == Review::CountyApproved),
+        "approved" => Ok(*review == Review::Approved),
+        "rejected" => Ok(matches!(review, Review::Rejected { .. })),
+        "withdrawn" => Ok(*review == Review::Withdrawn),
+        other => Err(ApiError::bad_request(
+            "stage_unknown",
+            format!("no declaration stage named '{other}'"),
+        )),
+    };
+    // Refuse an unknown stage before reading anything.
+    matches(&Review::Pending)?;
+    let Some(record) = state.store.county(code).await? else {
+        return Ok(HttpResponse::Ok()
+            .json(serde_json::json!({"county": code.to_string(), "stage": stage, "items": []})));
+    };
+    let mut items = Vec::new();
+    for point in record.points.values() {
+        let mut after = None;
+        loop {
+            let page = state
+                .store
+                .candidates_at_point(point.code, None, after, 1000)
+                .await?;
+            after = page.last().map(|candidate| candidate.key);
+            for candidate in &page {
+                for declaration in &candidate.declarations {
+                    if matches(&declaration.review)? {
+                        items.push(serde_json::json!({
+                            "key": candidate.key.to_string(),
+                            "serial_number": candidate.capture.serial.to_string(),
+                            "name": candidate.capture.id_card.name,
+                            "declaration": declaration,
+                        }));
+                    }
+                }
+            }
+            if page.len() < 1000 {
+                break;
+            }
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"county": code.to_string(), "stage": stage, "items": items})))
+}
