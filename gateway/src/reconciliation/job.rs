@@ -6,15 +6,13 @@
 
 use super::provider::{OrderQuery, OrderState};
 use crate::error::ApiError;
-use crate::routes::run;
+use crate::routes::{all_at_point, run};
 use crate::state::AppState;
-use engine::candidate::{Command, PaymentNotice, PaymentSource};
+use engine::candidate::{Command, FeeOrder, PaymentNotice, PaymentSource};
+use engine::key::CandidateKey;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use storage::{Journal as _, Partition, StateStore as _};
-
-/// Candidates read per page of a point's list.
-const PAGE_CANDIDATES: usize = 500;
 
 /// What one pass found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -51,96 +49,87 @@ pub async fn reconcile(
             continue;
         };
         for point in county.points.values() {
-            let mut after = None;
-            loop {
-                // Every status: art/PE categories are paid long after the registration fee.
-                let page = state
-                    .store
-                    .candidates_at_point(point.code, None, after, PAGE_CANDIDATES)
-                    .await?;
-                after = page.last().map(|candidate| candidate.key);
-                for candidate in &page {
-                    let shard = Partition::Candidates(candidate.key.shard(shards));
-                    if state.store.owner_epoch(shard).is_none() {
-                        continue;
-                    }
-                    let registration = candidate.fee.paid.is_none().then_some(&candidate.fee);
-                    let exam = candidate
-                        .exam_fee
-                        .paid
-                        .is_none()
-                        .then_some(&candidate.exam_fee);
-                    let art_pe = candidate
-                        .art_pe
-                        .values()
-                        .filter(|entry| !entry.is_paid())
-                        .map(|entry| &entry.fee);
-                    let unpaid_orders = registration
-                        .into_iter()
-                        .chain(exam)
-                        .chain(art_pe)
-                        .flat_map(|fee| fee.orders.iter())
-                        .filter(|order| order.created_at <= cutoff);
-                    for order in unpaid_orders {
-                        report.orders_checked += 1;
-                        let answer = query.query(order.provider, &order.order_id).await;
-                        let (transaction_id, amount_fen, paid_at) = match answer {
-                            Ok(OrderState::Paid {
-                                transaction_id,
-                                amount_fen,
-                                paid_at,
-                            }) => (transaction_id, amount_fen, paid_at),
-                            Ok(OrderState::NotPaid) => {
-                                report.not_paid += 1;
-                                continue;
-                            }
-                            Ok(OrderState::Closed) => {
-                                report.closed += 1;
-                                continue;
-                            }
-                            Ok(OrderState::NotFound) => {
-                                report.not_found += 1;
-                                continue;
-                            }
-                            Err(error) => {
-                                crate::metrics::reconciliation(error.kind());
-                                *report.failed.entry(error.kind().to_owned()).or_default() += 1;
-                                continue;
-                            }
-                        };
-                        let idempotency =
-                            format!("payment-{}-{transaction_id}", order.provider.name());
-                        let command = Command::RecordPayment(PaymentNotice {
-                            provider: order.provider,
-                            order_id: order.order_id.clone(),
-                            transaction_id,
-                            amount_fen,
-                            paid_at,
-                            source: PaymentSource::OrderQuery,
-                        });
-                        match run(state, candidate.key, command, idempotency, Vec::new()).await {
-                            // A payment command yields one payment event, or none when the
-                            // transaction was already applied.
-                            Ok(outcome) if !outcome.events.is_empty() => {
-                                crate::metrics::reconciliation("applied");
-                                report.applied += 1;
-                            }
-                            Ok(_) => {
-                                crate::metrics::reconciliation("already_applied");
-                                report.already_applied += 1;
-                            }
-                            Err(refusal) => {
-                                crate::metrics::reconciliation("refused");
-                                *report.refused.entry(refusal.code.to_owned()).or_default() += 1;
-                            }
-                        }
-                    }
+            // Every status: art/PE categories and the exam fee are paid long after the
+            // registration fee.
+            for candidate in all_at_point(state, point.code, None).await? {
+                let shard = Partition::Candidates(candidate.key.shard(shards));
+                if state.store.owner_epoch(shard).is_none() {
+                    continue;
                 }
-                if page.len() < PAGE_CANDIDATES {
-                    break;
+                let registration = candidate.fee.paid.is_none().then_some(&candidate.fee);
+                let exam = candidate
+                    .exam_fee
+                    .paid
+                    .is_none()
+                    .then_some(&candidate.exam_fee);
+                let art_pe = candidate
+                    .art_pe
+                    .values()
+                    .filter(|entry| !entry.is_paid())
+                    .map(|entry| &entry.fee);
+                let unpaid_orders = registration
+                    .into_iter()
+                    .chain(exam)
+                    .chain(art_pe)
+                    .flat_map(|fee| fee.orders.iter())
+                    .filter(|order| order.created_at <= cutoff);
+                for order in unpaid_orders {
+                    check_order(state, query, candidate.key, order, &mut report).await;
                 }
             }
         }
     }
     Ok(report)
+}
+
+/// Asks the provider about one order and records a payment it reports.
+async fn check_order(
+    state: &AppState,
+    query: &dyn OrderQuery,
+    key: CandidateKey,
+    order: &FeeOrder,
+    report: &mut Report,
+) {
+    report.orders_checked += 1;
+    let (transaction_id, amount_fen, paid_at) =
+        match query.query(order.provider, &order.order_id).await {
+            Ok(OrderState::Paid {
+                transaction_id,
+                amount_fen,
+                paid_at,
+            }) => (transaction_id, amount_fen, paid_at),
+            Ok(OrderState::NotPaid) => return report.not_paid += 1,
+            Ok(OrderState::Closed) => return report.closed += 1,
+            Ok(OrderState::NotFound) => return report.not_found += 1,
+            Err(error) => {
+                crate::metrics::reconciliation(error.kind());
+                *report.failed.entry(error.kind().to_owned()).or_default() += 1;
+                return;
+            }
+        };
+    let idempotency = format!("payment-{}-{transaction_id}", order.provider.name());
+    let command = Command::RecordPayment(PaymentNotice {
+        provider: order.provider,
+        order_id: order.order_id.clone(),
+        transaction_id,
+        amount_fen,
+        paid_at,
+        source: PaymentSource::OrderQuery,
+    });
+    match run(state, key, command, idempotency, Vec::new()).await {
+        // A payment command yields one payment event, or none when the transaction was
+        // already applied.
+        Ok(outcome) if !outcome.events.is_empty() => {
+            crate::metrics::reconciliation("applied");
+            report.applied += 1;
+        }
+        Ok(_) => {
+            crate::metrics::reconciliation("already_applied");
+            report.already_applied += 1;
+        }
+        Err(refusal) => {
+            crate::metrics::reconciliation("refused");
+            *report.refused.entry(refusal.code.to_owned()).or_default() += 1;
+        }
+    }
 }

@@ -190,20 +190,7 @@ pub async fn point_login_cards(
                 })?,
         ),
     };
-    let mut candidates = Vec::new();
-    let mut after = None;
-    loop {
-        let page = state
-            .store
-            .candidates_at_point(point, status, after, 1000)
-            .await?;
-        after = page.last().map(|candidate| candidate.key);
-        let full = page.len() == 1000;
-        candidates.extend(page);
-        if !full || candidates.len() > MAX_LOGIN_CARDS {
-            break;
-        }
-    }
+    let mut candidates = super::all_at_point(&state, point, status).await?;
     if candidates.is_empty() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,

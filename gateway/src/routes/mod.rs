@@ -246,6 +246,30 @@ pub async fn run(
     Ok(state.registry.execute(request).await?)
 }
 
+/// Every candidate of `point` (of one status, if given), in key order, read page by page.
+/// Bounded: a point hands out at most 9,999 serial numbers.
+pub async fn all_at_point(
+    state: &AppState,
+    point: engine::org::PointCode,
+    status: Option<engine::candidate::Status>,
+) -> Result<Vec<Candidate>, ApiError> {
+    const PAGE: usize = 1000;
+    let mut candidates = Vec::new();
+    let mut after = None;
+    loop {
+        let page = state
+            .store
+            .candidates_at_point(point, status, after, PAGE)
+            .await?;
+        after = page.last().map(|candidate| candidate.key);
+        let full = page.len() == PAGE;
+        candidates.extend(page);
+        if !full {
+            return Ok(candidates);
+        }
+    }
+}
+
 /// The stored record of `key`, or 404.
 pub async fn load(state: &AppState, key: CandidateKey) -> Result<Candidate, ApiError> {
     state

@@ -265,33 +265,22 @@ pub async fn open_items(
         return Err(ApiError::out_of_scope());
     }
     let mut items = Vec::new();
-    let mut after = None;
-    loop {
-        let page = state
-            .store
-            .candidates_at_point(point, None, after, 1000)
-            .await?;
-        after = page.last().map(|candidate| candidate.key);
-        for candidate in &page {
-            let open: Vec<&'static str> = [
-                (candidate.id_verification_pending, "id_verification"),
-                (candidate.document_approval_pending, "document_approval"),
-                (candidate.migrant_audit_pending, "migrant_audit"),
-            ]
-            .into_iter()
-            .filter_map(|(pending, name)| pending.then_some(name))
-            .collect();
-            if !open.is_empty() {
-                items.push(OpenItem {
-                    key: candidate.key.to_string(),
-                    serial_number: candidate.capture.serial.to_string(),
-                    name: candidate.capture.id_card.name.clone(),
-                    open,
-                });
-            }
-        }
-        if page.len() < 1000 {
-            break;
+    for candidate in super::all_at_point(&state, point, None).await? {
+        let open: Vec<&'static str> = [
+            (candidate.id_verification_pending, "id_verification"),
+            (candidate.document_approval_pending, "document_approval"),
+            (candidate.migrant_audit_pending, "migrant_audit"),
+        ]
+        .into_iter()
+        .filter_map(|(pending, name)| pending.then_some(name))
+        .collect();
+        if !open.is_empty() {
+            items.push(OpenItem {
+                key: candidate.key.to_string(),
+                serial_number: candidate.capture.serial.to_string(),
+                name: candidate.capture.id_card.name.clone(),
+                open,
+            });
         }
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({"point": point.to_string(), "items": items})))
@@ -382,27 +371,16 @@ pub async fn county_declarations(
     };
     let mut items = Vec::new();
     for point in record.points.values() {
-        let mut after = None;
-        loop {
-            let page = state
-                .store
-                .candidates_at_point(point.code, None, after, 1000)
-                .await?;
-            after = page.last().map(|candidate| candidate.key);
-            for candidate in &page {
-                for declaration in &candidate.declarations {
-                    if matches(&declaration.review)? {
-                        items.push(serde_json::json!({
-                            "key": candidate.key.to_string(),
-                            "serial_number": candidate.capture.serial.to_string(),
-                            "name": candidate.capture.id_card.name,
-                            "declaration": declaration,
-                        }));
-                    }
+        for candidate in super::all_at_point(&state, point.code, None).await? {
+            for declaration in &candidate.declarations {
+                if matches(&declaration.review)? {
+                    items.push(serde_json::json!({
+                        "key": candidate.key.to_string(),
+                        "serial_number": candidate.capture.serial.to_string(),
+                        "name": candidate.capture.id_card.name,
+                        "declaration": declaration,
+                    }));
                 }
-            }
-            if page.len() < 1000 {
-                break;
             }
         }
     }

@@ -57,24 +57,12 @@ pub async fn export(
     let mut candidates = Vec::new();
     let mut photos = BTreeMap::new();
     for point in county.points.values() {
-        let mut after = None;
-        loop {
-            let page = state
-                .store
-                .candidates_at_point(point.code, None, after, 1000)
-                .await?;
-            after = page.last().map(|candidate| candidate.key);
-            for candidate in &page {
-                let sha256 = &candidate.capture.photo.sha256;
-                if let Some(photo) = state.store.photo(sha256).await? {
-                    photos.insert(sha256.clone(), photo);
-                }
+        for candidate in super::all_at_point(&state, point.code, None).await? {
+            let sha256 = &candidate.capture.photo.sha256;
+            if let Some(photo) = state.store.photo(sha256).await? {
+                photos.insert(sha256.clone(), photo);
             }
-            let full = page.len() == 1000;
-            candidates.extend(page);
-            if !full {
-                break;
-            }
+            candidates.push(candidate);
         }
     }
     let created_at = state.now().cst_text();
