@@ -14,7 +14,7 @@ curl -s -XPOST $API/v1/points/430102-001/captures -H "authorization: Bearer $POI
 CKEY=$(j "['key']" < /tmp/cap.json); SERIAL=$(j "['serial_number']" < /tmp/cap.json)
 echo '# 3. candidate first login (ID number + name + validity), then the fee order'
 TOKEN=$(curl -s -XPOST $API/v1/sessions/candidate/first-login -H 'content-type: application/json' -d '{"id_number":"11010519491231002X","name":"张三","valid_until":"长期"}' | j "['token']")
-curl -s -XPOST $API/v1/candidates/me/fee-orders -H "authorization: Bearer $TOKEN" -H 'idempotency-key: order-1' -H 'content-type: application/json' -d '{"provider":"we_chat_pay"}' | tee /tmp/order.json; echo
+curl -s -XPOST $API/v1/candidates/me/fee-orders -H "authorization: Bearer $TOKEN" -H 'idempotency-key: order-1' -H 'content-type: application/json' -d '{"provider":"wechat_pay"}' | tee /tmp/order.json; echo
 ORDER=$(j "['order_id']" < /tmp/order.json)
 echo '# 4. WeChat Pay notifies twice (signed); the fee is applied once'
 BODY="{\"order_id\":\"$ORDER\",\"transaction_id\":\"4200000001\",\"amount_fen\":2000,\"paid_at_ms\":1700000000000}"

@@ -326,6 +326,12 @@ pub enum Rejection {
         /// Which division.
         what: String,
     },
+    /// Too many wrong save passwords: locked until the candidate sets a new save password
+    /// (after a fresh real-person authentication) or the point resets the passwords.
+    #[error(
+        "保存密码错误次数过多，已锁定：请实人认证后重设保存密码，或持身份证到报名点重置密码"
+    )]
+    SavePasswordLocked,
 }
 
 impl Rejection {
@@ -395,6 +401,7 @@ impl Rejection {
             Rejection::PointUnknown { .. } => "point_unknown",
             Rejection::AlreadySubmitted => "already_submitted",
             Rejection::LowerLevelNotSubmitted { .. } => "lower_level_not_submitted",
+            Rejection::SavePasswordLocked => "save_password_locked",
         }
     }
 
@@ -413,6 +420,7 @@ impl Rejection {
             IdentityMismatch | SavePasswordRequired | SavePasswordIncorrect => {
                 RejectionKind::Unauthenticated
             }
+            SavePasswordLocked => RejectionKind::Forbidden,
             AlreadyRegistered
             | SerialAlreadyAssigned { .. }
             | SerialRangeOverlap { .. }

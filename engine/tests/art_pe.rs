@@ -5,7 +5,9 @@
 mod fixtures;
 
 use engine::candidate::art_pe::ArtCategory;
-use engine::candidate::{CaptureMode, Command, Event, PaymentNotice, PaymentSource, Provider};
+use engine::candidate::{
+    CaptureMode, Command, Event, PaymentNotice, PaymentSource, Provider, SavePasswordCheck,
+};
 use fixtures::*;
 
 fn code<T: std::fmt::Debug>(result: Result<T, engine::Rejection>) -> &'static str {
@@ -28,6 +30,7 @@ fn choose(category: ArtCategory, main: &str, sub: Option<&str>) -> Command {
         category,
         main_item: main.into(),
         sub_item: sub.map(str::to_owned),
+        save_password: SavePasswordCheck::Verified { generation: 1 },
     }
 }
 
@@ -95,6 +98,7 @@ fn two_categories_are_chosen_ordered_and_paid_once_each() {
         .run(
             Command::BindPhone {
                 phone: "13800138000".into(),
+                save_password: SavePasswordCheck::Verified { generation: 1 },
             },
             nov(11, 9),
         )
@@ -195,6 +199,7 @@ fn art_pe_refusals_are_specific_and_change_nothing() {
         .run(
             Command::BindPhone {
                 phone: "13800138000".into(),
+                save_password: SavePasswordCheck::Verified { generation: 1 },
             },
             nov(2, 11),
         )
@@ -229,7 +234,8 @@ fn art_pe_refusals_are_specific_and_change_nothing() {
     assert_eq!(
         code(journey.run(
             Command::DropArtCategory {
-                category: ArtCategory::Dance
+                category: ArtCategory::Dance,
+                save_password: SavePasswordCheck::Verified { generation: 1 },
             },
             nov(11, 9)
         )),
@@ -251,6 +257,7 @@ fn art_pe_refusals_are_specific_and_change_nothing() {
         .run(
             Command::DropArtCategory {
                 category: ArtCategory::Dance,
+                save_password: SavePasswordCheck::Verified { generation: 1 },
             },
             nov(11, 10),
         )
@@ -266,7 +273,8 @@ fn art_pe_refusals_are_specific_and_change_nothing() {
     assert_eq!(
         code(journey.run(
             Command::DropArtCategory {
-                category: ArtCategory::Sports
+                category: ArtCategory::Sports,
+                save_password: SavePasswordCheck::Verified { generation: 1 },
             },
             nov(11, 11)
         )),
@@ -288,7 +296,8 @@ fn art_pe_refusals_are_specific_and_change_nothing() {
     assert_eq!(
         code(journey.run(
             Command::DropArtCategory {
-                category: ArtCategory::Sports
+                category: ArtCategory::Sports,
+                save_password: SavePasswordCheck::Verified { generation: 1 },
             },
             nov(12, 9)
         )),

@@ -420,7 +420,8 @@ fn sensitive_fields_and_repeat_candidates_without_phone_are_refused() {
     assert_eq!(
         code(journey.run(
             Command::BindPhone {
-                phone: "12345678901".into()
+                phone: "12345678901".into(),
+                save_password: verified(1),
             },
             nov(3, 9)
         )),
@@ -430,6 +431,7 @@ fn sensitive_fields_and_repeat_candidates_without_phone_are_refused() {
         .run(
             Command::BindPhone {
                 phone: "13800138000".into(),
+                save_password: SavePasswordCheck::Verified { generation: 1 },
             },
             nov(3, 9),
         )

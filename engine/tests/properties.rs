@@ -54,7 +54,7 @@ fn arbitrary_command() -> impl Strategy<Value = Command> {
             save_hash: save.then(|| SAVE_HASH.to_owned()),
         }),
         1 => Just(Command::AcceptPledge),
-        1 => Just(Command::BindPhone { phone: "13800138000".into() }),
+        1 => Just(Command::BindPhone { phone: "13800138000".into(), save_password: SavePasswordCheck::Verified { generation: 1 } }),
         4 => (check, 0u16..3).prop_map(|(save_password, variant)| {
             let mut form = form();
             form.urban_rural_code = [111, 210, 220][usize::from(variant)];

@@ -194,15 +194,28 @@ pub fn json_error(error: actix_web::error::JsonPayloadError) -> ApiError {
             "content_type",
             "send the body as application/json",
         ),
-        JsonPayloadError::Deserialize(inner) if inner.to_string().contains("unknown field") => {
-            ApiError::bad_request("unknown_field", inner.to_string())
-        }
-        JsonPayloadError::Deserialize(inner) if inner.is_syntax() || inner.is_eof() => {
-            ApiError::bad_request("malformed_json", inner.to_string())
-        }
-        JsonPayloadError::Deserialize(inner) => {
-            ApiError::bad_request("invalid_field", inner.to_string())
-        }
+        JsonPayloadError::Deserialize(inner) => deserialize_error(inner),
         _ => ApiError::bad_request("malformed_json", error.to_string()),
     }
+}
+
+/// A body that did not deserialize.
+pub fn deserialize_error(inner: &serde_json::Error) -> ApiError {
+    if inner.to_string().contains("unknown field") {
+        ApiError::bad_request("unknown_field", inner.to_string())
+    } else if inner.is_syntax() || inner.is_eof() {
+        ApiError::bad_request("malformed_json", inner.to_string())
+    } else {
+        ApiError::bad_request("invalid_field", inner.to_string())
+    }
+}
+
+/// An optional JSON body (DELETE requests that may carry one): empty means the default.
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
+    bytes: &[u8],
+) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|error| deserialize_error(&error))
 }

@@ -116,6 +116,16 @@ impl Hasher {
         answer.await.ok().flatten().ok_or(HashingError::Stopped)
     }
 
+    /// Spends what a real check costs and answers `false`: for a login naming no account (or
+    /// a candidate without passwords), so that timing does not tell who exists.
+    pub async fn verify_nobody(&self, password: String) -> Result<bool, HashingError> {
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let hash = DUMMY
+            .get_or_init(|| hash_now("no account has this password").unwrap_or_default())
+            .clone();
+        self.verify(password, hash).await.map(|_| false)
+    }
+
     /// Checks a password against a PHC hash.
     pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashingError> {
         let (reply, answer) = oneshot::channel();

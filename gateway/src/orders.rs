@@ -2,8 +2,13 @@
 //! provider's notification routes to the candidate's shard without any lookup table — and
 //! a two-digit sequence. `GK` + key + nn (registration fee), `EX` + key + nn (exam fee),
 //! `AP` + key + category digit + nn (one art/PE category's fee).
+//!
+//! The key is written in base32 (RFC 4648, upper case, no padding: 26 characters), so an
+//! order number is at most 31 letters and digits: WeChat Pay's `out_trade_no` allows 6–32
+//! characters, UnionPay's `orderId` 8–40 letters and digits, Alipay's 64.
 
 use engine::candidate::art_pe::ArtCategory;
+use data_encoding::BASE32_NOPAD;
 use engine::key::CandidateKey;
 
 /// Which fee an order pays.
@@ -20,6 +25,7 @@ pub enum OrderFor {
 /// The number of the candidate's `sequence`-th order for `fee`.
 pub fn order_id(fee: OrderFor, key: CandidateKey, sequence: usize) -> String {
     let sequence = sequence % 100;
+    let key = BASE32_NOPAD.encode(key.as_bytes());
     match fee {
         OrderFor::Registration => format!("GK{key}{sequence:02}"),
         OrderFor::Exam => format!("EX{key}{sequence:02}"),
@@ -31,15 +37,22 @@ pub fn order_id(fee: OrderFor, key: CandidateKey, sequence: usize) -> String {
 pub fn key_of(order_id: &str) -> Option<CandidateKey> {
     let (prefix, rest) = order_id.split_at_checked(2)?;
     let length = match prefix {
-        "GK" | "EX" => 34,
-        "AP" => 35,
+        "GK" | "EX" => KEY_CHARS + 2,
+        "AP" => KEY_CHARS + 3,
         _ => return None,
     };
     if rest.len() != length {
         return None;
     }
-    CandidateKey::parse_hex(rest.get(..32)?)
+    let bytes = BASE32_NOPAD.decode(rest.get(..KEY_CHARS)?.as_bytes()).ok()?;
+    Some(CandidateKey::from_bytes(bytes.try_into().ok()?))
 }
+
+/// A 16-byte key in unpadded base32.
+const KEY_CHARS: usize = 26;
+
+/// The longest order number we make; WeChat Pay's `out_trade_no` allows 32.
+pub const MAX_ORDER_CHARS: usize = 2 + KEY_CHARS + 3;
 
 #[cfg(test)]
 mod tests {
@@ -69,5 +82,22 @@ mod tests {
         );
         assert_eq!(key_of("GK"), None);
         assert_eq!(key_of("é"), None);
+    }
+
+    /// Security audit item 17: WeChat Pay refuses an `out_trade_no` over 32 characters, and
+    /// UnionPay's `orderId` takes letters and digits only.
+    #[test]
+    fn item_17_order_numbers_fit_every_providers_limits() {
+        let key = CandidateKey::from_bytes([0xFF; 16]);
+        for fee in [
+            OrderFor::Registration,
+            OrderFor::Exam,
+            OrderFor::ArtPe(ArtCategory::Sports),
+        ] {
+            let id = order_id(fee, key, 99);
+            assert!((6..=32).contains(&id.len()), "{id}: {} characters", id.len());
+            assert!(id.len() <= MAX_ORDER_CHARS);
+            assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+        }
     }
 }

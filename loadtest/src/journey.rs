@@ -403,7 +403,7 @@ impl Driver {
             .at(
                 pace.next(30.0),
                 Call::new(Class::Write, Method::POST, "/v1/candidates/me/fee-orders")
-                    .json(&json!({"provider": candidate.payer.order_name()}))
+                    .json(&json!({"provider": candidate.payer.name()}))
                     .token(&token)
                     .idempotency(self.idempotency(candidate, "order")),
             )
@@ -413,7 +413,8 @@ impl Driver {
             return Vec::new();
         };
         let (order_id, amount) = if self.bare {
-            (format!("GK{key}01"), 2000)
+            // The bare ceiling handler answers every request alike; any number will do.
+            ("GKCEILING01".to_owned(), 2000)
         } else {
             let body = order.json();
             match (body["order_id"].as_str(), body["amount_fen"].as_u64()) {
@@ -500,12 +501,13 @@ impl Driver {
                 let phone = format!("138{:08}", candidate.index % 100_000_000);
                 http.at(
                     pace.next(30.0),
-                    Call::new(Class::Write, Method::PUT, "/v1/candidates/me/phone")
-                        .json(&json!({"phone": phone}))
+                    Call::new(Class::Hashing, Method::PUT, "/v1/candidates/me/phone")
+                        .json(&json!({"phone": phone, "save_password": SAVE_PASSWORD}))
                         .token(&token)
                         .idempotency(self.idempotency(candidate, "phone")),
                 )
                 .await;
+                self.hashes.fetch_add(1, Ordering::Relaxed);
             }
             // Art/PE: choose each category, order it, and the provider notifies per order.
             for category in ART_PE_CATEGORIES
@@ -515,24 +517,25 @@ impl Driver {
                 .take(usize::from(candidate.art_pe_categories))
             {
                 let items = if matches!(*category, "music" | "sports") {
-                    json!({"main_item": "主项", "sub_item": "辅项"})
+                    json!({"main_item": "主项", "sub_item": "辅项", "save_password": SAVE_PASSWORD})
                 } else {
-                    json!({"main_item": "主项"})
+                    json!({"main_item": "主项", "save_password": SAVE_PASSWORD})
                 };
                 let path = format!("/v1/candidates/me/art-pe/{category}");
                 http.at(
                     pace.next(30.0),
-                    Call::new(Class::Write, Method::PUT, path.clone())
+                    Call::new(Class::Hashing, Method::PUT, path.clone())
                         .json(&items)
                         .token(&token)
                         .idempotency(self.idempotency(candidate, &format!("art-{category}"))),
                 )
                 .await;
+                self.hashes.fetch_add(1, Ordering::Relaxed);
                 let order = http
                     .at(
                         pace.next(20.0),
                         Call::new(Class::Write, Method::POST, format!("{path}/fee-orders"))
-                            .json(&json!({"provider": candidate.payer.order_name()}))
+                            .json(&json!({"provider": candidate.payer.name()}))
                             .token(&token)
                             .idempotency(
                                 self.idempotency(candidate, &format!("art-order-{category}")),
@@ -627,7 +630,7 @@ impl Driver {
         let signature = sign(
             self.keys
                 .payers
-                .get(candidate.payer.path_name())
+                .get(candidate.payer.name())
                 .map_or(&[][..], Vec::as_slice),
             body.to_string().as_bytes(),
         );
@@ -644,7 +647,7 @@ impl Driver {
         if candidate.late_notification {
             delays.push(dice.between(300.0, 900.0));
         }
-        let path = format!("/v1/payments/{}/notify", candidate.payer.path_name());
+        let path = format!("/v1/payments/{}/notify", candidate.payer.name());
         delays
             .into_iter()
             .map(|delay| {

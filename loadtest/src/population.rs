@@ -70,17 +70,9 @@ pub enum Payer {
 }
 
 impl Payer {
-    /// The name in the fee-order request.
-    pub fn order_name(self) -> &'static str {
-        match self {
-            Payer::WeChatPay => "we_chat_pay",
-            Payer::Alipay => "alipay",
-            Payer::UnionPay => "union_pay",
-        }
-    }
-
-    /// The name in the notification path and the secrets file.
-    pub fn path_name(self) -> &'static str {
+    /// The provider's one name: in the fee-order request, the notification path and the
+    /// secrets file alike.
+    pub fn name(self) -> &'static str {
         match self {
             Payer::WeChatPay => "wechat_pay",
             Payer::Alipay => "alipay",

@@ -18,11 +18,12 @@ use std::time::{Duration, Instant};
 pub enum Class {
     /// Status, view, progress.
     Read,
-    /// Captures, first logins, orders, pledges, phone binding.
+    /// Captures, first logins, orders, pledges.
     Write,
     /// Payment notifications and real-person authentication callbacks.
     Callback,
-    /// Requests that hash or verify a password: set passwords, login, form saves.
+    /// Requests that hash or verify a password: set passwords, login, and every save that
+    /// checks the save password (form, phone, art/PE categories).
     Hashing,
 }
 

@@ -274,7 +274,7 @@ impl Server {
         let order = self.request(
             "POST",
             "/v1/candidates/me/fee-orders",
-            Some(&serde_json::json!({"provider": "we_chat_pay"})),
+            Some(&serde_json::json!({"provider": "wechat_pay"})),
             Some(token),
             Some("order"),
         );

@@ -170,7 +170,7 @@ fn slots_pause_and_live_settings() {
         Some("pause-1"),
     );
     assert_eq!(paused.status, 200, "{}", paused.text);
-    let order_body = json!({"provider": "we_chat_pay"});
+    let order_body = json!({"provider": "wechat_pay"});
     let write = server.request(
         "POST",
         "/v1/candidates/me/fee-orders",
@@ -249,7 +249,7 @@ struct Tally {
     other: Vec<String>,
 }
 
-/// Closed-loop writers: each thread saves its candidate's phone as fast as answers come.
+/// Closed-loop writers: each thread accepts its candidate's pledge as fast as answers come.
 /// Like a real client, a writer given a queue ticket presents it until it is admitted.
 fn drive(server: &Arc<Server>, tokens: &[String], run: Duration) -> (Tally, Duration) {
     let tally = Arc::new(Mutex::new(Tally {
@@ -279,8 +279,6 @@ fn drive(server: &Arc<Server>, tokens: &[String], run: Duration) -> (Tally, Dura
                 let authorization = format!("Bearer {token}");
                 while !stop.load(Ordering::Relaxed) {
                     sequence += 1;
-                    let phone =
-                        json!({"phone": format!("139{:04}{:04}", thread, sequence % 10_000)});
                     let key = format!("load-{thread}-{sequence}");
                     let mut headers = vec![
                         ("Authorization", authorization.as_str()),
@@ -290,12 +288,10 @@ fn drive(server: &Arc<Server>, tokens: &[String], run: Duration) -> (Tally, Dura
                         headers.push(("X-Queue-Ticket", value.as_str()));
                     }
                     let sent = Instant::now();
-                    let response = server.request_with(
-                        "PUT",
-                        "/v1/candidates/me/phone",
-                        Some(&phone),
-                        &headers,
-                    );
+                    // The pledge: a write through the shard that hashes nothing (saves that
+                    // check the save password are hashing writes and skip the guard).
+                    let response =
+                        server.request_with("POST", "/v1/candidates/me/pledge", None, &headers);
                     let elapsed = sent.elapsed();
                     let mut tally = tally.lock().expect("tally");
                     match response.status {

@@ -3,7 +3,7 @@
 //! ticket listing both — and every refusal on the way, including after the window closes.
 
 use serde_json::{Value, json};
-use tests::{CANDIDATE_NAME, Server};
+use tests::{CANDIDATE_NAME, SAVE_PASSWORD, Server};
 
 fn put(
     server: &Server,
@@ -40,7 +40,7 @@ fn an_art_pe_candidate_pays_two_categories_and_prints_the_exam_ticket() {
     let token = server.candidate(1);
     server.pay_authenticate_and_set_passwords(&token, &key, 1);
 
-    let music = json!({"main_item": "声乐", "sub_item": "钢琴"});
+    let music = json!({"main_item": "声乐", "sub_item": "钢琴", "save_password": SAVE_PASSWORD});
     // Phone binding is mandatory for art/PE.
     let no_phone = put(
         &server,
@@ -59,7 +59,7 @@ fn an_art_pe_candidate_pays_two_categories_and_prints_the_exam_ticket() {
         &server,
         &token,
         "/v1/candidates/me/phone",
-        &json!({"phone": "13800138000"}),
+        &json!({"phone": "13800138000", "save_password": SAVE_PASSWORD}),
         "phone",
     );
     assert_eq!(phone.status, 200, "{}", phone.text);
@@ -80,7 +80,7 @@ fn an_art_pe_candidate_pays_two_categories_and_prints_the_exam_ticket() {
         &server,
         &token,
         "/v1/candidates/me/art-pe/fine_arts",
-        &json!({"main_item": "素描", "sub_item": "色彩"}),
+        &json!({"main_item": "素描", "sub_item": "色彩", "save_password": SAVE_PASSWORD}),
         "x2",
     );
     assert_eq!(
@@ -91,7 +91,7 @@ fn an_art_pe_candidate_pays_two_categories_and_prints_the_exam_ticket() {
         &server,
         &token,
         "/v1/candidates/me/art-pe/fine_arts",
-        &json!({"main_item": "素描", "colour": "red"}),
+        &json!({"main_item": "素描", "colour": "red", "save_password": SAVE_PASSWORD}),
         "x3",
     );
     assert_eq!(
@@ -137,7 +137,7 @@ fn an_art_pe_candidate_pays_two_categories_and_prints_the_exam_ticket() {
         &server,
         &token,
         "/v1/candidates/me/art-pe/fine_arts",
-        &json!({"main_item": "素描"}),
+        &json!({"main_item": "素描", "save_password": SAVE_PASSWORD}),
         "f1",
     );
     assert_eq!(fine_arts.status, 200, "{}", fine_arts.text);
@@ -168,7 +168,7 @@ fn an_art_pe_candidate_pays_two_categories_and_prints_the_exam_ticket() {
     let ordered_drop = server.request(
         "DELETE",
         "/v1/candidates/me/art-pe/music",
-        None,
+        Some(&json!({"save_password": SAVE_PASSWORD})),
         Some(&token),
         Some("d1"),
     );
@@ -206,7 +206,7 @@ fn an_art_pe_candidate_pays_two_categories_and_prints_the_exam_ticket() {
         &server,
         &token,
         "/v1/candidates/me/art-pe/music",
-        &json!({"main_item": "器乐", "sub_item": "声乐"}),
+        &json!({"main_item": "器乐", "sub_item": "声乐", "save_password": SAVE_PASSWORD}),
         "m2",
     );
     assert_eq!(
@@ -276,7 +276,7 @@ fn an_art_pe_candidate_pays_two_categories_and_prints_the_exam_ticket() {
         &server,
         &token,
         "/v1/candidates/me/art-pe/dance",
-        &json!({"main_item": "民族舞"}),
+        &json!({"main_item": "民族舞", "save_password": SAVE_PASSWORD}),
         "late",
     );
     assert_eq!(

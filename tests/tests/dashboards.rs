@@ -78,7 +78,7 @@ fn every_dashboard_and_alert_metric_is_exported() {
     let refused = server.request(
         "POST",
         "/v1/candidates/me/fee-orders",
-        Some(&json!({"provider": "we_chat_pay"})),
+        Some(&json!({"provider": "wechat_pay"})),
         Some(&token),
         Some("order"),
     );

@@ -3,7 +3,7 @@
 //! refusals, specific and harmless.
 
 use serde_json::{Value, json};
-use tests::Server;
+use tests::{SAVE_PASSWORD, Server};
 
 /// The work list `token` sees for county 430102 (`query` appended to the path).
 fn work_list(server: &Server, token: &str, query: &str) -> tests::Response {
@@ -49,8 +49,8 @@ fn declarations_are_reviewed_by_the_county_then_the_city_and_shown_to_the_candid
         )
     };
     let bonus =
-        json!({"kind": "bonus_points", "item": "少数民族加分", "documents": ["民族证明-001"]});
-    let plan = json!({"kind": "special_plan", "item": "国家专项计划", "documents": ["户籍证明-7", "学籍证明-8"]});
+        json!({"kind": "bonus_points", "item": "少数民族加分", "documents": ["民族证明-001"], "save_password": SAVE_PASSWORD});
+    let plan = json!({"kind": "special_plan", "item": "国家专项计划", "documents": ["户籍证明-7", "学籍证明-8"], "save_password": SAVE_PASSWORD});
     let first = declare(bonus.clone(), "d1");
     assert_eq!(first.status, 201, "{}", first.text);
     let second = declare(plan, "d2");
@@ -58,7 +58,7 @@ fn declarations_are_reviewed_by_the_county_then_the_city_and_shown_to_the_candid
 
     // Refusals of the declaration itself.
     let no_documents = declare(
-        json!({"kind": "bonus_points", "item": "体育特长", "documents": []}),
+        json!({"kind": "bonus_points", "item": "体育特长", "documents": [], "save_password": SAVE_PASSWORD}),
         "d3",
     );
     assert_eq!(
@@ -66,7 +66,7 @@ fn declarations_are_reviewed_by_the_county_then_the_city_and_shown_to_the_candid
         (422, "declaration_invalid")
     );
     let unknown_kind = declare(
-        json!({"kind": "lottery", "item": "x", "documents": ["y"]}),
+        json!({"kind": "lottery", "item": "x", "documents": ["y"], "save_password": SAVE_PASSWORD}),
         "d4",
     );
     assert_eq!(unknown_kind.status, 400, "{}", unknown_kind.text);
@@ -153,7 +153,7 @@ fn declarations_are_reviewed_by_the_county_then_the_city_and_shown_to_the_candid
         server.request(
             "DELETE",
             &format!("/v1/candidates/me/declarations/{id}"),
-            None,
+            Some(&json!({"save_password": SAVE_PASSWORD})),
             Some(&token),
             Some(idempotency),
         )
@@ -174,7 +174,7 @@ fn declarations_are_reviewed_by_the_county_then_the_city_and_shown_to_the_candid
     );
     assert_eq!(closed.status, 200, "{}", closed.text);
     let late = declare(
-        json!({"kind": "special_plan", "item": "高校专项计划", "documents": ["证明-9"]}),
+        json!({"kind": "special_plan", "item": "高校专项计划", "documents": ["证明-9"], "save_password": SAVE_PASSWORD}),
         "d6",
     );
     assert_eq!((late.status, late.code()), (403, "window_closed"));

@@ -113,7 +113,7 @@ fn register_one_candidate(server: &Server) {
         None,
         None,
     );
-    assert_eq!((wrong.status, wrong.code()), (401, "identity_mismatch"));
+    assert_eq!((wrong.status, wrong.code()), (401, "invalid_credentials"));
     let login = server.request(
         "POST",
         "/v1/sessions/candidate/first-login",
@@ -128,7 +128,7 @@ fn register_one_candidate(server: &Server) {
     let order = server.request(
         "POST",
         "/v1/candidates/me/fee-orders",
-        Some(&json!({"provider": "we_chat_pay"})),
+        Some(&json!({"provider": "wechat_pay"})),
         Some(&candidate),
         Some("order-1"),
     );

@@ -54,7 +54,7 @@ fn the_admission_ticket_prints_once_the_exam_fee_is_paid_in_its_window() {
         server.request(
             "POST",
             "/v1/candidates/me/exam-fee-orders",
-            Some(&json!({"provider": "we_chat_pay"})),
+            Some(&json!({"provider": "wechat_pay"})),
             Some(&token),
             Some(idempotency),
         )

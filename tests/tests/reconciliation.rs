@@ -5,7 +5,7 @@
 //! specific.
 
 use serde_json::{Value, json};
-use tests::Server;
+use tests::{SAVE_PASSWORD, Server};
 use tests::provider::{ProviderDouble, WECHAT_RETRY_SCHEDULE_SECONDS, notify_until_acknowledged};
 
 const WECHAT_KEY: &str = "7765636861742d6d65726368616e742d6b65792d666f722d7465737473212121";
@@ -35,7 +35,7 @@ fn candidate_with_order(server: &Server, point: &str, sequence: u32) -> (String,
     let order = server.request(
         "POST",
         "/v1/candidates/me/fee-orders",
-        Some(&json!({"provider": "we_chat_pay"})),
+        Some(&json!({"provider": "wechat_pay"})),
         Some(&token),
         Some("order"),
     );
@@ -247,14 +247,14 @@ fn art_pe_orders_are_reconciled_too() {
     let phone = server.request(
         "PUT",
         "/v1/candidates/me/phone",
-        Some(&json!({"phone": "13800138000"})),
+        Some(&json!({"phone": "13800138000", "save_password": SAVE_PASSWORD})),
         Some(&token),
         Some("phone"),
     );
     assert_eq!(phone.status, 200, "{}", phone.text);
     for (category, body) in [
-        ("music", json!({"main_item": "声乐", "sub_item": "钢琴"})),
-        ("fine_arts", json!({"main_item": "素描"})),
+        ("music", json!({"main_item": "声乐", "sub_item": "钢琴", "save_password": SAVE_PASSWORD})),
+        ("fine_arts", json!({"main_item": "素描", "save_password": SAVE_PASSWORD})),
     ] {
         let chosen = server.request(
             "PUT",
@@ -269,7 +269,7 @@ fn art_pe_orders_are_reconciled_too() {
         let created = server.request(
             "POST",
             &format!("/v1/candidates/me/art-pe/{category}/fee-orders"),
-            Some(&json!({"provider": "we_chat_pay"})),
+            Some(&json!({"provider": "wechat_pay"})),
             Some(&token),
             Some(&format!("order-{category}")),
         );

@@ -115,7 +115,7 @@ fn windows_close_extend_and_survive_restart() {
         Some("close"),
     );
     assert_eq!(set.status, 200, "{}", set.text);
-    let order = json!({"provider": "we_chat_pay"});
+    let order = json!({"provider": "wechat_pay"});
     let refused = server.request(
         "POST",
         "/v1/candidates/me/fee-orders",

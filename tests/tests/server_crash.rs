@@ -59,7 +59,7 @@ fn writer(
         let Some(order) = server.try_json(
             "POST",
             "/v1/candidates/me/fee-orders",
-            Some(&json!({"provider": "we_chat_pay"})),
+            Some(&json!({"provider": "wechat_pay"})),
             Some(&token),
             Some("order"),
         ) else {

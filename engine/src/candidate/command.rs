@@ -88,15 +88,18 @@ pub struct Capture {
     pub photo: PhotoMeta,
 }
 
-/// Payment providers the province accepts.
+/// Payment providers the province accepts. In JSON each is spelt as [`Provider::name`]
+/// everywhere (orders, notification paths, metrics): one spelling per provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Provider {
     /// 微信支付.
+    #[serde(rename = "wechat_pay")]
     WeChatPay,
     /// 支付宝.
+    #[serde(rename = "alipay")]
     Alipay,
     /// 银联.
+    #[serde(rename = "unionpay")]
     UnionPay,
 }
 
@@ -224,6 +227,8 @@ pub enum Command {
     BindPhone {
         /// Eleven-digit mainland mobile number.
         phone: String,
+        /// The save-password check (every save of registration data needs it, §2.5).
+        save_password: SavePasswordCheck,
     },
     /// Step 7: accept the integrity pledge.
     AcceptPledge,
@@ -247,11 +252,15 @@ pub enum Command {
         item: String,
         /// Supporting-document references.
         documents: Vec<String>,
+        /// The save-password check.
+        save_password: SavePasswordCheck,
     },
     /// Withdraw a declaration nobody has reviewed yet (its window).
     WithdrawDeclaration {
         /// Its number.
         id: u32,
+        /// The save-password check.
+        save_password: SavePasswordCheck,
     },
     /// The county (first) or the city (after the county approved) decides.
     ReviewDeclaration {
@@ -281,11 +290,15 @@ pub enum Command {
         main_item: String,
         /// 辅项, for categories that have one.
         sub_item: Option<String>,
+        /// The save-password check.
+        save_password: SavePasswordCheck,
     },
     /// Art/PE: drop an unpaid category.
     DropArtCategory {
         /// The category.
         category: super::art_pe::ArtCategory,
+        /// The save-password check.
+        save_password: SavePasswordCheck,
     },
     /// Art/PE: start paying one category's fee.
     CreateArtFeeOrder {
@@ -302,6 +315,14 @@ pub enum Command {
         evaluation: MoralEvaluation,
         /// The county of the operator entering it.
         county: CountyCode,
+    },
+    /// The gateway found the save password wrong: count it towards the lock.
+    RecordSavePasswordFailure,
+    /// The candidate's point resets both passwords (the candidate came in person with the
+    /// ID card): first login opens again and new passwords need a new authentication.
+    ResetPasswords {
+        /// The point doing it.
+        point: PointCode,
     },
 }
 
@@ -331,6 +352,8 @@ impl Command {
             Command::ChooseArtCategory { .. } => "choose_art_category",
             Command::DropArtCategory { .. } => "drop_art_category",
             Command::CreateArtFeeOrder { .. } => "create_art_fee_order",
+            Command::RecordSavePasswordFailure => "record_save_password_failure",
+            Command::ResetPasswords { .. } => "reset_passwords",
         }
     }
 }

@@ -32,6 +32,14 @@ pub struct Policy {
     /// The exam fee (考试费), in fen.
     #[serde(default = "default_exam_fee_fen")]
     pub exam_fee_fen: u32,
+    /// Wrong save passwords before every save is refused (a six-digit-ish save password
+    /// would otherwise fall to a patient guesser holding a stolen session).
+    #[serde(default = "default_save_password_max_failures")]
+    pub save_password_max_failures: u32,
+}
+
+fn default_save_password_max_failures() -> u32 {
+    5
 }
 
 fn default_exam_fee_fen() -> u32 {
@@ -51,6 +59,7 @@ impl Default for Policy {
             minimum_age_years: 12,
             art_pe_fee_fen: default_art_pe_fee_fen(),
             exam_fee_fen: default_exam_fee_fen(),
+            save_password_max_failures: default_save_password_max_failures(),
         }
     }
 }
@@ -135,20 +144,44 @@ pub fn decide(
             Ok(vec![Event::IdVerifiedAtPoint { point: *point, at }])
         }
         Command::FirstLogin { name, valid_until } => {
+            // Identity first, so nothing about the record's status reaches anyone who does
+            // not know the captured facts. Once passwords are set, first login is closed for
+            // good (only the point's reset opens it again): name, ID number and validity are
+            // known to classmates, teachers and brokers, so they must never be a credential
+            // beside the passwords. The refusal is the same as a mismatch.
+            let card = &candidate.capture.id_card;
+            if card.name != *name || card.valid_until != *valid_until {
+                return Err(Rejection::IdentityMismatch);
+            }
+            if candidate.passwords.is_some() {
+                return Err(Rejection::IdentityMismatch);
+            }
             if candidate.document_approval_pending {
                 return Err(Rejection::DocumentApprovalPending);
             }
             if candidate.migrant_audit_pending {
                 return Err(Rejection::MigrantAuditPending);
             }
-            let card = &candidate.capture.id_card;
-            if card.name != *name || card.valid_until != *valid_until {
-                return Err(Rejection::IdentityMismatch);
-            }
             if candidate.activated_at.is_some() {
                 return Ok(vec![]);
             }
             Ok(vec![Event::FirstLoginVerified { at }])
+        }
+        Command::RecordSavePasswordFailure => {
+            require_passwords(candidate)?;
+            if candidate.save_password_failures >= ctx.policy.save_password_max_failures {
+                return Err(Rejection::SavePasswordLocked);
+            }
+            Ok(vec![Event::SavePasswordFailed { at }])
+        }
+        Command::ResetPasswords { point } => {
+            if candidate.capture.point != *point {
+                return Err(Rejection::OutOfScope);
+            }
+            if candidate.passwords.is_none() && candidate.save_password_failures == 0 {
+                return Ok(vec![]);
+            }
+            Ok(vec![Event::PasswordsReset { point: *point, at }])
         }
         Command::CreateFeeOrder { order_id, provider } => {
             ctx.schedule.require_open(registration, at)?;
@@ -179,10 +212,11 @@ pub fn decide(
             kind,
             item,
             documents,
+            save_password,
         } => {
             ctx.schedule
                 .require_open(WindowKind::BonusDeclaration, at)?;
-            require_passwords(candidate)?;
+            check_save_password(candidate, *save_password, ctx)?;
             super::declaration::check(item, documents)?;
             let declared = candidate.declarations.iter().any(|d| {
                 d.kind == *kind
@@ -202,9 +236,10 @@ pub fn decide(
                 at,
             }])
         }
-        Command::WithdrawDeclaration { id } => {
+        Command::WithdrawDeclaration { id, save_password } => {
             ctx.schedule
                 .require_open(WindowKind::BonusDeclaration, at)?;
+            check_save_password(candidate, *save_password, ctx)?;
             let declaration = candidate
                 .declarations
                 .iter()
@@ -256,9 +291,10 @@ pub fn decide(
             category,
             main_item,
             sub_item,
+            save_password,
         } => {
             ctx.schedule.require_open(WindowKind::ArtPe, at)?;
-            require_passwords(candidate)?;
+            check_save_password(candidate, *save_password, ctx)?;
             if candidate.phone.is_none() {
                 return Err(Rejection::PhoneBindingRequired);
             }
@@ -277,8 +313,12 @@ pub fn decide(
                 at,
             }])
         }
-        Command::DropArtCategory { category } => {
+        Command::DropArtCategory {
+            category,
+            save_password,
+        } => {
             ctx.schedule.require_open(WindowKind::ArtPe, at)?;
+            check_save_password(candidate, *save_password, ctx)?;
             match candidate.art_pe.get(category) {
                 None => Err(Rejection::ArtPeCategoryNotChosen),
                 Some(entry) if entry.is_paid() => Err(Rejection::ArtPeCategoryPaid),
@@ -332,9 +372,12 @@ pub fn decide(
             login_hash,
             save_hash,
         } => decide_passwords(candidate, login_hash.as_deref(), save_hash.as_deref(), ctx),
-        Command::BindPhone { phone } => {
+        Command::BindPhone {
+            phone,
+            save_password,
+        } => {
             require_any_open(ctx, &[registration, WindowKind::ArtPe])?;
-            require_passwords(candidate)?;
+            check_save_password(candidate, *save_password, ctx)?;
             if !is_mainland_mobile(phone) {
                 return Err(Rejection::PhoneInvalid);
             }
@@ -360,17 +403,7 @@ pub fn decide(
         } => {
             ctx.schedule.require_open(registration, at)?;
             require_not_frozen(ctx)?;
-            let passwords = require_passwords(candidate)?;
-            match save_password {
-                SavePasswordCheck::NotProvided => return Err(Rejection::SavePasswordRequired),
-                SavePasswordCheck::Incorrect => return Err(Rejection::SavePasswordIncorrect),
-                SavePasswordCheck::Verified { generation }
-                    if *generation != passwords.save_generation =>
-                {
-                    return Err(Rejection::SavePasswordIncorrect);
-                }
-                SavePasswordCheck::Verified { .. } => {}
-            }
+            check_save_password(candidate, *save_password, ctx)?;
             if candidate.pledge_accepted_at.is_none() {
                 return Err(Rejection::PledgeRequired);
             }
@@ -660,11 +693,8 @@ fn decide_passwords(
             return Err(Rejection::PasswordHashFormat);
         }
     }
-    if let (Some(login), Some(save)) = (login_hash, save_hash)
-        && login == save
-    {
-        return Err(Rejection::PasswordsIdentical);
-    }
+    // Identical passwords are refused by the gateway, which sees the plaintexts: salted
+    // hashes of the same password never compare equal here.
     Ok(vec![Event::PasswordsChanged {
         login_hash: login_hash.map(str::to_owned),
         save_hash: save_hash.map(str::to_owned),
@@ -684,6 +714,28 @@ fn require_passwords(candidate: &Candidate) -> Result<&super::Passwords, Rejecti
         .passwords
         .as_ref()
         .ok_or(Rejection::PasswordsNotSet)
+}
+
+/// Every save of registration data needs the save password (§2.5), checked outside the
+/// engine against a generation; too many wrong ones lock saving.
+fn check_save_password(
+    candidate: &Candidate,
+    check: SavePasswordCheck,
+    ctx: &Context<'_>,
+) -> Result<(), Rejection> {
+    let passwords = require_passwords(candidate)?;
+    if candidate.save_password_failures >= ctx.policy.save_password_max_failures {
+        return Err(Rejection::SavePasswordLocked);
+    }
+    match check {
+        SavePasswordCheck::NotProvided => Err(Rejection::SavePasswordRequired),
+        SavePasswordCheck::Verified { generation } if generation == passwords.save_generation => {
+            Ok(())
+        }
+        SavePasswordCheck::Verified { .. } | SavePasswordCheck::Incorrect => {
+            Err(Rejection::SavePasswordIncorrect)
+        }
+    }
 }
 
 fn require_not_frozen(ctx: &Context<'_>) -> Result<(), Rejection> {

@@ -254,6 +254,20 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// A save password was typed wrongly (counted towards the lock; variants are appended
+    /// only, so stored logs keep decoding).
+    SavePasswordFailed {
+        /// When.
+        at: Timestamp,
+    },
+    /// The candidate's point reset both passwords in person: first login opens again, the
+    /// save-password lock is lifted, and new passwords need a new real-person authentication.
+    PasswordsReset {
+        /// The point.
+        point: PointCode,
+        /// When.
+        at: Timestamp,
+    },
 }
 
 impl Event {
@@ -287,6 +301,8 @@ impl Event {
             Event::FormSaved { .. } => "form_saved",
             Event::FormSigned { .. } => "form_signed",
             Event::MoralEvaluationRecorded { .. } => "moral_evaluation_recorded",
+            Event::SavePasswordFailed { .. } => "save_password_failed",
+            Event::PasswordsReset { .. } => "passwords_reset",
         }
     }
 }

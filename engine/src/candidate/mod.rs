@@ -169,6 +169,9 @@ pub struct Candidate {
     pub exam_fee: Fee,
     /// Bonus-point and special-plan declarations with their reviews.
     pub declarations: Vec<declaration::Declaration>,
+    /// Wrong save passwords since the save password was last set or reset; at
+    /// [`Policy::save_password_max_failures`] every save is refused until then.
+    pub save_password_failures: u32,
 }
 
 /// The key of a transaction in [`Fee::applied_transactions`].
@@ -404,10 +407,18 @@ impl Candidate {
                     if let Some(hash) = save_hash {
                         passwords.save_hash = hash.clone();
                         passwords.save_generation += 1;
+                        self.save_password_failures = 0;
                     }
                     passwords.changed_at = *at;
                 }
             },
+            Event::SavePasswordFailed { .. } => self.save_password_failures += 1,
+            Event::PasswordsReset { .. } => {
+                // The authentication that allowed the old passwords cannot set new ones.
+                self.passwords = None;
+                self.last_auth_passed_at = None;
+                self.save_password_failures = 0;
+            }
             Event::PhoneBound { phone, .. } => self.phone = Some(phone.clone()),
             Event::PledgeAccepted { at } => self.pledge_accepted_at = Some(*at),
             Event::FormSaved { form, version, at } => {
@@ -449,6 +460,7 @@ pub fn evolve(state: Option<Candidate>, event: &Event) -> Option<Candidate> {
             art_pe: BTreeMap::new(),
             exam_fee: Fee::default(),
             declarations: Vec::new(),
+            save_password_failures: 0,
         }),
         (Some(mut candidate), event) => {
             candidate.apply(event);

@@ -24,12 +24,17 @@ fn is_callback(path: &str) -> bool {
         || path.starts_with("/v1/internal/")
 }
 
-/// Reads do not change anything, so a pause lets them through; setting passwords and saving
-/// the form (which checks the save password) are hashing writes.
+/// Reads do not change anything, so a pause lets them through; setting passwords and every
+/// save of registration data (which checks the save password: the form, the phone,
+/// declarations, art/PE categories) are hashing writes. Fee orders are not.
 pub fn kind_of(method: &Method, path: &str) -> Kind {
+    let saves_data = path == "/v1/candidates/me/form"
+        || path == "/v1/candidates/me/phone"
+        || path.starts_with("/v1/candidates/me/declarations")
+        || (path.starts_with("/v1/candidates/me/art-pe/") && !path.ends_with("/fee-orders"));
     if matches!(*method, Method::GET | Method::HEAD) {
         Kind::Read
-    } else if path == "/v1/candidates/me/passwords" || path == "/v1/candidates/me/form" {
+    } else if path == "/v1/candidates/me/passwords" || saves_data {
         Kind::HashingWrite
     } else {
         Kind::Write

@@ -1,7 +1,7 @@
 //! Art/PE professional exams (艺术类、体育类专业统考), for the candidate: choose categories
 //! with their items, pay each one, print the professional exam ticket for the paid ones.
 
-use super::candidates::{FeeOrderRequest, own_key};
+use super::candidates::{FeeOrderRequest, SavePasswordOnly, own_key, save_password_check};
 use super::{idempotency_key, load, run, views::CandidateView};
 use crate::documents::ticket::TicketSheet;
 use crate::error::ApiError;
@@ -33,6 +33,7 @@ fn category_named(name: &str) -> Result<ArtCategory, ApiError> {
 pub struct ChooseRequest {
     main_item: String,
     sub_item: Option<String>,
+    save_password: Option<String>,
 }
 
 /// `PUT /v1/candidates/me/art-pe/{category}`: choose a category (or change its items while
@@ -45,12 +46,16 @@ pub async fn choose(
     body: web::Json<ChooseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
+    let category = category_named(&category)?;
+    let idempotency = idempotency_key(&request)?;
+    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
     let command = Command::ChooseArtCategory {
-        category: category_named(&category)?,
+        category,
         main_item: body.main_item.clone(),
         sub_item: body.sub_item.clone(),
+        save_password,
     };
-    let outcome = run(&state, key, command, idempotency_key(&request)?, Vec::new()).await?;
+    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
     Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
 }
 
@@ -60,12 +65,18 @@ pub async fn drop_category(
     caller: Caller,
     request: HttpRequest,
     category: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
+    let category = category_named(&category)?;
+    let idempotency = idempotency_key(&request)?;
+    let body: SavePasswordOnly = crate::error::optional_json(&body)?;
+    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
     let command = Command::DropArtCategory {
-        category: category_named(&category)?,
+        category,
+        save_password,
     };
-    let outcome = run(&state, key, command, idempotency_key(&request)?, Vec::new()).await?;
+    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
     Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
 }
 

@@ -23,6 +23,56 @@ pub(super) fn own_key(caller: &Caller) -> Result<CandidateKey, ApiError> {
     }
 }
 
+/// Checks a save password on the hashing pool (domain §2.5: every save of registration data
+/// needs it). A wrong one is counted durably before the answer, and the count locks saving
+/// at the policy's limit; a locked record is refused before any hashing, so a stolen
+/// session cannot keep guessing.
+pub(super) async fn save_password_check(
+    state: &AppState,
+    key: CandidateKey,
+    provided: Option<&str>,
+) -> Result<SavePasswordCheck, ApiError> {
+    let Some(password) = provided else {
+        return Ok(SavePasswordCheck::NotProvided);
+    };
+    let candidate = load(state, key).await?;
+    let Some(passwords) = &candidate.passwords else {
+        return Err(engine::Rejection::PasswordsNotSet.into());
+    };
+    let limit = state.settings.current().policy.save_password_max_failures;
+    if candidate.save_password_failures >= limit {
+        return Err(engine::Rejection::SavePasswordLocked.into());
+    }
+    let matches = state
+        .hasher
+        .verify(password.to_owned(), passwords.save_hash.clone())
+        .await
+        .map_err(busy)?;
+    if matches {
+        return Ok(SavePasswordCheck::Verified {
+            generation: passwords.save_generation,
+        });
+    }
+    let attempt = super::fresh_idempotency_key("save-password-failure")?;
+    run(
+        state,
+        key,
+        Command::RecordSavePasswordFailure,
+        attempt,
+        Vec::new(),
+    )
+    .await?;
+    Err(engine::Rejection::SavePasswordIncorrect.into())
+}
+
+/// The body of a candidate's change that carries nothing but the save password (withdrawing
+/// a declaration, dropping an art/PE category).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavePasswordOnly {
+    pub(super) save_password: Option<String>,
+}
+
 fn reply(outcome: &actors::Outcome) -> HttpResponse {
     HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from))
 }
@@ -185,6 +235,7 @@ pub struct DeclarationRequest {
     kind: engine::candidate::declaration::DeclarationKind,
     item: String,
     documents: Vec<String>,
+    save_password: Option<String>,
 }
 
 /// `POST /v1/candidates/me/declarations`: declare a bonus-point or special-plan eligibility.
@@ -196,12 +247,15 @@ pub async fn declare(
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     let body = body.into_inner();
+    let idempotency = idempotency_key(&request)?;
+    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
     let command = Command::Declare {
         kind: body.kind,
         item: body.item,
         documents: body.documents,
+        save_password,
     };
-    let outcome = run(&state, key, command, idempotency_key(&request)?, Vec::new()).await?;
+    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
     Ok(HttpResponse::Created().json(outcome.candidate.as_ref().map(CandidateView::from)))
 }
 
@@ -211,10 +265,17 @@ pub async fn withdraw_declaration(
     caller: Caller,
     request: HttpRequest,
     id: web::Path<u32>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
-    let command = Command::WithdrawDeclaration { id: *id };
-    let outcome = run(&state, key, command, idempotency_key(&request)?, Vec::new()).await?;
+    let idempotency = idempotency_key(&request)?;
+    let body: SavePasswordOnly = crate::error::optional_json(&body)?;
+    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
+    let command = Command::WithdrawDeclaration {
+        id: *id,
+        save_password,
+    };
+    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
     Ok(reply(&outcome))
 }
 
@@ -241,6 +302,39 @@ fn check_strength(field: &'static str, password: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The save password must differ from the login password. Only the plaintexts can show it
+/// (salted hashes of one password differ), so it is checked here: both new ones against each
+/// other, or a single new one against the stored hash of the other.
+async fn refuse_identical(
+    state: &AppState,
+    key: CandidateKey,
+    body: &PasswordsRequest,
+) -> Result<(), ApiError> {
+    let identical = match (&body.login_password, &body.save_password) {
+        (Some(login), Some(save)) => login == save,
+        (None, None) => false,
+        (login, save) => {
+            let Some(passwords) = load(state, key).await?.passwords else {
+                return Ok(()); // the engine refuses an incomplete first setting
+            };
+            let (new, other_hash) = match (login, save) {
+                (Some(login), _) => (login, passwords.save_hash),
+                (_, Some(save)) => (save, passwords.login_hash),
+                (None, None) => return Ok(()),
+            };
+            state
+                .hasher
+                .verify(new.clone(), other_hash)
+                .await
+                .map_err(busy)?
+        }
+    };
+    if identical {
+        return Err(engine::Rejection::PasswordsIdentical.into());
+    }
+    Ok(())
+}
+
 /// `PUT /v1/candidates/me/passwords`.
 pub async fn set_passwords(
     state: web::Data<AppState>,
@@ -250,6 +344,7 @@ pub async fn set_passwords(
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     let idempotency = idempotency_key(&request)?;
+    refuse_identical(&state, key, &body).await?;
     let mut hashes = [None, None];
     for (slot, (field, password)) in hashes.iter_mut().zip([
         ("login_password", &body.login_password),
@@ -280,6 +375,7 @@ pub async fn set_passwords(
 #[serde(deny_unknown_fields)]
 pub struct PhoneRequest {
     phone: String,
+    save_password: Option<String>,
 }
 
 /// `PUT /v1/candidates/me/phone`. (The SMS verification step belongs to the SMS gateway
@@ -291,13 +387,16 @@ pub async fn bind_phone(
     body: web::Json<PhoneRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
+    let idempotency = idempotency_key(&request)?;
+    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
     let outcome = run(
         &state,
         key,
         Command::BindPhone {
             phone: body.phone.clone(),
+            save_password,
         },
-        idempotency_key(&request)?,
+        idempotency,
         Vec::new(),
     )
     .await?;
@@ -352,25 +451,7 @@ pub async fn save_form(
     let key = own_key(&caller)?;
     let idempotency = idempotency_key(&request)?;
     let body = body.into_inner();
-    let candidate = load(&state, key).await?;
-    let save_password = match (&body.save_password, &candidate.passwords) {
-        (None, _) => SavePasswordCheck::NotProvided,
-        (Some(_), None) => SavePasswordCheck::Incorrect,
-        (Some(password), Some(passwords)) => {
-            let matches = state
-                .hasher
-                .verify(password.clone(), passwords.save_hash.clone())
-                .await
-                .map_err(busy)?;
-            if matches {
-                SavePasswordCheck::Verified {
-                    generation: passwords.save_generation,
-                }
-            } else {
-                SavePasswordCheck::Incorrect
-            }
-        }
-    };
+    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
     let mailing =
         (body.postal_address.is_some() || body.recipient.is_some() || body.postcode.is_some())
             .then(|| MailingAddress {

@@ -36,8 +36,9 @@ struct SerialReply {
 pub async fn serial(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = super::payments::callback_body(body)?;
     verify_signature(&state.internal_key, &request, &body)?;
     let asked: SerialRequest = serde_json::from_slice(&body)
         .map_err(|error| ApiError::bad_request("invalid_body", error.to_string()))?;

@@ -186,6 +186,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(operators::confirm_signature),
         )
         .route(
+            "/v1/candidates/{key}/password-reset",
+            web::post().to(operators::reset_passwords),
+        )
+        .route(
             "/v1/candidates/{key}/moral-evaluation",
             web::post().to(operators::moral_evaluation),
         )
@@ -228,6 +232,20 @@ pub fn idempotency_key(request: &HttpRequest) -> Result<String, ApiError> {
     Ok(value.to_owned())
 }
 
+/// A fresh idempotency key for a command that must be decided on every attempt (first
+/// login, a counted wrong save password): a replayed key would skip the engine's check.
+pub fn fresh_idempotency_key(prefix: &str) -> Result<String, ApiError> {
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|_| {
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "entropy_unavailable",
+            "cannot take this request now",
+        )
+    })?;
+    Ok(format!("{prefix}-{}", hex::encode(nonce)))
+}
+
 /// Runs one command on the candidate's shard; returns once durable.
 pub async fn run(
     state: &AppState,
@@ -236,6 +254,17 @@ pub async fn run(
     idempotency_key: String,
     attachments: Vec<StateUpdate>,
 ) -> Result<Outcome, ApiError> {
+    Ok(execute(state, key, command, idempotency_key, attachments).await?)
+}
+
+/// [`run`], keeping the actors' typed error for callers that treat some refusals alike.
+pub async fn execute(
+    state: &AppState,
+    key: CandidateKey,
+    command: Command,
+    idempotency_key: String,
+    attachments: Vec<StateUpdate>,
+) -> Result<Outcome, actors::ActorError> {
     let request = Execute {
         key,
         command,
@@ -243,7 +272,7 @@ pub async fn run(
         now: state.now(),
         attachments,
     };
-    Ok(state.registry.execute(request).await?)
+    state.registry.execute(request).await
 }
 
 /// Every candidate of `point` (of one status, if given), in key order, read page by page.

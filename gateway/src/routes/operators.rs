@@ -85,6 +85,22 @@ pub async fn confirm_signature(
     .await
 }
 
+/// `POST /v1/candidates/{key}/password-reset`: the candidate's point resets both passwords
+/// for a candidate standing at the desk with the ID card. First login opens again (it is
+/// closed once passwords are set) and the save-password lock is lifted.
+pub async fn reset_passwords(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    act_on_visible(&state, &caller, &key, &request, |scope| match scope {
+        Scope::Point(point) => Ok(Command::ResetPasswords { point }),
+        _ => Err(ApiError::out_of_scope()),
+    })
+    .await
+}
+
 /// `POST /v1/candidates/{key}/moral-evaluation` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,6 +175,7 @@ pub async fn progress(
     if !allowed {
         return Err(ApiError::out_of_scope());
     }
+    division_exists(&state, requested).await?;
     let counts: BTreeMap<&'static str, u64> = state
         .store
         .progress(requested)
@@ -167,6 +184,29 @@ pub async fn progress(
         .map(|(status, count)| (status.name(), count))
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({"scope": query.scope, "counts": counts})))
+}
+
+/// 404 for a division the province does not have (a well-formed code of nothing would
+/// otherwise read as "no candidates yet").
+async fn division_exists(state: &AppState, scope: ProgressScope) -> Result<(), ApiError> {
+    let exists = match scope {
+        ProgressScope::Province => true,
+        ProgressScope::City(city) => state.province.city(city).is_some(),
+        ProgressScope::County(county) => state.province.county(county).is_some(),
+        ProgressScope::Point(point) => state
+            .store
+            .county(point.county())
+            .await?
+            .is_some_and(|county| county.points.contains_key(&point.number())),
+    };
+    if !exists {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "division_not_found",
+            "no such city, county or registration point in this province",
+        ));
+    }
+    Ok(())
 }
 
 /// `GET /v1/audit` query.

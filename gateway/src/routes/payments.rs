@@ -106,13 +106,34 @@ fn success_body(provider: Provider) -> HttpResponse {
     }
 }
 
+/// A callback's raw body. A body over [`crate::MAX_CALLBACK_BYTES`] gets the API's JSON 413
+/// (actix-web's own refusal is `text/plain`, which providers and clients cannot parse).
+pub fn callback_body(body: Result<web::Bytes, actix_web::Error>) -> Result<web::Bytes, ApiError> {
+    body.map_err(|error| {
+        let status = error.as_response_error().status_code();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                status,
+                "body_too_large",
+                format!(
+                    "callback bodies are at most {} bytes",
+                    crate::MAX_CALLBACK_BYTES
+                ),
+            )
+        } else {
+            ApiError::bad_request("malformed_body", "the body could not be read")
+        }
+    })
+}
+
 /// `POST /v1/payments/{provider}/notify`.
 pub async fn notify(
     state: web::Data<AppState>,
     request: HttpRequest,
     provider: web::Path<String>,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = callback_body(body)?;
     let provider = provider_named(&provider)?;
     let key = state.merchant_keys.get(&provider).ok_or_else(|| {
         ApiError::new(
@@ -155,8 +176,9 @@ pub async fn notify(
 pub async fn identity_callback(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = callback_body(body)?;
     verify_signature(&state.identity_key, &request, &body)?;
     let callback: IdentityCallback = parse_json(&body)?;
     let key = CandidateKey::parse_hex(&callback.candidate_key)

@@ -3,7 +3,8 @@
 //! (ID number or serial number + login password). Attempts are rate-limited per account and
 //! per client address (credential stuffing); password checks run on the hashing pool.
 
-use super::{load, run};
+use actors::ActorError;
+use engine::Rejection;
 use crate::admission::Kind;
 use crate::admission::gate::ticket_of;
 use crate::error::ApiError;
@@ -58,11 +59,13 @@ pub struct CandidateLogin {
     password: String,
 }
 
+/// The one answer to every failed login of any kind (unknown account, wrong password, wrong
+/// first-login data, first login after passwords were set).
 fn wrong_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_credentials",
-        "the login or password is incorrect",
+        "登录信息不正确（已设置密码的考生请用密码登录） / the login details are incorrect",
     )
 }
 
@@ -122,6 +125,11 @@ pub async fn operator_login(
 ) -> Result<HttpResponse, ApiError> {
     check_login_limits(&state, &request, &body.username)?;
     let Some(account) = state.accounts.get(&body.username) else {
+        state
+            .hasher
+            .verify_nobody(body.password.clone())
+            .await
+            .map_err(busy)?;
         return Err(wrong_credentials());
     };
     let verified = state
@@ -165,23 +173,17 @@ pub async fn candidate_first_login(
     };
     // A fresh idempotency key per attempt: the engine's own check of name and validity must
     // run every time (a replayed key would skip it); a repeated first login records nothing.
-    let mut nonce = [0u8; 8];
-    getrandom::fill(&mut nonce).map_err(|_| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "entropy_unavailable",
-            "cannot log in now",
-        )
-    })?;
-    let attempt = hex::encode(nonce);
-    run(
-        &state,
-        key,
-        command,
-        format!("first-login-{attempt}"),
-        Vec::new(),
-    )
-    .await?;
+    // Every identity failure — unknown candidate, wrong name or validity, passwords already
+    // set — is the same 401, so the answer tells nobody who is registered.
+    let attempt = super::fresh_idempotency_key("first-login")?;
+    super::execute(&state, key, command, attempt, Vec::new())
+        .await
+        .map_err(|error| match error {
+            ActorError::Rejected(Rejection::IdentityMismatch | Rejection::CandidateNotFound) => {
+                wrong_credentials()
+            }
+            other => ApiError::from(other),
+        })?;
     issue(&state, Scope::Candidate(key), key.to_string(), region)
 }
 
@@ -197,11 +199,26 @@ pub async fn candidate_login(
     } else {
         Some(key_of(&state, &body.login)?.1)
     };
-    check_login_limits(&state, &request, &body.login)?;
-    let Some(key) = key else {
+    // Serial number and ID number name the same account: one bucket for both.
+    let account = key.map_or_else(|| body.login.clone(), |key| key.to_string());
+    check_login_limits(&state, &request, &account)?;
+    let candidate = match key {
+        Some(key) => state.store.candidate(key).await?,
+        None => None,
+    };
+    // Unknown login, or a candidate who has not set passwords: the same 401 after the same
+    // work as a wrong password, so neither the answer nor its timing says who is registered.
+    let Some((candidate, passwords)) =
+        candidate.and_then(|c| c.passwords.clone().map(|passwords| (c, passwords)))
+    else {
+        state
+            .hasher
+            .verify_nobody(body.password.clone())
+            .await
+            .map_err(busy)?;
         return Err(wrong_credentials());
     };
-    let candidate = load(&state, key).await.map_err(|_| wrong_credentials())?;
+    let key = candidate.key;
     let region = Some(candidate.capture.point.county().city());
     let _permit = state
         .admission
@@ -213,13 +230,6 @@ pub async fn candidate_login(
             state.now(),
         )
         .await?;
-    let Some(passwords) = candidate.passwords else {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "passwords_not_set",
-            "use the first login, then set your passwords",
-        ));
-    };
     if !state
         .hasher
         .verify(body.password.clone(), passwords.login_hash)

@@ -35,7 +35,9 @@ pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// The schema this code writes; a file with another version is refused at open.
 /// 2: candidate snapshots carry art/PE categories.
-pub const SCHEMA_VERSION: u64 = 2;
+/// 3: candidate snapshots carry the save-password failure count (appended field; events
+///    gained `SavePasswordFailed` and `PasswordsReset`, appended variants).
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// Progress levels in the `PROGRESS` key.
 pub mod level {

@@ -5,8 +5,9 @@
 use crate::error::StorageError;
 use crate::record::Commit;
 
-/// The layout written by this build (2: candidate snapshots carry art/PE categories).
-const VERSION: u8 = 2;
+/// The layout written by this build (2: candidate snapshots carry art/PE categories; 3: and
+/// the save-password failure count).
+const VERSION: u8 = 3;
 
 /// The record value for `commit`.
 pub(crate) fn encode(commit: &Commit) -> Result<Vec<u8>, StorageError> {
@@ -46,7 +47,7 @@ mod tests {
         assert_eq!(decode(&bytes), Ok(commit));
         let mut future = bytes.clone();
         future[0] = VERSION + 1;
-        assert!(matches!(decode(&future), Err(StorageError::Decode(m)) if m.contains("layout 3")));
+        assert!(matches!(decode(&future), Err(StorageError::Decode(m)) if m.contains(&format!("layout {}", VERSION + 1))));
         assert!(decode(&[]).is_err());
         assert!(decode(&bytes[..bytes.len() - 1]).is_err());
     }

@@ -1,0 +1,240 @@
+//! The security audit's findings, through the API as an attacker would try them; each test is
+//! named after its item. Refusals are checked to change nothing.
+
+use serde_json::{Value, json};
+use tests::{CANDIDATE_NAME, LOGIN_PASSWORD, SAVE_PASSWORD, Server, form_body, id_number};
+
+/// A server with candidate 1 captured at point 430102-001, logged in for the first time.
+fn captured() -> (tempfile::TempDir, Server, String, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let point = server.operator("point-430102-001");
+    let captured = server.capture(&point, "430102-001", 1, "cap-1");
+    assert_eq!(captured.status, 201, "{}", captured.text);
+    let key = captured.body["key"].as_str().expect("key").to_owned();
+    (dir, server, point, key)
+}
+
+fn first_login(server: &Server, sequence: u32, name: &str) -> tests::Response {
+    server.request(
+        "POST",
+        "/v1/sessions/candidate/first-login",
+        Some(&json!({"id_number": id_number(sequence), "name": name, "valid_until": "长期"})),
+        None,
+        None,
+    )
+}
+
+fn me(server: &Server, token: &str) -> Value {
+    let response = server.request("GET", "/v1/candidates/me", None, Some(token), None);
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.body
+}
+
+#[test]
+fn item_1_first_login_works_once_and_again_only_after_the_points_reset() {
+    let (_dir, server, point, key) = captured();
+    let token = server.candidate(1);
+    server.pay_authenticate_and_set_passwords(&token, &key, 1);
+
+    // Anyone who knows the ID number, name and validity (a classmate, a broker) is refused
+    // exactly as a wrong name is.
+    let again = first_login(&server, 1, CANDIDATE_NAME);
+    let wrong_name = first_login(&server, 1, "王五");
+    assert_eq!(
+        (again.status, again.code()),
+        (401, "invalid_credentials"),
+        "{}",
+        again.text
+    );
+    assert_eq!((again.status, again.text.clone()), (wrong_name.status, wrong_name.text));
+
+    // Only the candidate's own point may reset: not a sibling point, not the county.
+    let sibling = server.operator("point-430102-002");
+    let county = server.operator("county-430102");
+    for (token, who) in [(&sibling, "sibling point"), (&county, "county")] {
+        let refused = server.request(
+            "POST",
+            &format!("/v1/candidates/{key}/password-reset"),
+            None,
+            Some(token),
+            Some("reset-x"),
+        );
+        assert_eq!(refused.status, 403, "{who}: {}", refused.text);
+    }
+    assert_eq!(me(&server, &token)["passwords_set"], true, "nothing changed");
+
+    let reset = server.request(
+        "POST",
+        &format!("/v1/candidates/{key}/password-reset"),
+        None,
+        Some(&point),
+        Some("reset-1"),
+    );
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    assert_eq!(reset.body["passwords_set"], false);
+    // The old login password is gone; first login is open again.
+    let old_password = server.request(
+        "POST",
+        "/v1/sessions/candidate",
+        Some(&json!({"login": id_number(1), "password": LOGIN_PASSWORD})),
+        None,
+        None,
+    );
+    assert_eq!(old_password.status, 401, "{}", old_password.text);
+    let reopened = first_login(&server, 1, CANDIDATE_NAME);
+    assert_eq!(reopened.status, 200, "{}", reopened.text);
+}
+
+#[test]
+fn item_8_wrong_save_passwords_lock_saving_and_identical_passwords_are_refused() {
+    let (_dir, server, _point, key) = captured();
+    let token = server.candidate(1);
+
+    server.pay_authenticate_and_set_passwords(&token, &key, 1);
+    // Identical login and save passwords: refused before anything is hashed or stored.
+    let identical = server.request(
+        "PUT",
+        "/v1/candidates/me/passwords",
+        Some(&json!({"login_password": "Same2024x", "save_password": "Same2024x"})),
+        Some(&token),
+        Some("same"),
+    );
+    assert_eq!(
+        (identical.status, identical.code()),
+        (422, "passwords_identical"),
+        "{}",
+        identical.text
+    );
+    // Changing only the save password to the current login password: also refused.
+    let to_login = server.request(
+        "PUT",
+        "/v1/candidates/me/passwords",
+        Some(&json!({"save_password": LOGIN_PASSWORD})),
+        Some(&token),
+        Some("same-2"),
+    );
+    assert_eq!(
+        (to_login.status, to_login.code()),
+        (422, "passwords_identical"),
+        "{}",
+        to_login.text
+    );
+
+    // The phone is registration data: it needs the save password.
+    let phone = |password: Option<&str>, idempotency: &str| {
+        server.request(
+            "PUT",
+            "/v1/candidates/me/phone",
+            Some(&json!({"phone": "13800138000", "save_password": password})),
+            Some(&token),
+            Some(idempotency),
+        )
+    };
+    let missing = phone(None, "p0");
+    assert_eq!(
+        (missing.status, missing.code()),
+        (401, "save_password_required")
+    );
+    for attempt in 1..=5 {
+        let wrong = phone(Some("Guess0000x"), &format!("p{attempt}"));
+        assert_eq!(
+            (wrong.status, wrong.code()),
+            (401, "save_password_incorrect"),
+            "attempt {attempt}: {}",
+            wrong.text
+        );
+    }
+    // Locked: even the right one is refused now, and so is the form.
+    let locked = phone(Some(SAVE_PASSWORD), "p6");
+    assert_eq!(
+        (locked.status, locked.code()),
+        (403, "save_password_locked"),
+        "{}",
+        locked.text
+    );
+    let pledge = server.request(
+        "POST",
+        "/v1/candidates/me/pledge",
+        None,
+        Some(&token),
+        Some("pledge"),
+    );
+    assert_eq!(pledge.status, 200, "{}", pledge.text);
+    let form = server.request(
+        "PUT",
+        "/v1/candidates/me/form",
+        Some(&form_body(Some(SAVE_PASSWORD))),
+        Some(&token),
+        Some("form"),
+    );
+    assert_eq!(
+        (form.status, form.code()),
+        (403, "save_password_locked"),
+        "{}",
+        form.text
+    );
+    let record = me(&server, &token);
+    assert_eq!(record["phone"], Value::Null, "nothing was saved");
+    assert_eq!(record["form_version"], 0);
+}
+
+#[test]
+fn item_9_every_login_failure_is_the_same_401() {
+    let (_dir, server, _point, _key) = captured();
+    // Not registered at all / registered with another name / registered, no passwords yet.
+    let unknown = first_login(&server, 2, CANDIDATE_NAME);
+    let mismatch = first_login(&server, 1, "王五");
+    assert_eq!((unknown.status, unknown.code()), (401, "invalid_credentials"));
+    assert_eq!(unknown.text, mismatch.text, "unknown and mismatched look alike");
+
+    let password_login = |login: String| {
+        server.request(
+            "POST",
+            "/v1/sessions/candidate",
+            Some(&json!({"login": login, "password": "Whatever1x"})),
+            None,
+            None,
+        )
+    };
+    let no_passwords_yet = password_login(id_number(1));
+    let not_registered = password_login(id_number(3));
+    let unknown_serial = password_login("01029999".into());
+    for response in [&no_passwords_yet, &not_registered, &unknown_serial] {
+        assert_eq!(
+            (response.status, response.code()),
+            (401, "invalid_credentials"),
+            "{}",
+            response.text
+        );
+        assert_eq!(response.text, no_passwords_yet.text);
+    }
+    let operator = server.request(
+        "POST",
+        "/v1/sessions/operator",
+        Some(&json!({"username": "nobody-here", "password": "x"})),
+        None,
+        None,
+    );
+    assert_eq!(
+        (operator.status, operator.code()),
+        (401, "invalid_credentials")
+    );
+}
+
+#[test]
+fn item_17_order_numbers_fit_wechat_pays_out_trade_no() {
+    let (_dir, server, _point, _key) = captured();
+    let token = server.candidate(1);
+    let order = server.request(
+        "POST",
+        "/v1/candidates/me/fee-orders",
+        Some(&json!({"provider": "wechat_pay"})),
+        Some(&token),
+        Some("order"),
+    );
+    assert_eq!(order.status, 201, "{}", order.text);
+    let id = order.body["order_id"].as_str().expect("order id");
+    assert!(id.len() <= 32, "{id} has {} characters", id.len());
+    assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+}
