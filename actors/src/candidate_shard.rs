@@ -107,7 +107,8 @@ pub struct CandidateShard<S: Journal + StateStore> {
     frozen: Arc<DashMap<CountyCode, ()>>,
     clean: LruCache<CandidateKey, Candidate>,
     dirty: HashMap<CandidateKey, (Candidate, usize)>,
-    in_flight: HashMap<String, SharedTicket>,
+    /// Requests being made durable, by scoped idempotency key, with their intent digest.
+    in_flight: HashMap<String, (String, SharedTicket)>,
     depth: Arc<AtomicUsize>,
     mailbox_capacity: usize,
     panic_next: bool,
@@ -167,7 +168,11 @@ impl<S: Journal + StateStore> CandidateShard<S> {
             self.clean.put(message.key, candidate);
         }
         let current = self.resident(&message.key);
-        if previous_reply.is_some() {
+        let digest = intent_digest(&message.command);
+        if let Some(previous) = previous_reply {
+            if !previous.starts_with(digest.as_bytes()) {
+                return ready(Err(ActorError::IdempotencyKeyReused));
+            }
             return ready(Ok(Outcome {
                 events: Vec::new(),
                 candidate: current,
@@ -230,12 +235,11 @@ impl<S: Journal + StateStore> CandidateShard<S> {
                     StateUpdate::Candidate(Box::new(next.clone())),
                     StateUpdate::Idempotency {
                         key: scoped_idempotency_key.clone(),
-                        outcome: events
-                            .iter()
-                            .map(Event::name)
-                            .collect::<Vec<_>>()
-                            .join(",")
-                            .into_bytes(),
+                        outcome: format!(
+                            "{digest}|{}",
+                            events.iter().map(Event::name).collect::<Vec<_>>().join(",")
+                        )
+                        .into_bytes(),
                     },
                 ])
                 .collect(),
@@ -272,9 +276,33 @@ impl<S: Journal + StateStore> CandidateShard<S> {
         // the record pinned as dirty forever.
         actix::spawn(shared.clone().map(|_| ()));
         self.in_flight
-            .insert(scoped_idempotency_key, shared.clone());
+            .insert(scoped_idempotency_key, (digest, shared.clone()));
         Box::pin(shared)
     }
+}
+
+/// What a request asks for, as a SHA-256 (hex) of the command: stored with the idempotency
+/// record, so a key can only ever replay the request it was first used for. A payment's
+/// source and reported time are left out: a notification and an order query (or a late
+/// copy) reporting the same provider transaction are the same request.
+pub fn intent_digest(command: &Command) -> String {
+    use sha2::{Digest, Sha256};
+    let normalised;
+    let command = match command {
+        Command::RecordPayment(notice) => {
+            normalised = Command::RecordPayment(engine::candidate::PaymentNotice {
+                source: engine::candidate::PaymentSource::Notification,
+                paid_at: Timestamp(0),
+                ..notice.clone()
+            });
+            &normalised
+        }
+        other => other,
+    };
+    // Encoding a command into memory cannot fail; an empty digest would only make every
+    // retry of this request a mismatch, never a wrong replay.
+    let bytes = postcard::to_allocvec(command).unwrap_or_default();
+    hex::encode(Sha256::digest(bytes))
 }
 
 fn ready(result: Result<Outcome, ActorError>) -> Ticket {
@@ -319,7 +347,11 @@ impl<S: Journal + StateStore> Handler<Execute> for CandidateShard<S> {
             self.epoch = epoch;
         }
         let scoped = scoped_idempotency_key(message.key, &message.idempotency_key);
-        if let Some(in_flight) = self.in_flight.get(&scoped) {
+        if let Some((digest, in_flight)) = self.in_flight.get(&scoped) {
+            if *digest != intent_digest(&message.command) {
+                let refused: Ticket = ready(Err(ActorError::IdempotencyKeyReused));
+                return AtomicResponse::new(Box::pin(actix::fut::ready(refused)));
+            }
             // The same request is being made durable right now: answer when it is.
             let in_flight = in_flight.clone();
             let ticket: Ticket = Box::pin(async move {

@@ -21,6 +21,10 @@ pub enum ActorError {
     /// The actor is not running (shutting down).
     #[error("the service is shutting down")]
     Unavailable,
+    /// The idempotency key was already used for a different request: refused, so a key
+    /// reused by mistake (or on purpose) never returns another request's answer.
+    #[error("this Idempotency-Key was already used for a different request; use a new key")]
+    IdempotencyKeyReused,
 }
 
 impl ActorError {
@@ -32,6 +36,7 @@ impl ActorError {
             ActorError::Overloaded(_) => "overloaded",
             ActorError::Internal => "internal_error",
             ActorError::Unavailable => "unavailable",
+            ActorError::IdempotencyKeyReused => "idempotency_key_reused",
         }
     }
 }

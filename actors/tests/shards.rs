@@ -189,6 +189,47 @@ async fn a_retried_request_is_applied_once() {
     );
 }
 
+/// Security audit item 15: an idempotency key replays only the request it was first used
+/// for; the same key with another command is refused, durable or still in flight.
+#[actix_rt::test]
+async fn item_15_an_idempotency_key_is_bound_to_its_request() {
+    let (_directory, store, registry) = start(small()).await;
+    let (key, command) = capture(3);
+    registry
+        .execute(execute(key, command, "capture-3"))
+        .await
+        .expect("captured");
+    let other = Command::FirstLogin {
+        name: "测试".into(),
+        valid_until: None,
+    };
+    let before = store.candidate(key).await.expect("reads");
+    let reused = registry.execute(execute(key, other, "capture-3")).await;
+    assert!(
+        matches!(reused, Err(ActorError::IdempotencyKeyReused)),
+        "{reused:?}"
+    );
+    assert_eq!(
+        store.candidate(key).await.expect("reads"),
+        before,
+        "nothing changed"
+    );
+    // While a request is in flight, a different one under its key is refused too; the
+    // same one waits for it.
+    let (key, command) = capture(4);
+    let (first, same, different) = futures::future::join3(
+        registry.execute(execute(key, command.clone(), "capture-4")),
+        registry.execute(execute(key, command, "capture-4")),
+        registry.execute(execute(key, first_login(), "capture-4")),
+    )
+    .await;
+    assert!(first.is_ok() && same.is_ok(), "{first:?} {same:?}");
+    assert!(
+        matches!(different, Err(ActorError::IdempotencyKeyReused)),
+        "{different:?}"
+    );
+}
+
 #[actix_rt::test]
 async fn a_panicking_shard_restarts_from_storage_without_disturbing_others() {
     let (_directory, _store, registry) = start(small()).await;

@@ -328,9 +328,7 @@ pub enum Rejection {
     },
     /// Too many wrong save passwords: locked until the candidate sets a new save password
     /// (after a fresh real-person authentication) or the point resets the passwords.
-    #[error(
-        "保存密码错误次数过多，已锁定：请实人认证后重设保存密码，或持身份证到报名点重置密码"
-    )]
+    #[error("保存密码错误次数过多，已锁定：请实人认证后重设保存密码，或持身份证到报名点重置密码")]
     SavePasswordLocked,
 }
 

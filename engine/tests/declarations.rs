@@ -177,7 +177,13 @@ fn declaration_refusals_are_specific_and_change_nothing() {
         "declaration_invalid"
     );
     assert_eq!(
-        code(journey.run(Command::WithdrawDeclaration { id: 1, save_password: SavePasswordCheck::Verified { generation: 1 } }, nov(3, 9))),
+        code(journey.run(
+            Command::WithdrawDeclaration {
+                id: 1,
+                save_password: SavePasswordCheck::Verified { generation: 1 }
+            },
+            nov(3, 9)
+        )),
         "declaration_unknown"
     );
     assert_eq!(journey.candidate(), &before);
@@ -188,7 +194,13 @@ fn declaration_refusals_are_specific_and_change_nothing() {
     );
     // Withdrawn while pending; a reviewed one cannot be withdrawn.
     journey
-        .run(Command::WithdrawDeclaration { id: 1, save_password: SavePasswordCheck::Verified { generation: 1 } }, nov(4, 9))
+        .run(
+            Command::WithdrawDeclaration {
+                id: 1,
+                save_password: SavePasswordCheck::Verified { generation: 1 },
+            },
+            nov(4, 9),
+        )
         .expect("withdrawn");
     assert_eq!(
         journey.candidate().declarations[0].review,
@@ -203,7 +215,13 @@ fn declaration_refusals_are_specific_and_change_nothing() {
         )
         .expect("county");
     assert_eq!(
-        code(journey.run(Command::WithdrawDeclaration { id: 2, save_password: SavePasswordCheck::Verified { generation: 1 } }, nov(5, 10))),
+        code(journey.run(
+            Command::WithdrawDeclaration {
+                id: 2,
+                save_password: SavePasswordCheck::Verified { generation: 1 }
+            },
+            nov(5, 10)
+        )),
         "declaration_not_awaiting"
     );
     assert_eq!(journey.replayed().as_ref(), Some(journey.candidate()));

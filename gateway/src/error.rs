@@ -145,6 +145,11 @@ impl From<ActorError> for ApiError {
     fn from(error: ActorError) -> ApiError {
         match error {
             ActorError::Rejected(rejection) => rejection.into(),
+            ActorError::IdempotencyKeyReused => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                ActorError::IdempotencyKeyReused.to_string(),
+            ),
             ActorError::Storage(storage::StorageError::NotOwner(partition)) => ApiError {
                 partition: Some(partition),
                 ..ApiError::retry_later(

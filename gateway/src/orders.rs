@@ -7,8 +7,8 @@
 //! order number is at most 31 letters and digits: WeChat Pay's `out_trade_no` allows 6–32
 //! characters, UnionPay's `orderId` 8–40 letters and digits, Alipay's 64.
 
-use engine::candidate::art_pe::ArtCategory;
 use data_encoding::BASE32_NOPAD;
+use engine::candidate::art_pe::ArtCategory;
 use engine::key::CandidateKey;
 
 /// Which fee an order pays.
@@ -44,7 +44,9 @@ pub fn key_of(order_id: &str) -> Option<CandidateKey> {
     if rest.len() != length {
         return None;
     }
-    let bytes = BASE32_NOPAD.decode(rest.get(..KEY_CHARS)?.as_bytes()).ok()?;
+    let bytes = BASE32_NOPAD
+        .decode(rest.get(..KEY_CHARS)?.as_bytes())
+        .ok()?;
     Some(CandidateKey::from_bytes(bytes.try_into().ok()?))
 }
 
@@ -95,7 +97,11 @@ mod tests {
             OrderFor::ArtPe(ArtCategory::Sports),
         ] {
             let id = order_id(fee, key, 99);
-            assert!((6..=32).contains(&id.len()), "{id}: {} characters", id.len());
+            assert!(
+                (6..=32).contains(&id.len()),
+                "{id}: {} characters",
+                id.len()
+            );
             assert!(id.len() <= MAX_ORDER_CHARS);
             assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
         }

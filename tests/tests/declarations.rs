@@ -48,8 +48,7 @@ fn declarations_are_reviewed_by_the_county_then_the_city_and_shown_to_the_candid
             Some(idempotency),
         )
     };
-    let bonus =
-        json!({"kind": "bonus_points", "item": "少数民族加分", "documents": ["民族证明-001"], "save_password": SAVE_PASSWORD});
+    let bonus = json!({"kind": "bonus_points", "item": "少数民族加分", "documents": ["民族证明-001"], "save_password": SAVE_PASSWORD});
     let plan = json!({"kind": "special_plan", "item": "国家专项计划", "documents": ["户籍证明-7", "学籍证明-8"], "save_password": SAVE_PASSWORD});
     let first = declare(bonus.clone(), "d1");
     assert_eq!(first.status, 201, "{}", first.text);

@@ -5,8 +5,8 @@
 //! specific.
 
 use serde_json::{Value, json};
-use tests::{SAVE_PASSWORD, Server};
 use tests::provider::{ProviderDouble, WECHAT_RETRY_SCHEDULE_SECONDS, notify_until_acknowledged};
+use tests::{SAVE_PASSWORD, Server};
 
 const WECHAT_KEY: &str = "7765636861742d6d65726368616e742d6b65792d666f722d7465737473212121";
 
@@ -253,8 +253,14 @@ fn art_pe_orders_are_reconciled_too() {
     );
     assert_eq!(phone.status, 200, "{}", phone.text);
     for (category, body) in [
-        ("music", json!({"main_item": "声乐", "sub_item": "钢琴", "save_password": SAVE_PASSWORD})),
-        ("fine_arts", json!({"main_item": "素描", "save_password": SAVE_PASSWORD})),
+        (
+            "music",
+            json!({"main_item": "声乐", "sub_item": "钢琴", "save_password": SAVE_PASSWORD}),
+        ),
+        (
+            "fine_arts",
+            json!({"main_item": "素描", "save_password": SAVE_PASSWORD}),
+        ),
     ] {
         let chosen = server.request(
             "PUT",

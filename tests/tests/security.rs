@@ -47,7 +47,10 @@ fn item_1_first_login_works_once_and_again_only_after_the_points_reset() {
         "{}",
         again.text
     );
-    assert_eq!((again.status, again.text.clone()), (wrong_name.status, wrong_name.text));
+    assert_eq!(
+        (again.status, again.text.clone()),
+        (wrong_name.status, wrong_name.text)
+    );
 
     // Only the candidate's own point may reset: not a sibling point, not the county.
     let sibling = server.operator("point-430102-002");
@@ -62,7 +65,11 @@ fn item_1_first_login_works_once_and_again_only_after_the_points_reset() {
         );
         assert_eq!(refused.status, 403, "{who}: {}", refused.text);
     }
-    assert_eq!(me(&server, &token)["passwords_set"], true, "nothing changed");
+    assert_eq!(
+        me(&server, &token)["passwords_set"],
+        true,
+        "nothing changed"
+    );
 
     let reset = server.request(
         "POST",
@@ -185,8 +192,14 @@ fn item_9_every_login_failure_is_the_same_401() {
     // Not registered at all / registered with another name / registered, no passwords yet.
     let unknown = first_login(&server, 2, CANDIDATE_NAME);
     let mismatch = first_login(&server, 1, "王五");
-    assert_eq!((unknown.status, unknown.code()), (401, "invalid_credentials"));
-    assert_eq!(unknown.text, mismatch.text, "unknown and mismatched look alike");
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (401, "invalid_credentials")
+    );
+    assert_eq!(
+        unknown.text, mismatch.text,
+        "unknown and mismatched look alike"
+    );
 
     let password_login = |login: String| {
         server.request(
@@ -237,4 +250,101 @@ fn item_17_order_numbers_fit_wechat_pays_out_trade_no() {
     let id = order.body["order_id"].as_str().expect("order id");
     assert!(id.len() <= 32, "{id} has {} characters", id.len());
     assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+}
+
+#[test]
+fn item_22_black_box_walk_findings() {
+    let (_dir, server, point, _key) = captured();
+    // An ID number typed where a candidate key belongs is not kept in clear by the audit.
+    let typed = id_number(1);
+    let looked_up = server.request(
+        "GET",
+        &format!("/v1/candidates/{typed}"),
+        None,
+        Some(&point),
+        None,
+    );
+    assert_eq!(looked_up.status, 404, "{}", looked_up.text);
+    let province = server.operator("province");
+    let trail = server.request("GET", "/v1/audit?limit=50", None, Some(&province), None);
+    assert_eq!(trail.status, 200, "{}", trail.text);
+    assert!(
+        !trail.text.contains(&typed),
+        "the audit trail holds an ID number in clear: {}",
+        trail.text
+    );
+    assert!(
+        trail
+            .text
+            .contains(&format!("{}************{}", &typed[..4], &typed[16..])),
+        "the lookup is audited, masked: {}",
+        trail.text
+    );
+
+    // Progress of a division that does not exist: 404, not an empty 200.
+    for scope in ["city:4399", "county:430199", "point:430102-099"] {
+        let progress = server.request(
+            "GET",
+            &format!("/v1/progress?scope={scope}"),
+            None,
+            Some(&province),
+            None,
+        );
+        assert_eq!(
+            (progress.status, progress.code()),
+            (404, "division_not_found"),
+            "{scope}: {}",
+            progress.text
+        );
+    }
+    let real = server.request(
+        "GET",
+        "/v1/progress?scope=point:430102-001",
+        None,
+        Some(&province),
+        None,
+    );
+    assert_eq!(real.status, 200, "{}", real.text);
+
+    // A callback body over the limit gets the JSON refusal like every other.
+    let huge = vec![b'x'; 64 * 1024];
+    let refused = server.raw(
+        "POST",
+        "/v1/payments/wechat_pay/notify",
+        &huge,
+        &[("Content-Type", "application/json")],
+    );
+    assert_eq!(
+        (refused.status, refused.code()),
+        (413, "body_too_large"),
+        "{}",
+        refused.text
+    );
+    assert!(refused.head.contains("content-type: application/json"));
+}
+
+#[test]
+fn item_15_a_repeated_capture_key_from_another_point_learns_nothing() {
+    let (_dir, server, _point, _key) = captured();
+    // A sibling point replays the first point's request (same body, same key): before, it
+    // got the other point's candidate back without a scope check.
+    let sibling = server.operator("point-430102-002");
+    let replayed = server.capture(&sibling, "430102-002", 1, "cap-1");
+    assert_eq!(
+        (replayed.status, replayed.code()),
+        (409, "idempotency_key_reused"),
+        "{}",
+        replayed.text
+    );
+    assert!(!replayed.text.contains(CANDIDATE_NAME));
+    // A new key is a new request: the person is already registered.
+    let again = server.capture(&sibling, "430102-002", 1, "cap-2");
+    assert_eq!(
+        (again.status, again.code()),
+        (409, "candidate_already_registered")
+    );
+    // The point that made it still gets its original answer on a retry.
+    let point = server.operator("point-430102-001");
+    let retry = server.capture(&point, "430102-001", 1, "cap-1");
+    assert_eq!(retry.status, 200, "{}", retry.text);
 }

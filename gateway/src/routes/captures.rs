@@ -137,7 +137,9 @@ pub(crate) async fn prepare(
     idempotency: &str,
 ) -> Result<Prepared, ApiError> {
     let (id_number, key) = key_of(state, &body.id_number)?;
-    // A retry of a capture that already completed gets its original answer.
+    // A retry of a capture that already completed gets its original answer — only at the
+    // point that made it: the same key from another point is another request (and the
+    // record is not that point's to see).
     if state
         .store
         .idempotent_outcome(&scoped_idempotency_key(key, idempotency))
@@ -145,6 +147,9 @@ pub(crate) async fn prepare(
         .is_some()
     {
         let candidate = super::load(state, key).await?;
+        if candidate.capture.point != point {
+            return Err(actors::ActorError::IdempotencyKeyReused.into());
+        }
         return Ok(Prepared::Done(Box::new(candidate)));
     }
     if state.store.candidate(key).await?.is_some() {

@@ -3,14 +3,14 @@
 //! (ID number or serial number + login password). Attempts are rate-limited per account and
 //! per client address (credential stuffing); password checks run on the hashing pool.
 
-use actors::ActorError;
-use engine::Rejection;
 use crate::admission::Kind;
 use crate::admission::gate::ticket_of;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actors::ActorError;
+use engine::Rejection;
 use engine::candidate::Command;
 use engine::id_number::IdNumber;
 use engine::key::CandidateKey;

@@ -47,7 +47,9 @@ mod tests {
         assert_eq!(decode(&bytes), Ok(commit));
         let mut future = bytes.clone();
         future[0] = VERSION + 1;
-        assert!(matches!(decode(&future), Err(StorageError::Decode(m)) if m.contains(&format!("layout {}", VERSION + 1))));
+        assert!(
+            matches!(decode(&future), Err(StorageError::Decode(m)) if m.contains(&format!("layout {}", VERSION + 1)))
+        );
         assert!(decode(&[]).is_err());
         assert!(decode(&bytes[..bytes.len() - 1]).is_err());
     }
