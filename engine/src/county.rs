@@ -203,7 +203,7 @@ impl County {
                 }
                 if name.trim().is_empty()
                     || name.chars().count() > 60
-                    || name.chars().any(char::is_control)
+                    || name.chars().any(crate::text::is_forbidden)
                 {
                     return Err(Rejection::FormFieldInvalid {
                         field: "name",

@@ -28,6 +28,7 @@ pub mod rejection;
 pub mod schedule;
 pub mod scope;
 pub mod serial;
+pub mod text;
 pub mod time;
 
 pub use rejection::{Rejection, RejectionKind};

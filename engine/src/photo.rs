@@ -180,6 +180,42 @@ fn jpeg_dimensions(file: &[u8]) -> Option<(u32, u32)> {
     }
 }
 
+/// The photo without its application segments (APP1–APP15: EXIF with the camera, time and
+/// GPS position, XMP, ICC, Photoshop/IPTC), which a photo of a minor must not carry into the
+/// store, exports and printed forms. JFIF (APP0), tables, frame, comments and the scan are
+/// kept byte for byte, so the picture is unchanged. A file that cannot be walked is returned
+/// as it is, for [`PhotoRules::inspect`] to refuse.
+pub fn strip_metadata(file: &[u8]) -> Vec<u8> {
+    fn walk(file: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(file.len());
+        out.extend_from_slice(file.get(..2).filter(|soi| *soi == [0xFF, 0xD8])?);
+        let mut at = 2;
+        loop {
+            while *file.get(at)? == 0xFF && *file.get(at + 1)? == 0xFF {
+                at += 1;
+            }
+            if *file.get(at)? != 0xFF {
+                return None;
+            }
+            let marker = *file.get(at + 1)?;
+            let length = usize::from(u16::from_be_bytes([*file.get(at + 2)?, *file.get(at + 3)?]));
+            if length < 2 {
+                return None;
+            }
+            let end = at.checked_add(2 + length)?;
+            if marker == 0xDA {
+                out.extend_from_slice(file.get(at..)?);
+                return Some(out);
+            }
+            if !(0xE1..=0xEF).contains(&marker) {
+                out.extend_from_slice(file.get(at..end)?);
+            }
+            at = end;
+        }
+    }
+    walk(file).unwrap_or_else(|| file.to_vec())
+}
+
 /// Builds a real, decodable baseline JPEG of the given size: a grey head-and-shoulders
 /// silhouette on a light background (one flat tone per 8×8 block, so only DC coefficients
 /// are coded), padded to `total_bytes` with a comment segment derived from `salt` so that
@@ -310,6 +346,25 @@ impl BitWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Security audit item 23: EXIF (camera, time, GPS) was kept in stored photos.
+    #[test]
+    fn item_23_exif_and_other_application_segments_are_stripped() {
+        let photo = synthetic_jpeg(480, 640, 30 * 1024, 7);
+        let exif: &[u8] = b"Exif\0\0MM\0*GPS 28.2N 112.9E Canon EOS";
+        let mut segment = vec![0xFF, 0xE1];
+        segment.extend_from_slice(&u16::try_from(exif.len() + 2).expect("short").to_be_bytes());
+        segment.extend_from_slice(exif);
+        let mut with_exif = photo[..2].to_vec();
+        with_exif.extend_from_slice(&segment);
+        with_exif.extend_from_slice(&photo[2..]);
+        let stripped = strip_metadata(&with_exif);
+        assert_eq!(stripped, photo, "exactly the picture without the segment");
+        assert!(!stripped.windows(4).any(|w| w == b"Exif"));
+        assert_eq!(strip_metadata(&photo), photo, "nothing to strip: unchanged");
+        assert_eq!(strip_metadata(b"not a jpeg"), b"not a jpeg".to_vec());
+        assert_eq!(strip_metadata(&photo[..10]), photo[..10].to_vec());
+    }
 
     #[test]
     fn accepts_a_photo_that_meets_the_standard() {

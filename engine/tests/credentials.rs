@@ -282,3 +282,21 @@ fn item_9_first_login_checks_identity_before_saying_anything_about_the_record() 
         "migrant_audit_pending"
     );
 }
+
+#[test]
+fn item_23_names_with_bidi_controls_are_refused_at_capture() {
+    let mut journey = Journey::new();
+    let mut sneaky = capture(CaptureMode::CardRead, valid_until());
+    sneaky.id_card.name = "张\u{202E}三".into();
+    assert_eq!(
+        code(journey.run(Command::Capture(Box::new(sneaky)), nov(1, 9))),
+        "id_card_field_invalid"
+    );
+    let mut address = capture(CaptureMode::CardRead, valid_until());
+    address.id_card.address = "湖南省\u{2066}长沙市".into();
+    assert_eq!(
+        code(journey.run(Command::Capture(Box::new(address)), nov(1, 9))),
+        "id_card_field_invalid"
+    );
+    assert!(journey.state.is_none(), "nothing captured");
+}

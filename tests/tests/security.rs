@@ -348,3 +348,43 @@ fn item_15_a_repeated_capture_key_from_another_point_learns_nothing() {
     let retry = server.capture(&point, "430102-001", 1, "cap-1");
     assert_eq!(retry.status, 200, "{}", retry.text);
 }
+
+#[test]
+fn item_23_photos_are_stored_without_exif() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let point = server.operator("point-430102-001");
+    let photo = engine::photo::synthetic_jpeg(480, 640, 30 * 1024, 5);
+    let exif: &[u8] = b"Exif\0\0MM\0*GPS 28.1941N 112.9823E iPhone";
+    let mut with_exif = photo[..2].to_vec();
+    with_exif.extend_from_slice(&[0xFF, 0xE1]);
+    with_exif.extend_from_slice(&u16::try_from(exif.len() + 2).expect("short").to_be_bytes());
+    with_exif.extend_from_slice(exif);
+    with_exif.extend_from_slice(&photo[2..]);
+    let mut body = tests::capture_body(5);
+    body["photo_base64"] = json!(base64::engine::general_purpose::STANDARD.encode(&with_exif));
+    let captured = server.request(
+        "POST",
+        "/v1/points/430102-001/captures",
+        Some(&body),
+        Some(&point),
+        Some("cap-exif"),
+    );
+    assert_eq!(captured.status, 201, "{}", captured.text);
+    let county = server.operator("county-430102");
+    let package = server.request(
+        "GET",
+        "/v1/counties/430102/export-package",
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!(package.status, 200, "{}", package.text);
+    let holds = |needle: &[u8]| package.bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        holds(&photo[photo.len() - 64..]),
+        "the photo is in the package"
+    );
+    assert!(!holds(b"GPS 28.1941N"), "the EXIF segment is not");
+}

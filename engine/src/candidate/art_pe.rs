@@ -121,7 +121,7 @@ pub fn check_items(
         !trimmed.is_empty()
             && trimmed == item
             && item.chars().count() <= MAX_ITEM_CHARS
-            && !item.chars().any(char::is_control)
+            && !item.chars().any(crate::text::is_forbidden)
     };
     if !well_formed(main_item) {
         return Err(Rejection::ArtPeItemInvalid { field: "main_item" });

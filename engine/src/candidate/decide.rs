@@ -448,7 +448,7 @@ pub fn decide(
                 return Err(Rejection::FormNotSigned);
             }
             if evaluation.opinion.chars().count() > 200
-                || evaluation.opinion.chars().any(char::is_control)
+                || evaluation.opinion.chars().any(crate::text::is_forbidden)
             {
                 return Err(Rejection::FormFieldInvalid {
                     field: "opinion",
@@ -479,11 +479,14 @@ fn decide_capture(capture: &Capture, ctx: &Context<'_>) -> Result<Vec<Event>, Re
     let name_chars = card.name.chars().count();
     if card.name.trim().is_empty()
         || name_chars > MAX_NAME_CHARS
-        || card.name.chars().any(char::is_control)
+        || card.name.chars().any(crate::text::is_forbidden)
     {
         return Err(Rejection::IdCardFieldInvalid { field: "name" });
     }
-    if card.address.trim().is_empty() || card.address.chars().count() > MAX_ADDRESS_CHARS {
+    if card.address.trim().is_empty()
+        || card.address.chars().count() > MAX_ADDRESS_CHARS
+        || crate::text::has_forbidden(&card.address)
+    {
         return Err(Rejection::IdCardFieldInvalid { field: "address" });
     }
     if crate::ethnicity::name(card.ethnicity).is_none() {
@@ -513,7 +516,11 @@ fn decide_capture(capture: &Capture, ctx: &Context<'_>) -> Result<Vec<Event>, Re
                 explanation,
             },
             _,
-        ) if (document.trim().is_empty() || explanation.trim().is_empty()) => {
+        ) if (document.trim().is_empty()
+            || explanation.trim().is_empty()
+            || crate::text::has_forbidden(document)
+            || crate::text::has_forbidden(explanation)) =>
+        {
             return Err(Rejection::IdCardFieldInvalid {
                 field: "explanation",
             });

@@ -80,7 +80,7 @@ fn text_ok(text: &str) -> bool {
     !text.trim().is_empty()
         && text.trim() == text
         && text.chars().count() <= MAX_TEXT_CHARS
-        && !text.chars().any(char::is_control)
+        && !text.chars().any(crate::text::is_forbidden)
 }
 
 /// Checks a declaration's item and document references.
@@ -101,7 +101,7 @@ pub fn check(item: &str, documents: &[String]) -> Result<(), Rejection> {
 pub fn check_reason(reason: &str) -> Result<(), Rejection> {
     if reason.trim().is_empty()
         || reason.chars().count() > 200
-        || reason.chars().any(char::is_control)
+        || reason.chars().any(crate::text::is_forbidden)
     {
         return Err(Rejection::DeclarationInvalid { field: "reason" });
     }

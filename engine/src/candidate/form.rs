@@ -134,7 +134,7 @@ fn check_text(field: &'static str, text: &str, required: bool) -> Result<(), Rej
             format!("is longer than {MAX_TEXT_CHARS} characters"),
         ));
     }
-    if text.chars().any(char::is_control) {
+    if text.chars().any(crate::text::is_forbidden) {
         return Err(invalid(field, "contains control characters"));
     }
     Ok(())

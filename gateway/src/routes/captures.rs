@@ -155,7 +155,7 @@ pub(crate) async fn prepare(
     if state.store.candidate(key).await?.is_some() {
         return Err(engine::Rejection::AlreadyRegistered.into());
     }
-    let photo_file = base64::engine::general_purpose::STANDARD
+    let uploaded = base64::engine::general_purpose::STANDARD
         .decode(body.photo_base64.as_bytes())
         .map_err(|_| {
             ApiError::new(
@@ -164,6 +164,8 @@ pub(crate) async fn prepare(
                 "photo_base64 is not valid base64",
             )
         })?;
+    // Stored, exported and printed without EXIF (camera, time, GPS position).
+    let photo_file = engine::photo::strip_metadata(&uploaded);
     let photo = state
         .settings
         .current()
