@@ -49,7 +49,7 @@ impl Backend {
     /// Why this node cannot write any more, if it cannot (its follower stopped).
     pub fn failure(&self) -> Option<String> {
         match self {
-            Backend::Embedded(_) => None,
+            Backend::Embedded(store) => store.failure(),
             Backend::Kafka(log) => log.failure(),
             Backend::KafkaScylla(log) => log.failure(),
         }

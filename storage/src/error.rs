@@ -12,6 +12,10 @@ pub enum StorageError {
     /// A record could not be encoded.
     #[error("record could not be encoded: {0}")]
     Encode(String),
+    /// A commit failed on disk and the committer stopped accepting any (fail-stop): nothing
+    /// more is written until the process restarts and recovers from the file.
+    #[error("storage is unavailable (the committer failed and stopped: {0}); retry later")]
+    Unavailable(String),
     /// The committer has stopped (the store is shutting down or crashed).
     #[error("the storage committer has stopped")]
     CommitterStopped,
@@ -37,6 +41,7 @@ impl StorageError {
             StorageError::Database(_) => "storage_io",
             StorageError::Decode(_) => "storage_decode",
             StorageError::Encode(_) => "storage_encode",
+            StorageError::Unavailable(_) => "storage_unavailable",
             StorageError::CommitterStopped => "storage_stopped",
             StorageError::Overloaded => "storage_overloaded",
             StorageError::Kafka(_) => "storage_kafka",

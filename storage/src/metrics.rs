@@ -30,15 +30,24 @@ pub const SCYLLA_DURATION_SECONDS: &str = "registration_storage_scylla_duration_
 /// ScyllaDB statements that failed, labelled `statement`.
 pub const SCYLLA_ERRORS_TOTAL: &str = "registration_storage_scylla_errors_total";
 
+/// 1 once the embedded committer has failed stop (every write refused until restart).
+pub const COMMITTER_FAILED: &str = "registration_storage_committer_failed";
+
 /// Exports the storage counters that only move on rare events at zero from the start, so
 /// alert rules on them have a series before the first event. Kafka ones only in Kafka mode.
 pub fn register(kafka: bool) {
     metrics::counter!(COMMIT_QUEUE_FULL_TOTAL).increment(0);
+    metrics::gauge!(COMMITTER_FAILED).set(0.0);
     if kafka {
         for operation in ["produce", "consume", "flush", "take_over"] {
             metrics::counter!(KAFKA_ERRORS_TOTAL, "operation" => operation).increment(0);
         }
     }
+}
+
+/// The committer has failed stop.
+pub(crate) fn committer_failed() {
+    metrics::gauge!(COMMITTER_FAILED).set(1.0);
 }
 
 /// Records one Kafka acknowledgement.

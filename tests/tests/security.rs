@@ -388,3 +388,71 @@ fn item_23_photos_are_stored_without_exif() {
     );
     assert!(!holds(b"GPS 28.1941N"), "the EXIF segment is not");
 }
+
+/// Unmounts the test's tmpfs when the test ends, however it ends.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(&self.0)
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn item_19_a_node_whose_disk_fails_says_so_and_refuses_writes() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).expect("mount point");
+    // A real full disk: a small tmpfs as the data directory (needs root, as CI runs).
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=32m", "tmpfs"])
+        .arg(&disk)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !mounted {
+        eprintln!("SKIPPED: mounting a tmpfs needs root");
+        return;
+    }
+    let _unmount = Mounted(disk.clone());
+    let server = Server::start(&disk);
+    let point = server.operator("point-430102-001");
+    assert_eq!(server.capture(&point, "430102-001", 1, "cap-1").status, 201);
+    // Fill the disk.
+    let mut filler = std::fs::File::create(disk.join("filler")).expect("filler");
+    let chunk = vec![0u8; 256 * 1024];
+    while filler.write_all(&chunk).is_ok() {}
+    let _ = filler.sync_all();
+    let mut refused = None;
+    for sequence in 2..200 {
+        let response = server.capture(&point, "430102-001", sequence, &format!("cap-{sequence}"));
+        if response.status != 201 {
+            refused = Some(response);
+            break;
+        }
+    }
+    let refused = refused.expect("a full disk refuses a capture");
+    assert_eq!(
+        (refused.status, refused.code()),
+        (503, "storage_unavailable"),
+        "{}",
+        refused.text
+    );
+    assert!(refused.retry_after().is_some());
+    // Fail-stop, and visible: health says so even after space is freed again.
+    drop(filler);
+    std::fs::remove_file(disk.join("filler")).expect("free space");
+    let health = server.request("GET", "/healthz", None, None, None);
+    assert_eq!(
+        (health.status, health.body["code"].as_str()),
+        (503, Some("storage_unavailable")),
+        "{}",
+        health.text
+    );
+    let after = server.capture(&point, "430102-001", 300, "cap-300");
+    assert_eq!((after.status, after.code()), (503, "storage_unavailable"));
+}

@@ -8,9 +8,13 @@ use actix_web::{HttpResponse, web};
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     use storage::StateStore;
     if let Some(failure) = state.store.failure() {
-        return HttpResponse::ServiceUnavailable().json(
-            serde_json::json!({"status": "failed", "code": "storage_kafka", "reason": failure}),
-        );
+        // Fail-stop: this node refuses every write until it restarts (and recovers).
+        return HttpResponse::ServiceUnavailable().json(serde_json::json!({
+            "status": "failed",
+            "code": "storage_unavailable",
+            "backend": state.store.describe(),
+            "reason": failure,
+        }));
     }
     match state.store.progress(storage::ProgressScope::Province).await {
         Ok(_) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),

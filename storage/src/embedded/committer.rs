@@ -152,12 +152,13 @@ pub(crate) fn run(
     mut heads: HashMap<u32, u64>,
     queue: Receiver<Vec<Request>>,
     max_batch_writes: usize,
+    failed: &std::sync::Mutex<Option<String>>,
 ) {
     let mut failure: Option<String> = None;
     while let Ok(first) = queue.recv() {
         if let Some(message) = &failure {
             for request in first {
-                let _ = request.reply.send(Err(StorageError::Database(format!(
+                let _ = request.reply.send(Err(StorageError::Unavailable(format!(
                     "an earlier commit failed: {message}"
                 ))));
             }
@@ -188,10 +189,20 @@ pub(crate) fn run(
             }
             Err(error) => {
                 let message = error.to_string();
+                // Visible before anyone hears of it: the node refuses every write from now
+                // on, so operators must see why (log line, metric, `/healthz` 503) rather
+                // than a stream of refusals.
+                eprintln!(
+                    "storage committer failed; refusing every further write until restart: {message}"
+                );
+                crate::metrics::committer_failed();
+                if let Ok(mut shared) = failed.lock() {
+                    shared.get_or_insert_with(|| message.clone());
+                }
                 for request in group {
                     let _ = request
                         .reply
-                        .send(Err(StorageError::Database(message.clone())));
+                        .send(Err(StorageError::Unavailable(message.clone())));
                 }
                 failure = Some(message);
             }

@@ -68,6 +68,8 @@ pub struct EmbeddedStore {
     database: Arc<Database>,
     queue: Option<SyncSender<Vec<Request>>>,
     committer: Option<JoinHandle<()>>,
+    /// Set by the committer when it has failed stop: why, for health checks and operators.
+    failure: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// A commit on its way to durability. Await it, or [`PendingCommit::wait`] from a thread
@@ -102,27 +104,67 @@ impl EmbeddedStore {
     /// Opens (or creates) the database, checks it, and starts the committer.
     pub fn open(config: &EmbeddedConfig) -> Result<(EmbeddedStore, RecoveryReport), StorageError> {
         if let Some(parent) = config.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| StorageError::Database(e.to_string()))?;
+            private_dir(parent).map_err(|e| StorageError::Database(e.to_string()))?;
         }
         // redb repairs an uncleanly closed file here, back to its last completed commit.
-        let database = Arc::new(Database::create(&config.path)?);
+        let database = Database::create(&config.path)?;
+        // Candidates' personal data: readable by this service's user only.
+        owner_only(&config.path).map_err(|e| StorageError::Database(e.to_string()))?;
+        EmbeddedStore::start(database, config)
+    }
+
+    /// Opens the database on another redb storage backend (`config.path` is not used): how
+    /// the fault-injection tests put a disk that fails under the committer.
+    pub fn open_with_backend(
+        config: &EmbeddedConfig,
+        backend: impl redb::StorageBackend,
+    ) -> Result<(EmbeddedStore, RecoveryReport), StorageError> {
+        let database = redb::Builder::new().create_with_backend(backend)?;
+        EmbeddedStore::start(database, config)
+    }
+
+    fn start(
+        database: Database,
+        config: &EmbeddedConfig,
+    ) -> Result<(EmbeddedStore, RecoveryReport), StorageError> {
+        let database = Arc::new(database);
         create_tables(&database)?;
         let (heads, report) = recover(&database)?;
         let (sender, receiver) = sync_channel(config.queue_capacity);
         let committer_database = Arc::clone(&database);
         let max_batch_writes = config.max_batch_writes.max(1);
+        let failure = Arc::new(std::sync::Mutex::new(None));
+        let committer_failure = Arc::clone(&failure);
         let committer = std::thread::Builder::new()
             .name("storage-committer".into())
-            .spawn(move || committer::run(committer_database, heads, receiver, max_batch_writes))
+            .spawn(move || {
+                committer::run(
+                    committer_database,
+                    heads,
+                    receiver,
+                    max_batch_writes,
+                    &committer_failure,
+                )
+            })
             .map_err(|e| StorageError::Database(e.to_string()))?;
         Ok((
             EmbeddedStore {
                 database,
                 queue: Some(sender),
                 committer: Some(committer),
+                failure,
             },
             report,
         ))
+    }
+
+    /// Why the committer stopped accepting commits, once it has failed (fail-stop): every
+    /// later write is refused until the process restarts and recovers from the file.
+    pub fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .map(|failure| failure.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
     /// Submits a commit; the result resolves once it is durable.
@@ -476,4 +518,29 @@ impl StateStore for EmbeddedStore {
                 .map(|b| b.value().to_vec()))
         })
     }
+}
+
+/// Creates `dir` (and parents) readable by the owner only, if it does not exist yet; an
+/// existing directory is left as the operator set it up.
+pub(crate) fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Restricts `file` to its owner (mode 0600).
+pub(crate) fn owner_only(file: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
 }
