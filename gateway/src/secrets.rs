@@ -56,13 +56,22 @@ impl Secrets {
             unionpay: random_hex()?,
             identity: random_hex()?,
         };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+        if let Some(parent) = path.parent().filter(|parent| !parent.exists()) {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(parent)?;
         }
         let aside = path.with_extension(format!("{}.tmp", std::process::id()));
         {
             use std::io::Write as _;
-            let mut file = std::fs::File::create(&aside)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            // The deployment's keys: readable by the service's user only, from the first byte.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&aside)?;
             file.write_all(&serde_json::to_vec_pretty(&secrets)?)?;
             file.sync_all()?;
         }

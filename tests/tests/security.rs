@@ -456,3 +456,32 @@ fn item_19_a_node_whose_disk_fails_says_so_and_refuses_writes() {
     let after = server.capture(&point, "430102-001", 300, "cap-300");
     assert_eq!((after.status, after.code()), (503, "storage_unavailable"));
 }
+
+#[test]
+fn item_21_the_store_and_the_keys_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let _server = Server::start(&data);
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&data).expect("data dir") {
+        let path = entry.expect("entry").path();
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if name == "secrets.json" || name.ends_with(".redb") {
+            assert_eq!(mode, 0o600, "{name} is {mode:o}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2, "the keys and the store were both found");
+    let mode = std::fs::metadata(&data).expect("dir").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the data directory is {mode:o}");
+}

@@ -119,6 +119,9 @@ impl Follower {
             .set("enable.auto.commit", "false")
             .set("enable.partition.eof", "false")
             .set("fetch.wait.max.ms", "10")
+            // An offset the broker no longer has means lost history: stop (and say so)
+            // rather than jump to whatever the broker has and build a projection with holes.
+            .set("auto.offset.reset", "error")
             .create()
             .map_err(kafka_error)?;
         let mut assignment = TopicPartitionList::new();
@@ -178,6 +181,19 @@ fn run<P: Projection>(
         while batch.len() < MAX_BATCH_COMMITS {
             match consumer.poll(wait) {
                 None => break,
+                // History the broker no longer holds: the projection cannot be completed, so
+                // the follower stops and the node reports itself failed (`/healthz`).
+                Some(Err(error))
+                    if error.rdkafka_error_code()
+                        == Some(rdkafka::types::RDKafkaErrorCode::OffsetOutOfRange)
+                        || error.rdkafka_error_code()
+                            == Some(rdkafka::types::RDKafkaErrorCode::AutoOffsetReset) =>
+                {
+                    crate::metrics::record_kafka_error("consume");
+                    return Err(StorageError::Kafka(format!(
+                        "the log no longer holds the offsets this node must apply: {error}"
+                    )));
+                }
                 // Broker errors are retried by librdkafka; they are reported, not ours to fix.
                 Some(Err(error)) => {
                     crate::metrics::record_kafka_error("consume");

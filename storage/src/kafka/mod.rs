@@ -233,13 +233,17 @@ async fn ensure_topics(config: &KafkaConfig, topics: &Topics) -> Result<(), Stor
     if check_topics(&admin, &wanted).is_ok() {
         return Ok(());
     }
+    let settings = topic_settings(config.replication_factor);
     let new_topics: Vec<NewTopic<'_>> = wanted
         .iter()
         .map(|(name, partitions)| {
-            NewTopic::new(
-                name,
-                *partitions,
-                TopicReplication::Fixed(config.replication_factor),
+            settings.iter().fold(
+                NewTopic::new(
+                    name,
+                    *partitions,
+                    TopicReplication::Fixed(config.replication_factor),
+                ),
+                |topic, (key, value)| topic.set(key, value),
             )
         })
         .collect();
@@ -252,6 +256,23 @@ async fn ensure_topics(config: &KafkaConfig, topics: &Topics) -> Result<(), Stor
         )
         .await;
     check_topics(&admin, &wanted)
+}
+
+/// The configuration of the topics this binary creates. The log is the system of record
+/// (projections are rebuilt from it), so nothing is ever deleted by age or size; an
+/// acknowledged write must be on two replicas (where there are two) before `acks=all`
+/// returns, and an out-of-sync replica never becomes leader.
+pub(crate) fn topic_settings(replication_factor: i32) -> Vec<(&'static str, String)> {
+    vec![
+        ("retention.ms", "-1".into()),
+        ("retention.bytes", "-1".into()),
+        ("cleanup.policy", "delete".into()),
+        (
+            "min.insync.replicas",
+            replication_factor.clamp(1, 2).to_string(),
+        ),
+        ("unclean.leader.election.enable", "false".into()),
+    ]
 }
 
 fn check_topics(
@@ -283,4 +304,31 @@ fn check_topics(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::topic_settings;
+
+    /// Security audit item 21: topics were created with the broker's defaults (a week's
+    /// retention would silently delete the system of record).
+    #[test]
+    fn item_21_topics_keep_everything_and_need_two_in_sync_replicas() {
+        let settings = topic_settings(3);
+        let get = |key: &str| {
+            settings
+                .iter()
+                .find(|(name, _)| *name == key)
+                .map(|(_, value)| value.as_str())
+        };
+        assert_eq!(get("retention.ms"), Some("-1"));
+        assert_eq!(get("retention.bytes"), Some("-1"));
+        assert_eq!(get("min.insync.replicas"), Some("2"));
+        assert_eq!(get("unclean.leader.election.enable"), Some("false"));
+        let single = topic_settings(1);
+        assert!(
+            single.contains(&("min.insync.replicas", "1".into())),
+            "a one-broker test cluster can still be written to"
+        );
+    }
 }
