@@ -515,6 +515,16 @@ async fn main() -> anyhow::Result<()> {
             }
         });
     }
+    {
+        // Login buckets back at full quota are dropped every minute (bounded memory).
+        let state = state.clone();
+        actix_web::rt::spawn(async move {
+            loop {
+                actix_web::rt::time::sleep(Duration::from_secs(60)).await;
+                state.admission.prune();
+            }
+        });
+    }
     let prometheus = web::Data::new(prometheus);
     let workers = if options.http_workers == 0 {
         cores

@@ -75,9 +75,27 @@ struct Active {
     global: Option<DefaultDirectRateLimiter>,
     per_region: Option<DefaultKeyedRateLimiter<u16>>,
     callbacks: DefaultDirectRateLimiter,
-    logins_per_account: DefaultKeyedRateLimiter<String>,
-    logins_per_ip: DefaultKeyedRateLimiter<String>,
+    logins_per_account: DefaultKeyedRateLimiter<LimiterKey>,
+    logins_per_ip: DefaultKeyedRateLimiter<LimiterKey>,
 }
+
+/// A login limiter's key: a digest of the account or address, so that a client choosing
+/// the string (a 256 KiB "username") cannot choose how much memory its bucket takes.
+type LimiterKey = [u8; 16];
+
+fn limiter_key(text: &str) -> LimiterKey {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(text.as_bytes());
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
+}
+
+/// Most buckets each login limiter keeps. Buckets back at full quota are pruned every
+/// minute; if attempts from very many accounts or addresses fill the limiter inside one
+/// minute, further attempts are refused until pruning makes room — memory stays bounded by
+/// this number (about 64 bytes a bucket), never by what clients send.
+pub const MAX_LOGIN_LIMITER_KEYS: usize = 200_000;
 
 fn per_second(rate: u32) -> Option<Quota> {
     NonZeroU32::new(rate).map(Quota::per_second)
@@ -459,10 +477,18 @@ impl Admission {
     /// Counts a login attempt against the account and the client address.
     pub fn admit_login_attempt(&self, account: &str, address: &str) -> Result<(), ApiError> {
         let active = self.active();
-        let refused = active.logins_per_ip.check_key(&address.to_owned()).is_err()
+        let full =
+            |limiter: &DefaultKeyedRateLimiter<LimiterKey>| limiter.len() >= MAX_LOGIN_LIMITER_KEYS;
+        // The address first: an address over its quota adds no account buckets.
+        let refused = full(&active.logins_per_ip)
+            || active
+                .logins_per_ip
+                .check_key(&limiter_key(address))
+                .is_err()
+            || full(&active.logins_per_account)
             || active
                 .logins_per_account
-                .check_key(&account.to_owned())
+                .check_key(&limiter_key(account))
                 .is_err();
         if refused {
             return Err(self.shed(
@@ -477,6 +503,22 @@ impl Admission {
             ));
         }
         Ok(())
+    }
+
+    /// Drops login buckets that are back at full quota (call every minute or so), so the
+    /// limiters hold only accounts and addresses seen recently.
+    pub fn prune(&self) {
+        let active = self.active();
+        for limiter in [&active.logins_per_account, &active.logins_per_ip] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
+    /// Buckets held by the login limiters (accounts, addresses).
+    pub fn login_buckets(&self) -> (usize, usize) {
+        let active = self.active();
+        (active.logins_per_account.len(), active.logins_per_ip.len())
     }
 
     /// The live state.
@@ -521,5 +563,39 @@ impl Admission {
             slots_in_force,
             regions,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Security audit item 3: the login limiters kept a bucket per raw username (up to the
+    /// 256 KiB JSON limit) and were never pruned.
+    #[test]
+    fn item_3_login_limiters_are_bounded_whatever_clients_send() {
+        let mut config = AdmissionConfig::default();
+        config.limits.login_attempts_per_ip_per_minute = 1_000_000;
+        let admission =
+            Admission::new(Province::hunan(), config, b"key".to_vec()).expect("valid config");
+        let huge = "x".repeat(256);
+        let mut refused = 0;
+        for attempt in 0..MAX_LOGIN_LIMITER_KEYS + 1_000 {
+            let account = format!("{attempt}{huge}");
+            if admission
+                .admit_login_attempt(&account, "203.0.113.7")
+                .is_err()
+            {
+                refused += 1;
+            }
+        }
+        let (accounts, addresses) = admission.login_buckets();
+        assert!(accounts <= MAX_LOGIN_LIMITER_KEYS, "{accounts} buckets");
+        assert_eq!(addresses, 1);
+        assert!(refused >= 1_000, "attempts beyond the bound are refused");
+        // Pruning keeps only buckets still counting (all of them, one minute not having
+        // passed); it never grows anything.
+        admission.prune();
+        assert!(admission.login_buckets().0 <= MAX_LOGIN_LIMITER_KEYS);
     }
 }
