@@ -282,9 +282,10 @@ impl<S: Journal + StateStore> CandidateShard<S> {
 }
 
 /// What a request asks for, as a SHA-256 (hex) of the command: stored with the idempotency
-/// record, so a key can only ever replay the request it was first used for. A payment's
-/// source and reported time are left out: a notification and an order query (or a late
-/// copy) reporting the same provider transaction are the same request.
+/// record, so a key can only ever replay the request it was first used for. Parts that a
+/// faithful retry makes differently are left out: a payment's source and reported time (a
+/// notification and an order query, or a late copy, report the same provider transaction),
+/// and new password hashes (salted afresh on every attempt: what is asked is "set these").
 pub fn intent_digest(command: &Command) -> String {
     use sha2::{Digest, Sha256};
     let normalised;
@@ -295,6 +296,16 @@ pub fn intent_digest(command: &Command) -> String {
                 paid_at: Timestamp(0),
                 ..notice.clone()
             });
+            &normalised
+        }
+        Command::SetPasswords {
+            login_hash,
+            save_hash,
+        } => {
+            normalised = Command::SetPasswords {
+                login_hash: login_hash.as_ref().map(|_| String::new()),
+                save_hash: save_hash.as_ref().map(|_| String::new()),
+            };
             &normalised
         }
         other => other,

@@ -118,10 +118,13 @@ impl<S: Journal + StateStore> CountyActor<S> {
         if loaded.is_some() {
             self.state = loaded;
         }
-        if previous.is_some() {
+        if let Some(previous) = previous {
             let county = self.state.clone().unwrap_or_else(|| County::new(self.code));
+            // A replay answers with what the request did the first time: a repeated
+            // serial-number request gets its serial back instead of spending another.
+            let events = postcard::from_bytes(&previous).unwrap_or_default();
             return Ok(Prepared::Replayed(CountyOutcome {
-                events: Vec::new(),
+                events,
                 county,
                 replayed: true,
             }));
@@ -142,7 +145,8 @@ impl<S: Journal + StateStore> CountyActor<S> {
                 StateUpdate::County(Box::new(next.clone())),
                 StateUpdate::Idempotency {
                     key: scoped(self.code, &message.idempotency_key),
-                    outcome: Vec::new(),
+                    outcome: postcard::to_allocvec(&events)
+                        .map_err(|error| StorageError::Encode(error.to_string()))?,
                 },
             ],
         };

@@ -17,6 +17,7 @@ pub mod documents;
 pub mod error;
 pub mod hashing;
 pub mod metrics;
+pub mod node_auth;
 pub mod openapi;
 pub mod orders;
 pub mod packages;

@@ -478,7 +478,7 @@ async fn main() -> anyhow::Result<()> {
         key_secret: KeySecret::new(candidate_key_secret),
         merchant_keys,
         identity_key: key(&secrets.identity)?,
-        internal_key,
+        internal: gateway::node_auth::NodeAuth::new(internal_key),
         order_query,
         export_key,
         public_url: options

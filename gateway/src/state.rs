@@ -37,9 +37,9 @@ pub struct AppState {
     pub key_secret: KeySecret,
     /// Payment providers' notification signing keys.
     pub merchant_keys: HashMap<Provider, Vec<u8>>,
-    /// Signs node-to-node requests (scale-out mode); derived from the candidate-key secret,
-    /// which every node of a deployment shares.
-    pub internal_key: Vec<u8>,
+    /// Signs and verifies node-to-node requests (scale-out mode); its key is derived from
+    /// the candidate-key secret, which every node of a deployment shares.
+    pub internal: crate::node_auth::NodeAuth,
     /// The providers' query-order adapters (reconciliation); may be unconfigured.
     pub order_query: crate::reconciliation::SignedHttpQuery,
     /// Signs and verifies county export packages (shared by the province's instances).

@@ -368,7 +368,9 @@ fn overload_is_shed_with_retry_after_and_goodput_holds() {
     let server = Arc::new(Server::start(directory.path()));
     let province = server.operator("province");
     let point = server.operator("point-430102-001");
-    const WRITERS: u32 = 16;
+    // Closed-loop writers of the pledge (a write through the shard that hashes nothing);
+    // enough of them that, on two cores, they offer over twice what one can.
+    const WRITERS: u32 = 24;
     let tokens: Vec<String> = (1..=WRITERS)
         .map(|sequence| {
             let captured = server.capture(&point, "430102-001", sequence, &format!("c{sequence}"));

@@ -485,3 +485,66 @@ fn item_21_the_store_and_the_keys_are_readable_by_their_owner_only() {
     let mode = std::fs::metadata(&data).expect("dir").permissions().mode() & 0o777;
     assert_eq!(mode, 0o700, "the data directory is {mode:o}");
 }
+
+#[test]
+fn item_11_unsigned_callback_floods_do_not_starve_real_notifications() {
+    let (_dir, server, _point, _key) = captured();
+    let token = server.candidate(1);
+    let province = server.operator("province");
+    let mut config = server
+        .request("GET", "/v1/admission", None, Some(&province), None)
+        .body["config"]
+        .clone();
+    config["limits"]["callback_requests_per_second"] = json!(2);
+    let put = server.request(
+        "PUT",
+        "/v1/admission",
+        Some(&config),
+        Some(&province),
+        Some("slow-callbacks"),
+    );
+    assert_eq!(put.status, 200, "{}", put.text);
+    let order = server.request(
+        "POST",
+        "/v1/candidates/me/fee-orders",
+        Some(&json!({"provider": "wechat_pay"})),
+        Some(&token),
+        Some("order"),
+    );
+    assert_eq!(order.status, 201, "{}", order.text);
+    let notification = json!({
+        "order_id": order.body["order_id"],
+        "transaction_id": "tx-flood",
+        "amount_fen": order.body["amount_fen"],
+        "paid_at_ms": 1_700_000_000_000i64,
+    });
+    // Forty forged notifications first: each refused for its signature, none counted.
+    for _ in 0..40 {
+        let forged = server.raw(
+            "POST",
+            "/v1/payments/wechat_pay/notify",
+            notification.to_string().as_bytes(),
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Signature", "00ff"),
+            ],
+        );
+        assert_eq!(
+            (forged.status, forged.code()),
+            (401, "signature_invalid"),
+            "{}",
+            forged.text
+        );
+    }
+    let real = server.callback(
+        "/v1/payments/wechat_pay/notify",
+        &notification,
+        &server.secret("wechat_pay"),
+    );
+    assert_eq!(
+        real.status, 200,
+        "the real notification got through: {}",
+        real.text
+    );
+    assert_eq!(me(&server, &token)["fee_paid"], true);
+}

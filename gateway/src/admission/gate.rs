@@ -1,7 +1,8 @@
 //! The admission middleware: every request passes here after authentication is known and
 //! before its handler runs. Candidate sessions go through [`Admission::admit_candidate`]
-//! (holding a place in flight while the handler runs), callbacks through their own rate,
-//! operators and probes straight on. Candidate logins have no session yet; their handlers
+//! (holding a place in flight while the handler runs); callbacks are counted against their
+//! own rate by their handlers, after the signature verifies; operators and probes go
+//! straight on. Candidate logins have no session yet; their handlers
 //! call admission themselves once the record (and so the region) is known.
 
 use super::Kind;
@@ -58,9 +59,9 @@ pub async fn gate(
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     if is_callback(request.path()) {
-        if let Err(refusal) = state.admission.admit_callback() {
-            return Ok(request.error_response(refusal));
-        }
+        // Not rate-limited here: the handlers count a callback against the providers' rate
+        // only once its signature verifies, so an unsigned flood cannot use up the quota of
+        // real notifications (and node-to-node requests have no share in it at all).
         return Ok(next.call(request).await?.map_into_boxed_body());
     }
     let now = state.now();

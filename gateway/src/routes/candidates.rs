@@ -15,6 +15,7 @@ use engine::candidate::{Command, Provider, SavePasswordCheck};
 use engine::key::CandidateKey;
 use engine::scope::Scope;
 use serde::{Deserialize, Serialize};
+use storage::StateStore as _;
 
 pub(super) fn own_key(caller: &Caller) -> Result<CandidateKey, ApiError> {
     match caller.0.scope {
@@ -133,11 +134,23 @@ pub(super) async fn create_order(
     orders: impl Fn(&engine::candidate::Candidate) -> Option<&Vec<engine::candidate::FeeOrder>>,
 ) -> Result<HttpResponse, ApiError> {
     let existing = load(state, key).await?;
-    let outcome = run(state, key, command(&existing), idempotency, Vec::new()).await?;
-    let created = outcome
-        .candidate
-        .as_ref()
-        .and_then(|candidate| orders(candidate)?.last())
+    // The order number depends on the orders made so far, so a retry would build another
+    // command: a request already applied is answered from the record instead.
+    let applied = state
+        .store
+        .idempotent_outcome(&actors::scoped_idempotency_key(key, &idempotency))
+        .await?
+        .is_some();
+    let record = if applied {
+        existing
+    } else {
+        let outcome = run(state, key, command(&existing), idempotency, Vec::new()).await?;
+        outcome
+            .candidate
+            .ok_or(engine::Rejection::CandidateNotFound)?
+    };
+    let created = orders(&record)
+        .and_then(|orders| orders.last())
         .ok_or(engine::Rejection::CandidateNotFound)?;
     Ok(HttpResponse::Created().json(FeeOrderView {
         order_id: created.order_id.clone(),

@@ -274,9 +274,11 @@ pub(crate) async fn commit(
     Ok(outcome.candidate)
 }
 
-/// Asks the county for the point's next serial number. If the county has already answered
-/// this request before (a retry after a crash between the two commits), a fresh number is
-/// taken: a gap in the sequence is harmless, a number used twice would not be.
+/// Asks the county for the point's next serial number. The request's key names the
+/// candidate and the capture request (`serial/{candidate}/{idempotency key}`), so a repeated
+/// request — a retry after a crash between the two commits, a replayed node-to-node call —
+/// gets the serial it was given the first time: the county replays its answer rather than
+/// spending another number, and no number is ever given to two candidates.
 ///
 /// Scale-out mode: counties belong to the node owning the organisation partition. If that
 /// is another node, the request is forwarded there ([`super::internal`]), because the
@@ -298,23 +300,18 @@ pub(crate) async fn assign_serial(
         )
         .await;
     }
-    for attempt in [
-        idempotency_key.to_owned(),
-        format!("{idempotency_key}/retry-{}", state.now().0),
-    ] {
-        let request = CountyExecute {
-            command: CountyCommand::AssignSerial {
-                point,
-                category,
-                migrant_child,
-            },
-            idempotency_key: attempt,
-            now: state.now(),
-        };
-        let outcome = state.registry.county(point.county(), request).await?;
-        if let Some(CountyEvent::SerialAssigned { serial, .. }) = outcome.events.first() {
-            return Ok(*serial);
-        }
+    let request = CountyExecute {
+        command: CountyCommand::AssignSerial {
+            point,
+            category,
+            migrant_child,
+        },
+        idempotency_key: idempotency_key.to_owned(),
+        now: state.now(),
+    };
+    let outcome = state.registry.county(point.county(), request).await?;
+    if let Some(CountyEvent::SerialAssigned { serial, .. }) = outcome.events.first() {
+        return Ok(*serial);
     }
     Err(ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,

@@ -3,16 +3,13 @@
 //! node that owns the candidate's shard. Signed like the providers' callbacks, under a key
 //! every node derives from the deployment's shared candidate-key secret.
 
-use super::payments::verify_signature;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use engine::org::PointCode;
 use engine::serial::{SerialNumber, SubjectCategory};
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use storage::{Journal as _, Partition};
 
 /// `POST /v1/internal/serials`.
@@ -39,7 +36,28 @@ pub async fn serial(
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     let body = super::payments::callback_body(body)?;
-    verify_signature(&state.internal_key, &request, &body)?;
+    state
+        .internal
+        .verify(
+            request.method().as_str(),
+            request.path(),
+            |name| {
+                request
+                    .headers()
+                    .get(name)
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned)
+            },
+            &body,
+            state.now().0,
+        )
+        .map_err(|error| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "signature_invalid",
+                error.to_string(),
+            )
+        })?;
     let asked: SerialRequest = serde_json::from_slice(&body)
         .map_err(|error| ApiError::bad_request("invalid_body", error.to_string()))?;
     let point = PointCode::from_u64(asked.point)
@@ -87,17 +105,18 @@ pub(crate) async fn forward_serial(
         idempotency_key: idempotency_key.to_owned(),
     })
     .map_err(|error| unavailable(error.to_string()))?;
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&state.internal_key)
-        .map_err(|error| unavailable(error.to_string()))?;
-    mac.update(&body);
-    let signature = hex::encode(mac.finalize().into_bytes());
-    let mut response = awc::Client::default()
-        .post(format!(
-            "{}/v1/internal/serials",
-            owner.trim_end_matches('/')
-        ))
-        .insert_header(("X-Signature", signature))
-        .insert_header(("Content-Type", "application/json"))
+    const PATH: &str = "/v1/internal/serials";
+    let signed = state
+        .internal
+        .sign("POST", PATH, &body, state.now().0)
+        .ok_or_else(|| unavailable("no entropy for a nonce".into()))?;
+    let mut outgoing = awc::Client::default()
+        .post(format!("{}{PATH}", owner.trim_end_matches('/')))
+        .insert_header(("Content-Type", "application/json"));
+    for header in signed {
+        outgoing = outgoing.insert_header(header);
+    }
+    let mut response = outgoing
         .send_body(body)
         .await
         .map_err(|error| unavailable(format!("{owner}: {error}")))?;

@@ -143,6 +143,7 @@ pub async fn notify(
         )
     })?;
     verify_signature(key, &request, &body)?;
+    state.admission.admit_callback()?;
     let notification: PaymentNotification = parse_json(&body)?;
     let candidate = key_of_order(&notification.order_id)?;
     let idempotency = format!(
@@ -180,6 +181,7 @@ pub async fn identity_callback(
 ) -> Result<HttpResponse, ApiError> {
     let body = callback_body(body)?;
     verify_signature(&state.identity_key, &request, &body)?;
+    state.admission.admit_callback()?;
     let callback: IdentityCallback = parse_json(&body)?;
     let key = CandidateKey::parse_hex(&callback.candidate_key)
         .ok_or_else(|| ApiError::from(engine::Rejection::CandidateNotFound))?;
