@@ -255,7 +255,7 @@ pub enum Rejection {
     )]
     ArtPeCategoryPaid,
     /// A declaration's field is missing or malformed.
-    #[error("the declaration's {field} is missing or malformed")]
+    #[error("the declaration's {field} is missing, malformed or not on the province's list")]
     DeclarationInvalid {
         /// `item`, `documents` or `reason`.
         field: &'static str,
@@ -330,6 +330,12 @@ pub enum Rejection {
     /// (after a fresh real-person authentication) or the point resets the passwords.
     #[error("保存密码错误次数过多，已锁定：请实人认证后重设保存密码，或持身份证到报名点重置密码")]
     SavePasswordLocked,
+    /// The candidate has made as many declarations as one may (withdrawn ones count).
+    #[error("at most {limit} declarations may be made (withdrawn ones count)")]
+    DeclarationLimit {
+        /// The limit.
+        limit: u32,
+    },
 }
 
 impl Rejection {
@@ -400,6 +406,7 @@ impl Rejection {
             Rejection::AlreadySubmitted => "already_submitted",
             Rejection::LowerLevelNotSubmitted { .. } => "lower_level_not_submitted",
             Rejection::SavePasswordLocked => "save_password_locked",
+            Rejection::DeclarationLimit { .. } => "declaration_limit",
         }
     }
 
@@ -445,6 +452,7 @@ impl Rejection {
             | MigrantAuditNotPending
             | DeclarationDuplicate
             | DeclarationNotAwaiting
+            | DeclarationLimit { .. }
             | PledgeRequired
             | FormNotSaved
             | FormNotSigned

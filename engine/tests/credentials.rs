@@ -215,7 +215,7 @@ fn item_8_declarations_phone_and_art_pe_changes_need_the_save_password() {
         (
             Command::Declare {
                 kind: DeclarationKind::BonusPoints,
-                item: "少数民族".into(),
+                item: "少数民族加分".into(),
                 documents: vec!["DOC-1".into()],
                 save_password: SavePasswordCheck::NotProvided,
             },
@@ -299,4 +299,59 @@ fn item_23_names_with_bidi_controls_are_refused_at_capture() {
         "id_card_field_invalid"
     );
     assert!(journey.state.is_none(), "nothing captured");
+}
+
+#[test]
+fn item_20_declarations_come_from_the_catalogue_and_are_capped() {
+    use engine::candidate::declaration::DeclarationKind;
+    let mut journey = with_passwords();
+    journey.schedule.set(
+        WindowKind::BonusDeclaration,
+        Window::new(nov(3, 8), nov(8, 18)),
+    );
+    let declare = |kind, item: &str| Command::Declare {
+        kind,
+        item: item.into(),
+        documents: vec!["证明-1".into()],
+        save_password: verified(1),
+    };
+    // Free text is not a benefit; nor is a plan named as bonus points.
+    for (kind, item) in [
+        (DeclarationKind::BonusPoints, "我觉得我应该加分"),
+        (DeclarationKind::BonusPoints, "国家专项计划"),
+    ] {
+        assert_eq!(
+            code(journey.run(declare(kind, item), nov(3, 9))),
+            "declaration_invalid"
+        );
+    }
+    // Declare and withdraw until the limit: withdrawn ones count, so a record cannot grow
+    // without bound.
+    let limit = journey.policy.declarations.max_per_candidate;
+    for id in 1..=limit {
+        journey
+            .run(
+                declare(DeclarationKind::SpecialPlan, "国家专项计划"),
+                nov(3, 9),
+            )
+            .expect("declared");
+        journey
+            .run(
+                Command::WithdrawDeclaration {
+                    id,
+                    save_password: verified(1),
+                },
+                nov(3, 9),
+            )
+            .expect("withdrawn");
+    }
+    let before = journey.state.clone();
+    assert_eq!(
+        code(journey.run(
+            declare(DeclarationKind::SpecialPlan, "国家专项计划"),
+            nov(3, 9)
+        )),
+        "declaration_limit"
+    );
+    assert_eq!(journey.state, before);
 }

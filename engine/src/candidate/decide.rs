@@ -36,6 +36,9 @@ pub struct Policy {
     /// would otherwise fall to a patient guesser holding a stolen session).
     #[serde(default = "default_save_password_max_failures")]
     pub save_password_max_failures: u32,
+    /// What may be declared for bonus points and special plans, and how many times.
+    #[serde(default)]
+    pub declarations: super::declaration::Catalogue,
 }
 
 fn default_save_password_max_failures() -> u32 {
@@ -60,6 +63,7 @@ impl Default for Policy {
             art_pe_fee_fen: default_art_pe_fee_fen(),
             exam_fee_fen: default_exam_fee_fen(),
             save_password_max_failures: default_save_password_max_failures(),
+            declarations: super::declaration::Catalogue::default(),
         }
     }
 }
@@ -217,7 +221,13 @@ pub fn decide(
             ctx.schedule
                 .require_open(WindowKind::BonusDeclaration, at)?;
             check_save_password(candidate, *save_password, ctx)?;
-            super::declaration::check(item, documents)?;
+            let catalogue = &ctx.policy.declarations;
+            super::declaration::check(catalogue, *kind, item, documents)?;
+            if candidate.declarations.len() >= catalogue.max_per_candidate as usize {
+                return Err(Rejection::DeclarationLimit {
+                    limit: catalogue.max_per_candidate,
+                });
+            }
             let declared = candidate.declarations.iter().any(|d| {
                 d.kind == *kind
                     && d.item == *item

@@ -72,6 +72,50 @@ pub struct Declaration {
     pub review: Review,
 }
 
+/// What candidates may declare this year: the province's list of bonus-point categories
+/// and special plans (data, not code: a province sets its own), and how many declarations
+/// one candidate may make in all (withdrawn ones count: they stay on the record). Bounded
+/// items keep a record's size bounded, well under a log message's limit, so declarations
+/// can never block the same candidate's payments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalogue {
+    /// 优惠加分 categories.
+    pub bonus_points: Vec<String>,
+    /// 专项计划.
+    pub special_plans: Vec<String>,
+    /// Most declarations per candidate, withdrawn ones included.
+    pub max_per_candidate: u32,
+}
+
+impl Default for Catalogue {
+    fn default() -> Self {
+        let list = |items: &[&str]| items.iter().map(|item| (*item).to_owned()).collect();
+        Catalogue {
+            bonus_points: list(&[
+                "少数民族加分",
+                "烈士子女加分",
+                "归侨华侨子女加分",
+                "台湾籍考生加分",
+                "退役士兵加分",
+                "体育特长",
+            ]),
+            special_plans: list(&["国家专项计划", "地方专项计划", "高校专项计划"]),
+            max_per_candidate: 12,
+        }
+    }
+}
+
+impl Catalogue {
+    /// Whether `item` may be declared as `kind`.
+    pub fn lists(&self, kind: DeclarationKind, item: &str) -> bool {
+        let items = match kind {
+            DeclarationKind::BonusPoints => &self.bonus_points,
+            DeclarationKind::SpecialPlan => &self.special_plans,
+        };
+        items.iter().any(|listed| listed == item)
+    }
+}
+
 /// Most documents one declaration may reference.
 pub const MAX_DOCUMENTS: usize = 10;
 const MAX_TEXT_CHARS: usize = 40;
@@ -83,9 +127,15 @@ fn text_ok(text: &str) -> bool {
         && !text.chars().any(crate::text::is_forbidden)
 }
 
-/// Checks a declaration's item and document references.
-pub fn check(item: &str, documents: &[String]) -> Result<(), Rejection> {
-    if !text_ok(item) {
+/// Checks a declaration's item (one of the catalogue's, for its kind) and document
+/// references.
+pub fn check(
+    catalogue: &Catalogue,
+    kind: DeclarationKind,
+    item: &str,
+    documents: &[String],
+) -> Result<(), Rejection> {
+    if !text_ok(item) || !catalogue.lists(kind, item) {
         return Err(Rejection::DeclarationInvalid { field: "item" });
     }
     if documents.is_empty()
