@@ -346,16 +346,18 @@ impl Admission {
         let now_ms = now.0;
         let mut ticket_admitted = false;
         if room_config.enabled {
-            match ticket.map(|ticket| {
+            let standing = ticket.map(|ticket| {
                 self.waiting_room.check(
                     ticket,
                     code,
+                    subject,
                     pace,
                     self.room(),
                     now_ms,
                     room_config.ticket_ttl_seconds,
                 )
-            }) {
+            });
+            match standing {
                 Some(Standing::Admitted) => ticket_admitted = true,
                 Some(Standing::Waiting(place)) => return Err(self.queued(&active, region, place)),
                 Some(Standing::Invalid) => {
@@ -364,12 +366,15 @@ impl Admission {
                         "bad_ticket",
                         ApiError::bad_request(
                             "queue_ticket_invalid",
-                            "the queue ticket is not valid (expired, altered or for another \
-                             region); retry without it to get a new one",
+                            "the queue ticket is not valid (expired, altered, another \
+                             person's or for another region); retry without it to get a new one",
                         ),
                     ));
                 }
-                None if self.waiting_room.has_queue(code, pace, self.room()) => {
+                // No ticket, or one already used: admitted like anyone else.
+                None | Some(Standing::Spent)
+                    if self.waiting_room.has_queue(code, pace, self.room()) =>
+                {
                     // Others of this region are waiting: join the end of the queue.
                     if let Some(place) = self.waiting_room.issue(
                         code,
@@ -381,7 +386,7 @@ impl Admission {
                         return Err(self.queued(&active, region, place));
                     }
                 }
-                None => {}
+                None | Some(Standing::Spent) => {}
             }
         }
         let over_rate = !ticket_admitted

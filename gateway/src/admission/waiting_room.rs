@@ -2,7 +2,11 @@
 //! in their region's queue and an estimated wait, instead of a bare refusal. Tickets are
 //! admitted in order (FIFO within a region) at the configured pace while the gateway has
 //! room; a newcomer does not overtake a region's queue. Tickets are HMAC-signed and bound to
-//! the region, so they cannot be forged, moved to another region or reused after expiry.
+//! the region and to the session's subject, so they cannot be forged, moved to another
+//! region, handed to someone else or reused after expiry. A ticket admits once: its holder
+//! skips the rate limits for that one request, then queues like everyone else. A ticket
+//! this node does not know (issued by another node, or before a restart) is not waved
+//! through: its holder gets a place here.
 //!
 //! One ticket per candidate: asking again without the ticket gives back the same place, so a
 //! client that hammers cannot fill the queue with ghosts ahead of real people. Memory: a few
@@ -21,15 +25,17 @@ struct Queue {
     admitted_through: u64,
     credit: f64,
     advanced_at: Instant,
-    /// Who holds which ticket: subject → (sequence, issued at).
-    holders: HashMap<String, (u64, i64)>,
+    /// Who holds which ticket: subject → (sequence, issued at, already admitted once).
+    holders: HashMap<String, (u64, i64, bool)>,
 }
 
 /// A ticket's standing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Standing {
-    /// Its turn has come: admit it.
+    /// Its turn has come: admit it (once).
     Admitted,
+    /// Admitted already: it grants nothing more (the request is admitted like any other).
+    Spent,
     /// Still waiting.
     Waiting(Place),
     /// Forged, for another region, malformed or expired.
@@ -63,11 +69,19 @@ impl WaitingRoom {
         }
     }
 
-    fn signature(&self, region: u16, sequence: u64, issued_at_ms: i64) -> String {
+    fn mac(&self, region: u16, sequence: u64, issued_at_ms: i64, subject: &str) -> Hmac<Sha256> {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(format!("{region}.{sequence}.{issued_at_ms}").as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..16])
+        mac.update(format!("{region}.{sequence}.{issued_at_ms}.{subject}").as_bytes());
+        mac
+    }
+
+    fn signature(&self, region: u16, sequence: u64, issued_at_ms: i64, subject: &str) -> String {
+        let tag = self
+            .mac(region, sequence, issued_at_ms, subject)
+            .finalize()
+            .into_bytes();
+        hex::encode(&tag[..16])
     }
 
     /// Moves `queue` forward by the pace since it was last looked at, if there is room.
@@ -130,22 +144,25 @@ impl WaitingRoom {
             .holders
             .get(subject)
             .copied()
-            .filter(|&(sequence, issued_at)| {
+            .filter(|&(sequence, issued_at, _)| {
                 sequence > queue.admitted_through
                     && now_ms.saturating_sub(issued_at) <= i64::from(ttl_seconds) * 1000
-            });
+            })
+            .map(|(sequence, issued_at, _)| (sequence, issued_at));
         let (sequence, issued_at) = match held {
             Some(held) => held,
             None => {
                 let waiting = queue.issued - queue.admitted_through;
                 if queue.holders.len() as u64 > 2 * waiting + 1024 {
                     let through = queue.admitted_through;
-                    queue.holders.retain(|_, (sequence, _)| *sequence > through);
+                    queue
+                        .holders
+                        .retain(|_, (sequence, _, _)| *sequence > through);
                 }
                 queue.issued += 1;
                 queue
                     .holders
-                    .insert(subject.to_owned(), (queue.issued, now_ms));
+                    .insert(subject.to_owned(), (queue.issued, now_ms, false));
                 (queue.issued, now_ms)
             }
         };
@@ -153,18 +170,20 @@ impl WaitingRoom {
         Some(Place {
             ticket: format!(
                 "{region}.{sequence}.{issued_at}.{}",
-                self.signature(region, sequence, issued_at)
+                self.signature(region, sequence, issued_at, subject)
             ),
             position,
             estimated_wait_seconds: position.div_ceil(u64::from(per_second.max(1))),
         })
     }
 
-    /// The standing of `ticket` for a caller of `region`.
+    /// The standing of `ticket` presented by `subject`, a caller of `region`.
+    #[allow(clippy::too_many_arguments)]
     pub fn check(
         &self,
         ticket: &str,
         region: u16,
+        subject: &str,
         per_second: u32,
         room: bool,
         now_ms: i64,
@@ -174,35 +193,64 @@ impl WaitingRoom {
         let [ticket_region, sequence, issued_at, signature] = parts.as_slice() else {
             return Standing::Invalid;
         };
-        let (Ok(ticket_region), Ok(sequence), Ok(issued_at)) = (
+        let (Ok(ticket_region), Ok(sequence), Ok(issued_at), Ok(signature)) = (
             ticket_region.parse::<u16>(),
             sequence.parse::<u64>(),
             issued_at.parse::<i64>(),
+            hex::decode(signature),
         ) else {
             return Standing::Invalid;
         };
+        // Constant time, over the region, the place and the holder together.
+        let genuine = signature.len() == 16
+            && self
+                .mac(ticket_region, sequence, issued_at, subject)
+                .verify_truncated_left(&signature)
+                .is_ok();
         let expired = now_ms.saturating_sub(issued_at) > i64::from(ttl_seconds) * 1000;
-        let genuine = *signature == self.signature(ticket_region, sequence, issued_at);
         if !genuine || ticket_region != region || expired {
             return Standing::Invalid;
         }
-        let Ok(mut queues) = self.queues.lock() else {
-            return Standing::Invalid;
-        };
-        let Some(queue) = queues.get_mut(&region) else {
-            // Issued before a restart: the queue is gone, so let the holder through.
-            return Standing::Admitted;
-        };
-        WaitingRoom::advance(queue, per_second, room);
-        if sequence <= queue.admitted_through || sequence > queue.issued {
-            // Beyond `issued`: from before a restart; the holder has waited already.
-            return Standing::Admitted;
+        if let Some(standing) =
+            self.standing_here(ticket, region, subject, sequence, per_second, room)
+        {
+            return standing;
         }
-        let position = sequence - queue.admitted_through;
-        Standing::Waiting(Place {
-            ticket: ticket.to_owned(),
-            position,
-            estimated_wait_seconds: position.div_ceil(u64::from(per_second.max(1))),
+        // Not issued here (another node, or before a restart): a place in this node's queue.
+        self.issue(region, subject, per_second, now_ms, ttl_seconds)
+            .map_or(Standing::Invalid, Standing::Waiting)
+    }
+
+    /// The standing of a genuine ticket this node issued; `None` if it issued no such one.
+    fn standing_here(
+        &self,
+        ticket: &str,
+        region: u16,
+        subject: &str,
+        sequence: u64,
+        per_second: u32,
+        room: bool,
+    ) -> Option<Standing> {
+        let mut queues = self.queues.lock().ok()?;
+        let queue = queues
+            .get_mut(&region)
+            .filter(|queue| sequence <= queue.issued)?;
+        WaitingRoom::advance(queue, per_second, room);
+        if sequence > queue.admitted_through {
+            let position = sequence - queue.admitted_through;
+            return Some(Standing::Waiting(Place {
+                ticket: ticket.to_owned(),
+                position,
+                estimated_wait_seconds: position.div_ceil(u64::from(per_second.max(1))),
+            }));
+        }
+        // Its turn has come: it admits once, and only the place it names.
+        Some(match queue.holders.get_mut(subject) {
+            Some((held, _, used)) if *held == sequence && !*used => {
+                *used = true;
+                Standing::Admitted
+            }
+            _ => Standing::Spent,
         })
     }
 }
@@ -223,15 +271,15 @@ mod tests {
         // No room: nobody moves however long they wait.
         std::thread::sleep(std::time::Duration::from_millis(20));
         assert!(matches!(
-            room.check(&second.ticket, 4301, 1000, false, 0, 60),
+            room.check(&second.ticket, 4301, "b", 1000, false, 0, 60),
             Standing::Waiting(Place { position: 2, .. })
         ));
         // Room: at 1000/s both are through after a few milliseconds.
         std::thread::sleep(std::time::Duration::from_millis(5));
-        room.check(&first.ticket, 4301, 1000, true, 0, 60);
+        room.check(&first.ticket, 4301, "a", 1000, true, 0, 60);
         std::thread::sleep(std::time::Duration::from_millis(5));
         assert_eq!(
-            room.check(&second.ticket, 4301, 1000, true, 0, 60),
+            room.check(&second.ticket, 4301, "b", 1000, true, 0, 60),
             Standing::Admitted
         );
         assert!(!room.has_queue(4301, 1000, true));
@@ -243,24 +291,60 @@ mod tests {
         let place = room.issue(4301, "a", 1, 1_000, 60).expect("issued");
         let forged = place.ticket.replace("4301.1.", "4301.0.");
         assert_eq!(
-            room.check(&forged, 4301, 1, false, 1_000, 60),
+            room.check(&forged, 4301, "a", 1, false, 1_000, 60),
             Standing::Invalid
         );
         assert_eq!(
-            room.check(&place.ticket, 4302, 1, false, 1_000, 60),
+            room.check(&place.ticket, 4302, "a", 1, false, 1_000, 60),
             Standing::Invalid
         );
         assert_eq!(
-            room.check(&place.ticket, 4301, 1, false, 62_000, 60),
+            room.check(&place.ticket, 4301, "a", 1, false, 62_000, 60),
             Standing::Invalid
         );
         assert_eq!(
-            room.check("nonsense", 4301, 1, false, 1_000, 60),
+            room.check("nonsense", 4301, "a", 1, false, 1_000, 60),
             Standing::Invalid
         );
         assert!(matches!(
-            room.check(&place.ticket, 4301, 1, false, 1_000, 60),
+            room.check(&place.ticket, 4301, "a", 1, false, 1_000, 60),
             Standing::Waiting(_)
+        ));
+    }
+
+    /// Security audit item 13: tickets were bound to a region only, admitted their holder
+    /// for their whole life skipping rate limits, were admitted by any node that did not
+    /// know them, and were compared with `==`.
+    #[test]
+    fn item_13_tickets_are_personal_single_use_and_unknown_ones_wait() {
+        let room = WaitingRoom::new(b"key".to_vec());
+        let mine = room.issue(4301, "alice", 1000, 0, 60).expect("issued");
+        // Someone else presenting it: invalid.
+        assert_eq!(
+            room.check(&mine.ticket, 4301, "mallory", 1000, false, 0, 60),
+            Standing::Invalid
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(
+            room.check(&mine.ticket, 4301, "alice", 1000, true, 0, 60),
+            Standing::Admitted
+        );
+        // Once: the same ticket again grants nothing.
+        assert_eq!(
+            room.check(&mine.ticket, 4301, "alice", 1000, true, 0, 60),
+            Standing::Spent
+        );
+        // A genuine ticket this node never issued (another node, before a restart) is not
+        // waved through: its holder gets a place here.
+        let elsewhere = WaitingRoom::new(b"key".to_vec());
+        for _ in 0..3 {
+            elsewhere.issue(4301, "filler", 1, 0, 60);
+        }
+        let foreign = elsewhere.issue(4301, "bob", 1, 0, 60).expect("issued");
+        let fresh = WaitingRoom::new(b"key".to_vec());
+        assert!(matches!(
+            fresh.check(&foreign.ticket, 4301, "bob", 1, false, 0, 60),
+            Standing::Waiting(Place { position: 1, .. })
         ));
     }
 }
