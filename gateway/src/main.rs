@@ -521,7 +521,7 @@ async fn main() -> anyhow::Result<()> {
         actix_web::rt::spawn(async move {
             loop {
                 actix_web::rt::time::sleep(Duration::from_secs(60)).await;
-                state.admission.prune();
+                state.admission.prune(state.now());
             }
         });
     }

@@ -155,12 +155,22 @@ fn login_attempts_are_limited_per_account() {
             None,
         )
     };
-    let statuses: Vec<u16> = (0..12).map(|_| attempt().status).collect();
-    assert!(statuses[..10].iter().all(|&s| s == 401), "{statuses:?}");
+    // Three free failures from this address, then it backs off (1 s, 2 s, 4 s, …).
+    let statuses: Vec<u16> = (0..3).map(|_| attempt().status).collect();
+    assert!(statuses.iter().all(|&s| s == 401), "{statuses:?}");
     let limited = attempt();
     assert_eq!(
         (limited.status, limited.code()),
         (429, "too_many_login_attempts")
+    );
+    assert_eq!(limited.retry_after(), Some(1), "{}", limited.head);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(attempt().status, 401, "allowed again after the wait");
+    let longer = attempt();
+    assert_eq!(
+        (longer.status, longer.retry_after()),
+        (429, Some(2)),
+        "the wait doubles"
     );
     // Another account is not affected by this one's lock-out.
     server.operator("county-430103");

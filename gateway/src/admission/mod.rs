@@ -16,6 +16,7 @@
 //! login from the stored record) — never from anything the client sends. Callbacks have
 //! their own rate and are never shed by slots; operators pass untouched.
 
+pub mod backoff;
 pub mod config;
 pub mod gate;
 pub mod guard;
@@ -83,6 +84,11 @@ struct Active {
 /// the string (a 256 KiB "username") cannot choose how much memory its bucket takes.
 type LimiterKey = [u8; 16];
 
+/// An (account, address) pair as one string for [`limiter_key`].
+fn pair(account: &str, address: &str) -> String {
+    format!("{account}\n{address}")
+}
+
 fn limiter_key(text: &str) -> LimiterKey {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(text.as_bytes());
@@ -149,6 +155,7 @@ pub struct Admission {
     active: RwLock<Arc<Active>>,
     guard: Guard,
     waiting_room: WaitingRoom,
+    backoff: backoff::Backoff,
 }
 
 /// The live state, for operators and dashboards.
@@ -203,6 +210,7 @@ impl Admission {
             active: RwLock::new(Arc::new(Active::new(config, slots))),
             guard,
             waiting_room: WaitingRoom::new(ticket_key),
+            backoff: backoff::Backoff::default(),
         };
         admission.publish_settings();
         Ok(admission)
@@ -479,8 +487,29 @@ impl Admission {
         Ok(())
     }
 
-    /// Counts a login attempt against the account and the client address.
-    pub fn admit_login_attempt(&self, account: &str, address: &str) -> Result<(), ApiError> {
+    /// Counts a login attempt against the account and the client address: refused while
+    /// this address backs off from this account after failures, or over either rate.
+    pub fn admit_login_attempt(
+        &self,
+        account: &str,
+        address: &str,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        if let Some(wait) = self
+            .backoff
+            .wait_seconds(&limiter_key(&pair(account, address)), now.0)
+        {
+            return Err(self.shed(
+                None,
+                "login_backoff",
+                ApiError::retry_later(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_login_attempts",
+                    format!("too many failed logins from here; try again in {wait} s"),
+                    wait,
+                ),
+            ));
+        }
         let active = self.active();
         let full =
             |limiter: &DefaultKeyedRateLimiter<LimiterKey>| limiter.len() >= MAX_LOGIN_LIMITER_KEYS;
@@ -510,9 +539,23 @@ impl Admission {
         Ok(())
     }
 
-    /// Drops login buckets that are back at full quota (call every minute or so), so the
-    /// limiters hold only accounts and addresses seen recently.
-    pub fn prune(&self) {
+    /// A login from `address` to `account` failed (wrong password or identity): that pair
+    /// backs off.
+    pub fn login_failed(&self, account: &str, address: &str, now: Timestamp) {
+        self.backoff
+            .failed(limiter_key(&pair(account, address)), now.0);
+    }
+
+    /// A login succeeded: the pair's back-off is cleared.
+    pub fn login_succeeded(&self, account: &str, address: &str) {
+        self.backoff
+            .succeeded(&limiter_key(&pair(account, address)));
+    }
+
+    /// Drops login buckets that are back at full quota and back-offs long over (call every
+    /// minute or so), so the limiters hold only accounts and addresses seen recently.
+    pub fn prune(&self, now: Timestamp) {
+        self.backoff.prune(now.0);
         let active = self.active();
         for limiter in [&active.logins_per_account, &active.logins_per_ip] {
             limiter.retain_recent();
@@ -588,7 +631,7 @@ mod tests {
         for attempt in 0..MAX_LOGIN_LIMITER_KEYS + 1_000 {
             let account = format!("{attempt}{huge}");
             if admission
-                .admit_login_attempt(&account, "203.0.113.7")
+                .admit_login_attempt(&account, "203.0.113.7", Timestamp(0))
                 .is_err()
             {
                 refused += 1;
@@ -600,7 +643,7 @@ mod tests {
         assert!(refused >= 1_000, "attempts beyond the bound are refused");
         // Pruning keeps only buckets still counting (all of them, one minute not having
         // passed); it never grows anything.
-        admission.prune();
+        admission.prune(Timestamp(0));
         assert!(admission.login_buckets().0 <= MAX_LOGIN_LIMITER_KEYS);
     }
 }

@@ -69,17 +69,47 @@ fn wrong_credentials() -> ApiError {
     )
 }
 
-/// Refuses when the account or the client address has used up its attempts.
-fn check_login_limits(
-    state: &AppState,
-    request: &HttpRequest,
-    account: &str,
-) -> Result<(), ApiError> {
-    let address = request
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    state.admission.admit_login_attempt(account, &address)
+/// One login attempt: counted against the account and the client address before anything
+/// is checked; its outcome fed back, so that failures from this address to this account
+/// back off exponentially (and a success clears them).
+struct Attempt<'a> {
+    state: &'a AppState,
+    account: String,
+    address: String,
+}
+
+impl<'a> Attempt<'a> {
+    /// Refuses when the account or the client address has used up its attempts, or this
+    /// address is backing off from this account.
+    fn begin(state: &'a AppState, request: &HttpRequest, account: &str) -> Result<Self, ApiError> {
+        let address = request
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
+        state
+            .admission
+            .admit_login_attempt(account, &address, state.now())?;
+        Ok(Attempt {
+            state,
+            account: account.to_owned(),
+            address,
+        })
+    }
+
+    /// The attempt failed: counted towards the back-off; the uniform refusal.
+    fn failed(&self) -> ApiError {
+        self.state
+            .admission
+            .login_failed(&self.account, &self.address, self.state.now());
+        wrong_credentials()
+    }
+
+    /// The attempt succeeded.
+    fn succeeded(&self) {
+        self.state
+            .admission
+            .login_succeeded(&self.account, &self.address);
+    }
 }
 
 fn issue(
@@ -123,14 +153,15 @@ pub async fn operator_login(
     request: HttpRequest,
     body: web::Json<OperatorLogin>,
 ) -> Result<HttpResponse, ApiError> {
-    check_login_limits(&state, &request, &body.username)?;
+    // Usernames are compared as typed, but counted as one account however they are cased.
+    let attempt = Attempt::begin(&state, &request, &body.username.trim().to_lowercase())?;
     let Some(account) = state.accounts.get(&body.username) else {
         state
             .hasher
             .verify_nobody(body.password.clone())
             .await
             .map_err(busy)?;
-        return Err(wrong_credentials());
+        return Err(attempt.failed());
     };
     let verified = state
         .hasher
@@ -138,8 +169,9 @@ pub async fn operator_login(
         .await
         .map_err(busy)?;
     if !verified {
-        return Err(wrong_credentials());
+        return Err(attempt.failed());
     }
+    attempt.succeeded();
     issue(&state, account.scope, body.username.clone(), None)
 }
 
@@ -150,7 +182,7 @@ pub async fn candidate_first_login(
     body: web::Json<FirstLogin>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, key) = key_of(&state, &body.id_number)?;
-    check_login_limits(&state, &request, &key.to_string())?;
+    let attempt = Attempt::begin(&state, &request, &key.to_string())?;
     // The region comes from the stored record; an unknown key is refused by the engine below.
     let region = state
         .store
@@ -175,15 +207,16 @@ pub async fn candidate_first_login(
     // run every time (a replayed key would skip it); a repeated first login records nothing.
     // Every identity failure — unknown candidate, wrong name or validity, passwords already
     // set — is the same 401, so the answer tells nobody who is registered.
-    let attempt = super::fresh_idempotency_key("first-login")?;
-    super::execute(&state, key, command, attempt, Vec::new())
+    let attempt_key = super::fresh_idempotency_key("first-login")?;
+    super::execute(&state, key, command, attempt_key, Vec::new())
         .await
         .map_err(|error| match error {
             ActorError::Rejected(Rejection::IdentityMismatch | Rejection::CandidateNotFound) => {
-                wrong_credentials()
+                attempt.failed()
             }
             other => ApiError::from(other),
         })?;
+    attempt.succeeded();
     issue(&state, Scope::Candidate(key), key.to_string(), region)
 }
 
@@ -201,7 +234,7 @@ pub async fn candidate_login(
     };
     // Serial number and ID number name the same account: one bucket for both.
     let account = key.map_or_else(|| body.login.clone(), |key| key.to_string());
-    check_login_limits(&state, &request, &account)?;
+    let attempt = Attempt::begin(&state, &request, &account)?;
     let candidate = match key {
         Some(key) => state.store.candidate(key).await?,
         None => None,
@@ -216,7 +249,7 @@ pub async fn candidate_login(
             .verify_nobody(body.password.clone())
             .await
             .map_err(busy)?;
-        return Err(wrong_credentials());
+        return Err(attempt.failed());
     };
     let key = candidate.key;
     let region = Some(candidate.capture.point.county().city());
@@ -236,8 +269,9 @@ pub async fn candidate_login(
         .await
         .map_err(busy)?
     {
-        return Err(wrong_credentials());
+        return Err(attempt.failed());
     }
+    attempt.succeeded();
     issue(&state, Scope::Candidate(key), key.to_string(), region)
 }
 
