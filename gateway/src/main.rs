@@ -481,6 +481,7 @@ async fn main() -> anyhow::Result<()> {
         internal: gateway::node_auth::NodeAuth::new(internal_key),
         order_query,
         export_key,
+        packages: tokio::sync::Semaphore::new(gateway::routes::packages::CONCURRENT_PACKAGES),
         public_url: options
             .public_url
             .clone()

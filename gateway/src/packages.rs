@@ -7,7 +7,9 @@
 //! per line), `photos/<sha256>.jpg`. The manifest lists every other file with its SHA-256
 //! and size; `manifest.sig` is its HMAC-SHA256 (hex) under a key every instance of the
 //! province derives from the shared candidate-key secret; a package from elsewhere, a changed byte, a missing or an
-//! extra file is refused before anything is imported.
+//! extra file is refused before anything is imported. The manifest and its signature come
+//! first in the tar and are verified before any other entry is read; only regular files
+//! are accepted, each at the size the manifest states.
 
 use engine::candidate::Candidate;
 use engine::county::County;
@@ -19,6 +21,10 @@ use std::io::Read;
 
 /// The layout this build writes and reads.
 pub const FORMAT: u32 = 1;
+
+/// The most the files a manifest lists may add up to (a province's largest county, with
+/// photos, is well under it).
+pub const MAX_CONTENT_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Why a package is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -157,31 +163,87 @@ pub fn build(
     archive.into_inner().map_err(malformed)
 }
 
-/// Reads and verifies a package; nothing in it is trusted before this returns.
-pub fn open(key: &[u8], package: &[u8]) -> Result<Package, PackageError> {
-    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let mut archive = tar::Archive::new(package);
-    for entry in archive.entries().map_err(malformed)? {
-        let mut entry = entry.map_err(malformed)?;
-        let path = entry
-            .path()
-            .map_err(malformed)?
-            .to_str()
-            .ok_or_else(|| malformed("a path is not UTF-8"))?
-            .to_owned();
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).map_err(malformed)?;
-        if entries.insert(path.clone(), bytes).is_some() {
-            return Err(PackageError::Checksum(format!("{path} appears twice")));
-        }
+/// Largest `manifest.json` read (before its signature is checked).
+const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest `manifest.sig`.
+const MAX_SIGNATURE_BYTES: u64 = 256;
+
+/// The most a listed file may state as its size: the JSON records are bounded by a county's
+/// serial numbers (10 points × 9,999 candidates of a few KB), a photo by the photo standard.
+fn max_listed_bytes(path: &str) -> u64 {
+    if path.starts_with("photos/") {
+        1024 * 1024
+    } else if path == "county.json" {
+        16 * 1024 * 1024
+    } else {
+        400 * 1024 * 1024
     }
-    let manifest_bytes = entries
-        .remove("manifest.json")
-        .ok_or_else(|| malformed("no manifest.json"))?;
-    let signed = entries
-        .remove("manifest.sig")
-        .and_then(|hex_text| hex::decode(hex_text.trim_ascii()).ok())
-        .ok_or(PackageError::Signature)?;
+}
+
+/// Reads one regular-file entry of at most `limit` bytes (its header's size, checked before
+/// a byte is read). Anything else — a link, a device, a GNU sparse file that would expand
+/// to gigabytes of zeros — is refused.
+fn read_regular(
+    entry: &mut tar::Entry<'_, impl Read>,
+    limit: u64,
+) -> Result<Vec<u8>, PackageError> {
+    let header = entry.header();
+    if header.entry_type() != tar::EntryType::Regular {
+        return Err(malformed(format!(
+            "{} is not a regular file",
+            header
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        )));
+    }
+    let size = header.size().map_err(malformed)?;
+    if size > limit {
+        return Err(malformed(format!(
+            "an entry of {size} bytes is over its limit of {limit}"
+        )));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    entry
+        .take(size)
+        .read_to_end(&mut bytes)
+        .map_err(malformed)?;
+    if bytes.len() as u64 != size {
+        return Err(malformed("an entry is shorter than its header says"));
+    }
+    Ok(bytes)
+}
+
+fn entry_path(entry: &tar::Entry<'_, impl Read>) -> Result<String, PackageError> {
+    entry
+        .path()
+        .map_err(malformed)?
+        .to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| malformed("a path is not UTF-8"))
+}
+
+/// Reads and verifies a package as it streams past; nothing in it is trusted before this
+/// returns. The manifest and its signature come first and are verified before any other
+/// entry is read; then only files the manifest lists are read, each only if its header
+/// states exactly the listed size, and each is checked against its SHA-256. Memory is
+/// bounded by what a correctly signed manifest lists, never by what the tar claims.
+pub fn open(key: &[u8], package: impl Read) -> Result<Package, PackageError> {
+    let mut archive = tar::Archive::new(package);
+    let mut entries = archive.entries().map_err(malformed)?;
+    let mut next = |expected: &str, limit: u64| -> Result<Vec<u8>, PackageError> {
+        let mut entry = entries
+            .next()
+            .ok_or_else(|| malformed(format!("no {expected}")))?
+            .map_err(malformed)?;
+        if entry_path(&entry)? != expected {
+            return Err(malformed(format!("the package must begin with {expected}")));
+        }
+        read_regular(&mut entry, limit)
+    };
+    let manifest_bytes = next("manifest.json", MAX_MANIFEST_BYTES)?;
+    let signed = next("manifest.sig", MAX_SIGNATURE_BYTES)?;
+    let signed = hex::decode(signed.trim_ascii()).map_err(|_| PackageError::Signature)?;
     signature(key, &manifest_bytes)?
         .verify_slice(&signed)
         .map_err(|_| PackageError::Signature)?;
@@ -192,27 +254,53 @@ pub fn open(key: &[u8], package: &[u8]) -> Result<Package, PackageError> {
             manifest.format
         )));
     }
+    let mut listed: BTreeMap<&str, &ManifestFile> = BTreeMap::new();
+    let mut total: u64 = 0;
     for file in &manifest.files {
-        let bytes = entries
-            .get(&file.path)
-            .ok_or_else(|| PackageError::Checksum(format!("{} is missing", file.path)))?;
-        if bytes.len() as u64 != file.bytes || sha256_hex(bytes) != file.sha256 {
-            return Err(PackageError::Checksum(format!("{} was changed", file.path)));
+        if file.bytes > max_listed_bytes(&file.path) || listed.insert(&file.path, file).is_some() {
+            return Err(malformed(format!("{} is listed wrongly", file.path)));
         }
+        total = total.saturating_add(file.bytes);
     }
-    if let Some(extra) = entries
-        .keys()
-        .find(|path| !manifest.files.iter().any(|file| &file.path == *path))
+    if total > MAX_CONTENT_BYTES {
+        return Err(malformed("the listed files are over the package limit"));
+    }
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for entry in entries {
+        let mut entry = entry.map_err(malformed)?;
+        let path = entry_path(&entry)?;
+        let Some(file) = listed.get(path.as_str()) else {
+            return Err(PackageError::Checksum(format!("{path} is not listed")));
+        };
+        if files.contains_key(&path) {
+            return Err(PackageError::Checksum(format!("{path} appears twice")));
+        }
+        if entry.header().size().map_err(malformed)? != file.bytes {
+            return Err(PackageError::Checksum(format!("{path} was changed")));
+        }
+        let bytes = read_regular(&mut entry, file.bytes)?;
+        if sha256_hex(&bytes) != file.sha256 {
+            return Err(PackageError::Checksum(format!("{path} was changed")));
+        }
+        files.insert(path, bytes);
+    }
+    if let Some(missing) = manifest
+        .files
+        .iter()
+        .find(|file| !files.contains_key(&file.path))
     {
-        return Err(PackageError::Checksum(format!("{extra} is not listed")));
+        return Err(PackageError::Checksum(format!(
+            "{} is missing",
+            missing.path
+        )));
     }
     let county: County = serde_json::from_slice(
-        entries
+        files
             .get("county.json")
             .ok_or_else(|| malformed("no county.json"))?,
     )
     .map_err(malformed)?;
-    let candidates: Vec<Candidate> = entries
+    let candidates: Vec<Candidate> = files
         .get("candidates.jsonl")
         .ok_or_else(|| malformed("no candidates.jsonl"))?
         .split(|byte| *byte == b'\n')
@@ -225,7 +313,7 @@ pub fn open(key: &[u8], package: &[u8]) -> Result<Package, PackageError> {
             "the content does not match the manifest's county or count",
         ));
     }
-    let photos = entries
+    let photos = files
         .into_iter()
         .filter_map(|(path, bytes)| {
             let sha256 = path
@@ -241,4 +329,142 @@ pub fn open(key: &[u8], package: &[u8]) -> Result<Package, PackageError> {
         candidates,
         photos,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_of(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
+        let mut archive = tar::Builder::new(Vec::new());
+        for (path, kind, bytes) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(*kind);
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            archive
+                .append_data(&mut header, path, *bytes)
+                .expect("appends");
+        }
+        archive.into_inner().expect("tar")
+    }
+
+    /// A ~2 KB GNU sparse entry that claims a terabyte: read as a regular entry, it expands
+    /// to a terabyte of zeros.
+    fn sparse_bomb(path: &str) -> Vec<u8> {
+        let mut header = tar::Header::new_gnu();
+        header.set_path(path).expect("path");
+        header.set_entry_type(tar::EntryType::GNUSparse);
+        header.set_size(512);
+        header.set_mode(0o644);
+        let gnu = header.as_gnu_mut().expect("gnu header");
+        gnu.set_real_size(1 << 40);
+        gnu.sparse[0].set_offset((1 << 40) - 512);
+        gnu.sparse[0].set_length(512);
+        header.set_cksum();
+        let mut bytes = header.as_bytes().to_vec();
+        bytes.extend_from_slice(&[0u8; 512]);
+        bytes.extend_from_slice(&[0u8; 1024]);
+        bytes
+    }
+
+    fn signed_manifest(key: &[u8], files: Vec<ManifestFile>) -> (Vec<u8>, Vec<u8>) {
+        let manifest = serde_json::to_vec(&Manifest {
+            format: FORMAT,
+            county: "430102".into(),
+            created_at: "2026-11-28 09:00".into(),
+            candidates: 0,
+            files,
+        })
+        .expect("json");
+        let signed = hex::encode(
+            signature(key, &manifest)
+                .expect("mac")
+                .finalize()
+                .into_bytes(),
+        );
+        (manifest, signed.into_bytes())
+    }
+
+    /// Security audit item 2: `open` read every entry before verifying the signature, and
+    /// GNU sparse entries expanded to arbitrary zeros, so a 2 KB upload could kill the node.
+    #[test]
+    fn item_2_bombs_and_unlisted_entries_are_refused_before_they_are_read() {
+        let key = b"province key";
+        // A bomb before anything else: refused at once (the manifest must come first).
+        let bomb = sparse_bomb("candidates.jsonl");
+        assert!(bomb.len() < 4096);
+        assert!(matches!(
+            open(key, bomb.as_slice()),
+            Err(PackageError::Malformed(_))
+        ));
+        // A bomb as the manifest itself: not a regular file.
+        assert!(matches!(
+            open(key, sparse_bomb("manifest.json").as_slice()),
+            Err(PackageError::Malformed(_))
+        ));
+        // A forged manifest: refused before any other entry is looked at.
+        let (manifest, _) = signed_manifest(b"another province", Vec::new());
+        let forged = tar_of(&[
+            ("manifest.json", tar::EntryType::Regular, &manifest),
+            ("manifest.sig", tar::EntryType::Regular, b"00"),
+        ]);
+        assert_eq!(
+            open(key, forged.as_slice()).err(),
+            Some(PackageError::Signature)
+        );
+        // A genuine manifest followed by a bomb under a listed name: not a regular file.
+        let listed = vec![ManifestFile {
+            path: "candidates.jsonl".into(),
+            sha256: sha256_hex(b""),
+            bytes: 0,
+        }];
+        let (manifest, signed) = signed_manifest(key, listed);
+        let mut package = tar_of(&[
+            ("manifest.json", tar::EntryType::Regular, &manifest),
+            ("manifest.sig", tar::EntryType::Regular, &signed),
+        ]);
+        package.truncate(package.len() - 1024);
+        package.extend_from_slice(&sparse_bomb("candidates.jsonl"));
+        assert!(open(key, package.as_slice()).is_err());
+        // A listed file whose header states another size: refused before reading it.
+        let listed = vec![ManifestFile {
+            path: "county.json".into(),
+            sha256: sha256_hex(b"{}"),
+            bytes: 2,
+        }];
+        let (manifest, signed) = signed_manifest(key, listed);
+        let grown = tar_of(&[
+            ("manifest.json", tar::EntryType::Regular, &manifest),
+            ("manifest.sig", tar::EntryType::Regular, &signed),
+            ("county.json", tar::EntryType::Regular, &[b' '; 4096]),
+        ]);
+        assert!(matches!(
+            open(key, grown.as_slice()),
+            Err(PackageError::Checksum(_))
+        ));
+        // A symlink, even listed: refused.
+        let link = tar_of(&[
+            ("manifest.json", tar::EntryType::Regular, &manifest),
+            ("manifest.sig", tar::EntryType::Regular, &signed),
+            ("county.json", tar::EntryType::Symlink, b"{}"),
+        ]);
+        assert!(open(key, link.as_slice()).is_err());
+        // A manifest listing more than a package may hold: refused as listed.
+        let huge = vec![ManifestFile {
+            path: "photos/x.jpg".into(),
+            sha256: sha256_hex(b""),
+            bytes: 1 << 40,
+        }];
+        let (manifest, signed) = signed_manifest(key, huge);
+        let listed_huge = tar_of(&[
+            ("manifest.json", tar::EntryType::Regular, &manifest),
+            ("manifest.sig", tar::EntryType::Regular, &signed),
+        ]);
+        assert!(matches!(
+            open(key, listed_huge.as_slice()),
+            Err(PackageError::Malformed(_))
+        ));
+    }
 }

@@ -44,6 +44,9 @@ pub struct AppState {
     pub order_query: crate::reconciliation::SignedHttpQuery,
     /// Signs and verifies county export packages (shared by the province's instances).
     pub export_key: Vec<u8>,
+    /// Package imports and exports running at once on this node (each holds a county's
+    /// records in memory): [`crate::routes::packages::CONCURRENT_PACKAGES`] places.
+    pub packages: tokio::sync::Semaphore,
     /// Where candidates reach the service (printed on login cards).
     pub public_url: String,
     /// The identity provider's callback signing key.

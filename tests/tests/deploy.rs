@@ -189,6 +189,18 @@ fn compose_has_the_whole_topology_and_its_mounts_exist() {
         );
     }
     assert!(nginx.contains("error_page 307 = @owner"));
+    // Security audit item 23: a 2 MiB body cap in front of the gateway broke county package
+    // imports; their route takes what the gateway takes.
+    let k8s_gateway = read(&deploy("k8s/gateway.yaml"));
+    for config in [&nginx, &k8s_gateway] {
+        let route = config
+            .split("location = /v1/imports/county-package {")
+            .nth(1)
+            .and_then(|rest| rest.split('}').next())
+            .expect("the package import route has its own location");
+        // The gateway's `MAX_PACKAGE_BYTES` (512 MiB).
+        assert!(route.contains("client_max_body_size 512m;"), "{route}");
+    }
     // Prometheus scrapes every gateway and loads the alert rules; Grafana provisions ours.
     let prometheus = yaml_documents(&deploy("compose/prometheus.yml")).remove(0);
     let targets = format!("{:?}", prometheus["scrape_configs"]);

@@ -5,24 +5,44 @@
 //! (with photo) this instance does not already hold — idempotently, so importing the same
 //! package again changes nothing.
 
-use super::run;
 use crate::error::ApiError;
 use crate::packages::{self, PackageError};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use actors::CountyExecute;
+use actors::{ActorError, CountyExecute};
 use engine::candidate::Command;
 use engine::county::CountyCommand;
 use engine::org::CountyCode;
 use engine::scope::Scope;
 use futures::StreamExt;
 use std::collections::BTreeMap;
+use std::io::{Seek as _, Write as _};
 use storage::{StateStore, StateUpdate};
 
 /// Largest package accepted.
 pub const MAX_PACKAGE_BYTES: usize = 512 * 1024 * 1024;
+
+/// Package imports and exports at once on a node; more get 503 `packages_busy`.
+pub const CONCURRENT_PACKAGES: usize = 2;
+
+fn packages_busy() -> ApiError {
+    ApiError::retry_later(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "packages_busy",
+        "other package imports or exports are running on this node; retry shortly",
+        30,
+    )
+}
+
+fn package_failed(error: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "package_failed",
+        error.to_string(),
+    )
+}
 
 impl From<PackageError> for ApiError {
     fn from(error: PackageError) -> ApiError {
@@ -46,6 +66,7 @@ pub async fn export(
     {
         return Err(ApiError::out_of_scope());
     }
+    let _place = state.packages.try_acquire().map_err(|_| packages_busy())?;
     let county = state
         .store
         .county(code)
@@ -66,17 +87,11 @@ pub async fn export(
         }
     }
     let created_at = state.now().cst_text();
-    let package = web::block(move || {
-        packages::build(&state.export_key, &county, &candidates, &photos, created_at)
-    })
-    .await
-    .map_err(|error| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "package_failed",
-            error.to_string(),
-        )
-    })??;
+    let key = state.export_key.clone();
+    let package =
+        web::block(move || packages::build(&key, &county, &candidates, &photos, created_at))
+            .await
+            .map_err(package_failed)??;
     Ok(HttpResponse::Ok()
         .content_type("application/x-tar")
         .insert_header(("Cache-Control", "no-store"))
@@ -98,29 +113,32 @@ pub async fn import(
     if !matches!(caller.0.scope, Scope::City(_) | Scope::Province) {
         return Err(ApiError::out_of_scope());
     }
-    let mut body = Vec::new();
+    let _place = state.packages.try_acquire().map_err(|_| packages_busy())?;
+    // Streamed to a temporary file (deleted when dropped), never held whole in memory; the
+    // reader then verifies the manifest before it reads anything else.
+    let mut file = tempfile::tempfile().map_err(package_failed)?;
+    let mut received = 0;
     while let Some(chunk) = payload.next().await {
         let chunk =
             chunk.map_err(|error| ApiError::bad_request("body_unreadable", error.to_string()))?;
-        if body.len() + chunk.len() > MAX_PACKAGE_BYTES {
+        received += chunk.len();
+        if received > MAX_PACKAGE_BYTES {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
                 format!("a package may be at most {MAX_PACKAGE_BYTES} bytes"),
             ));
         }
-        body.extend_from_slice(&chunk);
+        file.write_all(&chunk).map_err(package_failed)?;
     }
     let key = state.export_key.clone();
-    let package = web::block(move || packages::open(&key, &body))
-        .await
-        .map_err(|error| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "package_failed",
-                error.to_string(),
-            )
-        })??;
+    let package = web::block(move || {
+        file.seek(std::io::SeekFrom::Start(0))
+            .map_err(|error| PackageError::Malformed(error.to_string()))?;
+        packages::open(&key, std::io::BufReader::new(file))
+    })
+    .await
+    .map_err(package_failed)??;
     let code = package.county.code;
     if !caller.0.scope.covers_county(code) {
         return Err(ApiError::out_of_scope());
@@ -149,7 +167,7 @@ pub async fn import(
                 sha256: candidate.capture.photo.sha256.clone(),
                 bytes: bytes.clone(),
             });
-        let outcome = run(
+        let outcome = super::execute(
             &state,
             key,
             Command::Import(Box::new(candidate)),
@@ -160,8 +178,10 @@ pub async fn import(
         match outcome {
             Ok(outcome) if !outcome.events.is_empty() => imported += 1,
             Ok(_) => already += 1,
-            Err(refusal) if refusal.code == "import_conflict" => conflicts.push(key.to_string()),
-            Err(refusal) => return Err(refusal),
+            Err(ActorError::Rejected(engine::Rejection::ImportConflict)) => {
+                conflicts.push(key.to_string());
+            }
+            Err(refusal) => return Err(refusal.into()),
         }
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({
