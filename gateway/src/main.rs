@@ -465,6 +465,7 @@ async fn main() -> anyhow::Result<()> {
         owners: dashmap::DashMap::new(),
         province: hunan,
         settings,
+        settings_versions: Default::default(),
         sessions: Sessions::new(options.session_ttl_seconds, session_key),
         accounts,
         hasher: Hasher::start(
@@ -516,6 +517,8 @@ async fn main() -> anyhow::Result<()> {
             }
         });
     }
+    // Settings changed on another node are put in force here too.
+    gateway::live_settings::spawn(state.clone());
     {
         // Login buckets back at full quota are dropped every minute (bounded memory).
         let state = state.clone();

@@ -27,6 +27,8 @@ pub struct AppState {
     pub province: Province,
     /// Schedule and policy in force.
     pub settings: SharedSettings,
+    /// The version of each live setting in force on this node.
+    pub settings_versions: crate::live_settings::Versions,
     /// Live sessions.
     pub sessions: Sessions,
     /// Operator accounts.

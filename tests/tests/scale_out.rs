@@ -118,6 +118,60 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
             }
         }
     }
+
+    // Security audit item 4: a setting changed on one node is in force on every node. The
+    // province pauses registration on the first node; a candidate writing to the second is
+    // refused there too, and both show the same settings version.
+    let login = serde_json::json!({"id_number": tests::id_number(1), "name": tests::CANDIDATE_NAME, "valid_until": "长期"});
+    let candidate = [&first, &second]
+        .iter()
+        .map(|node| {
+            node.request(
+                "POST",
+                "/v1/sessions/candidate/first-login",
+                Some(&login),
+                None,
+                None,
+            )
+        })
+        .find(|answer| answer.status == 200)
+        .map(|answer| answer.body["token"].as_str().expect("token").to_owned())
+        .expect("the shard's owner logs the candidate in");
+    let province = first.operator("province");
+    let paused = first.request(
+        "PUT",
+        "/v1/admission/pause",
+        Some(&serde_json::json!({"paused": true})),
+        Some(&province),
+        Some("pause"),
+    );
+    assert_eq!(paused.status, 200, "{}", paused.text);
+    let started = Instant::now();
+    loop {
+        let write = second.request(
+            "POST",
+            "/v1/candidates/me/pledge",
+            None,
+            Some(&candidate),
+            Some("pledge-while-paused"),
+        );
+        if write.code() == "registration_paused" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the second node never applied the pause: {}",
+            write.text
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let versions = |node: &Server| {
+        node.request("GET", "/v1/admission", None, Some(&province), None)
+            .body["settings_versions"]["admission"]
+            .clone()
+    };
+    assert_eq!(versions(&first), versions(&second));
+    assert!(versions(&first).is_string());
 }
 
 /// `kill -9` a Kafka-mode node and throw its local store away: everything it acknowledged is

@@ -20,6 +20,9 @@ fn reply(state: &AppState) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "config": state.admission.config(),
         "status": state.admission.status(state.now()),
+        // What this node has in force; every node of a deployment converges on the same
+        // within a second or so (`crate::live_settings`).
+        "settings_versions": state.settings_versions.snapshot(),
     }))
 }
 

@@ -316,10 +316,11 @@ pub fn province_only(caller: &crate::sessions::Caller) -> Result<(), ApiError> {
     }
 }
 
-/// Commits one of the province's live settings durably (JSON), before it is put in force.
+/// Commits one of the province's live settings durably (JSON), before it is put in force
+/// here (by the caller) and on every other node (by [`crate::live_settings`]).
 pub async fn store_setting(
     state: &AppState,
-    name: &str,
+    name: &'static str,
     value: &impl serde::Serialize,
 ) -> Result<(), ApiError> {
     let value = serde_json::to_vec(value).map_err(|error| {
@@ -336,9 +337,10 @@ pub async fn store_setting(
             records: Vec::new(),
             updates: vec![StateUpdate::Setting {
                 name: name.to_owned(),
-                value,
+                value: value.clone(),
             }],
         })
         .await?;
+    state.settings_versions.record(name, &value);
     Ok(())
 }

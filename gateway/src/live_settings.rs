@@ -1,0 +1,99 @@
+//! The province's live settings (admission control, the pause switch, the windows) in force
+//! on every node, whichever node changed them. A change is committed like any write (to the
+//! log's organisation partition in Kafka mode, so every node's follower applies it to its
+//! projection); each node reads the stored settings every [`REFRESH_INTERVAL`] and puts a
+//! changed one in force. Each setting's version (a digest of its stored bytes) is what
+//! `GET /v1/admission` shows, so an operator can see every node has the same.
+
+use crate::admission::config::AdmissionConfig;
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actors::Settings;
+use engine::schedule::Schedule;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use storage::StateStore as _;
+
+/// How often a node looks for settings changed on another node. Two reads of the local
+/// projection a second: nothing on the hot path.
+pub const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The version of each setting in force on this node.
+#[derive(Debug, Default)]
+pub struct Versions(Mutex<BTreeMap<&'static str, String>>);
+
+impl Versions {
+    /// Every setting's version in force here.
+    pub fn snapshot(&self) -> BTreeMap<&'static str, String> {
+        self.0.lock().map(|map| map.clone()).unwrap_or_default()
+    }
+
+    fn get(&self, name: &'static str) -> Option<String> {
+        self.0.lock().ok()?.get(name).cloned()
+    }
+
+    /// Records that `bytes` of `name` are in force here.
+    pub fn record(&self, name: &'static str, bytes: &[u8]) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(name, version(bytes));
+        }
+    }
+}
+
+/// A setting's version: the first 16 hex digits of its stored bytes' SHA-256.
+pub fn version(bytes: &[u8]) -> String {
+    hex::encode(&Sha256::digest(bytes)[..8])
+}
+
+fn malformed(name: &str, error: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "setting_malformed",
+        format!("the stored {name} setting cannot be applied: {error}"),
+    )
+}
+
+/// Puts in force every stored setting that differs from what this node has in force.
+pub async fn refresh(state: &AppState) -> Result<(), ApiError> {
+    let name = crate::routes::admission::SETTING;
+    if let Some(bytes) = state.store.setting(name).await?
+        && state.settings_versions.get(name) != Some(version(&bytes))
+    {
+        let config: AdmissionConfig =
+            serde_json::from_slice(&bytes).map_err(|error| malformed(name, error))?;
+        state
+            .admission
+            .apply(config)
+            .map_err(|error| malformed(name, error))?;
+        state.settings_versions.record(name, &bytes);
+    }
+    let name = crate::routes::schedule::SETTING;
+    if let Some(bytes) = state.store.setting(name).await?
+        && state.settings_versions.get(name) != Some(version(&bytes))
+    {
+        let schedule: Schedule =
+            serde_json::from_slice(&bytes).map_err(|error| malformed(name, error))?;
+        let current = state.settings.current();
+        state.settings.replace(Settings {
+            schedule,
+            policy: current.policy.clone(),
+        });
+        state.settings_versions.record(name, &bytes);
+    }
+    Ok(())
+}
+
+/// Refreshes every [`REFRESH_INTERVAL`] for as long as the server runs.
+pub fn spawn(state: actix_web::web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        loop {
+            if let Err(error) = refresh(&state).await {
+                eprintln!("live settings: {error}");
+            }
+            actix_web::rt::time::sleep(REFRESH_INTERVAL).await;
+        }
+    });
+}
