@@ -14,7 +14,9 @@ use actix_web::web;
 use engine::scope::Scope;
 use storage::{AuditRecord, Commit, Journal, Partition, StateUpdate};
 
-/// Middleware: audits operator requests.
+/// Middleware: audits operator requests, twice: the intent before the handler runs (if
+/// that record cannot be made durable, nothing runs and the caller gets 503), the outcome
+/// after it. A crash between an action and its outcome record still leaves the intent.
 pub async fn record(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -26,11 +28,10 @@ pub async fn record(
             .from_headers(request.headers(), state.now())?;
         (!matches!(session.scope, Scope::Candidate(_))).then_some(session)
     });
-    let response = next.call(request).await?;
     let (Some(state), Some(session)) = (state, operator) else {
-        return Ok(response);
+        return next.call(request).await;
     };
-    let http = response.request();
+    let http = request.request();
     let pattern = http
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
@@ -42,6 +43,18 @@ pub async fn record(
     if target.is_empty() && !http.query_string().is_empty() {
         target.push(without_personal_data(http.query_string()));
     }
+    let intent = AuditRecord {
+        at: state.now(),
+        actor: session.subject.clone(),
+        role: session.scope.role().to_owned(),
+        action: format!("{} {pattern}", http.method()),
+        target: target.join(","),
+        outcome: "started".to_owned(),
+        client: client_address(http),
+        request: request_id(),
+    };
+    write(&state, intent.clone()).await?;
+    let response = next.call(request).await?;
     let outcome = match response.response().error() {
         Some(error) => error
             .as_error::<ApiError>()
@@ -50,21 +63,66 @@ pub async fn record(
         None if response.status().is_success() => "ok".to_owned(),
         None => response.status().as_u16().to_string(),
     };
-    let record = AuditRecord {
-        at: state.now(),
-        actor: session.subject,
-        role: session.scope.role().to_owned(),
-        action: format!("{} {pattern}", http.method()),
-        target: target.join(","),
-        outcome,
-    };
+    write(
+        &state,
+        AuditRecord {
+            at: state.now(),
+            outcome,
+            ..intent
+        },
+    )
+    .await?;
+    Ok(response)
+}
+
+/// An operator's login attempt, successful or not (there is no session yet, so the login
+/// handler records it). The typed username is kept only as far as it could be one.
+pub async fn login(
+    state: &AppState,
+    request: &actix_web::HttpRequest,
+    username: &str,
+    outcome: &str,
+) -> Result<(), ApiError> {
+    let username: String = username.chars().take(64).collect();
+    write(
+        state,
+        AuditRecord {
+            at: state.now(),
+            actor: without_personal_data(&username),
+            role: "operator".to_owned(),
+            action: "POST /v1/sessions/operator".to_owned(),
+            target: String::new(),
+            outcome: outcome.to_owned(),
+            client: client_address(request),
+            request: request_id(),
+        },
+    )
+    .await
+}
+
+async fn write(state: &AppState, record: AuditRecord) -> Result<(), ApiError> {
     let commit = Commit {
         partition: Partition::Organisation,
         records: Vec::new(),
         updates: vec![StateUpdate::Audit(record)],
     };
     state.store.commit(commit).await.map_err(ApiError::from)?;
-    Ok(response)
+    Ok(())
+}
+
+/// The connection's peer address. (Behind a load balancer this is the balancer; reading a
+/// trusted proxy's `X-Forwarded-For` belongs with the trusted-proxy setting, not yet here.)
+fn client_address(request: &actix_web::HttpRequest) -> String {
+    request
+        .peer_addr()
+        .map(|address| address.ip().to_string())
+        .unwrap_or_default()
+}
+
+fn request_id() -> String {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// The longest target text kept per value: enough for keys, codes and queries.

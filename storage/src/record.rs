@@ -117,8 +117,13 @@ pub struct AuditRecord {
     pub action: String,
     /// What it was attempted on (candidate key, point or county code, scope).
     pub target: String,
-    /// `ok` or the refusal's code.
+    /// `ok` or the refusal's code; `started` for the record of intent written before the
+    /// request runs (its outcome record follows with the same `request`).
     pub outcome: String,
+    /// The client's address (as the connection or the trusted proxy gives it).
+    pub client: String,
+    /// Pairs a request's intent and outcome records (random, hex).
+    pub request: String,
 }
 
 /// One atomic unit of durable work: records appended to one partition plus the state they

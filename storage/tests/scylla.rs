@@ -71,6 +71,8 @@ async fn commits_apply_idempotently_and_every_access_path_reads_them_back() {
         action: "capture".into(),
         target: "k".into(),
         outcome: "ok".into(),
+        client: "127.0.0.1".into(),
+        request: "r1".into(),
     };
     let organisation = Replicated {
         partition: Partition::Organisation,

@@ -550,3 +550,59 @@ fn item_11_unsigned_callback_floods_do_not_starve_real_notifications() {
     );
     assert_eq!(me(&server, &token)["fee_paid"], true);
 }
+
+#[test]
+fn item_14_logins_are_audited_and_every_request_records_intent_then_outcome() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let failed = server.request(
+        "POST",
+        "/v1/sessions/operator",
+        Some(&json!({"username": "county-430102", "password": "wrong-guess-1"})),
+        None,
+        None,
+    );
+    assert_eq!(failed.status, 401);
+    let county = server.operator("county-430102");
+    let progress = server.request(
+        "GET",
+        "/v1/progress?scope=county:430102",
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!(progress.status, 200, "{}", progress.text);
+    let province = server.operator("province");
+    let trail = server.request("GET", "/v1/audit?limit=100", None, Some(&province), None);
+    assert_eq!(trail.status, 200, "{}", trail.text);
+    let records = trail.body.as_array().expect("records").clone();
+    let logins: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["action"] == "POST /v1/sessions/operator" && r["actor"] == "county-430102")
+        .collect();
+    let outcomes: Vec<&str> = logins
+        .iter()
+        .filter_map(|r| r["outcome"].as_str())
+        .collect();
+    assert!(outcomes.contains(&"invalid_credentials"), "{outcomes:?}");
+    assert!(outcomes.contains(&"ok"), "{outcomes:?}");
+    assert!(
+        logins.iter().all(|r| r["client"] == "127.0.0.1"),
+        "{logins:?}"
+    );
+    let progress_records: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["action"] == "GET /v1/progress" && r["actor"] == "county-430102")
+        .collect();
+    assert_eq!(progress_records.len(), 2, "{progress_records:?}");
+    assert_eq!(
+        progress_records[0]["request"],
+        progress_records[1]["request"]
+    );
+    let mut pair: Vec<&str> = progress_records
+        .iter()
+        .filter_map(|r| r["outcome"].as_str())
+        .collect();
+    pair.sort_unstable();
+    assert_eq!(pair, ["ok", "started"]);
+}

@@ -231,7 +231,7 @@ pub async fn audit_trail(
         .await?;
     let view: Vec<_> = records
         .into_iter()
-        .map(|r| serde_json::json!({"at_ms": r.at.0, "actor": r.actor, "role": r.role, "action": r.action, "target": r.target, "outcome": r.outcome}))
+        .map(|r| serde_json::json!({"at_ms": r.at.0, "actor": r.actor, "role": r.role, "action": r.action, "target": r.target, "outcome": r.outcome, "client": r.client, "request": r.request}))
         .collect();
     Ok(HttpResponse::Ok().json(view))
 }

@@ -155,22 +155,32 @@ pub async fn operator_login(
 ) -> Result<HttpResponse, ApiError> {
     // Usernames are compared as typed, but counted as one account however they are cased.
     let attempt = Attempt::begin(&state, &request, &body.username.trim().to_lowercase())?;
-    let Some(account) = state.accounts.get(&body.username) else {
-        state
+    let verified = match state.accounts.get(&body.username) {
+        Some(account) => state
             .hasher
-            .verify_nobody(body.password.clone())
+            .verify(body.password.clone(), account.password_hash.clone())
             .await
-            .map_err(busy)?;
+            .map_err(busy)?
+            .then_some(account),
+        None => {
+            state
+                .hasher
+                .verify_nobody(body.password.clone())
+                .await
+                .map_err(busy)?;
+            None
+        }
+    };
+    // Every operator login is audited, failed ones too, before the answer leaves.
+    let outcome = if verified.is_some() {
+        "ok"
+    } else {
+        "invalid_credentials"
+    };
+    crate::audit::login(&state, &request, &body.username, outcome).await?;
+    let Some(account) = verified else {
         return Err(attempt.failed());
     };
-    let verified = state
-        .hasher
-        .verify(body.password.clone(), account.password_hash)
-        .await
-        .map_err(busy)?;
-    if !verified {
-        return Err(attempt.failed());
-    }
     attempt.succeeded();
     issue(&state, account.scope, body.username.clone(), None)
 }

@@ -85,6 +85,15 @@ fn next_audit_sequence() -> u64 {
     AUDIT_SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
+/// The audit chain's next hash: SHA-256 of the previous hash and the record's bytes.
+pub(crate) fn chain_hash(previous: &[u8; 32], record: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(previous);
+    hasher.update(record);
+    hasher.finalize().into()
+}
+
 /// One caller's commit and where to send its receipt.
 pub(crate) struct Request {
     pub(crate) commit: EncodedCommit,
@@ -345,6 +354,13 @@ fn apply_update(
             transaction
                 .open_table(tables::AUDIT)?
                 .insert((*at_ms, *sequence), record.as_slice())?;
+            // Chained in commit order, in the same transaction as the record.
+            let mut chain = transaction.open_table(tables::AUDIT_CHAIN)?;
+            let (position, previous) = match chain.last()? {
+                Some((position, link)) => (position.value() + 1, link.value().2),
+                None => (0, [0u8; 32]),
+            };
+            chain.insert(position, (*at_ms, *sequence, chain_hash(&previous, record)))?;
         }
     }
     Ok(())

@@ -158,6 +158,33 @@ impl EmbeddedStore {
         ))
     }
 
+    /// Walks the audit chain from its first record, recomputing every hash: `Ok(records)`
+    /// if every record is there, unchanged, in its place; an error naming the first
+    /// position where the chain breaks otherwise.
+    pub fn verify_audit_chain(&self) -> Result<u64, StorageError> {
+        let transaction = self.database.begin_read()?;
+        let chain = transaction.open_table(tables::AUDIT_CHAIN)?;
+        let audit = transaction.open_table(tables::AUDIT)?;
+        let mut previous = [0u8; 32];
+        let mut count = 0;
+        for (expected, link) in (0u64..).zip(chain.iter()?) {
+            let (position, link) = link?;
+            let (at_ms, sequence, hash) = link.value();
+            let broken =
+                || StorageError::Decode(format!("the audit chain breaks at record {expected}"));
+            if position.value() != expected {
+                return Err(broken());
+            }
+            let record = audit.get((at_ms, sequence))?.ok_or_else(broken)?;
+            if committer::chain_hash(&previous, record.value()) != hash {
+                return Err(broken());
+            }
+            previous = hash;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Why the committer stopped accepting commits, once it has failed (fail-stop): every
     /// later write is refused until the process restarts and recovers from the file.
     pub fn failure(&self) -> Option<String> {
@@ -297,6 +324,7 @@ fn create_tables(database: &Database) -> Result<(), StorageError> {
         transaction.open_table(tables::IDEMPOTENCY)?;
         transaction.open_table(tables::PHOTOS)?;
         transaction.open_table(tables::AUDIT)?;
+        transaction.open_table(tables::AUDIT_CHAIN)?;
         transaction.open_table(tables::SETTINGS)?;
         transaction.open_table(tables::REPLICATED)?;
         let mut meta = transaction.open_table(tables::META)?;

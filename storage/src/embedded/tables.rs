@@ -25,6 +25,11 @@ pub const IDEMPOTENCY: TableDefinition<&str, &[u8]> = TableDefinition::new("idem
 pub const PHOTOS: TableDefinition<&str, &[u8]> = TableDefinition::new("photos");
 /// `(unix ms, sequence) → encoded AuditRecord`: the operator audit trail, in time order.
 pub const AUDIT: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("audit");
+/// `position → (unix ms, sequence, chain hash)`: the audit trail in the order it was
+/// committed, each record's hash chained to the one before (SHA-256 of the previous hash
+/// and the record's bytes), so a changed or removed record breaks every hash after it.
+pub const AUDIT_CHAIN: TableDefinition<u64, (u64, u64, [u8; 32])> =
+    TableDefinition::new("audit_chain");
 /// `name → encoded value`: the province's live settings (admission control, windows).
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// `partition → next offset to apply` of an external log (Kafka) this store follows;

@@ -191,6 +191,8 @@ mod tests {
             action: "capture".into(),
             target: "x".into(),
             outcome: "ok".into(),
+            client: "127.0.0.1".into(),
+            request: "r1".into(),
         };
         let commit = Commit {
             partition: Partition::Candidates(3),
