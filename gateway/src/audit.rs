@@ -35,6 +35,24 @@ pub async fn record(
     let pattern = http
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
+    // Before routing, path parameters are not parsed yet: the intent names the path itself.
+    let mut path = http.path().to_owned();
+    if !http.query_string().is_empty() {
+        path = format!("{path}?{}", http.query_string());
+    }
+    let intent = AuditRecord {
+        at: state.now(),
+        actor: session.subject.clone(),
+        role: session.scope.role().to_owned(),
+        action: format!("{} {pattern}", http.method()),
+        target: without_personal_data(&path),
+        outcome: "started".to_owned(),
+        client: client_address(http),
+        request: request_id(),
+    };
+    write(&state, intent.clone()).await?;
+    let response = next.call(request).await?;
+    let http = response.request();
     let mut target: Vec<String> = http
         .match_info()
         .iter()
@@ -43,18 +61,6 @@ pub async fn record(
     if target.is_empty() && !http.query_string().is_empty() {
         target.push(without_personal_data(http.query_string()));
     }
-    let intent = AuditRecord {
-        at: state.now(),
-        actor: session.subject.clone(),
-        role: session.scope.role().to_owned(),
-        action: format!("{} {pattern}", http.method()),
-        target: target.join(","),
-        outcome: "started".to_owned(),
-        client: client_address(http),
-        request: request_id(),
-    };
-    write(&state, intent.clone()).await?;
-    let response = next.call(request).await?;
     let outcome = match response.response().error() {
         Some(error) => error
             .as_error::<ApiError>()
@@ -67,6 +73,7 @@ pub async fn record(
         &state,
         AuditRecord {
             at: state.now(),
+            target: target.join(","),
             outcome,
             ..intent
         },

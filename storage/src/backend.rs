@@ -137,8 +137,12 @@ impl StateStore for Backend {
         read!(self, store => store.idempotent_outcome(key))
     }
 
-    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StorageError> {
-        read!(self, store => store.audit_trail(limit))
+    async fn audit_trail(
+        &self,
+        limit: usize,
+        actor: Option<&str>,
+    ) -> Result<Vec<AuditRecord>, StorageError> {
+        read!(self, store => store.audit_trail(limit, actor))
     }
 
     async fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StorageError> {

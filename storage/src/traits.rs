@@ -99,10 +99,12 @@ pub trait StateStore: Send + Sync + 'static {
         key: &str,
     ) -> impl Future<Output = Result<Option<Vec<u8>>, StorageError>> + Send;
 
-    /// The newest `limit` operator audit records, newest first.
+    /// The newest `limit` operator audit records (of `actor` only, if given), newest
+    /// first. A filtered read looks at no more than [`AUDIT_SCAN_LIMIT`] records.
     fn audit_trail(
         &self,
         limit: usize,
+        actor: Option<&str>,
     ) -> impl Future<Output = Result<Vec<AuditRecord>, StorageError>> + Send;
 
     /// One of the province's live settings, as last committed.
@@ -117,3 +119,6 @@ pub trait StateStore: Send + Sync + 'static {
         sha256: &str,
     ) -> impl Future<Output = Result<Option<Vec<u8>>, StorageError>> + Send;
 }
+
+/// The most audit records one filtered read looks at, whatever it finds.
+pub const AUDIT_SCAN_LIMIT: usize = 200_000;

@@ -214,6 +214,8 @@ async fn division_exists(state: &AppState, scope: ProgressScope) -> Result<(), A
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     limit: Option<usize>,
+    /// Only this operator's records (exact username).
+    actor: Option<String>,
 }
 
 /// `GET /v1/audit`: the newest operator actions (province only; reading it is audited too).
@@ -227,7 +229,7 @@ pub async fn audit_trail(
     }
     let records = state
         .store
-        .audit_trail(query.limit.unwrap_or(100).min(1000))
+        .audit_trail(query.limit.unwrap_or(100).min(1000), query.actor.as_deref())
         .await?;
     let view: Vec<_> = records
         .into_iter()

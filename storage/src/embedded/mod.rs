@@ -517,15 +517,24 @@ impl StateStore for EmbeddedStore {
         })
     }
 
-    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StorageError> {
+    async fn audit_trail(
+        &self,
+        limit: usize,
+        actor: Option<&str>,
+    ) -> Result<Vec<AuditRecord>, StorageError> {
         self.read(|txn| {
             let audit = txn.open_table(tables::AUDIT)?;
-            audit
-                .iter()?
-                .rev()
-                .take(limit)
-                .map(|entry| decode(entry?.1.value()))
-                .collect()
+            let mut found = Vec::new();
+            for entry in audit.iter()?.rev().take(crate::traits::AUDIT_SCAN_LIMIT) {
+                let record: AuditRecord = decode(entry?.1.value())?;
+                if actor.is_none_or(|actor| record.actor == actor) {
+                    found.push(record);
+                    if found.len() >= limit {
+                        break;
+                    }
+                }
+            }
+            Ok(found)
         })
     }
 

@@ -401,7 +401,11 @@ impl StateStore for ScyllaStore {
         self.blob("select_idempotency", (key,)).await
     }
 
-    async fn audit_trail(&self, limit: usize) -> Result<Vec<AuditRecord>, StorageError> {
+    async fn audit_trail(
+        &self,
+        limit: usize,
+        actor: Option<&str>,
+    ) -> Result<Vec<AuditRecord>, StorageError> {
         // Newest first: today's partition, then earlier days, for at most a month.
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -413,12 +417,20 @@ impl StateStore for ScyllaStore {
             if records.len() >= limit {
                 break;
             }
-            let wanted = i32::try_from(limit - records.len()).unwrap_or(i32::MAX);
+            // Filtered reads look at up to the scan limit and keep the actor's records.
+            let wanted = match actor {
+                None => limit - records.len(),
+                Some(_) => crate::traits::AUDIT_SCAN_LIMIT,
+            };
+            let wanted = i32::try_from(wanted).unwrap_or(i32::MAX);
             let result = self.run("select_audit", (day, wanted)).await?;
             let rows = result.into_rows_result().map_err(scylla_error)?;
             for row in rows.rows::<(Vec<u8>,)>().map_err(scylla_error)? {
                 let (record,) = row.map_err(scylla_error)?;
-                records.push(rows::audit(&record)?);
+                let record = rows::audit(&record)?;
+                if actor.is_none_or(|actor| record.actor == actor) && records.len() < limit {
+                    records.push(record);
+                }
             }
         }
         Ok(records)
