@@ -380,7 +380,10 @@ impl<S: Journal + StateStore> Handler<Execute> for CandidateShard<S> {
         let lookup = scoped.clone();
         // The only waits inside the mailbox: the idempotency lookup and, on a cache miss,
         // the record's load. Both are local reads on the embedded store.
+        let partition = Partition::Candidates(self.shard);
         let load = async move {
+            // Never decide on a projection behind this node's own acknowledged writes.
+            store.caught_up(partition).await?;
             let previous = store.idempotent_outcome(&lookup).await?;
             let loaded = if resident {
                 None

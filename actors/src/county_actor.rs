@@ -188,6 +188,8 @@ impl<S: Journal + StateStore> Handler<CountyExecute> for CountyActor<S> {
         let needs_load = self.state.is_none();
         let key = scoped(code, &message.idempotency_key);
         let load = async move {
+            // Never decide on a projection behind this node's own acknowledged writes.
+            store.caught_up(Partition::Organisation).await?;
             let previous = store.idempotent_outcome(&key).await?;
             let loaded = if needs_load {
                 store.county(code).await?

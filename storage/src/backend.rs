@@ -84,6 +84,17 @@ impl Journal for Backend {
             Backend::KafkaScylla(log) => log.owner_epoch(partition),
         }
     }
+
+    fn caught_up(
+        &self,
+        partition: Partition,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send + 'static {
+        match self {
+            Backend::Embedded(_) => futures::future::ready(Ok(())).boxed(),
+            Backend::Kafka(log) => log.caught_up(partition),
+            Backend::KafkaScylla(log) => log.caught_up(partition),
+        }
+    }
 }
 
 /// Sends a query to whichever store answers reads.

@@ -38,6 +38,17 @@ pub trait Journal: Send + Sync + 'static {
         let _ = partition;
         Some(0)
     }
+
+    /// Resolves once what this node reads of `partition` holds every write this node has
+    /// had acknowledged there; writers await it before deciding on state read from the
+    /// store. A store that is its own log is always caught up.
+    fn caught_up(
+        &self,
+        partition: Partition,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send + 'static {
+        let _ = partition;
+        std::future::ready(Ok(()))
+    }
 }
 
 /// Reads the log back.

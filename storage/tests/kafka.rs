@@ -38,6 +38,16 @@ fn cluster() -> MockCluster<'static, rdkafka::producer::DefaultProducerContext> 
 }
 
 async fn node(brokers: &str, url: &str, group: &str) -> Node {
+    node_with(
+        brokers,
+        url,
+        group,
+        KafkaConfig::new(brokers, url).apply_timeout_seconds,
+    )
+    .await
+}
+
+async fn node_with(brokers: &str, url: &str, group: &str, apply_timeout_seconds: u64) -> Node {
     let directory = TempDir::new().expect("temp dir");
     let (store, _) = EmbeddedStore::open(&EmbeddedConfig::new(directory.path().join("node.redb")))
         .expect("store opens");
@@ -46,6 +56,7 @@ async fn node(brokers: &str, url: &str, group: &str) -> Node {
     config.group_id = group.into();
     config.replication_factor = 3;
     config.session_timeout_seconds = 6;
+    config.apply_timeout_seconds = apply_timeout_seconds;
     let log = KafkaLog::start(&config, SHARDS, Arc::new(store))
         .await
         .expect("kafka log starts");
@@ -58,6 +69,10 @@ async fn node(brokers: &str, url: &str, group: &str) -> Node {
 /// A node that is alone in `group`, once the group has given it every partition.
 async fn sole_node(brokers: &str, url: &str, group: &str) -> Node {
     let node = node(brokers, url, group).await;
+    owns_everything(node, url).await
+}
+
+async fn owns_everything(node: Node, url: &str) -> Node {
     eventually(
         &format!("{url} to own every partition"),
         Duration::from_secs(30),
@@ -340,4 +355,52 @@ async fn rebalances_move_shards_without_losing_or_double_applying_anything() {
             "refused write {key} reached the log"
         );
     }
+}
+
+/// Security audit item 5: a write Kafka acknowledged but this node did not apply in time was
+/// treated as failed, and the next decision read the lagging projection (a paid fee could
+/// vanish, a serial be reused). Its outcome is unknown: the partition is fenced until the
+/// projection has it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_5_a_write_of_unknown_outcome_fences_its_partition_until_applied() {
+    let cluster = cluster();
+    let brokers = cluster.bootstrap_servers();
+    // No time at all to apply: every acknowledged write's outcome is unknown to its caller.
+    let a = owns_everything(
+        node_with(&brokers, "http://a", "gateways", 0).await,
+        "http://a",
+    )
+    .await;
+    let mut unknown = None;
+    for index in 0..50u16 {
+        let written = candidate(
+            [index as u8 + 1; 16],
+            point(430102, 1),
+            index + 1,
+            Status::Activated,
+        );
+        if a.log
+            .commit(commit_for(&written, 0, &format!("unknown-{index}")))
+            .await
+            .is_err()
+        {
+            unknown = Some(written);
+            break;
+        }
+    }
+    let written = unknown.expect("a write whose outcome was unknown");
+    // A writer waits here before reading: afterwards the projection holds the write.
+    a.log
+        .caught_up(Partition::Candidates(0))
+        .await
+        .expect("caught up within the wait");
+    assert_eq!(
+        a.log
+            .projection()
+            .candidate(written.key)
+            .await
+            .expect("reads"),
+        Some(written),
+        "the fence let a read through before the write was applied"
+    );
 }

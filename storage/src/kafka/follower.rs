@@ -33,6 +33,10 @@ const MAX_BATCH_COMMITS: usize = 512;
 /// How far the follower has applied each partition, and whether it has failed.
 pub(crate) struct Progress {
     next: Vec<watch::Sender<u64>>,
+    /// Per partition: one past the highest offset of a write of this node's that Kafka
+    /// acknowledged but that was not applied here in time (its outcome unknown to its
+    /// caller). Until `next` passes it, the projection lags behind what is decided.
+    unknown: Vec<std::sync::atomic::AtomicU64>,
     failure: Mutex<Option<String>>,
 }
 
@@ -40,8 +44,31 @@ impl Progress {
     pub(crate) fn new(partitions: usize) -> Progress {
         Progress {
             next: (0..partitions).map(|_| watch::channel(0).0).collect(),
+            unknown: (0..partitions)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
             failure: Mutex::new(None),
         }
+    }
+
+    /// Kafka acknowledged this node's write at `offset` of partition `index`, but it was
+    /// not applied here in time: fence the partition until it is.
+    pub(crate) fn unknown_outcome(&self, index: usize, offset: u64) {
+        self.unknown[index].fetch_max(offset + 1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// Resolves once partition `index` is applied past every write of unknown outcome (at
+    /// once in the normal case: one atomic load).
+    pub(crate) async fn caught_up(
+        &self,
+        index: usize,
+        timeout: Duration,
+    ) -> Result<(), StorageError> {
+        let unknown = self.unknown[index].load(std::sync::atomic::Ordering::Acquire);
+        if unknown == 0 || self.next(index) >= unknown {
+            return Ok(());
+        }
+        self.wait_applied(index, unknown - 1, timeout).await
     }
 
     /// The next offset not yet applied.

@@ -146,6 +146,18 @@ impl<P: Projection> KafkaLog<P> {
         self.progress.failure()
     }
 
+    /// Resolves once this node's projection of `partition` holds every write of this node's
+    /// that Kafka acknowledged but that was not applied here in time. Such a write's outcome
+    /// is unknown to its caller, and deciding on the stale projection would overwrite it (a
+    /// paid fee vanishing, a serial number handed out twice), so writers wait here first.
+    /// At once in the normal case; fails (the caller refuses, 503) past the apply timeout.
+    pub fn caught_up(&self, partition: Partition) -> BoxFuture<'static, Result<(), StorageError>> {
+        let progress = Arc::clone(&self.progress);
+        let slot = self.topics.index(partition);
+        let timeout = self.apply_timeout.max(Duration::from_secs(1));
+        async move { progress.caught_up(slot, timeout).await }.boxed()
+    }
+
     /// The next offset this node has not yet applied, per partition.
     pub fn applied(&self, partition: Partition) -> u64 {
         self.progress.next(self.topics.index(partition))
@@ -200,7 +212,13 @@ impl<P: Projection> KafkaLog<P> {
             let offset = u64::try_from(delivered.offset)
                 .map_err(|_| StorageError::Kafka("delivery without an offset".into()))?;
             let delivered_at = std::time::Instant::now();
-            progress.wait_applied(slot, offset, apply_timeout).await?;
+            // From here the write is in the log whatever happens next: if it is not applied
+            // here in time, its outcome is unknown to the caller, and this partition is
+            // fenced (`caught_up`) until the projection has it.
+            if let Err(error) = progress.wait_applied(slot, offset, apply_timeout).await {
+                progress.unknown_outcome(slot, offset);
+                return Err(error);
+            }
             crate::metrics::record_apply_wait(delivered_at.elapsed().as_secs_f64());
             Ok(CommitReceipt {
                 first_offset: offset,
