@@ -16,6 +16,7 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod hashing;
+pub mod heavy;
 pub mod live_settings;
 pub mod metrics;
 pub mod node_auth;

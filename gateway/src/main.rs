@@ -483,6 +483,7 @@ async fn main() -> anyhow::Result<()> {
         order_query,
         export_key,
         packages: tokio::sync::Semaphore::new(gateway::routes::packages::CONCURRENT_PACKAGES),
+        heavy: Default::default(),
         public_url: options
             .public_url
             .clone()

@@ -107,6 +107,19 @@ fn malformed(error: impl std::fmt::Display) -> PackageError {
     PackageError::Malformed(error.to_string())
 }
 
+/// A candidate as a package carries it: without password hashes (a package travels on
+/// discs and between offices; a hash is an offline guessing target). After an import the
+/// candidate's first login is open again, and new passwords need a new real-person
+/// authentication — the reset the point would otherwise do.
+fn without_credentials(candidate: &Candidate) -> Candidate {
+    Candidate {
+        passwords: None,
+        save_password_failures: 0,
+        last_auth_passed_at: None,
+        ..candidate.clone()
+    }
+}
+
 /// Builds the package of `county` with its `candidates` and their `photos`.
 pub fn build(
     key: &[u8],
@@ -122,7 +135,7 @@ pub fn build(
     ));
     let mut lines = Vec::new();
     for candidate in candidates {
-        serde_json::to_writer(&mut lines, candidate).map_err(malformed)?;
+        serde_json::to_writer(&mut lines, &without_credentials(candidate)).map_err(malformed)?;
         lines.push(b'\n');
     }
     files.push(("candidates.jsonl".into(), lines));

@@ -606,3 +606,47 @@ fn item_14_logins_are_audited_and_every_request_records_intent_then_outcome() {
     pair.sort_unstable();
     assert_eq!(pair, ["ok", "started"]);
 }
+
+#[test]
+fn item_7_export_packages_carry_no_password_hashes_and_imports_need_a_reset() {
+    let (dir, server, _point, key) = captured();
+    let token = server.candidate(1);
+    server.pay_authenticate_and_set_passwords(&token, &key, 1);
+    let county = server.operator("county-430102");
+    let package = server.request(
+        "GET",
+        "/v1/counties/430102/export-package",
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!(package.status, 200, "{}", package.text);
+    assert!(
+        !package.bytes.windows(9).any(|w| w == b"$argon2id"),
+        "a password hash left in the package"
+    );
+    // Another instance of the province imports it: the candidate is there, without
+    // passwords, so first login is open (as after the point's reset).
+    let other_dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        dir.path().join("secrets.json"),
+        other_dir.path().join("secrets.json"),
+    )
+    .expect("secrets");
+    let other = Server::start(other_dir.path());
+    let province = other.operator("province");
+    let imported = other.raw(
+        "POST",
+        "/v1/imports/county-package",
+        &package.bytes,
+        &[
+            ("Content-Type", "application/x-tar"),
+            ("Authorization", &format!("Bearer {province}")),
+            ("Idempotency-Key", "import-1"),
+        ],
+    );
+    assert_eq!(imported.status, 200, "{}", imported.text);
+    assert_eq!(imported.body["candidates_imported"], 1);
+    let again = other.candidate(1);
+    assert_eq!(me(&other, &again)["passwords_set"], false);
+}

@@ -179,6 +179,7 @@ pub async fn point_login_cards(
     if !caller.0.scope.covers_point(point) {
         return Err(ApiError::out_of_scope());
     }
+    let _place = state.heavy.enter(&caller.0.subject)?;
     let status = match filter.status.as_deref() {
         None => None,
         Some(name) => Some(
@@ -200,7 +201,13 @@ pub async fn point_login_cards(
     }
     candidates.truncate(MAX_LOGIN_CARDS);
     candidates.sort_by_key(|candidate| candidate.capture.serial);
-    login_cards_pdf(state, point, candidates, format!("login-cards-{point}.pdf")).await
+    login_cards_pdf(
+        state.clone(),
+        point,
+        candidates,
+        format!("login-cards-{point}.pdf"),
+    )
+    .await
 }
 
 async fn login_cards_pdf(

@@ -306,6 +306,7 @@ pub async fn open_items(
     if !caller.0.scope.covers_point(point) {
         return Err(ApiError::out_of_scope());
     }
+    let _place = state.heavy.enter(&caller.0.subject)?;
     let mut items = Vec::new();
     for candidate in super::all_at_point(&state, point, None).await? {
         let open: Vec<&'static str> = [
@@ -389,6 +390,7 @@ pub async fn county_declarations(
     {
         return Err(ApiError::out_of_scope());
     }
+    let _place = state.heavy.enter(&caller.0.subject)?;
     let stage = match (query.stage.as_deref(), caller.0.scope) {
         (Some(stage), _) => stage.to_owned(),
         (None, Scope::City(_)) => "county_approved".to_owned(),

@@ -67,6 +67,7 @@ pub async fn export(
         return Err(ApiError::out_of_scope());
     }
     let _place = state.packages.try_acquire().map_err(|_| packages_busy())?;
+    let _heavy = state.heavy.enter(&caller.0.subject)?;
     let county = state
         .store
         .county(code)

@@ -30,6 +30,7 @@ pub async fn run(
     body: web::Json<Reconcile>,
 ) -> Result<HttpResponse, ApiError> {
     province_only(&caller)?;
+    let _place = state.heavy.enter(&caller.0.subject)?;
     idempotency_key(&request)?;
     if !state.order_query.is_configured() {
         return Err(ApiError::new(
