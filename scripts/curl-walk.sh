@@ -19,8 +19,10 @@ ORDER=$(j "['order_id']" < /tmp/order.json)
 echo '# 4. WeChat Pay notifies twice (signed); the fee is applied once'
 BODY="{\"order_id\":\"$ORDER\",\"transaction_id\":\"4200000001\",\"amount_fen\":2000,\"paid_at_ms\":1700000000000}"
 for i in 1 2; do curl -s -XPOST $API/v1/payments/wechat_pay/notify -H "x-signature: $(sign $(key wechat_pay) "$BODY")" -H 'content-type: application/json' -d "$BODY"; echo; done
-echo '# 5. real-person authentication callback, passwords, pledge'
-BODY="{\"candidate_key\":\"$CKEY\",\"passed\":true,\"reference\":\"face-1\"}"
+echo '# 5. real-person authentication (the candidate starts it; the provider calls back with the ticket and the digest of the ID it verified), passwords, pledge'
+VERIFICATION=$(curl -s -XPOST $API/v1/candidates/me/identity-verification -H "authorization: Bearer $TOKEN" | j "['verification']")
+DIGEST=$(printf %s 11010519491231002X | sha256sum | cut -d' ' -f1)
+BODY="{\"verification\":\"$VERIFICATION\",\"passed\":true,\"reference\":\"face-1\",\"id_number_sha256\":\"$DIGEST\"}"
 curl -s -XPOST $API/v1/identity/callback -H "x-signature: $(sign $(key identity) "$BODY")" -H 'content-type: application/json' -d "$BODY"; echo
 curl -s -XPUT $API/v1/candidates/me/passwords -H "authorization: Bearer $TOKEN" -H 'idempotency-key: pw-1' -H 'content-type: application/json' -d '{"login_password":"Login2024x","save_password":"Save2024y"}' | j "['status']"
 curl -s -XPOST $API/v1/candidates/me/pledge -H "authorization: Bearer $TOKEN" -H 'idempotency-key: pledge-1' | j "['status']"

@@ -29,6 +29,7 @@ pub mod routes;
 pub mod secrets;
 pub mod sessions;
 pub mod state;
+pub mod verification;
 
 use actix_web::web;
 

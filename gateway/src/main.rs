@@ -440,6 +440,7 @@ async fn main() -> anyhow::Result<()> {
     let internal_key = derive(b"node-to-node requests")?;
     let session_key = derive(b"session tokens")?;
     let export_key = derive(b"county export packages")?;
+    let verification_key = derive(b"real-person verification tickets")?;
     let admission = Admission::new(hunan.clone(), admission_config, ticket_key)
         .context("the stored admission settings are invalid")?;
     let merchant_keys = HashMap::from([
@@ -479,6 +480,7 @@ async fn main() -> anyhow::Result<()> {
         key_secret: KeySecret::new(candidate_key_secret),
         merchant_keys,
         identity_key: key(&secrets.identity)?,
+        verifications: gateway::verification::Verifications::new(verification_key),
         internal: gateway::node_auth::NodeAuth::new(internal_key),
         order_query,
         export_key,

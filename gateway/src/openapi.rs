@@ -100,6 +100,13 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
         200,
     ),
     (
+        "post",
+        "/v1/candidates/me/identity-verification",
+        "Start a real-person authentication: a ticket for the identity provider, bound to this candidate (30 min)",
+        "candidate (fee paid)",
+        201,
+    ),
+    (
         "put",
         "/v1/candidates/me/phone",
         "Bind a mobile phone (needs the save password)",

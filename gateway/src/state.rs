@@ -55,6 +55,8 @@ pub struct AppState {
     pub public_url: String,
     /// The identity provider's callback signing key.
     pub identity_key: Vec<u8>,
+    /// Issues and checks real-person verification tickets.
+    pub verifications: crate::verification::Verifications,
     /// Admission control: slots, limits, the overload guard, the waiting room, the pause
     /// switch, login-attempt limits.
     pub admission: Admission,

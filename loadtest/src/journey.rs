@@ -449,8 +449,40 @@ impl Driver {
         if !paid {
             return copies;
         }
-        // 6. Real-person authentication (the identity provider calls back).
-        let identity = json!({"candidate_key": key, "passed": true, "reference": self.idempotency(candidate, "face")});
+        // 6. Real-person authentication: the candidate starts it, the identity provider
+        //    calls back with the ticket and the SHA-256 of the ID number it verified.
+        let started = http
+            .at(
+                pace.next(20.0),
+                Call::new(
+                    Class::Write,
+                    Method::POST,
+                    "/v1/candidates/me/identity-verification",
+                )
+                .token(&token),
+            )
+            .await;
+        let verification = if self.bare {
+            "ceiling".to_owned()
+        } else {
+            match started
+                .ok()
+                .and_then(|reply| reply.json()["verification"].as_str().map(str::to_owned))
+            {
+                Some(ticket) => ticket,
+                None => return copies,
+            }
+        };
+        let verified = {
+            use sha2::Digest as _;
+            hex::encode(sha2::Sha256::digest(candidate.id_number.as_bytes()))
+        };
+        let identity = json!({
+            "verification": verification,
+            "passed": true,
+            "reference": self.idempotency(candidate, "face"),
+            "id_number_sha256": verified,
+        });
         let body = identity.to_string();
         let signature = sign(&self.keys.identity, body.as_bytes());
         if http

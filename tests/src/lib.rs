@@ -291,9 +291,8 @@ impl Server {
             &self.secret("wechat_pay"),
         );
         assert_eq!(paid.status, 200, "{}", paid.text);
-        let identity = serde_json::json!({"candidate_key": key, "passed": true, "reference": format!("face-{sequence}")});
-        let authenticated =
-            self.callback("/v1/identity/callback", &identity, &self.secret("identity"));
+        let _ = key;
+        let authenticated = self.authenticate(token, sequence, &format!("face-{sequence}"));
         assert_eq!(authenticated.status, 200, "{}", authenticated.text);
         let passwords = self.request(
             "PUT",
@@ -305,6 +304,27 @@ impl Server {
             Some("passwords"),
         );
         assert_eq!(passwords.status, 200, "{}", passwords.text);
+    }
+
+    /// Real-person authentication as it happens: the candidate starts it, the identity
+    /// provider calls back (signed) with the ticket and the SHA-256 of the ID number it
+    /// verified (candidate `sequence`'s). Returns the callback's answer.
+    pub fn authenticate(&self, token: &str, sequence: u32, reference: &str) -> Response {
+        let started = self.request(
+            "POST",
+            "/v1/candidates/me/identity-verification",
+            None,
+            Some(token),
+            None,
+        );
+        assert_eq!(started.status, 201, "{}", started.text);
+        let identity = serde_json::json!({
+            "verification": started.body["verification"],
+            "passed": true,
+            "reference": reference,
+            "id_number_sha256": id_number_sha256(&id_number(sequence)),
+        });
+        self.callback("/v1/identity/callback", &identity, &self.secret("identity"))
     }
 
     /// Sends a request; panics if the server does not answer.
@@ -389,6 +409,12 @@ pub fn sign(key: &[u8], body: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
     mac.update(body);
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// What an identity provider reports of the ID number it verified: hex SHA-256.
+pub fn id_number_sha256(id_number: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(Sha256::digest(id_number.as_bytes()))
 }
 
 /// A valid ID number for `sequence`, born in 2005 in Changsha's Furong district.

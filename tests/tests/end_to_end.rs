@@ -175,11 +175,7 @@ fn register_one_candidate(server: &Server) {
     assert_eq!((again.status, again.code()), (409, "fee_already_paid"));
 
     // Step 4: real-person authentication callback.
-    let identity = server.callback(
-        "/v1/identity/callback",
-        &json!({"candidate_key": key, "passed": true, "reference": "face-77"}),
-        &server.secret("identity"),
-    );
+    let identity = server.authenticate(&candidate, 1, "face-77");
     assert_eq!(identity.status, 200, "{}", identity.text);
 
     // Step 5: passwords (weak ones refused).

@@ -650,3 +650,93 @@ fn item_7_export_packages_carry_no_password_hashes_and_imports_need_a_reset() {
     let again = other.candidate(1);
     assert_eq!(me(&other, &again)["passwords_set"], false);
 }
+
+#[test]
+fn item_16_identity_results_count_only_for_the_person_verified() {
+    let (_dir, server, point, key) = captured();
+    assert_eq!(server.capture(&point, "430102-001", 2, "cap-2").status, 201);
+    let token = server.candidate(1);
+    let other = server.candidate(2);
+    let order = server.request(
+        "POST",
+        "/v1/candidates/me/fee-orders",
+        Some(&json!({"provider": "wechat_pay"})),
+        Some(&token),
+        Some("order"),
+    );
+    assert_eq!(order.status, 201, "{}", order.text);
+    // Not before the fee is paid.
+    let early = server.request(
+        "POST",
+        "/v1/candidates/me/identity-verification",
+        None,
+        Some(&token),
+        None,
+    );
+    assert_eq!((early.status, early.code()), (409, "fee_not_paid"));
+    let paid = server.callback(
+        "/v1/payments/wechat_pay/notify",
+        &json!({"order_id": order.body["order_id"], "transaction_id": "tx-16", "amount_fen": 2000, "paid_at_ms": 1_700_000_000_000i64}),
+        &server.secret("wechat_pay"),
+    );
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    let started = server.request(
+        "POST",
+        "/v1/candidates/me/identity-verification",
+        None,
+        Some(&token),
+        None,
+    );
+    assert_eq!(started.status, 201, "{}", started.text);
+    let ticket = started.body["verification"].clone();
+    let callback =
+        |body: Value| server.callback("/v1/identity/callback", &body, &server.secret("identity"));
+    // The provider verified someone else (candidate 2's ID number): refused.
+    let someone_else = callback(json!({
+        "verification": ticket, "passed": true, "reference": "face-x",
+        "id_number_sha256": tests::id_number_sha256(&id_number(2)),
+    }));
+    assert_eq!(
+        (someone_else.status, someone_else.code()),
+        (422, "identity_subject_mismatch"),
+        "{}",
+        someone_else.text
+    );
+    // The old shape (a candidate key chosen by the caller): refused.
+    let by_key = callback(json!({"candidate_key": key, "passed": true, "reference": "face-y"}));
+    assert_eq!(by_key.status, 400, "{}", by_key.text);
+    // A forged ticket: refused.
+    let forged = callback(json!({
+        "verification": "AAAA.BBBB", "passed": true, "reference": "face-z",
+        "id_number_sha256": tests::id_number_sha256(&id_number(1)),
+    }));
+    assert_eq!(
+        (forged.status, forged.code()),
+        (422, "verification_ticket_invalid")
+    );
+    assert_eq!(
+        me(&server, &token)["authenticated"],
+        false,
+        "nothing recorded"
+    );
+    // The real result: recorded once; a second result under the same ticket is refused.
+    let real = callback(json!({
+        "verification": ticket, "passed": true, "reference": "face-1",
+        "id_number_sha256": tests::id_number_sha256(&id_number(1)),
+    }));
+    assert_eq!(real.status, 200, "{}", real.text);
+    assert_eq!(me(&server, &token)["authenticated"], true);
+    let replayed_with_another_result = callback(json!({
+        "verification": ticket, "passed": false, "reference": "face-2",
+        "id_number_sha256": tests::id_number_sha256(&id_number(1)),
+    }));
+    assert_eq!(
+        (
+            replayed_with_another_result.status,
+            replayed_with_another_result.code()
+        ),
+        (409, "idempotency_key_reused")
+    );
+    // The other candidate's session cannot use this ticket's result: still not authenticated.
+    assert_eq!(me(&server, &other)["authenticated"], false);
+}

@@ -84,6 +84,31 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)))
 }
 
+/// `POST /v1/candidates/me/identity-verification`: starts a real-person authentication. The
+/// answer's `verification` ticket goes to the identity provider (its SDK in the candidate's
+/// app), which returns it in its callback; results for anyone else are refused.
+pub async fn start_verification(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let key = own_key(&caller)?;
+    let candidate = load(&state, key).await?;
+    if candidate.fee.paid.is_none() {
+        return Err(engine::Rejection::FeeNotPaid.into());
+    }
+    let ticket = state.verifications.issue(key, state.now()).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "entropy_unavailable",
+            "cannot start a verification now",
+        )
+    })?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "verification": ticket,
+        "expires_in_seconds": crate::verification::TICKET_TTL_MS / 1000,
+    })))
+}
+
 /// `POST /v1/candidates/me/fee-orders` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

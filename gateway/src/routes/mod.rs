@@ -75,6 +75,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(candidates::create_fee_order),
         )
         .route(
+            "/v1/candidates/me/identity-verification",
+            web::post().to(candidates::start_verification),
+        )
+        .route(
             "/v1/candidates/me/passwords",
             web::put().to(candidates::set_passwords),
         )

@@ -29,13 +29,15 @@ pub struct PaymentNotification {
     paid_at_ms: i64,
 }
 
-/// An identity provider's callback body.
+/// An identity provider's callback body: the verification ticket it was given, the result,
+/// its own reference, and the SHA-256 (hex) of the ID number it verified.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityCallback {
-    candidate_key: String,
+    verification: String,
     passed: bool,
     reference: String,
+    id_number_sha256: String,
 }
 
 /// Checks the `X-Signature` header: hex HMAC-SHA256 of the raw body under `key`.
@@ -183,9 +185,29 @@ pub async fn identity_callback(
     verify_signature(&state.identity_key, &request, &body)?;
     state.admission.admit_callback()?;
     let callback: IdentityCallback = parse_json(&body)?;
-    let key = CandidateKey::parse_hex(&callback.candidate_key)
-        .ok_or_else(|| ApiError::from(engine::Rejection::CandidateNotFound))?;
-    let idempotency = format!("identity-{}", callback.reference);
+    let refused = |error: crate::verification::VerificationError| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            error.code(),
+            error.to_string(),
+        )
+    };
+    // The candidate comes from the ticket the candidate's own session started, never from
+    // the callback; the verified ID number must be that candidate's.
+    let ticket = state
+        .verifications
+        .check(&callback.verification, state.now())
+        .map_err(refused)?;
+    let key = ticket.candidate;
+    let candidate = super::load(&state, key).await?;
+    crate::verification::same_person(
+        candidate.capture.id_card.id_number.expose(),
+        &callback.id_number_sha256,
+    )
+    .map_err(refused)?;
+    // One result per ticket: a second callback with another result under the same nonce
+    // is another request under the same idempotency key, and refused.
+    let idempotency = format!("identity-{}", ticket.nonce);
     let command = Command::RecordRealPersonAuth {
         passed: callback.passed,
         reference: callback.reference,
