@@ -148,22 +148,13 @@ fn jpeg_dimensions(file: &[u8]) -> Option<(u32, u32)> {
     let mut frame = None;
     let (mut quantisation, mut huffman) = (false, false);
     loop {
-        // Markers may be preceded by any number of 0xFF fill bytes.
-        while *file.get(at)? == 0xFF && *file.get(at + 1)? == 0xFF {
-            at += 1;
-        }
-        if *file.get(at)? != 0xFF {
-            return None;
-        }
-        let marker = *file.get(at + 1)?;
-        let length = usize::from(u16::from_be_bytes([*file.get(at + 2)?, *file.get(at + 3)?]));
-        if length < 2 {
-            return None;
-        }
+        let (marker_at, marker, length) = segment_at(file, at)?;
         match marker {
             0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
-                let height = u16::from_be_bytes([*file.get(at + 5)?, *file.get(at + 6)?]);
-                let width = u16::from_be_bytes([*file.get(at + 7)?, *file.get(at + 8)?]);
+                let height =
+                    u16::from_be_bytes([*file.get(marker_at + 5)?, *file.get(marker_at + 6)?]);
+                let width =
+                    u16::from_be_bytes([*file.get(marker_at + 7)?, *file.get(marker_at + 8)?]);
                 // Arithmetic coding (C9–CF) needs no Huffman tables.
                 huffman |= marker >= 0xC9;
                 frame = Some((u32::from(width), u32::from(height)));
@@ -172,12 +163,27 @@ fn jpeg_dimensions(file: &[u8]) -> Option<(u32, u32)> {
             0xC4 => huffman = true,
             0xDA => {
                 let complete = quantisation && huffman && file.ends_with(&[0xFF, 0xD9]);
-                return frame.filter(|_| complete && file.len() > at + 2 + length + 2);
+                return frame.filter(|_| complete && file.len() > marker_at + 2 + length + 2);
             }
             _ => {}
         }
-        at += 2 + length;
+        at = marker_at + 2 + length;
     }
+}
+
+/// The marker segment found at `at` (after any 0xFF fill bytes): where its marker starts,
+/// the marker, and the segment's length field (which counts itself, not the marker).
+fn segment_at(file: &[u8], mut at: usize) -> Option<(usize, u8, usize)> {
+    // Markers may be preceded by any number of 0xFF fill bytes.
+    while *file.get(at)? == 0xFF && *file.get(at + 1)? == 0xFF {
+        at += 1;
+    }
+    if *file.get(at)? != 0xFF {
+        return None;
+    }
+    let marker = *file.get(at + 1)?;
+    let length = usize::from(u16::from_be_bytes([*file.get(at + 2)?, *file.get(at + 3)?]));
+    (length >= 2).then_some((at, marker, length))
 }
 
 /// The photo without its application segments (APP1–APP15: EXIF with the camera, time and
@@ -191,24 +197,14 @@ pub fn strip_metadata(file: &[u8]) -> Vec<u8> {
         out.extend_from_slice(file.get(..2).filter(|soi| *soi == [0xFF, 0xD8])?);
         let mut at = 2;
         loop {
-            while *file.get(at)? == 0xFF && *file.get(at + 1)? == 0xFF {
-                at += 1;
-            }
-            if *file.get(at)? != 0xFF {
-                return None;
-            }
-            let marker = *file.get(at + 1)?;
-            let length = usize::from(u16::from_be_bytes([*file.get(at + 2)?, *file.get(at + 3)?]));
-            if length < 2 {
-                return None;
-            }
-            let end = at.checked_add(2 + length)?;
+            let (marker_at, marker, length) = segment_at(file, at)?;
+            let end = marker_at.checked_add(2 + length)?;
             if marker == 0xDA {
-                out.extend_from_slice(file.get(at..)?);
+                out.extend_from_slice(file.get(marker_at..)?);
                 return Some(out);
             }
             if !(0xE1..=0xEF).contains(&marker) {
-                out.extend_from_slice(file.get(at..end)?);
+                out.extend_from_slice(file.get(marker_at..end)?);
             }
             at = end;
         }

@@ -25,6 +25,19 @@ fn first_login(server: &Server, sequence: u32, name: &str) -> tests::Response {
     )
 }
 
+/// A WeChat Pay order for the registration fee; its body.
+fn fee_order(server: &Server, token: &str) -> Value {
+    let order = server.request(
+        "POST",
+        "/v1/candidates/me/fee-orders",
+        Some(&json!({"provider": "wechat_pay"})),
+        Some(token),
+        Some("order"),
+    );
+    assert_eq!(order.status, 201, "{}", order.text);
+    order.body
+}
+
 fn me(server: &Server, token: &str) -> Value {
     let response = server.request("GET", "/v1/candidates/me", None, Some(token), None);
     assert_eq!(response.status, 200, "{}", response.text);
@@ -241,15 +254,8 @@ fn item_9_every_login_failure_is_the_same_401() {
 fn item_17_order_numbers_fit_wechat_pays_out_trade_no() {
     let (_dir, server, _point, _key) = captured();
     let token = server.candidate(1);
-    let order = server.request(
-        "POST",
-        "/v1/candidates/me/fee-orders",
-        Some(&json!({"provider": "wechat_pay"})),
-        Some(&token),
-        Some("order"),
-    );
-    assert_eq!(order.status, 201, "{}", order.text);
-    let id = order.body["order_id"].as_str().expect("order id");
+    let order = fee_order(&server, &token);
+    let id = order["order_id"].as_str().expect("order id");
     assert!(id.len() <= 32, "{id} has {} characters", id.len());
     assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
 }
@@ -506,18 +512,11 @@ fn item_11_unsigned_callback_floods_do_not_starve_real_notifications() {
         Some("slow-callbacks"),
     );
     assert_eq!(put.status, 200, "{}", put.text);
-    let order = server.request(
-        "POST",
-        "/v1/candidates/me/fee-orders",
-        Some(&json!({"provider": "wechat_pay"})),
-        Some(&token),
-        Some("order"),
-    );
-    assert_eq!(order.status, 201, "{}", order.text);
+    let order = fee_order(&server, &token);
     let notification = json!({
-        "order_id": order.body["order_id"],
+        "order_id": order["order_id"],
         "transaction_id": "tx-flood",
-        "amount_fen": order.body["amount_fen"],
+        "amount_fen": order["amount_fen"],
         "paid_at_ms": 1_700_000_000_000i64,
     });
     // Forty forged notifications first: each refused for its signature, none counted.
@@ -657,14 +656,7 @@ fn item_16_identity_results_count_only_for_the_person_verified() {
     assert_eq!(server.capture(&point, "430102-001", 2, "cap-2").status, 201);
     let token = server.candidate(1);
     let other = server.candidate(2);
-    let order = server.request(
-        "POST",
-        "/v1/candidates/me/fee-orders",
-        Some(&json!({"provider": "wechat_pay"})),
-        Some(&token),
-        Some("order"),
-    );
-    assert_eq!(order.status, 201, "{}", order.text);
+    let order = fee_order(&server, &token);
     // Not before the fee is paid.
     let early = server.request(
         "POST",
@@ -676,7 +668,7 @@ fn item_16_identity_results_count_only_for_the_person_verified() {
     assert_eq!((early.status, early.code()), (409, "fee_not_paid"));
     let paid = server.callback(
         "/v1/payments/wechat_pay/notify",
-        &json!({"order_id": order.body["order_id"], "transaction_id": "tx-16", "amount_fen": 2000, "paid_at_ms": 1_700_000_000_000i64}),
+        &json!({"order_id": order["order_id"], "transaction_id": "tx-16", "amount_fen": 2000, "paid_at_ms": 1_700_000_000_000i64}),
         &server.secret("wechat_pay"),
     );
     assert_eq!(paid.status, 200, "{}", paid.text);

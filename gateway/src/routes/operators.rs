@@ -71,6 +71,21 @@ pub async fn candidate(
     Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)))
 }
 
+/// Runs `make(point)` on a candidate of the caller's own point (and no one else's).
+async fn at_own_point(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    request: &HttpRequest,
+    make: impl FnOnce(engine::org::PointCode) -> Command,
+) -> Result<HttpResponse, ApiError> {
+    act_on_visible(state, caller, key, request, |scope| match scope {
+        Scope::Point(point) => Ok(make(point)),
+        _ => Err(ApiError::out_of_scope()),
+    })
+    .await
+}
+
 /// `POST /v1/candidates/{key}/signature`: the candidate's point only.
 pub async fn confirm_signature(
     state: web::Data<AppState>,
@@ -78,9 +93,8 @@ pub async fn confirm_signature(
     request: HttpRequest,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    act_on_visible(&state, &caller, &key, &request, |scope| match scope {
-        Scope::Point(point) => Ok(Command::ConfirmSignature { point }),
-        _ => Err(ApiError::out_of_scope()),
+    at_own_point(&state, &caller, &key, &request, |point| {
+        Command::ConfirmSignature { point }
     })
     .await
 }
@@ -94,9 +108,8 @@ pub async fn reset_passwords(
     request: HttpRequest,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    act_on_visible(&state, &caller, &key, &request, |scope| match scope {
-        Scope::Point(point) => Ok(Command::ResetPasswords { point }),
-        _ => Err(ApiError::out_of_scope()),
+    at_own_point(&state, &caller, &key, &request, |point| {
+        Command::ResetPasswords { point }
     })
     .await
 }
