@@ -101,6 +101,12 @@ struct Options {
     /// This node's URL as other nodes should redirect writes to it (default: http://LISTEN).
     #[arg(long, env = "REG_ADVERTISED_URL")]
     advertised_url: Option<String>,
+    /// URL prefixes an owner's advertised URL must start with before writes (and their
+    /// bearer tokens) are redirected to it or serials requested from it, comma-separated
+    /// (e.g. `http://gateway-1:8080,http://gateway-2:8080`). Empty: any URL (a warning at
+    /// start in Kafka mode).
+    #[arg(long, env = "REG_REDIRECT_ALLOW", value_delimiter = ',')]
+    redirect_allow: Vec<String>,
     /// ScyllaDB contact points (`host:port,...`), for `--store scylla` and `migrate`.
     #[arg(long, env = "REG_SCYLLA_NODES", value_delimiter = ',')]
     scylla_nodes: Vec<String>,
@@ -247,6 +253,12 @@ fn scylla_config(options: &Options) -> anyhow::Result<ScyllaConfig> {
 }
 
 fn kafka_config(options: &Options) -> anyhow::Result<KafkaConfig> {
+    if options.redirect_allow.is_empty() {
+        eprintln!(
+            "warning: --redirect-allow is not set: writes may be redirected to any URL \
+             published in the Kafka group (set it to your gateways' URLs)"
+        );
+    }
     let brokers = options
         .kafka_brokers
         .clone()
@@ -486,6 +498,7 @@ async fn main() -> anyhow::Result<()> {
         export_key,
         packages: tokio::sync::Semaphore::new(gateway::routes::packages::CONCURRENT_PACKAGES),
         heavy: Default::default(),
+        redirect_allow: options.redirect_allow.clone(),
         public_url: options
             .public_url
             .clone()

@@ -75,8 +75,47 @@ pub(crate) async fn owner(state: &AppState, partition: Partition) -> Option<Stri
         .ok()
         .and_then(Result::ok)
         .flatten();
+    let url = url.filter(|url| {
+        let allowed = allowed(url, &state.redirect_allow);
+        if !allowed {
+            // Someone who can write the group's offsets could plant a URL that receives
+            // bearer tokens and bodies: never redirect there.
+            eprintln!("not redirecting to {url}: it is not on --redirect-allow");
+        }
+        allowed
+    });
     state
         .owners
         .insert(partition, (url.clone(), Instant::now()));
     url
+}
+
+/// Whether `url` starts with one of `prefixes` (all URLs when there are none).
+pub fn allowed(url: &str, prefixes: &[String]) -> bool {
+    prefixes.is_empty()
+        || prefixes
+            .iter()
+            .any(|prefix| url.starts_with(prefix.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed;
+
+    /// Security audit item 6 (part): a URL planted in the group's offsets received
+    /// redirected writes with their bearer tokens.
+    #[test]
+    fn item_6_redirects_go_only_to_allowed_owner_urls() {
+        let prefixes = vec![
+            "http://gateway-1:8080".to_owned(),
+            "http://gateway-2:8080".to_owned(),
+        ];
+        assert!(allowed("http://gateway-2:8080", &prefixes));
+        assert!(!allowed("http://attacker.example:8080", &prefixes));
+        assert!(!allowed("https://gateway-3:8080", &prefixes));
+        assert!(
+            allowed("http://anything", &[]),
+            "unset: any (warned at start)"
+        );
+    }
 }

@@ -49,6 +49,9 @@ pub struct AppState {
     /// Package imports and exports running at once on this node (each holds a county's
     /// records in memory): [`crate::routes::packages::CONCURRENT_PACKAGES`] places.
     pub packages: tokio::sync::Semaphore,
+    /// URL prefixes an owner's advertised URL must start with to be redirected to (empty:
+    /// any).
+    pub redirect_allow: Vec<String>,
     /// Operators' heavy reads in progress (one per operator, a few per node).
     pub heavy: crate::heavy::HeavyReads,
     /// Where candidates reach the service (printed on login cards).

@@ -57,6 +57,8 @@ pub fn kafka_environment(
         ("REG_KAFKA_REPLICATION_FACTOR", replication.to_string()),
         ("REG_KAFKA_SESSION_TIMEOUT_SECONDS", "6".to_owned()),
         ("REG_SHARD_COUNT", shards.to_string()),
+        // Every test node listens on loopback: redirects go nowhere else.
+        ("REG_REDIRECT_ALLOW", "http://127.0.0.1:".to_owned()),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value))
