@@ -66,6 +66,8 @@ fn arbitrary_command() -> impl Strategy<Value = Command> {
             county: point().county(),
         }),
         1 => Just(Command::VerifyIdAtPoint { point: point() }),
+        1 => Just(Command::RecordSavePasswordFailure),
+        1 => Just(Command::ResetPasswords { point: point() }),
     ]
 }
 
