@@ -107,6 +107,10 @@ struct Options {
     /// start in Kafka mode).
     #[arg(long, env = "REG_REDIRECT_ALLOW", value_delimiter = ',')]
     redirect_allow: Vec<String>,
+    /// `Strict-Transport-Security` max-age on every answer, in seconds, for a deployment
+    /// whose load balancer terminates TLS (HTTPS only); 0 sends none.
+    #[arg(long, env = "REG_HSTS_MAX_AGE_SECONDS", default_value_t = 0)]
+    hsts_max_age_seconds: u64,
     /// ScyllaDB contact points (`host:port,...`), for `--store scylla` and `migrate`.
     #[arg(long, env = "REG_SCYLLA_NODES", value_delimiter = ',')]
     scylla_nodes: Vec<String>,
@@ -551,8 +555,10 @@ async fn main() -> anyhow::Result<()> {
     } else {
         options.http_workers
     };
+    let hsts_max_age_seconds = options.hsts_max_age_seconds;
     HttpServer::new(move || {
         App::new()
+            .wrap(gateway::security_headers(hsts_max_age_seconds))
             // Outermost first: metrics see the audited response, audit sees the handler's.
             .wrap(actix_web::middleware::from_fn(
                 gateway::admission::gate::gate,

@@ -732,3 +732,41 @@ fn item_16_identity_results_count_only_for_the_person_verified() {
     // The other candidate's session cannot use this ticket's result: still not authenticated.
     assert_eq!(me(&server, &other)["authenticated"], false);
 }
+
+#[test]
+fn item_6_answers_carry_security_headers_and_hsts_when_behind_tls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plain = Server::start(dir.path());
+    let health = plain.request("GET", "/healthz", None, None, None);
+    assert!(
+        health.head.contains("x-content-type-options: nosniff"),
+        "{}",
+        health.head
+    );
+    assert!(
+        health.head.contains("x-frame-options: deny"),
+        "{}",
+        health.head
+    );
+    assert!(!health.head.contains("strict-transport-security"));
+    assert!(
+        !health.head.contains("\nserver:"),
+        "no server banner: {}",
+        health.head
+    );
+    drop(plain);
+    let behind_tls_dir = tempfile::tempdir().expect("tempdir");
+    let behind_tls = Server::start_with(
+        behind_tls_dir.path(),
+        &[("REG_HSTS_MAX_AGE_SECONDS", "31536000")],
+    );
+    let refused = behind_tls.request("GET", "/v1/candidates/me", None, None, None);
+    assert_eq!(refused.status, 401);
+    assert!(
+        refused
+            .head
+            .contains("strict-transport-security: max-age=31536000; includesubdomains"),
+        "{}",
+        refused.head
+    );
+}
