@@ -454,7 +454,11 @@ async fn main() -> anyhow::Result<()> {
     };
     let ticket_key = derive(b"waiting-room tickets")?;
     let internal_key = derive(b"node-to-node requests")?;
-    let session_key = derive(b"session tokens")?;
+    let session_keys = match secrets.signing_keys.get("sessions") {
+        Some(keys) => gateway::keys::KeyRing::from_config(keys),
+        None => gateway::keys::KeyRing::single("0", derive(b"session tokens")?),
+    }
+    .context("the session signing keys in the secrets file")?;
     let export_key = derive(b"county export packages")?;
     let verification_key = derive(b"real-person verification tickets")?;
     let admission = Admission::new(hunan.clone(), admission_config, ticket_key)
@@ -483,7 +487,7 @@ async fn main() -> anyhow::Result<()> {
         province: hunan,
         settings,
         settings_versions: Default::default(),
-        sessions: Sessions::new(options.session_ttl_seconds, session_key),
+        sessions: Sessions::new(options.session_ttl_seconds, session_keys),
         accounts,
         hasher: Hasher::start(
             if options.hash_threads == 0 {

@@ -19,6 +19,12 @@ pub struct Secrets {
     pub unionpay: String,
     /// Identity-provider callback key.
     pub identity: String,
+    /// Keys that sign what this deployment issues, by purpose (`sessions`), newest first:
+    /// the first signs, each verifies; rotate by putting a new key first on every node.
+    /// Files from before this field sign sessions with a key derived from the candidate-key
+    /// secret (id `0`).
+    #[serde(default)]
+    pub signing_keys: std::collections::BTreeMap<String, Vec<crate::keys::SigningKey>>,
 }
 
 /// Why the secrets could not be loaded.
@@ -55,6 +61,14 @@ impl Secrets {
             alipay: random_hex()?,
             unionpay: random_hex()?,
             identity: random_hex()?,
+            // Independent of the candidate-key secret: rotating it re-keys nobody.
+            signing_keys: std::collections::BTreeMap::from([(
+                "sessions".to_owned(),
+                vec![crate::keys::SigningKey {
+                    id: "1".to_owned(),
+                    key: random_hex()?,
+                }],
+            )]),
         };
         if let Some(parent) = path.parent().filter(|parent| !parent.exists()) {
             let mut builder = std::fs::DirBuilder::new();

@@ -35,18 +35,19 @@ pub struct Session {
 
 /// Issues and checks tokens.
 pub struct Sessions {
-    key: Vec<u8>,
+    keys: crate::keys::KeyRing,
     ttl_seconds: i64,
 }
 
 impl Sessions {
-    /// Sessions that last `ttl_seconds`, signed with `key`.
-    pub fn new(ttl_seconds: i64, key: Vec<u8>) -> Sessions {
-        Sessions { key, ttl_seconds }
+    /// Sessions that last `ttl_seconds`, signed with the ring's first key; tokens of any key
+    /// on the ring verify (rotation).
+    pub fn new(ttl_seconds: i64, keys: crate::keys::KeyRing) -> Sessions {
+        Sessions { keys, ttl_seconds }
     }
 
-    fn mac(&self, payload: &str) -> Option<Hmac<Sha256>> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).ok()?;
+    fn mac(key: &[u8], payload: &str) -> Option<Hmac<Sha256>> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).ok()?;
         mac.update(payload.as_bytes());
         Some(mac)
     }
@@ -75,13 +76,14 @@ impl Sessions {
         };
         let json = serde_json::to_vec(&session).map_err(|_| failed())?;
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+        let (key_id, key) = self.keys.signing();
         let signature = hex::encode(
-            self.mac(&payload)
+            Sessions::mac(key, &payload)
                 .ok_or_else(failed)?
                 .finalize()
                 .into_bytes(),
         );
-        Ok((format!("{payload}.{signature}"), expires_at))
+        Ok((format!("{key_id}.{payload}.{signature}"), expires_at))
     }
 
     /// The live session named by a request's `Authorization: Bearer <token>` header.
@@ -96,9 +98,10 @@ impl Sessions {
 
     /// The session of `token`, if its signature verifies and it has not expired.
     pub fn resolve(&self, token: &str, now: Timestamp) -> Option<Session> {
-        let (payload, signature) = token.split_once('.')?;
-        // Constant-time comparison.
-        self.mac(payload)?
+        let (key_id, rest) = token.split_once('.')?;
+        let (payload, signature) = rest.split_once('.')?;
+        // Constant-time comparison, under the key the token names.
+        Sessions::mac(self.keys.key(key_id)?, payload)?
             .verify_slice(&hex::decode(signature).ok()?)
             .ok()?;
         let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -113,15 +116,57 @@ impl Sessions {
 mod tests {
     use super::*;
 
+    fn ring(id: &str, key: &[u8]) -> crate::keys::KeyRing {
+        let mut padded = key.to_vec();
+        padded.resize(32, 0);
+        crate::keys::KeyRing::single(id, padded).expect("valid")
+    }
+
+    /// Security audit item 21 (part): one root secret signed everything, with no way to
+    /// rotate. Session keys now have ids; a new key signs while the old still verifies.
+    #[test]
+    fn item_21_session_keys_rotate() {
+        let now = Timestamp(1_000_000);
+        let old = Sessions::new(60, ring("1", b"old"));
+        let (before, _) = old
+            .issue(Scope::Province, "province".into(), None, now)
+            .expect("issues");
+        let mut both = vec![("2".to_owned(), vec![2u8; 32])];
+        let mut old_key = b"old".to_vec();
+        old_key.resize(32, 0);
+        both.push(("1".to_owned(), old_key));
+        let rotating = Sessions::new(60, crate::keys::KeyRing::new(both).expect("valid"));
+        assert!(
+            rotating.resolve(&before, now).is_some(),
+            "old tokens still verify"
+        );
+        let (after, _) = rotating
+            .issue(Scope::Province, "province".into(), None, now)
+            .expect("issues");
+        assert!(after.starts_with("2."), "the new key signs: {after}");
+        let rotated = Sessions::new(
+            60,
+            crate::keys::KeyRing::single("2", vec![2u8; 32]).expect("valid"),
+        );
+        assert!(rotated.resolve(&after, now).is_some());
+        assert!(
+            rotated.resolve(&before, now).is_none(),
+            "the old key is gone"
+        );
+        // A token naming a key the ring lacks, or renamed to another key's id: refused.
+        let renamed = before.replacen("1.", "2.", 1);
+        assert!(rotating.resolve(&renamed, now).is_none());
+    }
+
     #[test]
     fn tokens_verify_on_any_node_with_the_key_and_nowhere_else() {
-        let issuer = Sessions::new(60, b"shared".to_vec());
+        let issuer = Sessions::new(60, ring("1", b"shared"));
         let now = Timestamp(1_000_000);
         let (token, expires_at) = issuer
             .issue(Scope::Province, "province".into(), None, now)
             .expect("issues");
         assert_eq!(expires_at, now.plus_seconds(60));
-        let other_node = Sessions::new(60, b"shared".to_vec());
+        let other_node = Sessions::new(60, ring("1", b"shared"));
         let session = other_node.resolve(&token, now).expect("valid elsewhere");
         assert_eq!(
             (session.scope, session.subject.as_str()),
@@ -129,12 +174,13 @@ mod tests {
         );
         assert!(other_node.resolve(&token, expires_at).is_none(), "expired");
         assert!(
-            Sessions::new(60, b"other".to_vec())
+            Sessions::new(60, ring("1", b"other"))
                 .resolve(&token, now)
                 .is_none()
         );
         // A payload altered to claim another subject keeps the old signature: refused.
-        let (payload, signature) = token.split_once('.').expect("two parts");
+        let (key_id, rest) = token.split_once('.').expect("three parts");
+        let (payload, signature) = rest.split_once('.').expect("three parts");
         let forged_json = String::from_utf8(
             base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(payload)
@@ -143,7 +189,7 @@ mod tests {
         .expect("utf-8")
         .replace("province", "city-4301");
         let forged = format!(
-            "{}.{signature}",
+            "{key_id}.{}.{signature}",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged_json)
         );
         assert!(other_node.resolve(&forged, now).is_none());

@@ -1,0 +1,114 @@
+//! Signing keys with ids, so they can be rotated: the first key of a ring signs, every key
+//! of it verifies, and what is signed names the key it was signed with. Rotation: put a new
+//! key first on every node, wait until what the old one signed has expired (a session's
+//! lifetime), then remove the old one.
+
+use serde::{Deserialize, Serialize};
+
+/// One key of a ring, as the secrets file holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningKey {
+    /// Its id: 1–16 letters, digits, `-` or `_`.
+    pub id: String,
+    /// The key, hex.
+    pub key: String,
+}
+
+/// A ring of keys for one purpose, newest first.
+#[derive(Debug, Clone)]
+pub struct KeyRing {
+    keys: Vec<(String, Vec<u8>)>,
+}
+
+/// Why a ring is refused at start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyRingError {
+    /// No key at all.
+    #[error("a key ring needs at least one key")]
+    Empty,
+    /// A malformed or repeated id, or a key that is not hex of at least 16 bytes.
+    #[error(
+        "key '{0}' is malformed (ids: 1-16 letters, digits, '-' or '_', unique; keys: hex, 16 bytes or more)"
+    )]
+    Malformed(String),
+}
+
+fn id_ok(id: &str) -> bool {
+    (1..=16).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl KeyRing {
+    /// A ring of `(id, key)` pairs, newest (signing) first.
+    pub fn new(keys: Vec<(String, Vec<u8>)>) -> Result<KeyRing, KeyRingError> {
+        if keys.is_empty() {
+            return Err(KeyRingError::Empty);
+        }
+        for (index, (id, key)) in keys.iter().enumerate() {
+            let repeated = keys[..index].iter().any(|(other, _)| other == id);
+            if !id_ok(id) || repeated || key.len() < 16 {
+                return Err(KeyRingError::Malformed(id.clone()));
+            }
+        }
+        Ok(KeyRing { keys })
+    }
+
+    /// A ring from the secrets file's entries.
+    pub fn from_config(keys: &[SigningKey]) -> Result<KeyRing, KeyRingError> {
+        let decoded = keys
+            .iter()
+            .map(|key| {
+                hex::decode(&key.key)
+                    .map(|bytes| (key.id.clone(), bytes))
+                    .map_err(|_| KeyRingError::Malformed(key.id.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        KeyRing::new(decoded)
+    }
+
+    /// A ring of one key.
+    pub fn single(id: &str, key: Vec<u8>) -> Result<KeyRing, KeyRingError> {
+        KeyRing::new(vec![(id.to_owned(), key)])
+    }
+
+    /// The key that signs, with its id.
+    pub fn signing(&self) -> (&str, &[u8]) {
+        let (id, key) = &self.keys[0];
+        (id, key)
+    }
+
+    /// The key named `id`, if it is on the ring.
+    pub fn key(&self, id: &str) -> Option<&[u8]> {
+        self.keys
+            .iter()
+            .find(|(candidate, _)| candidate == id)
+            .map(|(_, key)| key.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rings_sign_with_the_first_key_and_know_every_key() {
+        let ring = KeyRing::new(vec![("2".into(), vec![2; 32]), ("1".into(), vec![1; 32])])
+            .expect("valid");
+        assert_eq!(ring.signing().0, "2");
+        assert_eq!(ring.key("1"), Some([1u8; 32].as_slice()));
+        assert_eq!(ring.key("3"), None);
+        assert_eq!(KeyRing::new(Vec::new()).err(), Some(KeyRingError::Empty));
+        assert!(KeyRing::new(vec![("a".into(), vec![1; 32]), ("a".into(), vec![2; 32])]).is_err());
+        assert!(KeyRing::single("bad id", vec![1; 32]).is_err());
+        assert!(KeyRing::single("short", vec![1; 8]).is_err());
+        assert!(
+            KeyRing::from_config(&[SigningKey {
+                id: "x".into(),
+                key: "zz".into()
+            }])
+            .is_err()
+        );
+    }
+}
