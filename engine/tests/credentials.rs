@@ -4,9 +4,7 @@
 
 mod fixtures;
 
-use engine::candidate::{
-    CaptureMode, Command, PaymentNotice, PaymentSource, Provider, SavePasswordCheck, Status,
-};
+use engine::candidate::{CaptureMode, Command, SavePasswordCheck, Status};
 use engine::org::PointCode;
 use engine::schedule::{Window, WindowKind};
 use fixtures::*;
@@ -26,37 +24,9 @@ fn verified(generation: u32) -> SavePasswordCheck {
     SavePasswordCheck::Verified { generation }
 }
 
-/// Captured, logged in, paid, authenticated and passwords set on 1–2 November.
+/// Captured, logged in, paid, authenticated and passwords set on 2 November.
 fn with_passwords() -> Journey {
-    let mut journey = Journey::new();
-    let steps = [
-        Command::Capture(Box::new(capture(CaptureMode::CardRead, valid_until()))),
-        first_login(),
-        Command::CreateFeeOrder {
-            order_id: "GK-1".into(),
-            provider: Provider::WeChatPay,
-        },
-        Command::RecordPayment(PaymentNotice {
-            provider: Provider::WeChatPay,
-            order_id: "GK-1".into(),
-            transaction_id: "wx-1".into(),
-            amount_fen: 2000,
-            paid_at: nov(2, 9),
-            source: PaymentSource::Notification,
-        }),
-        Command::RecordRealPersonAuth {
-            passed: true,
-            reference: "face-1".into(),
-        },
-        Command::SetPasswords {
-            login_hash: Some(LOGIN_HASH.into()),
-            save_hash: Some(SAVE_HASH.into()),
-        },
-    ];
-    for command in steps {
-        journey.run(command, nov(2, 10)).expect("registration step");
-    }
-    journey
+    fixtures::with_passwords(nov(2, 10))
 }
 
 #[test]

@@ -4,9 +4,7 @@
 mod fixtures;
 
 use engine::candidate::declaration::{DeclarationKind, Review, ReviewLevel};
-use engine::candidate::{
-    CaptureMode, Command, PaymentNotice, PaymentSource, Provider, SavePasswordCheck,
-};
+use engine::candidate::{Command, SavePasswordCheck};
 use engine::schedule::{Window, WindowKind};
 use fixtures::*;
 
@@ -16,41 +14,11 @@ fn code<T: std::fmt::Debug>(result: Result<T, engine::Rejection>) -> &'static st
 
 /// A candidate with passwords set; the declaration window is 3–8 November.
 fn registered() -> Journey {
-    let mut journey = Journey::new();
+    let mut journey = with_passwords(nov(1, 9));
     journey.schedule.set(
         WindowKind::BonusDeclaration,
         Window::new(nov(3, 8), nov(8, 18)),
     );
-    let steps = [
-        Command::Capture(Box::new(capture(CaptureMode::CardRead, valid_until()))),
-        Command::FirstLogin {
-            name: "张三".into(),
-            valid_until: valid_until(),
-        },
-        Command::CreateFeeOrder {
-            order_id: "GK-1".into(),
-            provider: Provider::WeChatPay,
-        },
-        Command::RecordPayment(PaymentNotice {
-            provider: Provider::WeChatPay,
-            order_id: "GK-1".into(),
-            transaction_id: "wx-1".into(),
-            amount_fen: 2000,
-            paid_at: nov(1, 9),
-            source: PaymentSource::Notification,
-        }),
-        Command::RecordRealPersonAuth {
-            passed: true,
-            reference: "face-1".into(),
-        },
-        Command::SetPasswords {
-            login_hash: Some(LOGIN_HASH.into()),
-            save_hash: Some(SAVE_HASH.into()),
-        },
-    ];
-    for command in steps {
-        journey.run(command, nov(1, 9)).expect("registration step");
-    }
     journey
 }
 
