@@ -454,6 +454,11 @@ async fn main() -> anyhow::Result<()> {
     };
     let ticket_key = derive(b"waiting-room tickets")?;
     let internal_key = derive(b"node-to-node requests")?;
+    let node_keys = match secrets.signing_keys.get("node_requests") {
+        Some(keys) => gateway::keys::KeyRing::from_config(keys),
+        None => gateway::keys::KeyRing::single("0", internal_key),
+    }
+    .context("the node-request signing keys in the secrets file")?;
     let session_keys = match secrets.signing_keys.get("sessions") {
         Some(keys) => gateway::keys::KeyRing::from_config(keys),
         None => gateway::keys::KeyRing::single("0", derive(b"session tokens")?),
@@ -501,7 +506,7 @@ async fn main() -> anyhow::Result<()> {
         merchant_keys,
         identity_key: key(&secrets.identity)?,
         verifications: gateway::verification::Verifications::new(verification_key),
-        internal: gateway::node_auth::NodeAuth::new(internal_key),
+        internal: gateway::node_auth::NodeAuth::new(node_keys),
         order_query,
         export_key,
         packages: tokio::sync::Semaphore::new(gateway::routes::packages::CONCURRENT_PACKAGES),

@@ -22,6 +22,8 @@ pub const TIMESTAMP_HEADER: &str = "X-Node-Timestamp";
 pub const NONCE_HEADER: &str = "X-Node-Nonce";
 /// See [`TIMESTAMP_HEADER`].
 pub const SIGNATURE_HEADER: &str = "X-Node-Signature";
+/// See [`TIMESTAMP_HEADER`]: which key of the ring signed.
+pub const KEY_ID_HEADER: &str = "X-Node-Key-Id";
 
 /// Why a node-to-node request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -40,29 +42,29 @@ pub enum NodeAuthError {
 /// Signs and verifies node-to-node requests under the deployment's node key.
 #[derive(Debug)]
 pub struct NodeAuth {
-    key: Vec<u8>,
+    keys: crate::keys::KeyRing,
     /// nonce → timestamp, for requests accepted within the skew window.
     seen: Mutex<HashMap<[u8; 16], i64>>,
 }
 
 impl NodeAuth {
-    /// Under `key`.
-    pub fn new(key: Vec<u8>) -> NodeAuth {
+    /// Signing with the ring's first key, verifying with any of its keys (rotation).
+    pub fn new(keys: crate::keys::KeyRing) -> NodeAuth {
         NodeAuth {
-            key,
+            keys,
             seen: Mutex::new(HashMap::new()),
         }
     }
 
     fn mac(
-        &self,
+        key: &[u8],
         method: &str,
         path: &str,
         timestamp_ms: i64,
         nonce: &str,
         body: &[u8],
     ) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(format!("{method}\n{path}\n{timestamp_ms}\n{nonce}\n").as_bytes());
         mac.update(body);
@@ -76,12 +78,13 @@ impl NodeAuth {
         path: &str,
         body: &[u8],
         now_ms: i64,
-    ) -> Option<[(&'static str, String); 3]> {
+    ) -> Option<[(&'static str, String); 4]> {
         let mut nonce = [0u8; 16];
         getrandom::fill(&mut nonce).ok()?;
         let nonce = hex::encode(nonce);
+        let (key_id, key) = self.keys.signing();
         let signature = hex::encode(
-            self.mac(method, path, now_ms, &nonce, body)
+            NodeAuth::mac(key, method, path, now_ms, &nonce, body)
                 .finalize()
                 .into_bytes(),
         );
@@ -89,6 +92,7 @@ impl NodeAuth {
             (TIMESTAMP_HEADER, now_ms.to_string()),
             (NONCE_HEADER, nonce),
             (SIGNATURE_HEADER, signature),
+            (KEY_ID_HEADER, key_id.to_owned()),
         ])
     }
 
@@ -111,7 +115,10 @@ impl NodeAuth {
         let signature = header(SIGNATURE_HEADER)
             .and_then(|value| hex::decode(value).ok())
             .ok_or(NodeAuthError::Signature)?;
-        self.mac(method, path, timestamp, &nonce_text, body)
+        let key = header(KEY_ID_HEADER)
+            .and_then(|id| self.keys.key(&id).map(<[u8]>::to_vec))
+            .ok_or(NodeAuthError::Signature)?;
+        NodeAuth::mac(&key, method, path, timestamp, &nonce_text, body)
             .verify_slice(&signature)
             .map_err(|_| NodeAuthError::Signature)?;
         if (now_ms - timestamp).abs() > MAX_SKEW_MS {
@@ -133,8 +140,14 @@ impl NodeAuth {
 mod tests {
     use super::*;
 
+    fn ring(key: &[u8]) -> crate::keys::KeyRing {
+        let mut padded = key.to_vec();
+        padded.resize(32, 0);
+        crate::keys::KeyRing::single("1", padded).expect("valid")
+    }
+
     fn headers<'a>(
-        signed: &'a [(&'static str, String); 3],
+        signed: &'a [(&'static str, String); 4],
     ) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {
             signed
@@ -149,7 +162,7 @@ mod tests {
     /// to another route.
     #[test]
     fn item_12_node_requests_cannot_be_replayed_or_moved() {
-        let auth = NodeAuth::new(b"node key".to_vec());
+        let auth = NodeAuth::new(ring(b"node key"));
         let body = br#"{"point":1}"#;
         let signed = auth
             .sign("POST", "/v1/internal/serials", body, 1_000_000)
@@ -211,7 +224,7 @@ mod tests {
             Err(NodeAuthError::Stale),
             "too late"
         );
-        let other_key = NodeAuth::new(b"another deployment".to_vec());
+        let other_key = NodeAuth::new(ring(b"another deployment"));
         assert_eq!(
             other_key.verify(
                 "POST",
@@ -224,6 +237,32 @@ mod tests {
         );
         assert_eq!(
             auth.verify("POST", "/v1/internal/serials", |_| None, body, 1_000_000),
+            Err(NodeAuthError::Signature)
+        );
+    }
+
+    /// Security audit item 21 (part): node-request keys rotate like session keys.
+    #[test]
+    fn item_21_node_request_keys_rotate() {
+        let old = NodeAuth::new(ring(b"old"));
+        let body = b"{}";
+        let signed = old
+            .sign("POST", "/v1/internal/serials", body, 0)
+            .expect("signed");
+        let mut old_key = b"old".to_vec();
+        old_key.resize(32, 0);
+        let both = NodeAuth::new(
+            crate::keys::KeyRing::new(vec![("2".into(), vec![2; 32]), ("1".into(), old_key)])
+                .expect("valid"),
+        );
+        assert_eq!(
+            both.verify("POST", "/v1/internal/serials", headers(&signed), body, 0),
+            Ok(())
+        );
+        let only_new =
+            NodeAuth::new(crate::keys::KeyRing::single("2", vec![2; 32]).expect("valid"));
+        assert_eq!(
+            only_new.verify("POST", "/v1/internal/serials", headers(&signed), body, 0),
             Err(NodeAuthError::Signature)
         );
     }

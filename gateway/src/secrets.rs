@@ -19,7 +19,7 @@ pub struct Secrets {
     pub unionpay: String,
     /// Identity-provider callback key.
     pub identity: String,
-    /// Keys that sign what this deployment issues, by purpose (`sessions`), newest first:
+    /// Keys that sign what this deployment issues, by purpose (`sessions`, `node_requests`), newest first:
     /// the first signs, each verifies; rotate by putting a new key first on every node.
     /// Files from before this field sign sessions with a key derived from the candidate-key
     /// secret (id `0`).
@@ -62,13 +62,22 @@ impl Secrets {
             unionpay: random_hex()?,
             identity: random_hex()?,
             // Independent of the candidate-key secret: rotating it re-keys nobody.
-            signing_keys: std::collections::BTreeMap::from([(
-                "sessions".to_owned(),
-                vec![crate::keys::SigningKey {
-                    id: "1".to_owned(),
-                    key: random_hex()?,
-                }],
-            )]),
+            signing_keys: std::collections::BTreeMap::from([
+                (
+                    "sessions".to_owned(),
+                    vec![crate::keys::SigningKey {
+                        id: "1".to_owned(),
+                        key: random_hex()?,
+                    }],
+                ),
+                (
+                    "node_requests".to_owned(),
+                    vec![crate::keys::SigningKey {
+                        id: "1".to_owned(),
+                        key: random_hex()?,
+                    }],
+                ),
+            ]),
         };
         if let Some(parent) = path.parent().filter(|parent| !parent.exists()) {
             let mut builder = std::fs::DirBuilder::new();
