@@ -137,31 +137,43 @@ const MAX_TARGET_CHARS: usize = 128;
 
 /// A path or query value as the audit trail may keep it: an operator who types an ID number
 /// where a candidate key belongs must not leave it in clear in a trail that many people
-/// read, so every run of 15 or more ID-number characters (digits and `X`) is masked like a
-/// printed ID number (first four, last two), and the value is capped in length.
+/// read, so every token shaped like an ID number (15 digits, or 17 digits and a digit or
+/// `X`) is masked like a printed ID number (first four, last two), and the value is capped
+/// in length. Tokens are maximal runs of letters and digits, so a candidate key (32 hex
+/// digits, which may hold a long run of decimal digits) is never mistaken for one.
 pub fn without_personal_data(value: &str) -> String {
-    let mut out = String::with_capacity(value.len().min(MAX_TARGET_CHARS));
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.chars().count() >= 15 {
-            let chars: Vec<char> = run.chars().collect();
-            out.extend(&chars[..4]);
-            out.extend(std::iter::repeat_n('*', chars.len() - 6));
-            out.extend(&chars[chars.len() - 2..]);
-        } else {
-            out.push_str(run);
+    fn id_shaped(token: &str) -> bool {
+        let bytes = token.as_bytes();
+        match bytes.len() {
+            15 => bytes.iter().all(u8::is_ascii_digit),
+            18 => {
+                bytes[..17].iter().all(u8::is_ascii_digit)
+                    && (bytes[17].is_ascii_digit() || bytes[17] == b'X' || bytes[17] == b'x')
+            }
+            _ => false,
         }
-        run.clear();
+    }
+    let mut out = String::with_capacity(value.len().min(MAX_TARGET_CHARS));
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        if id_shaped(token) {
+            out.push_str(&token[..4]);
+            out.extend(std::iter::repeat_n('*', token.len() - 6));
+            out.push_str(&token[token.len() - 2..]);
+        } else {
+            out.push_str(token);
+        }
+        token.clear();
     };
     for c in value.chars().take(MAX_TARGET_CHARS) {
-        if c.is_ascii_digit() || c == 'X' || c == 'x' {
-            run.push(c);
+        if c.is_ascii_alphanumeric() {
+            token.push(c);
         } else {
-            flush(&mut run, &mut out);
+            flush(&mut token, &mut out);
             out.push(c);
         }
     }
-    flush(&mut run, &mut out);
+    flush(&mut token, &mut out);
     out
 }
 
@@ -186,6 +198,11 @@ mod tests {
             without_personal_data("cd2a9b4a77848555cee4fcbd8b724704"),
             "cd2a9b4a77848555cee4fcbd8b724704",
             "candidate keys are pseudonymous already"
+        );
+        assert_eq!(
+            without_personal_data("ab1234567890123456789012345678cd"),
+            "ab1234567890123456789012345678cd",
+            "even one holding a long run of decimal digits"
         );
         assert_eq!(
             without_personal_data("id=430102200501011234&x=1"),
