@@ -156,6 +156,7 @@ impl<S: Journal + StateStore> CandidateShard<S> {
         &mut self,
         message: Execute,
         scoped_idempotency_key: String,
+        digest: String,
         loaded: Result<Loaded, StorageError>,
         ctx: &mut Context<Self>,
     ) -> Ticket {
@@ -168,7 +169,6 @@ impl<S: Journal + StateStore> CandidateShard<S> {
             self.clean.put(message.key, candidate);
         }
         let current = self.resident(&message.key);
-        let digest = intent_digest(&message.command);
         if let Some(previous) = previous_reply {
             if !previous.starts_with(digest.as_bytes()) {
                 return ready(Err(ActorError::IdempotencyKeyReused));
@@ -358,8 +358,9 @@ impl<S: Journal + StateStore> Handler<Execute> for CandidateShard<S> {
             self.epoch = epoch;
         }
         let scoped = scoped_idempotency_key(message.key, &message.idempotency_key);
-        if let Some((digest, in_flight)) = self.in_flight.get(&scoped) {
-            if *digest != intent_digest(&message.command) {
+        let digest = intent_digest(&message.command);
+        if let Some((in_flight_digest, in_flight)) = self.in_flight.get(&scoped) {
+            if *in_flight_digest != digest {
                 let refused: Ticket = ready(Err(ActorError::IdempotencyKeyReused));
                 return AtomicResponse::new(Box::pin(actix::fut::ready(refused)));
             }
@@ -393,7 +394,7 @@ impl<S: Journal + StateStore> Handler<Execute> for CandidateShard<S> {
             Ok((previous, loaded))
         };
         AtomicResponse::new(Box::pin(load.into_actor(self).map(
-            move |loaded, actor, ctx| actor.decide_and_submit(message, scoped, loaded, ctx),
+            move |loaded, actor, ctx| actor.decide_and_submit(message, scoped, digest, loaded, ctx),
         )))
     }
 }

@@ -58,32 +58,54 @@ fn malformed(name: &str, error: impl std::fmt::Display) -> ApiError {
 
 /// Puts in force every stored setting that differs from what this node has in force.
 pub async fn refresh(state: &AppState) -> Result<(), ApiError> {
-    let name = crate::routes::admission::SETTING;
-    if let Some(bytes) = state.store.setting(name).await?
-        && state.settings_versions.get(name) != Some(version(&bytes))
-    {
-        let config: AdmissionConfig =
-            serde_json::from_slice(&bytes).map_err(|error| malformed(name, error))?;
-        state
-            .admission
-            .apply(config)
-            .map_err(|error| malformed(name, error))?;
-        state.settings_versions.record(name, &bytes);
+    refresh_one(
+        state,
+        crate::routes::admission::SETTING,
+        |config: AdmissionConfig| {
+            state
+                .admission
+                .apply(config)
+                .map_err(|error| error.to_string())
+        },
+    )
+    .await?;
+    refresh_one(
+        state,
+        crate::routes::schedule::SETTING,
+        |schedule: Schedule| {
+            put_schedule_in_force(state, schedule);
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Reads setting `name`; if its version differs from the one in force here, decodes it and
+/// `apply`s it, then records the version.
+async fn refresh_one<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    name: &'static str,
+    apply: impl FnOnce(T) -> Result<(), String>,
+) -> Result<(), ApiError> {
+    let Some(bytes) = state.store.setting(name).await? else {
+        return Ok(());
+    };
+    if state.settings_versions.get(name) == Some(version(&bytes)) {
+        return Ok(());
     }
-    let name = crate::routes::schedule::SETTING;
-    if let Some(bytes) = state.store.setting(name).await?
-        && state.settings_versions.get(name) != Some(version(&bytes))
-    {
-        let schedule: Schedule =
-            serde_json::from_slice(&bytes).map_err(|error| malformed(name, error))?;
-        let current = state.settings.current();
-        state.settings.replace(Settings {
-            schedule,
-            policy: current.policy.clone(),
-        });
-        state.settings_versions.record(name, &bytes);
-    }
+    let value: T = serde_json::from_slice(&bytes).map_err(|error| malformed(name, error))?;
+    apply(value).map_err(|error| malformed(name, error))?;
+    state.settings_versions.record(name, &bytes);
     Ok(())
+}
+
+/// Puts `schedule` in force on this node (the policy stays as it is).
+pub fn put_schedule_in_force(state: &AppState, schedule: Schedule) {
+    let current = state.settings.current();
+    state.settings.replace(Settings {
+        schedule,
+        policy: current.policy.clone(),
+    });
 }
 
 /// Refreshes every [`REFRESH_INTERVAL`] for as long as the server runs.

@@ -454,16 +454,16 @@ async fn main() -> anyhow::Result<()> {
     };
     let ticket_key = derive(b"waiting-room tickets")?;
     let internal_key = derive(b"node-to-node requests")?;
-    let node_keys = match secrets.signing_keys.get("node_requests") {
-        Some(keys) => gateway::keys::KeyRing::from_config(keys),
-        None => gateway::keys::KeyRing::single("0", internal_key),
-    }
-    .context("the node-request signing keys in the secrets file")?;
-    let session_keys = match secrets.signing_keys.get("sessions") {
-        Some(keys) => gateway::keys::KeyRing::from_config(keys),
-        None => gateway::keys::KeyRing::single("0", derive(b"session tokens")?),
-    }
-    .context("the session signing keys in the secrets file")?;
+    // A purpose's ring from the secrets file; files from before rings: the derived key, id 0.
+    let ring = |purpose: &str, derived: Vec<u8>| -> anyhow::Result<gateway::keys::KeyRing> {
+        match secrets.signing_keys.get(purpose) {
+            Some(keys) => gateway::keys::KeyRing::from_config(keys),
+            None => gateway::keys::KeyRing::single("0", derived),
+        }
+        .with_context(|| format!("the {purpose} signing keys in the secrets file"))
+    };
+    let node_keys = ring("node_requests", internal_key)?;
+    let session_keys = ring("sessions", derive(b"session tokens")?)?;
     let export_key = derive(b"county export packages")?;
     let verification_key = derive(b"real-person verification tickets")?;
     let admission = Admission::new(hunan.clone(), admission_config, ticket_key)

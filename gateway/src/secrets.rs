@@ -62,29 +62,19 @@ impl Secrets {
             unionpay: random_hex()?,
             identity: random_hex()?,
             // Independent of the candidate-key secret: rotating it re-keys nobody.
-            signing_keys: std::collections::BTreeMap::from([
-                (
-                    "sessions".to_owned(),
-                    vec![crate::keys::SigningKey {
+            signing_keys: ["sessions", "node_requests"]
+                .into_iter()
+                .map(|purpose| {
+                    let key = crate::keys::SigningKey {
                         id: "1".to_owned(),
                         key: random_hex()?,
-                    }],
-                ),
-                (
-                    "node_requests".to_owned(),
-                    vec![crate::keys::SigningKey {
-                        id: "1".to_owned(),
-                        key: random_hex()?,
-                    }],
-                ),
-            ]),
+                    };
+                    Ok((purpose.to_owned(), vec![key]))
+                })
+                .collect::<Result<_, SecretsError>>()?,
         };
-        if let Some(parent) = path.parent().filter(|parent| !parent.exists()) {
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder.create(parent)?;
+        if let Some(parent) = path.parent() {
+            storage::embedded::private_dir(parent)?;
         }
         let aside = path.with_extension(format!("{}.tmp", std::process::id()));
         {

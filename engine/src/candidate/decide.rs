@@ -173,7 +173,7 @@ pub fn decide(
         }
         Command::RecordSavePasswordFailure => {
             require_passwords(candidate)?;
-            if candidate.save_password_failures >= ctx.policy.save_password_max_failures {
+            if candidate.save_password_locked(ctx.policy) {
                 return Err(Rejection::SavePasswordLocked);
             }
             Ok(vec![Event::SavePasswordFailed { at }])
@@ -741,7 +741,7 @@ fn check_save_password(
     ctx: &Context<'_>,
 ) -> Result<(), Rejection> {
     let passwords = require_passwords(candidate)?;
-    if candidate.save_password_failures >= ctx.policy.save_password_max_failures {
+    if candidate.save_password_locked(ctx.policy) {
         return Err(Rejection::SavePasswordLocked);
     }
     match check {

@@ -180,6 +180,12 @@ pub fn transaction_ledger_key(provider: Provider, transaction_id: &str) -> Strin
 }
 
 impl Candidate {
+    /// Whether wrong save passwords have locked saving (until a new save password or the
+    /// point's reset).
+    pub fn save_password_locked(&self, policy: &Policy) -> bool {
+        self.save_password_failures >= policy.save_password_max_failures
+    }
+
     /// Whether the candidate signed the printed form of the *current* version (an edit after
     /// signing needs a new signature).
     pub fn signed_current_form(&self) -> bool {

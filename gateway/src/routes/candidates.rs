@@ -40,8 +40,7 @@ pub(super) async fn save_password_check(
     let Some(passwords) = &candidate.passwords else {
         return Err(engine::Rejection::PasswordsNotSet.into());
     };
-    let limit = state.settings.current().policy.save_password_max_failures;
-    if candidate.save_password_failures >= limit {
+    if candidate.save_password_locked(&state.settings.current().policy) {
         return Err(engine::Rejection::SavePasswordLocked.into());
     }
     let matches = state
@@ -348,25 +347,28 @@ async fn refuse_identical(
     key: CandidateKey,
     body: &PasswordsRequest,
 ) -> Result<(), ApiError> {
-    let identical = match (&body.login_password, &body.save_password) {
-        (Some(login), Some(save)) => login == save,
-        (None, None) => false,
-        (login, save) => {
-            let Some(passwords) = load(state, key).await?.passwords else {
-                return Ok(()); // the engine refuses an incomplete first setting
-            };
-            let (new, other_hash) = match (login, save) {
-                (Some(login), _) => (login, passwords.save_hash),
-                (_, Some(save)) => (save, passwords.login_hash),
-                (None, None) => return Ok(()),
-            };
-            state
-                .hasher
-                .verify(new.clone(), other_hash)
-                .await
-                .map_err(busy)?
+    // With one new password: it, and whether the other (to compare with) is the save one.
+    let (new, other_is_save) = match (&body.login_password, &body.save_password) {
+        (Some(login), Some(save)) if login == save => {
+            return Err(engine::Rejection::PasswordsIdentical.into());
         }
+        (Some(_), Some(_)) | (None, None) => return Ok(()),
+        (Some(login), None) => (login, true),
+        (None, Some(save)) => (save, false),
     };
+    let Some(passwords) = load(state, key).await?.passwords else {
+        return Ok(()); // the engine refuses an incomplete first setting
+    };
+    let other_hash = if other_is_save {
+        passwords.save_hash
+    } else {
+        passwords.login_hash
+    };
+    let identical = state
+        .hasher
+        .verify(new.clone(), other_hash)
+        .await
+        .map_err(busy)?;
     if identical {
         return Err(engine::Rejection::PasswordsIdentical.into());
     }

@@ -1,7 +1,7 @@
 //! Node-to-node requests (scale-out mode only). One: a serial number, assigned by the node
 //! that owns the counties (the organisation partition) for a capture taking place on the
-//! node that owns the candidate's shard. Signed like the providers' callbacks, under a key
-//! every node derives from the deployment's shared candidate-key secret.
+//! node that owns the candidate's shard. Signed over method, path, time, nonce and body
+//! under the deployment's node-request key ring ([`crate::node_auth`]); replays are refused.
 
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -9,7 +9,6 @@ use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use actors::Settings;
 use engine::schedule::{Schedule, Window, WindowKind};
 use engine::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -75,12 +74,9 @@ fn view(schedule: &Schedule, now: Timestamp) -> Vec<WindowView> {
 /// Commits `schedule` durably, then puts it in force.
 async fn persist_and_apply(state: &AppState, schedule: Schedule) -> Result<HttpResponse, ApiError> {
     store_setting(state, SETTING, &schedule).await?;
-    let current = state.settings.current();
-    state.settings.replace(Settings {
-        schedule: schedule.clone(),
-        policy: current.policy.clone(),
-    });
-    Ok(HttpResponse::Ok().json(view(&schedule, state.now())))
+    let answer = HttpResponse::Ok().json(view(&schedule, state.now()));
+    crate::live_settings::put_schedule_in_force(state, schedule);
+    Ok(answer)
 }
 
 /// `GET /v1/schedule`: any logged-in caller.

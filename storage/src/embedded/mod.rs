@@ -558,8 +558,9 @@ impl StateStore for EmbeddedStore {
 }
 
 /// Creates `dir` (and parents) readable by the owner only, if it does not exist yet; an
-/// existing directory is left as the operator set it up.
-pub(crate) fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+/// existing directory is left as the operator set it up. (The gateway's secrets file uses
+/// it too.)
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     if dir.exists() {
         return Ok(());
     }
