@@ -109,7 +109,7 @@ pub async fn login(
 
 async fn write(state: &AppState, record: AuditRecord) -> Result<(), ApiError> {
     let commit = Commit {
-        partition: Partition::Organisation,
+        partition: Partition::Audit,
         records: Vec::new(),
         updates: vec![StateUpdate::Audit(record)],
     };

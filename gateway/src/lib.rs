@@ -17,7 +17,6 @@ pub mod documents;
 pub mod error;
 pub mod hashing;
 pub mod heavy;
-pub mod keys;
 pub mod live_settings;
 pub mod metrics;
 pub mod node_auth;

@@ -16,7 +16,7 @@ use gateway::accounts::Accounts;
 use gateway::admission::Admission;
 use gateway::admission::config::AdmissionConfig;
 use gateway::hashing::{Hasher, hash_now};
-use gateway::secrets::Secrets;
+use gateway::secrets::{Keys, Secrets};
 use gateway::sessions::Sessions;
 use gateway::state::AppState;
 use std::collections::HashMap;
@@ -24,6 +24,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use storage::keys::KeyRing;
 use storage::{
     Backend, EmbeddedConfig, EmbeddedStore, Journal, KafkaConfig, KafkaLog, Partition,
     ScyllaConfig, ScyllaStore, StateStore,
@@ -298,7 +299,7 @@ fn open_embedded(path: &std::path::Path) -> anyhow::Result<Arc<EmbeddedStore>> {
 
 /// Opens the backend the options choose. In Kafka mode, waits (bounded) for the group's
 /// first assignment so that the demo seeding knows whether this node owns the counties.
-async fn open_backend(options: &Options) -> anyhow::Result<Backend> {
+async fn open_backend(options: &Options, log_keys: &KeyRing) -> anyhow::Result<Backend> {
     let backend = match (options.log, options.store) {
         (LogKind::Embedded, StoreKind::Embedded) => {
             Backend::Embedded(open_embedded(&options.data_dir.join("registration.redb"))?)
@@ -310,9 +311,14 @@ async fn open_backend(options: &Options) -> anyhow::Result<Backend> {
         // A different file from the embedded log's: this one is only a projection of Kafka.
         (LogKind::Kafka, StoreKind::Embedded) => {
             let projection = open_embedded(&options.data_dir.join("projection.redb"))?;
-            let log = KafkaLog::start(&kafka_config(options)?, options.shard_count, projection)
-                .await
-                .context("starting the Kafka log")?;
+            let log = KafkaLog::start(
+                &kafka_config(options)?,
+                options.shard_count,
+                log_keys.clone(),
+                projection,
+            )
+            .await
+            .context("starting the Kafka log")?;
             Backend::Kafka(Arc::new(log))
         }
         (LogKind::Kafka, StoreKind::Scylla) => {
@@ -322,6 +328,7 @@ async fn open_backend(options: &Options) -> anyhow::Result<Backend> {
             let log = KafkaLog::start(
                 &kafka_config(options)?,
                 options.shard_count,
+                log_keys.clone(),
                 Arc::new(store),
             )
             .await
@@ -380,12 +387,13 @@ async fn main() -> anyhow::Result<()> {
         .install_recorder()
         .context("installing the metrics recorder")?;
     storage::metrics::register(options.log == LogKind::Kafka);
-    let store = Arc::new(open_backend(&options).await?);
     let secrets_path = options
         .secrets_file
         .clone()
         .unwrap_or_else(|| options.data_dir.join("secrets.json"));
     let secrets = Secrets::load_or_create(&secrets_path)?;
+    let keys = Keys::from_secrets(&secrets)?;
+    let store = Arc::new(open_backend(&options, &keys.log_commits).await?);
     let hunan = Province::hunan();
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -444,29 +452,7 @@ async fn main() -> anyhow::Result<()> {
             .context("the stored admission settings are malformed")?,
         None => AdmissionConfig::default(),
     };
-    let candidate_key_secret = key(&secrets.candidate_key_secret)?;
-    let derive = |purpose: &[u8]| -> anyhow::Result<Vec<u8>> {
-        use hmac::Mac as _;
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&candidate_key_secret)
-            .context("HMAC key")?;
-        mac.update(purpose);
-        Ok(mac.finalize().into_bytes().to_vec())
-    };
-    let ticket_key = derive(b"waiting-room tickets")?;
-    let internal_key = derive(b"node-to-node requests")?;
-    // A purpose's ring from the secrets file; files from before rings: the derived key, id 0.
-    let ring = |purpose: &str, derived: Vec<u8>| -> anyhow::Result<gateway::keys::KeyRing> {
-        match secrets.signing_keys.get(purpose) {
-            Some(keys) => gateway::keys::KeyRing::from_config(keys),
-            None => gateway::keys::KeyRing::single("0", derived),
-        }
-        .with_context(|| format!("the {purpose} signing keys in the secrets file"))
-    };
-    let node_keys = ring("node_requests", internal_key)?;
-    let session_keys = ring("sessions", derive(b"session tokens")?)?;
-    let export_key = derive(b"county export packages")?;
-    let verification_key = derive(b"real-person verification tickets")?;
-    let admission = Admission::new(hunan.clone(), admission_config, ticket_key)
+    let admission = Admission::new(hunan.clone(), admission_config, keys.tickets.clone())
         .context("the stored admission settings are invalid")?;
     let merchant_keys = HashMap::from([
         (Provider::WeChatPay, key(&secrets.wechat_pay)?),
@@ -492,7 +478,7 @@ async fn main() -> anyhow::Result<()> {
         province: hunan,
         settings,
         settings_versions: Default::default(),
-        sessions: Sessions::new(options.session_ttl_seconds, session_keys),
+        sessions: Sessions::new(options.session_ttl_seconds, keys.sessions.clone()),
         accounts,
         hasher: Hasher::start(
             if options.hash_threads == 0 {
@@ -502,13 +488,13 @@ async fn main() -> anyhow::Result<()> {
             },
             options.hash_queue_capacity,
         ),
-        key_secret: KeySecret::new(candidate_key_secret),
+        key_secret: KeySecret::new(keys.candidate_key_secret.clone()),
         merchant_keys,
         identity_key: key(&secrets.identity)?,
-        verifications: gateway::verification::Verifications::new(verification_key),
-        internal: gateway::node_auth::NodeAuth::new(node_keys),
+        verifications: gateway::verification::Verifications::new(keys.verifications.clone()),
+        internal: gateway::node_auth::NodeAuth::new(keys.node_requests.clone()),
         order_query,
-        export_key,
+        export_key: keys.packages.clone(),
         packages: tokio::sync::Semaphore::new(gateway::routes::packages::CONCURRENT_PACKAGES),
         heavy: Default::default(),
         redirect_allow: options.redirect_allow.clone(),

@@ -42,14 +42,14 @@ pub enum NodeAuthError {
 /// Signs and verifies node-to-node requests under the deployment's node key.
 #[derive(Debug)]
 pub struct NodeAuth {
-    keys: crate::keys::KeyRing,
+    keys: storage::keys::KeyRing,
     /// nonce → timestamp, for requests accepted within the skew window.
     seen: Mutex<HashMap<[u8; 16], i64>>,
 }
 
 impl NodeAuth {
     /// Signing with the ring's first key, verifying with any of its keys (rotation).
-    pub fn new(keys: crate::keys::KeyRing) -> NodeAuth {
+    pub fn new(keys: storage::keys::KeyRing) -> NodeAuth {
         NodeAuth {
             keys,
             seen: Mutex::new(HashMap::new()),
@@ -140,10 +140,10 @@ impl NodeAuth {
 mod tests {
     use super::*;
 
-    fn ring(key: &[u8]) -> crate::keys::KeyRing {
+    fn ring(key: &[u8]) -> storage::keys::KeyRing {
         let mut padded = key.to_vec();
         padded.resize(32, 0);
-        crate::keys::KeyRing::single("1", padded).expect("valid")
+        storage::keys::KeyRing::single("1", padded).expect("valid")
     }
 
     fn headers<'a>(
@@ -252,7 +252,7 @@ mod tests {
         let mut old_key = b"old".to_vec();
         old_key.resize(32, 0);
         let both = NodeAuth::new(
-            crate::keys::KeyRing::new(vec![("2".into(), vec![2; 32]), ("1".into(), old_key)])
+            storage::keys::KeyRing::new(vec![("2".into(), vec![2; 32]), ("1".into(), old_key)])
                 .expect("valid"),
         );
         assert_eq!(
@@ -260,7 +260,7 @@ mod tests {
             Ok(())
         );
         let only_new =
-            NodeAuth::new(crate::keys::KeyRing::single("2", vec![2; 32]).expect("valid"));
+            NodeAuth::new(storage::keys::KeyRing::single("2", vec![2; 32]).expect("valid"));
         assert_eq!(
             only_new.verify("POST", "/v1/internal/serials", headers(&signed), body, 0),
             Err(NodeAuthError::Signature)

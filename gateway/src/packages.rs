@@ -5,19 +5,19 @@
 //!
 //! Layout: `manifest.json`, `manifest.sig`, `county.json`, `candidates.jsonl` (one record
 //! per line), `photos/<sha256>.jpg`. The manifest lists every other file with its SHA-256
-//! and size; `manifest.sig` is its HMAC-SHA256 (hex) under a key every instance of the
-//! province derives from the shared candidate-key secret; a package from elsewhere, a changed byte, a missing or an
+//! and size; `manifest.sig` is `key-id.hex` of its HMAC-SHA256 under the deployment's
+//! `packages` key ring; a package from elsewhere, a changed byte, a missing or an
 //! extra file is refused before anything is imported. The manifest and its signature come
 //! first in the tar and are verified before any other entry is read; only regular files
 //! are accepted, each at the size the manifest states.
 
 use engine::candidate::Candidate;
 use engine::county::County;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
+use storage::keys::KeyRing;
 
 /// The layout this build writes and reads.
 pub const FORMAT: u32 = 1;
@@ -96,11 +96,24 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn signature(key: &[u8], manifest: &[u8]) -> Result<Hmac<Sha256>, PackageError> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .map_err(|error| PackageError::Malformed(error.to_string()))?;
-    mac.update(manifest);
-    Ok(mac)
+/// `manifest.sig`: `key-id.hex-hmac` under the deployment's `packages` ring.
+fn signature(keys: &KeyRing, manifest: &[u8]) -> String {
+    let (id, tag) = keys.sign(manifest);
+    format!("{id}.{}", hex::encode(tag))
+}
+
+fn verify(keys: &KeyRing, manifest: &[u8], signed: &[u8]) -> Result<(), PackageError> {
+    let signed = std::str::from_utf8(signed).map_err(|_| PackageError::Signature)?;
+    let (id, tag) = signed
+        .trim_ascii()
+        .split_once('.')
+        .ok_or(PackageError::Signature)?;
+    let tag = hex::decode(tag).map_err(|_| PackageError::Signature)?;
+    if tag.len() == 32 && keys.verify(id, manifest, &tag) {
+        Ok(())
+    } else {
+        Err(PackageError::Signature)
+    }
 }
 
 fn malformed(error: impl std::fmt::Display) -> PackageError {
@@ -122,7 +135,7 @@ fn without_credentials(candidate: &Candidate) -> Candidate {
 
 /// Builds the package of `county` with its `candidates` and their `photos`.
 pub fn build(
-    key: &[u8],
+    keys: &KeyRing,
     county: &County,
     candidates: &[Candidate],
     photos: &BTreeMap<String, Vec<u8>>,
@@ -157,7 +170,7 @@ pub fn build(
             .collect(),
     };
     let manifest = serde_json::to_vec_pretty(&manifest).map_err(malformed)?;
-    let signed = hex::encode(signature(key, &manifest)?.finalize().into_bytes());
+    let signed = signature(keys, &manifest);
     let mut archive = tar::Builder::new(Vec::new());
     let mut append = |path: &str, bytes: &[u8]| -> Result<(), PackageError> {
         let mut header = tar::Header::new_gnu();
@@ -241,7 +254,7 @@ fn entry_path(entry: &tar::Entry<'_, impl Read>) -> Result<String, PackageError>
 /// entry is read; then only files the manifest lists are read, each only if its header
 /// states exactly the listed size, and each is checked against its SHA-256. Memory is
 /// bounded by what a correctly signed manifest lists, never by what the tar claims.
-pub fn open(key: &[u8], package: impl Read) -> Result<Package, PackageError> {
+pub fn open(keys: &KeyRing, package: impl Read) -> Result<Package, PackageError> {
     let mut archive = tar::Archive::new(package);
     let mut entries = archive.entries().map_err(malformed)?;
     let mut next = |expected: &str, limit: u64| -> Result<Vec<u8>, PackageError> {
@@ -256,10 +269,7 @@ pub fn open(key: &[u8], package: impl Read) -> Result<Package, PackageError> {
     };
     let manifest_bytes = next("manifest.json", MAX_MANIFEST_BYTES)?;
     let signed = next("manifest.sig", MAX_SIGNATURE_BYTES)?;
-    let signed = hex::decode(signed.trim_ascii()).map_err(|_| PackageError::Signature)?;
-    signature(key, &manifest_bytes)?
-        .verify_slice(&signed)
-        .map_err(|_| PackageError::Signature)?;
+    verify(keys, &manifest_bytes, &signed)?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(malformed)?;
     if manifest.format != FORMAT {
         return Err(malformed(format!(
@@ -382,7 +392,7 @@ mod tests {
         bytes
     }
 
-    fn signed_manifest(key: &[u8], files: Vec<ManifestFile>) -> (Vec<u8>, Vec<u8>) {
+    fn signed_manifest(key: &KeyRing, files: Vec<ManifestFile>) -> (Vec<u8>, Vec<u8>) {
         let manifest = serde_json::to_vec(&Manifest {
             format: FORMAT,
             county: "430102".into(),
@@ -391,12 +401,7 @@ mod tests {
             files,
         })
         .expect("json");
-        let signed = hex::encode(
-            signature(key, &manifest)
-                .expect("mac")
-                .finalize()
-                .into_bytes(),
-        );
+        let signed = signature(key, &manifest);
         (manifest, signed.into_bytes())
     }
 
@@ -404,7 +409,7 @@ mod tests {
     /// GNU sparse entries expanded to arbitrary zeros, so a 2 KB upload could kill the node.
     #[test]
     fn item_2_bombs_and_unlisted_entries_are_refused_before_they_are_read() {
-        let key = b"province key";
+        let key = &KeyRing::single("1", vec![1; 32]).expect("valid");
         // A bomb before anything else: refused at once (the manifest must come first).
         let bomb = sparse_bomb("candidates.jsonl");
         assert!(bomb.len() < 4096);
@@ -418,7 +423,10 @@ mod tests {
             Err(PackageError::Malformed(_))
         ));
         // A forged manifest: refused before any other entry is looked at.
-        let (manifest, _) = signed_manifest(b"another province", Vec::new());
+        let (manifest, _) = signed_manifest(
+            &KeyRing::single("1", vec![2; 32]).expect("valid"),
+            Vec::new(),
+        );
         let forged = tar_of(&[
             ("manifest.json", tar::EntryType::Regular, &manifest),
             ("manifest.sig", tar::EntryType::Regular, b"00"),

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use storage::keys::KeyRing;
 
 /// The keys, hex-encoded.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -19,12 +20,12 @@ pub struct Secrets {
     pub unionpay: String,
     /// Identity-provider callback key.
     pub identity: String,
-    /// Keys that sign what this deployment issues, by purpose (`sessions`, `node_requests`), newest first:
+    /// Keys that sign what this deployment issues, by purpose ([`PURPOSES`]), newest first:
     /// the first signs, each verifies; rotate by putting a new key first on every node.
     /// Files from before this field sign sessions with a key derived from the candidate-key
     /// secret (id `0`).
     #[serde(default)]
-    pub signing_keys: std::collections::BTreeMap<String, Vec<crate::keys::SigningKey>>,
+    pub signing_keys: std::collections::BTreeMap<String, Vec<storage::keys::SigningKey>>,
 }
 
 /// Why the secrets could not be loaded.
@@ -39,6 +40,80 @@ pub enum SecretsError {
     /// No entropy.
     #[error("no system entropy to generate secrets")]
     Entropy,
+    /// A key that is not hex, or a malformed key ring.
+    #[error("secrets file: {0}")]
+    Key(String),
+}
+
+/// What the deployment signs, each with its own ring: operator and candidate sessions,
+/// node-to-node requests, Kafka log records, county export packages, waiting-room tickets,
+/// real-person verification tickets.
+pub const PURPOSES: [&str; 6] = [
+    "sessions",
+    "node_requests",
+    "log_commits",
+    "packages",
+    "tickets",
+    "verifications",
+];
+
+/// The secrets as the process uses them: decoded, one ring per purpose.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    /// HMAC key deriving candidate keys from ID numbers.
+    pub candidate_key_secret: Vec<u8>,
+    /// Sessions.
+    pub sessions: KeyRing,
+    /// Node-to-node requests.
+    pub node_requests: KeyRing,
+    /// Kafka log records.
+    pub log_commits: KeyRing,
+    /// County export packages.
+    pub packages: KeyRing,
+    /// Waiting-room tickets.
+    pub tickets: KeyRing,
+    /// Real-person verification tickets.
+    pub verifications: KeyRing,
+}
+
+fn decode_hex(name: &str, text: &str) -> Result<Vec<u8>, SecretsError> {
+    hex::decode(text).map_err(|_| SecretsError::Key(format!("{name} is not hex")))
+}
+
+impl Keys {
+    /// Decodes `secrets`. A purpose missing from an older file gets a key derived from the
+    /// candidate-key secret (id `0`), as those builds did.
+    pub fn from_secrets(secrets: &Secrets) -> Result<Keys, SecretsError> {
+        let candidate_key_secret =
+            decode_hex("candidate_key_secret", &secrets.candidate_key_secret)?;
+        let ring = |purpose: &str, derivation: &[u8]| -> Result<KeyRing, SecretsError> {
+            match secrets.signing_keys.get(purpose) {
+                Some(keys) => KeyRing::from_config(keys),
+                None => {
+                    use hmac::Mac as _;
+                    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&candidate_key_secret)
+                        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+                    mac.update(derivation);
+                    KeyRing::single("0", mac.finalize().into_bytes().to_vec())
+                }
+            }
+            .map_err(|error| SecretsError::Key(format!("the {purpose} keys: {error}")))
+        };
+        Ok(Keys {
+            sessions: ring("sessions", b"session tokens")?,
+            node_requests: ring("node_requests", b"node-to-node requests")?,
+            log_commits: ring("log_commits", b"kafka log commits")?,
+            packages: ring("packages", b"county export packages")?,
+            tickets: ring("tickets", b"waiting-room tickets")?,
+            verifications: ring("verifications", b"real-person verification tickets")?,
+            candidate_key_secret,
+        })
+    }
+
+    /// A provider's or the identity provider's notification key, decoded.
+    pub fn notification_key(name: &str, text: &str) -> Result<Vec<u8>, SecretsError> {
+        decode_hex(name, text)
+    }
 }
 
 fn random_hex() -> Result<String, SecretsError> {
@@ -62,10 +137,10 @@ impl Secrets {
             unionpay: random_hex()?,
             identity: random_hex()?,
             // Independent of the candidate-key secret: rotating it re-keys nobody.
-            signing_keys: ["sessions", "node_requests"]
+            signing_keys: PURPOSES
                 .into_iter()
                 .map(|purpose| {
-                    let key = crate::keys::SigningKey {
+                    let key = storage::keys::SigningKey {
                         id: "1".to_owned(),
                         key: random_hex()?,
                     };

@@ -35,14 +35,14 @@ pub struct Session {
 
 /// Issues and checks tokens.
 pub struct Sessions {
-    keys: crate::keys::KeyRing,
+    keys: storage::keys::KeyRing,
     ttl_seconds: i64,
 }
 
 impl Sessions {
     /// Sessions that last `ttl_seconds`, signed with the ring's first key; tokens of any key
     /// on the ring verify (rotation).
-    pub fn new(ttl_seconds: i64, keys: crate::keys::KeyRing) -> Sessions {
+    pub fn new(ttl_seconds: i64, keys: storage::keys::KeyRing) -> Sessions {
         Sessions { keys, ttl_seconds }
     }
 
@@ -116,10 +116,10 @@ impl Sessions {
 mod tests {
     use super::*;
 
-    fn ring(id: &str, key: &[u8]) -> crate::keys::KeyRing {
+    fn ring(id: &str, key: &[u8]) -> storage::keys::KeyRing {
         let mut padded = key.to_vec();
         padded.resize(32, 0);
-        crate::keys::KeyRing::single(id, padded).expect("valid")
+        storage::keys::KeyRing::single(id, padded).expect("valid")
     }
 
     /// Security audit item 21 (part): one root secret signed everything, with no way to
@@ -135,7 +135,7 @@ mod tests {
         let mut old_key = b"old".to_vec();
         old_key.resize(32, 0);
         both.push(("1".to_owned(), old_key));
-        let rotating = Sessions::new(60, crate::keys::KeyRing::new(both).expect("valid"));
+        let rotating = Sessions::new(60, storage::keys::KeyRing::new(both).expect("valid"));
         assert!(
             rotating.resolve(&before, now).is_some(),
             "old tokens still verify"
@@ -146,7 +146,7 @@ mod tests {
         assert!(after.starts_with("2."), "the new key signs: {after}");
         let rotated = Sessions::new(
             60,
-            crate::keys::KeyRing::single("2", vec![2u8; 32]).expect("valid"),
+            storage::keys::KeyRing::single("2", vec![2u8; 32]).expect("valid"),
         );
         assert!(rotated.resolve(&after, now).is_some());
         assert!(

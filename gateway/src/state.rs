@@ -45,7 +45,7 @@ pub struct AppState {
     /// The providers' query-order adapters (reconciliation); may be unconfigured.
     pub order_query: crate::reconciliation::SignedHttpQuery,
     /// Signs and verifies county export packages (shared by the province's instances).
-    pub export_key: Vec<u8>,
+    pub export_key: storage::keys::KeyRing,
     /// Package imports and exports running at once on this node (each holds a county's
     /// records in memory): [`crate::routes::packages::CONCURRENT_PACKAGES`] places.
     pub packages: tokio::sync::Semaphore,

@@ -12,6 +12,7 @@ use engine::key::CandidateKey;
 use engine::time::Timestamp;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use storage::keys::KeyRing;
 
 /// How long a verification ticket is good for, in milliseconds.
 pub const TICKET_TTL_MS: i64 = 30 * 60 * 1000;
@@ -53,20 +54,13 @@ impl VerificationError {
 /// Issues and checks verification tickets.
 #[derive(Debug, Clone)]
 pub struct Verifications {
-    key: Vec<u8>,
+    keys: KeyRing,
 }
 
 impl Verifications {
-    /// Under `key`.
-    pub fn new(key: Vec<u8>) -> Verifications {
-        Verifications { key }
-    }
-
-    fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(payload);
-        mac
+    /// Signed with `keys` (the `verifications` ring).
+    pub fn new(keys: KeyRing) -> Verifications {
+        Verifications { keys }
     }
 
     /// A new ticket for `candidate`, good until `now` + [`TICKET_TTL_MS`].
@@ -77,10 +71,10 @@ impl Verifications {
         payload.extend_from_slice(candidate.as_bytes());
         payload.extend_from_slice(&(now.0 + TICKET_TTL_MS).to_be_bytes());
         payload.extend_from_slice(&nonce);
-        let tag = self.mac(&payload).finalize().into_bytes();
+        let (id, tag) = self.keys.sign(&payload);
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         Some(format!(
-            "{}.{}",
+            "{}.{id}.{}",
             engine.encode(&payload),
             engine.encode(tag)
         ))
@@ -89,14 +83,18 @@ impl Verifications {
     /// The ticket's candidate and nonce, if it is genuine and not expired.
     pub fn check(&self, ticket: &str, now: Timestamp) -> Result<Ticket, VerificationError> {
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let (payload, tag) = ticket.split_once('.').ok_or(VerificationError::Invalid)?;
+        let mut parts = ticket.splitn(3, '.');
+        let (Some(payload), Some(id), Some(tag)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(VerificationError::Invalid);
+        };
         let payload = engine
             .decode(payload)
             .map_err(|_| VerificationError::Invalid)?;
         let tag = engine.decode(tag).map_err(|_| VerificationError::Invalid)?;
-        self.mac(&payload)
-            .verify_slice(&tag)
-            .map_err(|_| VerificationError::Invalid)?;
+        if tag.len() != 32 || !self.keys.verify(id, &payload, &tag) {
+            return Err(VerificationError::Invalid);
+        }
         let (key, rest) = payload
             .split_first_chunk::<16>()
             .ok_or(VerificationError::Invalid)?;
@@ -136,7 +134,7 @@ mod tests {
     /// Security audit item 16: nothing tied an identity result to the person verified.
     #[test]
     fn item_16_tickets_are_bound_to_their_candidate_and_expire() {
-        let verifications = Verifications::new(b"key".to_vec());
+        let verifications = Verifications::new(KeyRing::single("1", vec![1; 32]).expect("valid"));
         let candidate = CandidateKey::from_bytes([7; 16]);
         let ticket = verifications
             .issue(candidate, Timestamp(1_000))
@@ -168,7 +166,8 @@ mod tests {
             Err(VerificationError::Invalid)
         );
         assert_eq!(
-            Verifications::new(b"other".to_vec()).check(&ticket, Timestamp(2_000)),
+            Verifications::new(KeyRing::single("1", vec![2; 32]).expect("valid"))
+                .check(&ticket, Timestamp(2_000)),
             Err(VerificationError::Invalid)
         );
         let id = "43010220050101123X";

@@ -10,6 +10,7 @@ mod backend;
 pub mod embedded;
 mod error;
 pub mod kafka;
+pub mod keys;
 pub mod metrics;
 mod projection;
 mod record;

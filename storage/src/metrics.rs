@@ -25,6 +25,14 @@ pub const FOLLOWER_APPLIED_TOTAL: &str = "registration_storage_follower_applied_
 pub const REBALANCES_TOTAL: &str = "registration_storage_kafka_rebalances_total";
 /// Partitions (shards and the organisation partition) this node owns now.
 pub const OWNED_PARTITIONS: &str = "registration_storage_kafka_owned_partitions";
+/// Kafka records the follower skipped because they do not verify against the `log_commits`
+/// keys (forged, corrupted, or from another deployment). Alerts: any is an intrusion or a
+/// misconfigured node.
+pub const KAFKA_UNVERIFIED_RECORDS_TOTAL: &str =
+    "registration_storage_kafka_unverified_records_total";
+/// Commits the follower dropped because their writer had lost the partition to a newer
+/// claim (a zombie writer fenced off).
+pub const KAFKA_FENCED_COMMITS_TOTAL: &str = "registration_storage_kafka_fenced_commits_total";
 /// Time of one ScyllaDB statement, labelled `statement` (a bounded set of names).
 pub const SCYLLA_DURATION_SECONDS: &str = "registration_storage_scylla_duration_seconds";
 /// ScyllaDB statements that failed, labelled `statement`.
@@ -42,6 +50,8 @@ pub fn register(kafka: bool) {
         for operation in ["produce", "consume", "flush", "take_over"] {
             metrics::counter!(KAFKA_ERRORS_TOTAL, "operation" => operation).increment(0);
         }
+        metrics::counter!(KAFKA_UNVERIFIED_RECORDS_TOTAL).increment(0);
+        metrics::counter!(KAFKA_FENCED_COMMITS_TOTAL).increment(0);
     }
 }
 
@@ -74,6 +84,16 @@ pub(crate) fn record_follower_batch(commits: usize) {
 /// Records an ownership change.
 pub(crate) fn record_rebalance(change: &'static str) {
     metrics::counter!(REBALANCES_TOTAL, "change" => change).increment(1);
+}
+
+/// Records a record skipped for not verifying.
+pub(crate) fn record_unverified_record() {
+    metrics::counter!(KAFKA_UNVERIFIED_RECORDS_TOTAL).increment(1);
+}
+
+/// Records a commit dropped from a fenced-off writer.
+pub(crate) fn record_fenced_commit() {
+    metrics::counter!(KAFKA_FENCED_COMMITS_TOTAL).increment(1);
 }
 
 /// Records how many partitions this node owns.

@@ -23,8 +23,9 @@ pub struct Replicated {
     pub commit: Commit,
 }
 
-/// Somewhere a follower applies the log to.
-pub trait Projection: Send + Sync + 'static {
+/// Somewhere a follower applies the log to (and reads its own state back from: the
+/// ownership fences are settings in it).
+pub trait Projection: crate::traits::StateStore + Send + Sync + 'static {
     /// Applies `batch` (in log order per partition); resolves once it is durable there.
     fn apply(
         &self,

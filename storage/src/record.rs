@@ -1,7 +1,8 @@
 //! What the log holds and what a commit carries.
 //!
 //! A log *partition* is the unit of ordering and of ownership: candidate partitions are the
-//! candidate shards (one writer each), and the organisation partition carries county events.
+//! candidate shards (one writer each), the organisation partition carries county events, and
+//! the audit partition the operator audit trail.
 //! Kafka maps a partition to a topic partition; the embedded backend to a key range.
 
 use engine::candidate::{Candidate, Event};
@@ -18,6 +19,10 @@ pub enum Partition {
     Candidates(u32),
     /// County events (points, ranges, serial assignment, submission), all counties.
     Organisation,
+    /// The operator audit trail (state only, written by every node). Apart from the
+    /// organisation partition, so that every request's audit records never queue ahead of
+    /// a county's serial assignment. (Appended: older bytes decode unchanged.)
+    Audit,
 }
 
 impl Partition {
@@ -26,15 +31,16 @@ impl Partition {
         match self {
             Partition::Candidates(shard) => shard & 0x7FFF_FFFF,
             Partition::Organisation => 0x8000_0000,
+            Partition::Audit => 0x8000_0001,
         }
     }
 
     /// The inverse of [`Partition::as_u32`].
     pub fn from_u32(value: u32) -> Partition {
-        if value & 0x8000_0000 == 0 {
-            Partition::Candidates(value)
-        } else {
-            Partition::Organisation
+        match value {
+            0x8000_0001 => Partition::Audit,
+            _ if value & 0x8000_0000 == 0 => Partition::Candidates(value),
+            _ => Partition::Organisation,
         }
     }
 }

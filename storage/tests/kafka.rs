@@ -11,6 +11,8 @@ use rdkafka::mocking::{MockCluster, MockCoordinator};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use storage::kafka::codec;
+use storage::keys::KeyRing;
 use storage::{
     Commit, EmbeddedConfig, EmbeddedStore, EventLog, KafkaConfig, KafkaLog, Partition, StateStore,
     StorageError,
@@ -35,6 +37,14 @@ fn cluster() -> MockCluster<'static, rdkafka::producer::DefaultProducerContext> 
         .create_topic(&format!("{PREFIX}.organisation"), 1, 3)
         .expect("organisation topic");
     cluster
+        .create_topic(&format!("{PREFIX}.audit"), 1, 3)
+        .expect("audit topic");
+    cluster
+}
+
+/// The deployment's `log_commits` ring, the same on every node.
+fn keys() -> KeyRing {
+    KeyRing::single("1", vec![7; 32]).expect("valid ring")
 }
 
 async fn node(brokers: &str, url: &str, group: &str) -> Node {
@@ -57,7 +67,7 @@ async fn node_with(brokers: &str, url: &str, group: &str, apply_timeout_seconds:
     config.replication_factor = 3;
     config.session_timeout_seconds = 6;
     config.apply_timeout_seconds = apply_timeout_seconds;
-    let log = KafkaLog::start(&config, SHARDS, Arc::new(store))
+    let log = KafkaLog::start(&config, SHARDS, keys(), Arc::new(store))
         .await
         .expect("kafka log starts");
     Node {
@@ -403,4 +413,135 @@ async fn item_5_a_write_of_unknown_outcome_fences_its_partition_until_applied() 
         Some(written),
         "the fence let a read through before the write was applied"
     );
+}
+
+/// Writes `payload` straight into candidate partition `shard`, as anyone who can reach the
+/// brokers could.
+async fn produce_raw(brokers: &str, shard: u32, payload: &[u8]) {
+    let producer: rdkafka::producer::FutureProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .expect("raw producer");
+    producer
+        .send(
+            rdkafka::producer::FutureRecord::<(), [u8]>::to(&format!("{PREFIX}.candidates"))
+                .partition(shard as i32)
+                .payload(payload),
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("raw record delivered");
+}
+
+async fn applied(node: &Node, key: &str) -> bool {
+    node.log
+        .projection()
+        .idempotent_outcome(key)
+        .await
+        .expect("reads")
+        .is_some()
+}
+
+/// Security audit item 5 (zombie fencing): a node that lost its partition without noticing
+/// (here: another node given it by another group, as if this one had been cut off from its
+/// group) kept writing, and its writes interleaved with the new owner's. Now the new owner's
+/// claim fences it: its write that lands after the claim is dropped by every follower, and
+/// it refuses further writes once it has seen the claim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_5_a_node_that_lost_its_partition_changes_nothing_after_the_new_claim() {
+    let cluster = cluster();
+    let brokers = cluster.bootstrap_servers();
+    let a = sole_node(&brokers, "http://a", "gateways").await;
+    let mut acknowledged = BTreeSet::new();
+    let (acked, refused) = write_many(&a, 0, 0, 5).await;
+    assert!(refused.is_empty(), "{refused:?}");
+    acknowledged.extend(acked);
+    let old_epoch = a
+        .log
+        .owner_epoch(Partition::Candidates(0))
+        .expect("a owns shard 0");
+
+    let b = sole_node(&brokers, "http://b", "takeover").await;
+    let new_epoch = b
+        .log
+        .owner_epoch(Partition::Candidates(0))
+        .expect("b owns shard 0");
+    assert!(new_epoch > old_epoch, "{new_epoch} after {old_epoch}");
+    // A's write that was in flight when B claimed lands after the claim.
+    let (zombie, zombie_key) = write(0, 50);
+    produce_raw(
+        &brokers,
+        0,
+        &codec::encode(&keys(), old_epoch, &zombie).expect("encodes"),
+    )
+    .await;
+    let (acked, refused) = write_many(&b, 0, 100, 5).await;
+    assert!(refused.is_empty(), "{refused:?}");
+    acknowledged.extend(acked);
+    // A has seen the claim: it refuses instead of writing.
+    let (late, late_key) = write(0, 60);
+    let started = Instant::now();
+    loop {
+        match a.log.commit(late.clone()).await {
+            Err(StorageError::NotOwner(Partition::Candidates(0))) => break,
+            outcome => assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "a still writes after b's claim: {outcome:?}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Every projection alike: the earlier writes and B's, never the zombie's.
+    for node in [&a, &b] {
+        for key in &acknowledged {
+            let started = Instant::now();
+            while !applied(node, key).await {
+                assert!(started.elapsed() < Duration::from_secs(30), "{key} missing");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        assert!(
+            !applied(node, &zombie_key).await,
+            "the zombie's write applied"
+        );
+    }
+    let seen = log_holds_exactly(&brokers, &acknowledged).await;
+    assert!(!seen.contains_key(&zombie_key) && !seen.contains_key(&late_key));
+}
+
+/// Security audit item 6: anyone who could reach Kafka could write candidate state, or stop
+/// every follower with one malformed record. Records are signed now: forged, altered or
+/// garbage records are skipped (never applied, never fatal) and the log goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_6_records_not_signed_by_the_deployment_are_skipped_and_following_goes_on() {
+    let cluster = cluster();
+    let brokers = cluster.bootstrap_servers();
+    let a = sole_node(&brokers, "http://a", "gateways").await;
+    let epoch = a
+        .log
+        .owner_epoch(Partition::Candidates(1))
+        .expect("a owns shard 1");
+    let (forged, forged_key) = write(1, 7);
+    let stranger = KeyRing::single("1", vec![9; 32]).expect("valid ring");
+    produce_raw(
+        &brokers,
+        1,
+        &codec::encode(&stranger, epoch, &forged).expect("encodes"),
+    )
+    .await;
+    produce_raw(&brokers, 1, b"\x04 not a record at all").await;
+    produce_raw(&brokers, 1, &[]).await;
+    let (acked, refused) = write_many(&a, 1, 100, 5).await;
+    assert!(refused.is_empty(), "{refused:?}");
+    assert_eq!(a.log.failure(), None, "the follower stopped");
+    for key in &acked {
+        assert!(applied(&a, key).await, "{key} missing");
+    }
+    assert!(
+        !applied(&a, &forged_key).await,
+        "a forged commit was applied"
+    );
+    let seen = replay_everything(&brokers).await;
+    assert!(!seen.contains_key(&forged_key));
+    assert_eq!(seen.len(), acked.len());
 }

@@ -187,11 +187,11 @@ pub struct RegionStatus {
 }
 
 impl Admission {
-    /// Admission with `config` (already validated), signing queue tickets with `ticket_key`.
+    /// Admission with `config` (already validated), signing queue tickets with `ticket_keys`.
     pub fn new(
         province: Province,
         config: AdmissionConfig,
-        ticket_key: Vec<u8>,
+        ticket_keys: storage::keys::KeyRing,
     ) -> Result<Admission, ConfigError> {
         let slots = config.validate(&province)?;
         let guard = Guard::new(bounds(&config));
@@ -209,7 +209,7 @@ impl Admission {
             province,
             active: RwLock::new(Arc::new(Active::new(config, slots))),
             guard,
-            waiting_room: WaitingRoom::new(ticket_key),
+            waiting_room: WaitingRoom::new(ticket_keys),
             backoff: backoff::Backoff::default(),
         };
         admission.publish_settings();
@@ -624,8 +624,12 @@ mod tests {
     fn item_3_login_limiters_are_bounded_whatever_clients_send() {
         let mut config = AdmissionConfig::default();
         config.limits.login_attempts_per_ip_per_minute = 1_000_000;
-        let admission =
-            Admission::new(Province::hunan(), config, b"key".to_vec()).expect("valid config");
+        let admission = Admission::new(
+            Province::hunan(),
+            config,
+            storage::keys::KeyRing::single("1", vec![1; 32]).expect("valid"),
+        )
+        .expect("valid config");
         let huge = "x".repeat(256);
         let mut refused = 0;
         for attempt in 0..MAX_LOGIN_LIMITER_KEYS + 1_000 {

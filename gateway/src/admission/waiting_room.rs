@@ -12,11 +12,10 @@
 //! client that hammers cannot fill the queue with ghosts ahead of real people. Memory: a few
 //! counters per region plus one small entry per candidate currently waiting.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
+use storage::keys::KeyRing;
 
 /// One region's queue: tickets `admitted_through + 1 ..= issued` are waiting.
 #[derive(Debug)]
@@ -56,32 +55,33 @@ pub struct Place {
 /// The waiting room.
 #[derive(Debug)]
 pub struct WaitingRoom {
-    key: Vec<u8>,
+    keys: KeyRing,
     queues: Mutex<HashMap<u16, Queue>>,
 }
 
 impl WaitingRoom {
-    /// A room signing tickets with `key`.
-    pub fn new(key: Vec<u8>) -> WaitingRoom {
+    /// A room signing tickets with `keys` (the `tickets` ring).
+    pub fn new(keys: KeyRing) -> WaitingRoom {
         WaitingRoom {
-            key,
+            keys,
             queues: Mutex::new(HashMap::new()),
         }
     }
 
-    fn mac(&self, region: u16, sequence: u64, issued_at_ms: i64, subject: &str) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(format!("{region}.{sequence}.{issued_at_ms}.{subject}").as_bytes());
-        mac
+    /// What a ticket's signature covers: the region, the place and the holder together.
+    fn signed(region: u16, sequence: u64, issued_at_ms: i64, subject: &str) -> Vec<u8> {
+        format!("{region}.{sequence}.{issued_at_ms}.{subject}").into_bytes()
     }
 
+    /// `key-id.signature`: a 16-byte HMAC prefix, hex.
     fn signature(&self, region: u16, sequence: u64, issued_at_ms: i64, subject: &str) -> String {
-        let tag = self
-            .mac(region, sequence, issued_at_ms, subject)
-            .finalize()
-            .into_bytes();
-        hex::encode(&tag[..16])
+        let (id, tag) = self.keys.sign(&WaitingRoom::signed(
+            region,
+            sequence,
+            issued_at_ms,
+            subject,
+        ));
+        format!("{id}.{}", hex::encode(&tag[..16]))
     }
 
     /// Moves `queue` forward by the pace since it was last looked at, if there is room.
@@ -190,7 +190,7 @@ impl WaitingRoom {
         ttl_seconds: u32,
     ) -> Standing {
         let parts: Vec<&str> = ticket.split('.').collect();
-        let [ticket_region, sequence, issued_at, signature] = parts.as_slice() else {
+        let [ticket_region, sequence, issued_at, key_id, signature] = parts.as_slice() else {
             return Standing::Invalid;
         };
         let (Ok(ticket_region), Ok(sequence), Ok(issued_at), Ok(signature)) = (
@@ -203,10 +203,11 @@ impl WaitingRoom {
         };
         // Constant time, over the region, the place and the holder together.
         let genuine = signature.len() == 16
-            && self
-                .mac(ticket_region, sequence, issued_at, subject)
-                .verify_truncated_left(&signature)
-                .is_ok();
+            && self.keys.verify(
+                key_id,
+                &WaitingRoom::signed(ticket_region, sequence, issued_at, subject),
+                &signature,
+            );
         let expired = now_ms.saturating_sub(issued_at) > i64::from(ttl_seconds) * 1000;
         if !genuine || ticket_region != region || expired {
             return Standing::Invalid;
@@ -261,7 +262,7 @@ mod tests {
 
     #[test]
     fn tickets_are_admitted_in_order_at_the_pace() {
-        let room = WaitingRoom::new(b"key".to_vec());
+        let room = WaitingRoom::new(KeyRing::single("1", vec![1; 32]).expect("valid"));
         let first = room.issue(4301, "a", 1000, 0, 60).expect("issued");
         let second = room.issue(4301, "b", 1000, 0, 60).expect("issued");
         assert_eq!((first.position, second.position), (1, 2));
@@ -287,7 +288,7 @@ mod tests {
 
     #[test]
     fn forged_moved_and_expired_tickets_are_invalid() {
-        let room = WaitingRoom::new(b"key".to_vec());
+        let room = WaitingRoom::new(KeyRing::single("1", vec![1; 32]).expect("valid"));
         let place = room.issue(4301, "a", 1, 1_000, 60).expect("issued");
         let forged = place.ticket.replace("4301.1.", "4301.0.");
         assert_eq!(
@@ -317,7 +318,7 @@ mod tests {
     /// know them, and were compared with `==`.
     #[test]
     fn item_13_tickets_are_personal_single_use_and_unknown_ones_wait() {
-        let room = WaitingRoom::new(b"key".to_vec());
+        let room = WaitingRoom::new(KeyRing::single("1", vec![1; 32]).expect("valid"));
         let mine = room.issue(4301, "alice", 1000, 0, 60).expect("issued");
         // Someone else presenting it: invalid.
         assert_eq!(
@@ -336,12 +337,12 @@ mod tests {
         );
         // A genuine ticket this node never issued (another node, before a restart) is not
         // waved through: its holder gets a place here.
-        let elsewhere = WaitingRoom::new(b"key".to_vec());
+        let elsewhere = WaitingRoom::new(KeyRing::single("1", vec![1; 32]).expect("valid"));
         for _ in 0..3 {
             elsewhere.issue(4301, "filler", 1, 0, 60);
         }
         let foreign = elsewhere.issue(4301, "bob", 1, 0, 60).expect("issued");
-        let fresh = WaitingRoom::new(b"key".to_vec());
+        let fresh = WaitingRoom::new(KeyRing::single("1", vec![1; 32]).expect("valid"));
         assert!(matches!(
             fresh.check(&foreign.ticket, 4301, "bob", 1, false, 0, 60),
             Standing::Waiting(Place { position: 1, .. })

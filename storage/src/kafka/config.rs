@@ -7,7 +7,8 @@ use crate::record::Partition;
 pub struct KafkaConfig {
     /// `bootstrap.servers`: `host:port[,host:port...]`.
     pub brokers: String,
-    /// Topic names start with this: `<prefix>.candidates`, `<prefix>.organisation`.
+    /// Topic names start with this: `<prefix>.candidates`, `<prefix>.organisation`,
+    /// `<prefix>.audit`.
     pub topic_prefix: String,
     /// The consumer group whose assignment decides which node owns which shard.
     pub group_id: String,
@@ -51,8 +52,10 @@ impl KafkaConfig {
 pub struct Topics {
     /// One Kafka partition per candidate shard.
     pub candidates: String,
-    /// One partition: county events, audit records and settings.
+    /// One partition: county events and settings.
     pub organisation: String,
+    /// One partition: the operator audit trail.
+    pub audit: String,
     /// Candidate shards (= partitions of `candidates`).
     pub shard_count: u32,
 }
@@ -63,6 +66,7 @@ impl Topics {
         Topics {
             candidates: format!("{prefix}.candidates"),
             organisation: format!("{prefix}.organisation"),
+            audit: format!("{prefix}.audit"),
             shard_count,
         }
     }
@@ -72,6 +76,7 @@ impl Topics {
         match partition {
             Partition::Candidates(shard) => (&self.candidates, shard as i32),
             Partition::Organisation => (&self.organisation, 0),
+            Partition::Audit => (&self.audit, 0),
         }
     }
 
@@ -82,6 +87,8 @@ impl Topics {
             Some(Partition::Candidates(index))
         } else if topic == self.organisation && index == 0 {
             Some(Partition::Organisation)
+        } else if topic == self.audit && index == 0 {
+            Some(Partition::Audit)
         } else {
             None
         }
@@ -91,14 +98,20 @@ impl Topics {
     pub fn all(&self) -> impl Iterator<Item = Partition> + '_ {
         (0..self.shard_count)
             .map(Partition::Candidates)
-            .chain([Partition::Organisation])
+            .chain([Partition::Organisation, Partition::Audit])
     }
 
-    /// A dense index for per-partition tables (`0..=shard_count`).
+    /// How many log partitions there are.
+    pub fn count(&self) -> usize {
+        self.shard_count as usize + 2
+    }
+
+    /// A dense index for per-partition tables (`0..count()`).
     pub fn index(&self, partition: Partition) -> usize {
         match partition {
             Partition::Candidates(shard) => shard as usize,
             Partition::Organisation => self.shard_count as usize,
+            Partition::Audit => self.shard_count as usize + 1,
         }
     }
 }
@@ -122,5 +135,9 @@ mod tests {
         assert_eq!(topics.partition_of("reg.organisation", 1), None);
         assert_eq!(topics.partition_of("other", 0), None);
         assert_eq!(topics.index(Partition::Organisation), 4);
+        assert_eq!(topics.index(Partition::Audit), 5);
+        assert_eq!(topics.count(), 6);
+        assert_eq!(topics.locate(Partition::Audit), ("reg.audit", 0));
+        assert_eq!(topics.partition_of("reg.audit", 0), Some(Partition::Audit));
     }
 }

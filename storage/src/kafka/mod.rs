@@ -23,7 +23,7 @@
 //! a later write of the same partition cannot be acknowledged after an earlier one failed
 //! without librdkafka raising a fatal error.
 
-mod codec;
+pub mod codec;
 mod config;
 mod follower;
 mod ownership;
@@ -31,6 +31,7 @@ mod ownership;
 pub use config::{KafkaConfig, Topics};
 
 use crate::error::StorageError;
+use crate::keys::KeyRing;
 use crate::projection::Projection;
 use crate::record::{Commit, CommitReceipt, Partition};
 use follower::{Follower, Progress, kafka_error};
@@ -48,6 +49,7 @@ use std::time::Duration;
 pub struct KafkaLog<P: Projection> {
     producer: FutureProducer,
     topics: Topics,
+    keys: KeyRing,
     projection: Arc<P>,
     progress: Arc<Progress>,
     owned: Arc<Owned>,
@@ -59,10 +61,13 @@ pub struct KafkaLog<P: Projection> {
 
 impl<P: Projection> KafkaLog<P> {
     /// Connects, checks (or creates) the topics, starts following every partition and joins
-    /// the group. Must be called inside a tokio runtime (the admin client awaits).
+    /// the group. Records are signed, and verified before they are applied, with `keys`
+    /// (the deployment's `log_commits` ring: the same on every node). Must be called inside
+    /// a tokio runtime (the admin client awaits).
     pub async fn start(
         config: &KafkaConfig,
         shard_count: u32,
+        keys: KeyRing,
         projection: Arc<P>,
     ) -> Result<KafkaLog<P>, StorageError> {
         let topics = Topics::new(&config.topic_prefix, shard_count);
@@ -79,15 +84,18 @@ impl<P: Projection> KafkaLog<P> {
             .set("compression.type", "lz4")
             .create()
             .map_err(kafka_error)?;
-        let partitions = shard_count as usize + 1;
+        let partitions = topics.count();
         let progress = Arc::new(Progress::new(partitions));
         let owned = Arc::new(Owned::new(partitions));
         let applied = projection.applied_offsets().await?;
+        let fences = follower::fences(&*projection, &topics).await?;
         let follower = Follower::start(
             config,
             topics.clone(),
+            keys.clone(),
             Arc::clone(&projection),
             applied,
+            fences,
             Arc::clone(&progress),
         )?;
         let membership = Membership::join(
@@ -95,11 +103,13 @@ impl<P: Projection> KafkaLog<P> {
             topics.clone(),
             Arc::clone(&owned),
             producer.clone(),
+            keys.clone(),
             Arc::clone(&progress),
         )?;
         Ok(KafkaLog {
             producer,
             topics,
+            keys,
             projection,
             progress,
             owned,
@@ -164,32 +174,36 @@ impl<P: Projection> KafkaLog<P> {
     }
 
     /// Makes `commit` durable in Kafka and applied here. A commit carrying events needs
-    /// this node to own the partition (single writer); one carrying only state (audit
-    /// records, settings) may come from any node.
+    /// this node to own the partition (single writer) and is written under its epoch; one
+    /// carrying only state (audit records, settings) may come from any node.
     pub fn commit(
         &self,
         commit: Commit,
     ) -> BoxFuture<'static, Result<CommitReceipt, StorageError>> {
         let partition = commit.partition;
         let slot = self.topics.index(partition);
-        let payload = match codec::encode(&commit) {
+        let (topic, index) = self.topics.locate(partition);
+        // Held across the enqueue: a revoke (write lock) either happens before — and we
+        // refuse — or after, and its flush then includes this write.
+        let owned = if commit.records.is_empty() {
+            None
+        } else {
+            match self.owned.hold(slot) {
+                // A newer claim has been applied here: the group has moved on without us.
+                Some(epoch) if self.progress.fence(slot) == *epoch => Some(epoch),
+                _ => return futures::future::ready(Err(StorageError::NotOwner(partition))).boxed(),
+            }
+        };
+        let epoch = owned.as_deref().copied().unwrap_or(0);
+        let payload = match codec::encode(&self.keys, epoch, &commit) {
             Ok(payload) => payload,
             Err(error) => return futures::future::ready(Err(error)).boxed(),
         };
-        let (topic, index) = self.topics.locate(partition);
         let record = FutureRecord::<(), [u8]>::to(topic)
             .partition(index)
             .payload(&payload);
-        let sent = if commit.records.is_empty() {
-            self.producer.send_result(record)
-        } else {
-            // Held across the enqueue: a revoke (write lock) either happens before — and we
-            // refuse — or after, and its flush then includes this write.
-            let Some(_owned) = self.owned.hold(slot) else {
-                return futures::future::ready(Err(StorageError::NotOwner(partition))).boxed();
-            };
-            self.producer.send_result(record)
-        };
+        let sent = self.producer.send_result(record);
+        drop(owned);
         let delivery = match sent {
             Ok(delivery) => delivery,
             Err((error, _)) => {
@@ -219,6 +233,13 @@ impl<P: Projection> KafkaLog<P> {
                 progress.unknown_outcome(slot, offset);
                 return Err(error);
             }
+            // Applied — unless a newer claim came first and every follower dropped it.
+            if epoch != 0 && progress.fence(slot) != epoch {
+                return Err(StorageError::Kafka(format!(
+                    "{partition:?} was taken over by another node while this write was in \
+                     flight; its outcome is unknown: retry with the same idempotency key"
+                )));
+            }
             crate::metrics::record_apply_wait(delivered_at.elapsed().as_secs_f64());
             Ok(CommitReceipt {
                 first_offset: offset,
@@ -247,6 +268,7 @@ async fn ensure_topics(config: &KafkaConfig, topics: &Topics) -> Result<(), Stor
     let wanted = [
         (topics.candidates.as_str(), topics.shard_count as i32),
         (topics.organisation.as_str(), 1),
+        (topics.audit.as_str(), 1),
     ];
     if check_topics(&admin, &wanted).is_ok() {
         return Ok(());

@@ -9,38 +9,43 @@
 //!   them is in Kafka before anyone else is given them.
 //! - **Assign**: the node waits until its follower has applied each new partition up to the
 //!   high watermark read *after* the assignment — which includes the previous owner's last
-//!   write — then starts writing, with a new epoch so the shard actor drops its cache. It
-//!   then commits the group offset of the partition with its own URL as the offset's
+//!   write — then writes a signed *claim* record and waits until its follower has applied
+//!   that too. One past the claim's offset is its epoch: it starts writing under it (the
+//!   shard actor drops its cache when the epoch changes), and every follower drops later
+//!   commits written under an older epoch — so a previous owner that has not noticed it
+//!   lost the partition (a long GC-like pause, a cut-off network) changes nothing any more.
+//!   It then commits the group offset of the partition with its own URL as the offset's
 //!   metadata: that is how other nodes find the owner to redirect writes to.
 //!
 //! The assigned partitions are paused in this consumer: it exists for membership; the
 //! follower does the reading.
 
+use super::codec;
 use super::config::{KafkaConfig, Topics};
 use super::follower::{Progress, kafka_error};
 use crate::error::StorageError;
+use crate::keys::KeyRing;
 use crate::record::Partition;
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::producer::{FutureProducer, Producer};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Ownership flags, one per partition. `epoch` is 0 while not owned.
+/// Ownership, one slot per partition: the epoch this node writes it under (one past the
+/// offset of its claim record), 0 while not owned.
 pub(crate) struct Owned {
     slots: Vec<RwLock<u64>>,
-    epochs: AtomicU64,
 }
 
 impl Owned {
     pub(crate) fn new(partitions: usize) -> Owned {
         Owned {
             slots: (0..partitions).map(|_| RwLock::new(0)).collect(),
-            epochs: AtomicU64::new(0),
         }
     }
 
@@ -61,12 +66,8 @@ impl Owned {
         (*guard != 0).then_some(guard)
     }
 
-    fn set(&self, index: usize, owned: bool) {
-        let epoch = if owned {
-            self.epochs.fetch_add(1, Ordering::Relaxed) + 1
-        } else {
-            0
-        };
+    /// Owns partition `index` under `epoch`, or (0) releases it.
+    fn set(&self, index: usize, epoch: u64) {
         *self.slots[index]
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = epoch;
@@ -98,7 +99,7 @@ impl ConsumerContext for GroupContext {
                     .topics
                     .partition_of(element.topic(), element.partition())
                 {
-                    self.owned.set(self.topics.index(partition), false);
+                    self.owned.set(self.topics.index(partition), 0);
                     crate::metrics::record_rebalance("revoked");
                     if let Ok(mut assigned) = self.assigned.lock() {
                         assigned.retain(|pending| *pending != partition);
@@ -140,8 +141,13 @@ impl Membership {
         topics: Topics,
         owned: Arc<Owned>,
         producer: FutureProducer,
+        keys: KeyRing,
         progress: Arc<Progress>,
     ) -> Result<Membership, StorageError> {
+        let claims = Claims {
+            producer: producer.clone(),
+            keys,
+        };
         let context = GroupContext {
             topics: topics.clone(),
             owned: Arc::clone(&owned),
@@ -201,6 +207,7 @@ impl Membership {
                             partition,
                             &owned,
                             &progress,
+                            &claims,
                             &url,
                             rebuild_timeout,
                         ) {
@@ -252,14 +259,65 @@ impl Drop for Membership {
     }
 }
 
-/// Rebuilds `partition` here (the follower catches up to the high watermark), then owns it
-/// and publishes this node as its owner.
+/// How this node writes its claims.
+struct Claims {
+    producer: FutureProducer,
+    keys: KeyRing,
+}
+
+impl Claims {
+    /// Writes a claim to `partition`; its offset once Kafka has it.
+    fn write(&self, topics: &Topics, partition: Partition) -> Result<u64, StorageError> {
+        let payload = codec::encode_claim(&self.keys, partition)?;
+        let (topic, index) = topics.locate(partition);
+        let record = FutureRecord::<(), [u8]>::to(topic)
+            .partition(index)
+            .payload(&payload);
+        let delivery = self
+            .producer
+            .send_result(record)
+            .map_err(|(error, _)| kafka_error(error))?;
+        // A plain thread: the delivery is a oneshot, resolved by librdkafka's own thread
+        // (bounded by `message.timeout.ms`).
+        let delivered = futures::executor::block_on(delivery)
+            .map_err(|_| StorageError::Kafka("the producer has stopped".into()))?
+            .map_err(|(error, _)| kafka_error(error))?;
+        u64::try_from(delivered.offset)
+            .map_err(|_| StorageError::Kafka("claim delivered without an offset".into()))
+    }
+}
+
+/// Waits until the follower has applied partition `slot` up to (not including) `end`.
+fn rebuild(
+    progress: &Progress,
+    partition: Partition,
+    slot: usize,
+    end: u64,
+    started: Instant,
+    timeout: Duration,
+) -> Result<(), StorageError> {
+    while progress.next(slot) < end {
+        if started.elapsed() > timeout {
+            return Err(StorageError::Kafka(format!(
+                "{partition:?}: rebuilding stopped at offset {} of {end}",
+                progress.next(slot)
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Ok(())
+}
+
+/// Rebuilds `partition` here (the follower catches up to the high watermark), claims it,
+/// then owns it under the claim's epoch and publishes this node as its owner.
+#[allow(clippy::too_many_arguments)]
 fn take_over(
     consumer: &BaseConsumer<GroupContext>,
     topics: &Topics,
     partition: Partition,
     owned: &Owned,
     progress: &Progress,
+    claims: &Claims,
     url: &str,
     timeout: Duration,
 ) -> Result<(), StorageError> {
@@ -273,16 +331,18 @@ fn take_over(
     let high = u64::try_from(high).unwrap_or(0);
     let started = Instant::now();
     let slot = topics.index(partition);
-    while progress.next(slot) < high {
-        if started.elapsed() > timeout {
-            return Err(StorageError::Kafka(format!(
-                "{partition:?}: rebuilding stopped at offset {} of {high}",
-                progress.next(slot)
-            )));
-        }
-        std::thread::sleep(Duration::from_millis(2));
+    rebuild(progress, partition, slot, high, started, timeout)?;
+    let claim = claims.write(topics, partition)?;
+    // Everything before the claim is in the projection now, and nothing after it from an
+    // older owner will be applied anywhere.
+    rebuild(progress, partition, slot, claim + 1, started, timeout)?;
+    let epoch = claim + 1;
+    if progress.fence(slot) != epoch {
+        return Err(StorageError::Kafka(format!(
+            "{partition:?}: claimed at offset {claim}, but a newer claim followed"
+        )));
     }
-    owned.set(slot, true);
+    owned.set(slot, epoch);
     crate::metrics::record_rebalance("assigned");
     let mut published = TopicPartitionList::new();
     let mut element = published.add_partition(topic, index);

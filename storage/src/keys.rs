@@ -3,7 +3,9 @@
 //! key first on every node, wait until what the old one signed has expired (a session's
 //! lifetime), then remove the old one.
 
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 /// One key of a ring, as the secrets file holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,9 +17,22 @@ pub struct SigningKey {
 }
 
 /// A ring of keys for one purpose, newest first.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct KeyRing {
     keys: Vec<(String, Vec<u8>)>,
+}
+
+/// Ids only: a ring printed in a log or a panic must not hand out its keys.
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("KeyRing")
+            .field(
+                "ids",
+                &self.keys.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 /// Why a ring is refused at start.
@@ -79,6 +94,21 @@ impl KeyRing {
         (id, key)
     }
 
+    /// `message`'s HMAC-SHA256 under the signing key, with that key's id.
+    pub fn sign(&self, message: &[u8]) -> (&str, [u8; 32]) {
+        let (id, key) = self.signing();
+        (id, hmac(key, message).finalize().into_bytes().into())
+    }
+
+    /// Whether `tag` is `message`'s HMAC-SHA256 under the ring's key `id` — the whole tag,
+    /// or its first 16 bytes or more (short tags in URLs) — compared in constant time.
+    pub fn verify(&self, id: &str, message: &[u8], tag: &[u8]) -> bool {
+        match self.key(id) {
+            Some(key) if tag.len() >= 16 => hmac(key, message).verify_truncated_left(tag).is_ok(),
+            _ => false,
+        }
+    }
+
     /// The key named `id`, if it is on the ring.
     pub fn key(&self, id: &str) -> Option<&[u8]> {
         self.keys
@@ -86,6 +116,13 @@ impl KeyRing {
             .find(|(candidate, _)| candidate == id)
             .map(|(_, key)| key.as_slice())
     }
+}
+
+fn hmac(key: &[u8], message: &[u8]) -> Hmac<Sha256> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(message);
+    mac
 }
 
 #[cfg(test)]
@@ -99,6 +136,15 @@ mod tests {
         assert_eq!(ring.signing().0, "2");
         assert_eq!(ring.key("1"), Some([1u8; 32].as_slice()));
         assert_eq!(ring.key("3"), None);
+        assert_eq!(format!("{ring:?}"), r#"KeyRing { ids: ["2", "1"] }"#);
+        let (id, tag) = ring.sign(b"message");
+        assert_eq!(id, "2");
+        assert!(ring.verify("2", b"message", &tag));
+        assert!(ring.verify("2", b"message", &tag[..16]), "a short tag");
+        assert!(!ring.verify("2", b"message", &tag[..15]), "too short a tag");
+        assert!(!ring.verify("1", b"message", &tag), "another key");
+        assert!(!ring.verify("3", b"message", &tag), "an unknown key");
+        assert!(!ring.verify("2", b"massage", &tag));
         assert_eq!(KeyRing::new(Vec::new()).err(), Some(KeyRingError::Empty));
         assert!(KeyRing::new(vec![("a".into(), vec![1; 32]), ("a".into(), vec![2; 32])]).is_err());
         assert!(KeyRing::single("bad id", vec![1; 32]).is_err());
