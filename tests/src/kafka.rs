@@ -26,6 +26,9 @@ impl MockKafka {
         cluster
             .create_topic(&format!("{prefix}.organisation"), 1, brokers)
             .expect("organisation topic");
+        cluster
+            .create_topic(&format!("{prefix}.audit"), 1, brokers)
+            .expect("audit topic");
         let bootstrap = cluster.bootstrap_servers();
         MockKafka {
             cluster,
