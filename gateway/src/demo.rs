@@ -5,10 +5,11 @@
 //! then a durable commit of the events and the new snapshot — and is idempotent: a county
 //! that already exists in the store is left as it is.
 
+use engine::Rejection;
 use engine::county::{County, CountyCommand, CountyEvent};
 use engine::org::Province;
+use engine::schedule::{Schedule, Window, WindowKind};
 use engine::time::Timestamp;
-use engine::{Rejection, schedule::Schedule};
 use storage::{
     Commit, Journal, LogRecord, Partition, Payload, StateStore, StateUpdate, StorageError,
     StreamKey,
@@ -23,6 +24,27 @@ const NAMED_POINTS: [(&str, u32); 3] = [
 ];
 /// Head-count of each point beyond the named ones.
 const FURTHER_POINT_HEADCOUNT: u32 = 600;
+
+/// The windows in force at start: as the province last set them; on a fresh store, the demo
+/// cycle (every window open from yesterday for 30 days, so a newcomer can walk the whole flow
+/// today) — or, outside the demo, none: a real deployment opens nothing until the province
+/// sets its windows through `/v1/schedule`.
+pub fn initial_schedule(stored: Option<Schedule>, demo: bool, now: Timestamp) -> Schedule {
+    match stored {
+        Some(schedule) => schedule,
+        None if demo => {
+            let mut schedule = Schedule::default();
+            for kind in WindowKind::ALL {
+                schedule.set(
+                    kind,
+                    Window::new(now.plus_seconds(-86_400), now.plus_seconds(30 * 86_400)),
+                );
+            }
+            schedule
+        }
+        None => Schedule::default(),
+    }
+}
 
 /// How the demo province is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

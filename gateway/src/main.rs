@@ -11,7 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use engine::candidate::Provider;
 use engine::key::KeySecret;
 use engine::org::Province;
-use engine::schedule::{Schedule, Window, WindowKind};
+use engine::schedule::Schedule;
 use gateway::accounts::Accounts;
 use gateway::admission::Admission;
 use gateway::admission::config::AdmissionConfig;
@@ -192,6 +192,12 @@ struct Options {
     /// Demo operators' password (generated and printed when not given).
     #[arg(long, env = "REG_DEMO_PASSWORD")]
     demo_password: Option<String>,
+    /// Run the demo province: seed its points and serial ranges, create the demo operator
+    /// accounts, open every window on a fresh store. `false` for a real deployment: nothing
+    /// is seeded, no demo account exists, and every window stays closed until the province
+    /// sets it.
+    #[arg(long, env = "REG_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    demo: bool,
 }
 
 /// The command line with the `--config` file's options put in front, so that flags given
@@ -355,19 +361,6 @@ fn key(hex_text: &str) -> anyhow::Result<Vec<u8>> {
     hex::decode(hex_text).context("secrets must be hex")
 }
 
-/// The demo cycle: every window open from yesterday for 30 days, so a newcomer can walk the
-/// whole flow today, until the province sets its windows through `/v1/schedule`.
-fn demo_schedule(now: engine::time::Timestamp) -> Schedule {
-    let mut schedule = Schedule::default();
-    for kind in WindowKind::ALL {
-        schedule.set(
-            kind,
-            Window::new(now.plus_seconds(-86_400), now.plus_seconds(30 * 86_400)),
-        );
-    }
-    schedule
-}
-
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse_from(arguments()?);
@@ -404,7 +397,7 @@ async fn main() -> anyhow::Result<()> {
         sequences_per_county: options.demo_sequences_per_county,
     };
     // Counties are the organisation partition's: only its owner may seed them.
-    if store.owner_epoch(Partition::Organisation).is_some() {
+    if options.demo && store.owner_epoch(Partition::Organisation).is_some() {
         let report = gateway::demo::seed(&*store, &hunan, layout, now).await?;
         println!(
             "demo province {}: {} cities, {} counties ({} seeded now), {} points per county",
@@ -423,14 +416,20 @@ async fn main() -> anyhow::Result<()> {
             format!("demo-{}", hex::encode(bytes))
         }
     };
-    let demo_hash = hash_now(&demo_password).context("hashing the demo password")?;
-    let accounts = Accounts::demo(&hunan, layout.points_per_county, &demo_hash);
-    // The windows as the province last set them; on a fresh store, the demo cycle.
-    let schedule = match store.setting(gateway::routes::schedule::SETTING).await? {
-        Some(bytes) => serde_json::from_slice::<Schedule>(&bytes)
-            .context("the stored schedule is malformed")?,
-        None => demo_schedule(now),
+    let accounts = if options.demo {
+        let demo_hash = hash_now(&demo_password).context("hashing the demo password")?;
+        Accounts::demo(&hunan, layout.points_per_county, &demo_hash)
+    } else {
+        Accounts::default()
     };
+    let stored = match store.setting(gateway::routes::schedule::SETTING).await? {
+        Some(bytes) => Some(
+            serde_json::from_slice::<Schedule>(&bytes)
+                .context("the stored schedule is malformed")?,
+        ),
+        None => None,
+    };
+    let schedule = gateway::demo::initial_schedule(stored, options.demo, now);
     let settings = SharedSettings::new(Settings {
         schedule,
         ..Settings::default()
@@ -503,12 +502,20 @@ async fn main() -> anyhow::Result<()> {
             .clone()
             .unwrap_or_else(|| format!("http://{}", options.listen)),
         admission,
+        demo: options.demo,
     });
-    println!(
-        "operators: {} accounts, password {demo_password}",
-        state.accounts.len()
-    );
-    println!("  province | city-4301 | county-430102 | point-430102-001 (and every other code)");
+    if options.demo {
+        println!(
+            "DEMO MODE (REG_DEMO=false for a real deployment): {} demo operator accounts, \
+             password {demo_password}",
+            state.accounts.len()
+        );
+        println!(
+            "  province | city-4301 | county-430102 | point-430102-001 (and every other code)"
+        );
+    } else {
+        println!("not a demo: no demo data or accounts; every window closed until set");
+    }
     println!(
         "provider and identity callback keys: {}",
         secrets_path.display()

@@ -63,6 +63,8 @@ pub struct AppState {
     /// Admission control: slots, limits, the overload guard, the waiting room, the pause
     /// switch, login-attempt limits.
     pub admission: Admission,
+    /// Whether this is the demo province (said in `/healthz`).
+    pub demo: bool,
 }
 
 impl AppState {

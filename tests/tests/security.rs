@@ -494,6 +494,34 @@ fn item_21_the_store_and_the_keys_are_readable_by_their_owner_only() {
     assert_eq!(mode, 0o700, "the data directory is {mode:o}");
 }
 
+/// Security audit item 21: every fresh store was the demo province — demo operators with a
+/// printed password, seeded points, every window open. A real deployment (`REG_DEMO=false`)
+/// says it is not a demo and has none of that (the windows: `gateway::demo`'s unit test).
+#[test]
+fn item_21_a_non_demo_store_has_no_demo_accounts_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let real = Server::start_with(dir.path(), &[("REG_DEMO", "false")]);
+    let health = real.request("GET", "/healthz", None, None, None);
+    assert_eq!(health.status, 200, "{}", health.text);
+    assert_eq!(health.body["demo"], json!(false));
+    for username in ["province", "city-4301", "county-430102", "point-430102-001"] {
+        let login = real.request(
+            "POST",
+            "/v1/sessions/operator",
+            Some(&json!({"username": username, "password": tests::DEMO_PASSWORD})),
+            None,
+            None,
+        );
+        assert_eq!(login.status, 401, "{username}: {}", login.text);
+        assert_eq!(login.body["code"], json!("invalid_credentials"));
+    }
+    let demo_dir = tempfile::tempdir().expect("tempdir");
+    let demo = Server::start(demo_dir.path());
+    let health = demo.request("GET", "/healthz", None, None, None);
+    assert_eq!(health.body["demo"], json!(true));
+    demo.operator("province");
+}
+
 #[test]
 fn item_11_unsigned_callback_floods_do_not_starve_real_notifications() {
     let (_dir, server, _point, _key) = captured();

@@ -17,7 +17,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         }));
     }
     match state.store.progress(storage::ProgressScope::Province).await {
-        Ok(_) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        Ok(_) => HttpResponse::Ok().json(serde_json::json!({"status": "ok", "demo": state.demo})),
         Err(error) => HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({"status": "degraded", "code": error.code()})),
     }
