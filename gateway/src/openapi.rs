@@ -46,7 +46,7 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     (
         "get",
         "/v1/counties/{county}/declarations",
-        "The reviewers' work list: a county's declarations at one stage (?stage=)",
+        "The reviewers' work list: a county's declarations at one stage (?stage=; paged: ?limit=&after=<next>)",
         "county, city, province",
         200,
     ),
@@ -305,7 +305,7 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     (
         "get",
         "/v1/points/{point}/open-items",
-        "The point's candidates with an open special case (ID to verify, document to approve)",
+        "The point's candidates with an open special case (ID to verify, document to approve; paged: ?limit=&after=<next>)",
         "operators in scope",
         200,
     ),
@@ -333,7 +333,7 @@ const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
     (
         "get",
         "/v1/points/{point}/login-cards.pdf",
-        "A point's login cards, four to a page (PDF; ?status= to filter)",
+        "A point's login cards, four to a page (PDF; ?status= to filter; runs of ?limit= cards, X-Next-After for ?after=)",
         "operators in scope",
         200,
     ),

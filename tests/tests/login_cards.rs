@@ -161,3 +161,51 @@ fn a_point_prints_its_login_cards_and_nobody_elses() {
         (404, "candidate_not_found")
     );
 }
+
+/// Security audit item 18: a point's whole list was read and rendered in one request (10,000
+/// cards). Now a run holds at most `limit` cards (1000 at most) and names where the next
+/// starts; runs together print every card once.
+#[test]
+fn item_18_large_points_print_in_runs() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(directory.path());
+    let point = server.operator("point-430102-001");
+    for sequence in 1..=5 {
+        let captured = server.capture(&point, "430102-001", sequence, &format!("cap-{sequence}"));
+        assert_eq!(captured.status, 201, "{}", captured.text);
+    }
+    let mut pages = Vec::new();
+    let mut path = "/v1/points/430102-001/login-cards.pdf?limit=2".to_owned();
+    loop {
+        let run = server.request("GET", &path, None, Some(&point), None);
+        pages.push(facts(&run).pages);
+        let next = run
+            .head
+            .lines()
+            .find_map(|line| line.strip_prefix("x-next-after: "))
+            .map(|key| key.trim().to_owned());
+        match next {
+            Some(key) => {
+                assert_eq!(key.len(), 32, "{key}");
+                path = format!("/v1/points/430102-001/login-cards.pdf?limit=2&after={key}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, vec![1, 1, 1], "2 + 2 + 1 cards");
+    for (query, code) in [
+        ("limit=0", "limit_invalid"),
+        ("limit=1001", "limit_invalid"),
+        ("after=zz", "after_invalid"),
+    ] {
+        let refused = server.request(
+            "GET",
+            &format!("/v1/points/430102-001/login-cards.pdf?{query}"),
+            None,
+            Some(&point),
+            None,
+        );
+        assert_eq!(refused.status, 400, "{query}: {}", refused.text);
+        assert_eq!(refused.body["code"], code, "{query}");
+    }
+}

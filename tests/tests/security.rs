@@ -522,6 +522,72 @@ fn item_21_a_non_demo_store_has_no_demo_accounts_and_says_so() {
     demo.operator("province");
 }
 
+/// Security audit item 18: operators' work lists read a whole point or county per request.
+/// Now each page looks at `limit` candidates and `next` continues; malformed pages are
+/// refused before anything is read.
+#[test]
+fn item_18_work_lists_are_paged() {
+    let (_dir, server, point, _key) = captured();
+    for sequence in 2..=3 {
+        let captured = server.capture(&point, "430102-001", sequence, &format!("cap-{sequence}"));
+        assert_eq!(captured.status, 201, "{}", captured.text);
+    }
+    let county = server.operator("county-430102");
+    let mut pages = 0;
+    let mut path = "/v1/points/430102-001/open-items?limit=1".to_owned();
+    loop {
+        let page = server.request("GET", &path, None, Some(&point), None);
+        assert_eq!(page.status, 200, "{}", page.text);
+        pages += 1;
+        match page.body["next"].as_str() {
+            Some(next) => path = format!("/v1/points/430102-001/open-items?limit=1&after={next}"),
+            None => break,
+        }
+        assert!(pages < 10, "paging never ends");
+    }
+    assert!(pages >= 3, "three candidates, one per page: {pages} pages");
+    let mut pages = 0;
+    let mut path = "/v1/counties/430102/declarations?limit=2".to_owned();
+    loop {
+        let page = server.request("GET", &path, None, Some(&county), None);
+        assert_eq!(page.status, 200, "{}", page.text);
+        pages += 1;
+        match page.body["next"].as_str() {
+            Some(next) => {
+                assert!(next.starts_with("430102-001/"), "{next}");
+                path = format!("/v1/counties/430102/declarations?limit=2&after={next}");
+            }
+            None => break,
+        }
+        assert!(pages < 10, "paging never ends");
+    }
+    assert!(pages >= 2, "three candidates, two per page: {pages} pages");
+    for (path, code) in [
+        ("/v1/points/430102-001/open-items?limit=0", "limit_invalid"),
+        (
+            "/v1/points/430102-001/open-items?after=nothex",
+            "after_invalid",
+        ),
+        (
+            "/v1/counties/430102/declarations?limit=5000",
+            "limit_invalid",
+        ),
+        (
+            "/v1/counties/430102/declarations?after=430102-001",
+            "after_invalid",
+        ),
+    ] {
+        let caller = if path.contains("counties") {
+            &county
+        } else {
+            &point
+        };
+        let refused = server.request("GET", path, None, Some(caller), None);
+        assert_eq!(refused.status, 400, "{path}: {}", refused.text);
+        assert_eq!(refused.body["code"], code, "{path}");
+    }
+}
+
 #[test]
 fn item_11_unsigned_callback_floods_do_not_starve_real_notifications() {
     let (_dir, server, _point, _key) = captured();

@@ -143,8 +143,8 @@ pub async fn migrant_audit_form(
     ticket_pdf(state, &candidate, sheet, filename).await
 }
 
-/// Most login cards one request prints (a point's whole range fits).
-const MAX_LOGIN_CARDS: usize = 10_000;
+/// Most login cards one request prints (250 A4 pages); a larger point prints in runs.
+pub const MAX_LOGIN_CARDS: usize = 1000;
 
 /// `?status=` of the point's list of login cards.
 #[derive(Debug, serde::Deserialize)]
@@ -152,6 +152,10 @@ const MAX_LOGIN_CARDS: usize = 10_000;
 pub struct CardFilter {
     /// Only candidates in this status (e.g. `captured`: not logged in yet).
     status: Option<String>,
+    /// Continue after this candidate key (the previous run's `X-Next-After`).
+    after: Option<String>,
+    /// Cards in this run (1–1000, default 1000).
+    limit: Option<usize>,
 }
 
 /// `GET /v1/candidates/{key}/login-card.pdf`: one candidate's card, for an operator whose
@@ -167,8 +171,10 @@ pub async fn login_card(
     login_cards_pdf(state, point, vec![candidate], filename).await
 }
 
-/// `GET /v1/points/{point}/login-cards.pdf[?status=captured]`: the cards of a point's
-/// candidates, four to a page, in serial order.
+/// `GET /v1/points/{point}/login-cards.pdf[?status=captured&after=&limit=]`: the cards of a
+/// point's candidates, four to a page, in serial order within a run of at most
+/// [`MAX_LOGIN_CARDS`]; a point with more is printed in runs, each answer's `X-Next-After`
+/// header naming where the next run starts.
 pub async fn point_login_cards(
     state: web::Data<AppState>,
     caller: Caller,
@@ -179,6 +185,8 @@ pub async fn point_login_cards(
     if !caller.0.scope.covers_point(point) {
         return Err(ApiError::out_of_scope());
     }
+    let (after, limit) =
+        super::page_bounds(filter.after.as_deref(), filter.limit, MAX_LOGIN_CARDS)?;
     let _place = state.heavy.enter(&caller.0.subject)?;
     let status = match filter.status.as_deref() {
         None => None,
@@ -191,7 +199,7 @@ pub async fn point_login_cards(
                 })?,
         ),
     };
-    let mut candidates = super::all_at_point(&state, point, status).await?;
+    let (mut candidates, next) = super::page_at_point(&state, point, status, after, limit).await?;
     if candidates.is_empty() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -199,15 +207,23 @@ pub async fn point_login_cards(
             "no candidate of this point matches; nothing to print",
         ));
     }
-    candidates.truncate(MAX_LOGIN_CARDS);
     candidates.sort_by_key(|candidate| candidate.capture.serial);
-    login_cards_pdf(
+    let mut pdf = login_cards_pdf(
         state.clone(),
         point,
         candidates,
         format!("login-cards-{point}.pdf"),
     )
-    .await
+    .await?;
+    if let Some(next) = next
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&next.to_string())
+    {
+        pdf.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-next-after"),
+            value,
+        );
+    }
+    Ok(pdf)
 }
 
 async fn login_cards_pdf(

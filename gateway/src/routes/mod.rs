@@ -279,6 +279,53 @@ pub async fn execute(
     state.registry.execute(request).await
 }
 
+/// One page of an operator's list over candidates, in key order: after `after` (a candidate
+/// key, hex, as the previous page's `next`), at most `limit` (default and most: `max`).
+/// Heavy lists are paged so that no request reads or renders a whole county at once.
+pub fn page_bounds(
+    after: Option<&str>,
+    limit: Option<usize>,
+    max: usize,
+) -> Result<(Option<CandidateKey>, usize), ApiError> {
+    let after = match after {
+        None => None,
+        Some(text) => Some(CandidateKey::parse_hex(text).ok_or_else(|| {
+            ApiError::bad_request(
+                "after_invalid",
+                "after must be a candidate key (32 hex digits)",
+            )
+        })?),
+    };
+    match limit.unwrap_or(max) {
+        limit @ 1.. if limit <= max => Ok((after, limit)),
+        _ => Err(ApiError::bad_request(
+            "limit_invalid",
+            format!("limit must be between 1 and {max}"),
+        )),
+    }
+}
+
+/// One page of `point`'s candidates (of one status, if given) after `after`, and the key to
+/// continue after when there may be more.
+pub async fn page_at_point(
+    state: &AppState,
+    point: engine::org::PointCode,
+    status: Option<engine::candidate::Status>,
+    after: Option<CandidateKey>,
+    limit: usize,
+) -> Result<(Vec<Candidate>, Option<CandidateKey>), ApiError> {
+    let page = state
+        .store
+        .candidates_at_point(point, status, after, limit)
+        .await?;
+    let next = if page.len() == limit {
+        page.last().map(|candidate| candidate.key)
+    } else {
+        None
+    };
+    Ok((page, next))
+}
+
 /// Every candidate of `point` (of one status, if given), in key order, read page by page.
 /// Bounded: a point hands out at most 9,999 serial numbers.
 pub async fn all_at_point(

@@ -308,20 +308,38 @@ struct OpenItem {
     open: Vec<&'static str>,
 }
 
-/// `GET /v1/points/{point}/open-items`: the point's candidates with a special case still
-/// open, for operators whose scope covers the point.
+/// Most candidates one page of a work list looks at.
+pub const MAX_PAGE_CANDIDATES: usize = 1000;
+
+/// `?after=&limit=` of the work lists.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Continue after this candidate key (the previous page's `next`).
+    after: Option<String>,
+    /// Candidates to look at (1–1000, default 1000).
+    limit: Option<usize>,
+}
+
+/// `GET /v1/points/{point}/open-items[?after=&limit=]`: the point's candidates with a
+/// special case still open, for operators whose scope covers the point. One page looks at
+/// `limit` candidates; `next` continues (null: done).
 pub async fn open_items(
     state: web::Data<AppState>,
     caller: Caller,
     point: web::Path<String>,
+    page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let point: engine::org::PointCode = point.parse()?;
     if !caller.0.scope.covers_point(point) {
         return Err(ApiError::out_of_scope());
     }
+    let (after, limit) =
+        super::page_bounds(page.after.as_deref(), page.limit, MAX_PAGE_CANDIDATES)?;
     let _place = state.heavy.enter(&caller.0.subject)?;
     let mut items = Vec::new();
-    for candidate in super::all_at_point(&state, point, None).await? {
+    let (candidates, next) = super::page_at_point(&state, point, None, after, limit).await?;
+    for candidate in candidates {
         let open: Vec<&'static str> = [
             (candidate.id_verification_pending, "id_verification"),
             (candidate.document_approval_pending, "document_approval"),
@@ -339,7 +357,11 @@ pub async fn open_items(
             });
         }
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({"point": point.to_string(), "items": items})))
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "point": point.to_string(),
+        "items": items,
+        "next": next.map(|key| key.to_string()),
+    })))
 }
 
 /// `POST /v1/candidates/{key}/declarations/{id}/review` body.
@@ -386,10 +408,16 @@ pub struct DeclarationsQuery {
     /// `pending`, `county_approved`, `approved`, `rejected` or `withdrawn`; by default what
     /// the caller decides next (the county: `pending`; the city: `county_approved`).
     stage: Option<String>,
+    /// Continue after this point and candidate (the previous page's `next`:
+    /// `<point>/<candidate key>`).
+    after: Option<String>,
+    /// Candidates to look at (1–1000, default 1000).
+    limit: Option<usize>,
 }
 
-/// `GET /v1/counties/{county}/declarations`: the reviewers' work list — the county's
-/// declarations at one stage, with who declared what and on which documents.
+/// `GET /v1/counties/{county}/declarations[?stage=&after=&limit=]`: the reviewers' work
+/// list — the county's declarations at one stage, with who declared what and on which
+/// documents. One page looks at `limit` candidates, point by point; `next` continues.
 pub async fn county_declarations(
     state: web::Data<AppState>,
     caller: Caller,
@@ -420,15 +448,41 @@ pub async fn county_declarations(
             format!("no declaration stage named '{other}'"),
         )),
     };
-    // Refuse an unknown stage before reading anything.
+    // Refuse an unknown stage or a malformed page before reading anything.
     matches(&Review::Pending)?;
+    let (start, after) = match query.after.as_deref() {
+        None => (None, None),
+        Some(cursor) => {
+            let (point, key) = cursor.split_once('/').ok_or_else(|| {
+                ApiError::bad_request("after_invalid", "after must be <point>/<candidate key>")
+            })?;
+            let point: engine::org::PointCode = point.parse()?;
+            let (key, _) = super::page_bounds(Some(key), None, 1)?;
+            (Some(point), key)
+        }
+    };
+    let (_, mut remaining) = super::page_bounds(None, query.limit, MAX_PAGE_CANDIDATES)?;
     let Some(record) = state.store.county(code).await? else {
-        return Ok(HttpResponse::Ok()
-            .json(serde_json::json!({"county": code.to_string(), "stage": stage, "items": []})));
+        return Ok(HttpResponse::Ok().json(
+            serde_json::json!({"county": code.to_string(), "stage": stage, "items": [], "next": null}),
+        ));
     };
     let mut items = Vec::new();
-    for point in record.points.values() {
-        for candidate in super::all_at_point(&state, point.code, None).await? {
+    let mut next = None;
+    let points = record
+        .points
+        .values()
+        .filter(|point| start.is_none_or(|start| point.code >= start));
+    for point in points {
+        let after = if Some(point.code) == start {
+            after
+        } else {
+            None
+        };
+        let (candidates, more) =
+            super::page_at_point(&state, point.code, None, after, remaining).await?;
+        remaining -= candidates.len();
+        for candidate in candidates {
             for declaration in &candidate.declarations {
                 if matches(&declaration.review)? {
                     items.push(serde_json::json!({
@@ -440,7 +494,15 @@ pub async fn county_declarations(
                 }
             }
         }
+        if remaining == 0 {
+            next = more.map(|key| format!("{}/{key}", point.code));
+            break;
+        }
     }
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({"county": code.to_string(), "stage": stage, "items": items})))
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "county": code.to_string(),
+        "stage": stage,
+        "items": items,
+        "next": next,
+    })))
 }
