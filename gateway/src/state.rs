@@ -44,10 +44,12 @@ pub struct AppState {
     pub internal: crate::node_auth::NodeAuth,
     /// The providers' query-order adapters (reconciliation); may be unconfigured.
     pub order_query: crate::reconciliation::SignedHttpQuery,
-    /// Signs and verifies county export packages (shared by the province's instances).
+    /// Signs, encrypts and opens county export packages (the `packages` ring, shared by
+    /// the province's instances).
     pub export_key: storage::keys::KeyRing,
-    /// Package imports and exports running at once on this node (each holds a county's
-    /// records in memory): [`crate::routes::packages::CONCURRENT_PACKAGES`] places.
+    /// Package imports and exports running at once on this node (an import holds a
+    /// county's records in memory; an export writes temporary files):
+    /// [`crate::routes::packages::CONCURRENT_PACKAGES`] places.
     pub packages: tokio::sync::Semaphore,
     /// URL prefixes an owner's advertised URL must start with to be redirected to (empty:
     /// any).

@@ -109,6 +109,13 @@ impl KeyRing {
         }
     }
 
+    /// A 32-byte key for `label` derived (HMAC-SHA256) from the ring's key `id`: one
+    /// ring's keys serve several uses without one key doing two jobs.
+    pub fn derive(&self, id: &str, label: &[u8]) -> Option<[u8; 32]> {
+        self.key(id)
+            .map(|key| hmac(key, label).finalize().into_bytes().into())
+    }
+
     /// The key named `id`, if it is on the ring.
     pub fn key(&self, id: &str) -> Option<&[u8]> {
         self.keys

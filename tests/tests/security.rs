@@ -733,7 +733,7 @@ fn item_7_export_packages_carry_no_password_hashes_and_imports_need_a_reset() {
         "/v1/imports/county-package",
         &package.bytes,
         &[
-            ("Content-Type", "application/x-tar"),
+            ("Content-Type", "application/octet-stream"),
             ("Authorization", &format!("Bearer {province}")),
             ("Idempotency-Key", "import-1"),
         ],

@@ -1,4 +1,5 @@
-//! County export packages over HTTP (see `crate::packages` for the format):
+//! County export packages over HTTP (see `crate::packages` for the format; the body is the
+//! encrypted envelope, `application/octet-stream`, streamed from a temporary file):
 //! `GET /v1/counties/{county}/export-package` for the county, its city or the province;
 //! `POST /v1/imports/county-package` for the county's city or the province, which verifies
 //! the whole package first and then takes over the county's record and every candidate
@@ -17,7 +18,6 @@ use engine::county::CountyCommand;
 use engine::org::CountyCode;
 use engine::scope::Scope;
 use futures::StreamExt;
-use std::collections::BTreeMap;
 use std::io::{Seek as _, Write as _};
 use storage::{StateStore, StateUpdate};
 
@@ -76,31 +76,83 @@ pub async fn export(
             kind: "county",
             value: code.to_string(),
         })?;
-    let mut candidates = Vec::new();
-    let mut photos = BTreeMap::new();
+    // Candidates a page at a time, photos one at a time, into the builder's files: memory
+    // stays bounded whatever the county's size. (Small synchronous file writes on the worker;
+    // the heavy part — tar, encryption — runs on the blocking pool.)
+    let mut builder = packages::Builder::new(&county)?;
     for point in county.points.values() {
-        for candidate in super::all_at_point(&state, point.code, None).await? {
-            let sha256 = &candidate.capture.photo.sha256;
-            if let Some(photo) = state.store.photo(sha256).await? {
-                photos.insert(sha256.clone(), photo);
+        let mut after = None;
+        loop {
+            let (page, next) =
+                super::page_at_point(&state, point.code, None, after, EXPORT_PAGE).await?;
+            for candidate in &page {
+                builder.add_candidate(candidate)?;
+                let sha256 = &candidate.capture.photo.sha256;
+                if !builder.has_photo(sha256)
+                    && let Some(photo) = state.store.photo(sha256).await?
+                {
+                    builder.add_photo(sha256, &photo)?;
+                }
             }
-            candidates.push(candidate);
+            match next {
+                Some(key) => after = Some(key),
+                None => break,
+            }
         }
     }
     let created_at = state.now().cst_text();
-    let key = state.export_key.clone();
-    let package =
-        web::block(move || packages::build(&key, &county, &candidates, &photos, created_at))
-            .await
-            .map_err(package_failed)??;
+    let keys = state.export_key.clone();
+    let sealed = web::block(move || -> Result<std::fs::File, PackageError> {
+        let file =
+            tempfile::tempfile().map_err(|error| PackageError::Malformed(error.to_string()))?;
+        let mut file = builder
+            .finish(&keys, created_at, std::io::BufWriter::new(file))?
+            .into_inner()
+            .map_err(|error| PackageError::Malformed(error.to_string()))?;
+        file.seek(std::io::SeekFrom::Start(0))
+            .map_err(|error| PackageError::Malformed(error.to_string()))?;
+        Ok(file)
+    })
+    .await
+    .map_err(package_failed)??;
+    let length = sealed.metadata().map_err(package_failed)?.len();
     Ok(HttpResponse::Ok()
-        .content_type("application/x-tar")
+        .content_type(PACKAGE_CONTENT_TYPE)
         .insert_header(("Cache-Control", "no-store"))
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"county-{code}.tar\""),
+            format!("attachment; filename=\"county-{code}.gkpkg\""),
         ))
-        .body(package))
+        .body(actix_web::body::SizedStream::new(
+            length,
+            file_chunks(sealed),
+        )))
+}
+
+/// Candidates read per store call while exporting.
+const EXPORT_PAGE: usize = 500;
+
+/// What an export answers with, and what an import expects (an encrypted envelope, see
+/// `crate::packages::sealed`).
+pub const PACKAGE_CONTENT_TYPE: &str = "application/octet-stream";
+
+/// `file` as a stream of 64 KiB chunks, each read on the blocking pool.
+fn file_chunks(
+    file: std::fs::File,
+) -> impl futures::Stream<Item = Result<actix_web::web::Bytes, actix_web::Error>> {
+    futures::stream::try_unfold(file, |mut file| async move {
+        let (file, chunk) = web::block(move || {
+            use std::io::Read as _;
+            let mut chunk = vec![0u8; 64 * 1024];
+            let read = file.read(&mut chunk)?;
+            chunk.truncate(read);
+            Ok::<_, std::io::Error>((file, chunk))
+        })
+        .await
+        .map_err(actix_web::error::ErrorInternalServerError)?
+        .map_err(actix_web::error::ErrorInternalServerError)?;
+        Ok((!chunk.is_empty()).then(|| (actix_web::web::Bytes::from(chunk), file)))
+    })
 }
 
 /// `POST /v1/imports/county-package`.
@@ -136,7 +188,7 @@ pub async fn import(
     let package = web::block(move || {
         file.seek(std::io::SeekFrom::Start(0))
             .map_err(|error| PackageError::Malformed(error.to_string()))?;
-        packages::open(&key, std::io::BufReader::new(file))
+        packages::open_sealed(&key, std::io::BufReader::new(file))
     })
     .await
     .map_err(package_failed)??;

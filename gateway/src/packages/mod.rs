@@ -1,7 +1,8 @@
 //! County export packages (the documents' "burn to disc"): everything a county registered —
 //! the county's record, every candidate's record and photo — in one tar file with a signed
 //! manifest, so a city or the province can check it is complete and untouched and import it
-//! (for instance after an outage cut the county off).
+//! (for instance after an outage cut the county off). The tar travels inside an encrypted
+//! envelope ([`sealed`]); it is built from temporary files, never whole in memory.
 //!
 //! Layout: `manifest.json`, `manifest.sig`, `county.json`, `candidates.jsonl` (one record
 //! per line), `photos/<sha256>.jpg`. The manifest lists every other file with its SHA-256
@@ -19,8 +20,10 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use storage::keys::KeyRing;
 
-/// The layout this build writes and reads.
-pub const FORMAT: u32 = 1;
+pub mod sealed;
+
+/// The layout this build writes and reads (2: encrypted envelope, key ids in signatures).
+pub const FORMAT: u32 = 2;
 
 /// The most the files a manifest lists may add up to (a province's largest county, with
 /// photos, is well under it).
@@ -133,60 +136,133 @@ fn without_credentials(candidate: &Candidate) -> Candidate {
     }
 }
 
-/// Builds the package of `county` with its `candidates` and their `photos`.
-pub fn build(
-    keys: &KeyRing,
-    county: &County,
-    candidates: &[Candidate],
-    photos: &BTreeMap<String, Vec<u8>>,
-    created_at: String,
-) -> Result<Vec<u8>, PackageError> {
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    files.push((
-        "county.json".into(),
-        serde_json::to_vec(county).map_err(malformed)?,
-    ));
-    let mut lines = Vec::new();
-    for candidate in candidates {
-        serde_json::to_writer(&mut lines, &without_credentials(candidate)).map_err(malformed)?;
-        lines.push(b'\n');
+/// A package being built: its content files are written to a temporary directory as they
+/// come — one candidate page and one photo at a time, whatever the county's size — each
+/// hashed on the way; [`Builder::finish`] then streams the manifest, its signature and the
+/// files through the encrypting envelope.
+pub struct Builder {
+    directory: tempfile::TempDir,
+    county: String,
+    files: Vec<ManifestFile>,
+    candidates: std::io::BufWriter<std::fs::File>,
+    candidates_digest: Sha256,
+    candidates_bytes: u64,
+    candidate_count: u64,
+    photos: std::collections::BTreeSet<String>,
+}
+
+impl Builder {
+    /// Starts the package of `county`.
+    pub fn new(county: &County) -> Result<Builder, PackageError> {
+        let directory = tempfile::tempdir().map_err(malformed)?;
+        std::fs::create_dir(directory.path().join("photos")).map_err(malformed)?;
+        let candidates =
+            std::fs::File::create(directory.path().join("candidates.jsonl")).map_err(malformed)?;
+        let mut builder = Builder {
+            directory,
+            county: county.code.to_string(),
+            files: Vec::new(),
+            candidates: std::io::BufWriter::new(candidates),
+            candidates_digest: Sha256::new(),
+            candidates_bytes: 0,
+            candidate_count: 0,
+            photos: Default::default(),
+        };
+        builder.write_file(
+            "county.json",
+            &serde_json::to_vec(county).map_err(malformed)?,
+        )?;
+        Ok(builder)
     }
-    files.push(("candidates.jsonl".into(), lines));
-    for (sha256, bytes) in photos {
-        files.push((format!("photos/{sha256}.jpg"), bytes.clone()));
+
+    fn write_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), PackageError> {
+        std::fs::write(self.directory.path().join(path), bytes).map_err(malformed)?;
+        self.files.push(ManifestFile {
+            path: path.to_owned(),
+            sha256: sha256_hex(bytes),
+            bytes: bytes.len() as u64,
+        });
+        Ok(())
     }
-    let manifest = Manifest {
-        format: FORMAT,
-        county: county.code.to_string(),
-        created_at,
-        candidates: candidates.len() as u64,
-        files: files
-            .iter()
-            .map(|(path, bytes)| ManifestFile {
-                path: path.clone(),
-                sha256: sha256_hex(bytes),
-                bytes: bytes.len() as u64,
-            })
-            .collect(),
-    };
-    let manifest = serde_json::to_vec_pretty(&manifest).map_err(malformed)?;
-    let signed = signature(keys, &manifest);
-    let mut archive = tar::Builder::new(Vec::new());
-    let mut append = |path: &str, bytes: &[u8]| -> Result<(), PackageError> {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        archive
-            .append_data(&mut header, path, bytes)
-            .map_err(malformed)
-    };
-    append("manifest.json", &manifest)?;
-    append("manifest.sig", signed.as_bytes())?;
-    for (path, bytes) in &files {
-        append(path, bytes)?;
+
+    /// Adds a candidate's record (without password hashes).
+    pub fn add_candidate(&mut self, candidate: &Candidate) -> Result<(), PackageError> {
+        use std::io::Write as _;
+        let mut line = serde_json::to_vec(&without_credentials(candidate)).map_err(malformed)?;
+        line.push(b'\n');
+        self.candidates.write_all(&line).map_err(malformed)?;
+        self.candidates_digest.update(&line);
+        self.candidates_bytes += line.len() as u64;
+        self.candidate_count += 1;
+        Ok(())
     }
-    archive.into_inner().map_err(malformed)
+
+    /// Whether the photo `sha256` is in already (candidates may share none, but a retake
+    /// keeps its digest).
+    pub fn has_photo(&self, sha256: &str) -> bool {
+        self.photos.contains(sha256)
+    }
+
+    /// Adds a photo under its SHA-256 (64 hex digits, as the store names photos).
+    pub fn add_photo(&mut self, sha256: &str, bytes: &[u8]) -> Result<(), PackageError> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(malformed(format!("a photo named '{sha256}'")));
+        }
+        self.write_file(&format!("photos/{sha256}.jpg"), bytes)?;
+        self.photos.insert(sha256.to_owned());
+        Ok(())
+    }
+
+    /// Writes the package, encrypted for this deployment (`keys`: the `packages` ring), to
+    /// `out`: manifest, signature, then every file, read back from disk one at a time.
+    pub fn finish<W: std::io::Write>(
+        mut self,
+        keys: &KeyRing,
+        created_at: String,
+        out: W,
+    ) -> Result<W, PackageError> {
+        use std::io::Write as _;
+        self.candidates.flush().map_err(malformed)?;
+        self.files.insert(
+            1,
+            ManifestFile {
+                path: "candidates.jsonl".into(),
+                sha256: hex::encode(self.candidates_digest.finalize_reset()),
+                bytes: self.candidates_bytes,
+            },
+        );
+        let manifest = Manifest {
+            format: FORMAT,
+            county: self.county.clone(),
+            created_at,
+            candidates: self.candidate_count,
+            files: self.files,
+        };
+        let manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(malformed)?;
+        let signed = signature(keys, &manifest_bytes);
+        let mut archive = tar::Builder::new(sealed::Sealer::new(keys, out)?);
+        let mut append = |path: &str, size: u64, bytes: &mut dyn Read| {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(size);
+            header.set_mode(0o644);
+            header.set_cksum();
+            archive
+                .append_data(&mut header, path, bytes)
+                .map_err(malformed)
+        };
+        append(
+            "manifest.json",
+            manifest_bytes.len() as u64,
+            &mut manifest_bytes.as_slice(),
+        )?;
+        append("manifest.sig", signed.len() as u64, &mut signed.as_bytes())?;
+        for file in &manifest.files {
+            let mut reader =
+                std::fs::File::open(self.directory.path().join(&file.path)).map_err(malformed)?;
+            append(&file.path, file.bytes, &mut reader)?;
+        }
+        archive.into_inner().map_err(malformed)?.finish()
+    }
 }
 
 /// Largest `manifest.json` read (before its signature is checked).
@@ -249,7 +325,18 @@ fn entry_path(entry: &tar::Entry<'_, impl Read>) -> Result<String, PackageError>
         .ok_or_else(|| malformed("a path is not UTF-8"))
 }
 
-/// Reads and verifies a package as it streams past; nothing in it is trusted before this
+/// Decrypts a sealed package (to a temporary file: bounded memory) and reads it with
+/// [`open`]. Refused as [`PackageError::Signature`] unless it is this deployment's
+/// untouched envelope.
+pub fn open_sealed(keys: &KeyRing, sealed: impl Read) -> Result<Package, PackageError> {
+    use std::io::Seek as _;
+    let mut plain = tempfile::tempfile().map_err(malformed)?;
+    sealed::open(keys, sealed, std::io::BufWriter::new(&mut plain))?;
+    plain.seek(std::io::SeekFrom::Start(0)).map_err(malformed)?;
+    open(keys, std::io::BufReader::new(plain))
+}
+
+/// Reads and verifies a (decrypted) package as it streams past; nothing in it is trusted before this
 /// returns. The manifest and its signature come first and are verified before any other
 /// entry is read; then only files the manifest lists are read, each only if its header
 /// states exactly the listed size, and each is checked against its SHA-256. Memory is
