@@ -99,6 +99,18 @@ struct Options {
     /// How soon a silent node's shards move to others.
     #[arg(long, env = "REG_KAFKA_SESSION_TIMEOUT_SECONDS", default_value_t = 10)]
     kafka_session_timeout_seconds: u64,
+    /// TLS to the brokers (a real deployment: always).
+    #[arg(long, env = "REG_KAFKA_TLS", default_value_t = false, action = clap::ArgAction::Set)]
+    kafka_tls: bool,
+    /// CA certificate (PEM) of the brokers' certificates (default: the system's CAs).
+    #[arg(long, env = "REG_KAFKA_CA_FILE")]
+    kafka_ca_file: Option<PathBuf>,
+    /// SCRAM-SHA-512 user of the gateways (with REG_KAFKA_PASSWORD; needs TLS).
+    #[arg(long, env = "REG_KAFKA_USERNAME")]
+    kafka_username: Option<String>,
+    /// Its password: from the environment (a Kubernetes secret), never a flag in `ps`.
+    #[arg(skip = std::env::var("REG_KAFKA_PASSWORD").ok())]
+    kafka_password: Option<String>,
     /// This node's URL as other nodes should redirect writes to it (default: http://LISTEN).
     #[arg(long, env = "REG_ADVERTISED_URL")]
     advertised_url: Option<String>,
@@ -124,6 +136,15 @@ struct Options {
     /// Per-request ScyllaDB timeout.
     #[arg(long, env = "REG_SCYLLA_REQUEST_TIMEOUT_SECONDS", default_value_t = 5)]
     scylla_request_timeout_seconds: u64,
+    /// CA certificate (PEM) of the ScyllaDB nodes: TLS to them when set.
+    #[arg(long, env = "REG_SCYLLA_CA_FILE")]
+    scylla_ca_file: Option<PathBuf>,
+    /// ScyllaDB user (PasswordAuthenticator; with REG_SCYLLA_PASSWORD).
+    #[arg(long, env = "REG_SCYLLA_USERNAME")]
+    scylla_username: Option<String>,
+    /// Its password: from the environment only.
+    #[arg(skip = std::env::var("REG_SCYLLA_PASSWORD").ok())]
+    scylla_password: Option<String>,
     /// Address to serve the API on.
     #[arg(long, env = "REG_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -260,7 +281,26 @@ fn scylla_config(options: &Options) -> anyhow::Result<ScyllaConfig> {
         keyspace: options.scylla_keyspace.clone(),
         replication_factor: options.scylla_replication_factor,
         request_timeout_seconds: options.scylla_request_timeout_seconds,
+        credentials: credentials(
+            "ScyllaDB",
+            &options.scylla_username,
+            &options.scylla_password,
+        )?,
+        ca_file: options.scylla_ca_file.clone(),
     })
+}
+
+/// A user and password given together, or neither.
+fn credentials(
+    what: &str,
+    username: &Option<String>,
+    password: &Option<String>,
+) -> anyhow::Result<Option<(String, String)>> {
+    match (username, password) {
+        (Some(username), Some(password)) => Ok(Some((username.clone(), password.clone()))),
+        (None, None) => Ok(None),
+        _ => anyhow::bail!("{what}: a user name needs its password and a password its user name"),
+    }
 }
 
 fn kafka_config(options: &Options) -> anyhow::Result<KafkaConfig> {
@@ -286,6 +326,11 @@ fn kafka_config(options: &Options) -> anyhow::Result<KafkaConfig> {
         linger_milliseconds: options.kafka_linger_milliseconds,
         apply_timeout_seconds: options.kafka_apply_timeout_seconds,
         session_timeout_seconds: options.kafka_session_timeout_seconds,
+        security: storage::kafka::KafkaSecurity {
+            tls: options.kafka_tls,
+            ca_file: options.kafka_ca_file.clone(),
+            scram: credentials("Kafka", &options.kafka_username, &options.kafka_password)?,
+        },
         ..KafkaConfig::new(brokers, advertised)
     })
 }

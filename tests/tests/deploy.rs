@@ -300,6 +300,7 @@ fn kubernetes_manifests_name_their_kinds_and_namespace() {
         "scylla.yaml",
         "kafka.yaml",
         "gateway.yaml",
+        "network-policies.yaml",
     ] {
         for document in yaml_documents(&deploy(&format!("k8s/{file}"))) {
             let kind = document["kind"]
@@ -328,6 +329,8 @@ fn kubernetes_manifests_name_their_kinds_and_namespace() {
         "Kafka",
         "KafkaNodePool",
         "KafkaTopic",
+        "KafkaUser",
+        "NetworkPolicy",
         "Deployment",
         "Service",
         "HorizontalPodAutoscaler",

@@ -33,7 +33,6 @@ use crate::error::StorageError;
 use crate::keys::KeyRing;
 use crate::projection::{Projection, Replicated};
 use crate::record::{Commit, Partition, StateUpdate};
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
@@ -173,8 +172,8 @@ impl Follower {
             .enable_all()
             .build()
             .map_err(|e| StorageError::Kafka(e.to_string()))?;
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &config.brokers)
+        let consumer: BaseConsumer = config
+            .client()?
             // Never joins the group (it assigns partitions itself); librdkafka wants an id.
             .set("group.id", format!("{}-follower", config.group_id))
             .set("enable.auto.commit", "false")

@@ -28,7 +28,7 @@ mod config;
 mod follower;
 mod ownership;
 
-pub use config::{KafkaConfig, Topics};
+pub use config::{KafkaConfig, KafkaSecurity, Topics};
 
 use crate::error::StorageError;
 use crate::keys::KeyRing;
@@ -40,7 +40,6 @@ use futures::future::BoxFuture;
 use ownership::{Membership, Owned};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,8 +71,8 @@ impl<P: Projection> KafkaLog<P> {
     ) -> Result<KafkaLog<P>, StorageError> {
         let topics = Topics::new(&config.topic_prefix, shard_count);
         ensure_topics(config, &topics).await?;
-        let producer: FutureProducer = ClientConfig::new()
-            .set("bootstrap.servers", &config.brokers)
+        let producer: FutureProducer = config
+            .client()?
             .set("enable.idempotence", "true")
             .set("acks", "all")
             .set("linger.ms", config.linger_milliseconds.to_string())
@@ -261,10 +260,8 @@ impl<P: Projection> Drop for KafkaLog<P> {
 /// Creates the topics if they are missing, then checks their partition counts: a shard is
 /// a partition, so a topic with another count would route candidates wrongly.
 async fn ensure_topics(config: &KafkaConfig, topics: &Topics) -> Result<(), StorageError> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", &config.brokers)
-        .create()
-        .map_err(kafka_error)?;
+    let admin: AdminClient<DefaultClientContext> =
+        config.client()?.create().map_err(kafka_error)?;
     let wanted = [
         (topics.candidates.as_str(), topics.shard_count as i32),
         (topics.organisation.as_str(), 1),

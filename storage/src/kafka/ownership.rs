@@ -27,7 +27,6 @@ use crate::error::StorageError;
 use crate::keys::KeyRing;
 use crate::record::Partition;
 use rdkafka::client::ClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::{Offset, TopicPartitionList};
@@ -155,8 +154,8 @@ impl Membership {
             assigned: Mutex::new(Vec::new()),
             flush_timeout: Duration::from_secs(config.delivery_timeout_seconds),
         };
-        let consumer: BaseConsumer<GroupContext> = ClientConfig::new()
-            .set("bootstrap.servers", &config.brokers)
+        let consumer: BaseConsumer<GroupContext> = config
+            .client()?
             .set("group.id", &config.group_id)
             .set("client.id", &config.advertised_url)
             .set("enable.auto.commit", "false")

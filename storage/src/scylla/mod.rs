@@ -51,6 +51,10 @@ pub struct ScyllaConfig {
     pub replication_factor: u32,
     /// Per-request timeout.
     pub request_timeout_seconds: u64,
+    /// Password authentication (`PasswordAuthenticator` on the cluster), if set.
+    pub credentials: Option<(String, String)>,
+    /// TLS to the nodes, verified against this CA certificate file (PEM), if set.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl ScyllaConfig {
@@ -61,6 +65,8 @@ impl ScyllaConfig {
             keyspace: "registration".into(),
             replication_factor: 3,
             request_timeout_seconds: 5,
+            credentials: None,
+            ca_file: None,
         }
     }
 }
@@ -76,12 +82,31 @@ async fn connect(config: &ScyllaConfig) -> Result<Session, StorageError> {
         .consistency(Consistency::LocalQuorum)
         .request_timeout(Some(Duration::from_secs(config.request_timeout_seconds)))
         .build();
-    SessionBuilder::new()
+    let mut builder = SessionBuilder::new()
         .known_nodes(&config.nodes)
-        .default_execution_profile_handle(profile.into_handle())
+        .default_execution_profile_handle(profile.into_handle());
+    if let Some((username, password)) = &config.credentials {
+        builder = builder.user(username, password);
+    }
+    if let Some(ca_file) = &config.ca_file {
+        builder = builder.tls_context(Some(tls_context(ca_file)?));
+    }
+    builder
         .build()
         .await
         .map_err(|e| StorageError::Scylla(e.to_string()))
+}
+
+/// A TLS context that trusts `ca_file` (PEM) and verifies the nodes' certificates.
+fn tls_context(ca_file: &std::path::Path) -> Result<openssl::ssl::SslContext, StorageError> {
+    use openssl::ssl::{SslContextBuilder, SslMethod, SslVerifyMode};
+    let failed = |error: openssl::error::ErrorStack| {
+        StorageError::Scylla(format!("TLS to ScyllaDB ({}): {error}", ca_file.display()))
+    };
+    let mut context = SslContextBuilder::new(SslMethod::tls()).map_err(failed)?;
+    context.set_ca_file(ca_file).map_err(failed)?;
+    context.set_verify(SslVerifyMode::PEER);
+    Ok(context.build())
 }
 
 /// Applies the schema (idempotent: every statement is `IF NOT EXISTS`).
