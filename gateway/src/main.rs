@@ -390,11 +390,8 @@ async fn open_backend(options: &Options, log_keys: &KeyRing) -> anyhow::Result<B
     if options.log == LogKind::Kafka {
         let deadline = std::time::Instant::now()
             + Duration::from_secs(options.kafka_session_timeout_seconds.max(1) * 3);
-        while backend.owner_epoch(Partition::Organisation).is_none()
-            && (0..options.shard_count)
-                .all(|shard| backend.owner_epoch(Partition::Candidates(shard)).is_none())
-            && std::time::Instant::now() < deadline
-        {
+        // Until the group's first assignment is taken over (rebuilt, claimed), or a bound.
+        while !backend.settled() && std::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -37,6 +37,16 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Whether this node has taken over everything the group gave it (always, for the
+    /// single-node backend).
+    pub fn settled(&self) -> bool {
+        match self {
+            Backend::Embedded(_) => true,
+            Backend::Kafka(log) => log.settled(),
+            Backend::KafkaScylla(log) => log.settled(),
+        }
+    }
+
     /// `log=…, store=…`, for logs and the health endpoint.
     pub fn describe(&self) -> &'static str {
         match self {

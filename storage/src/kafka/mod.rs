@@ -141,6 +141,14 @@ impl<P: Projection> KafkaLog<P> {
             .collect()
     }
 
+    /// Whether this node holds partitions from the group and has taken all of them over
+    /// (a node that is assigned shards but still rebuilding them is not ready to write).
+    pub fn settled(&self) -> bool {
+        self.membership
+            .as_ref()
+            .is_some_and(|membership| membership.settled(&self.owned))
+    }
+
     /// The URL of the node that owns `partition`, as published in the group's offsets
     /// (blocking: one OffsetFetch round trip).
     pub fn owner_url(&self, partition: Partition) -> Result<Option<String>, StorageError> {

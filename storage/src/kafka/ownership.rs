@@ -199,23 +199,20 @@ impl Membership {
                         .lock()
                         .map(|mut assigned| std::mem::take(&mut *assigned))
                         .unwrap_or_default();
-                    for partition in assigned {
-                        if let Err(error) = take_over(
-                            &thread_consumer,
-                            &thread_topics,
-                            partition,
-                            &owned,
-                            &progress,
-                            &claims,
-                            &url,
-                            rebuild_timeout,
-                        ) {
-                            // Retried on the next turn unless the group takes it away meanwhile.
-                            crate::metrics::record_kafka_error("take_over");
-                            eprintln!("kafka: taking over {partition:?} failed, retrying: {error}");
-                            if let Ok(mut pending) = thread_consumer.context().assigned.lock() {
-                                pending.push(partition);
-                            }
+                    let context = TakeOver {
+                        topics: &thread_topics,
+                        owned: &owned,
+                        progress: &progress,
+                        claims: &claims,
+                        url: &url,
+                        timeout: rebuild_timeout,
+                    };
+                    for (partition, error) in take_over(&thread_consumer, assigned, &context) {
+                        // Retried on the next turn unless the group takes it away meanwhile.
+                        crate::metrics::record_kafka_error("take_over");
+                        eprintln!("kafka: taking over {partition:?} failed, retrying: {error}");
+                        if let Ok(mut pending) = thread_consumer.context().assigned.lock() {
+                            pending.push(partition);
                         }
                     }
                 }
@@ -227,6 +224,26 @@ impl Membership {
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// Whether the group has given this node partitions and it has taken every one of them
+    /// over (rebuilt, claimed, owned).
+    pub(crate) fn settled(&self, owned: &Owned) -> bool {
+        let Ok(assignment) = self.consumer.assignment() else {
+            return false;
+        };
+        let partitions: Vec<Partition> = assignment
+            .elements()
+            .iter()
+            .filter_map(|element| {
+                self.topics
+                    .partition_of(element.topic(), element.partition())
+            })
+            .collect();
+        !partitions.is_empty()
+            && partitions
+                .iter()
+                .all(|partition| owned.epoch(self.topics.index(*partition)).is_some())
     }
 
     /// The URL of the node owning `partition`, as it published it, if any.
@@ -265,25 +282,32 @@ struct Claims {
 }
 
 impl Claims {
-    /// Writes a claim to `partition`; its offset once Kafka has it.
-    fn write(&self, topics: &Topics, partition: Partition) -> Result<u64, StorageError> {
+    /// Hands a claim of `partition` to the producer (claims of a whole assignment go out
+    /// together, in one round trip per broker).
+    fn send(
+        &self,
+        topics: &Topics,
+        partition: Partition,
+    ) -> Result<rdkafka::producer::DeliveryFuture, StorageError> {
         let payload = codec::encode_claim(&self.keys, partition)?;
         let (topic, index) = topics.locate(partition);
         let record = FutureRecord::<(), [u8]>::to(topic)
             .partition(index)
             .payload(&payload);
-        let delivery = self
-            .producer
+        self.producer
             .send_result(record)
-            .map_err(|(error, _)| kafka_error(error))?;
-        // A plain thread: the delivery is a oneshot, resolved by librdkafka's own thread
-        // (bounded by `message.timeout.ms`).
-        let delivered = futures::executor::block_on(delivery)
-            .map_err(|_| StorageError::Kafka("the producer has stopped".into()))?
-            .map_err(|(error, _)| kafka_error(error))?;
-        u64::try_from(delivered.offset)
-            .map_err(|_| StorageError::Kafka("claim delivered without an offset".into()))
+            .map_err(|(error, _)| kafka_error(error))
     }
+}
+
+/// The offset of a sent claim once Kafka has it. On a plain thread: the delivery is a
+/// oneshot, resolved by librdkafka's own thread (bounded by `message.timeout.ms`).
+fn delivered(delivery: rdkafka::producer::DeliveryFuture) -> Result<u64, StorageError> {
+    let delivered = futures::executor::block_on(delivery)
+        .map_err(|_| StorageError::Kafka("the producer has stopped".into()))?
+        .map_err(|(error, _)| kafka_error(error))?;
+    u64::try_from(delivered.offset)
+        .map_err(|_| StorageError::Kafka("claim delivered without an offset".into()))
 }
 
 /// Waits until the follower has applied partition `slot` up to (not including) `end`.
@@ -307,20 +331,47 @@ fn rebuild(
     Ok(())
 }
 
-/// Rebuilds `partition` here (the follower catches up to the high watermark), claims it,
-/// then owns it under the claim's epoch and publishes this node as its owner.
-#[allow(clippy::too_many_arguments)]
+/// Takes over the partitions of one assignment: rebuilds each here (the follower catches up
+/// to its high watermark), claims them all at once, then owns each under its claim's epoch
+/// and publishes this node as its owner. Returns those that failed, to retry.
 fn take_over(
     consumer: &BaseConsumer<GroupContext>,
-    topics: &Topics,
-    partition: Partition,
-    owned: &Owned,
-    progress: &Progress,
-    claims: &Claims,
-    url: &str,
+    assignment: Vec<Partition>,
+    context: &TakeOver<'_>,
+) -> Vec<(Partition, StorageError)> {
+    let mut failed = Vec::new();
+    let mut claimed = Vec::new();
+    for partition in assignment {
+        match rebuild_and_claim(consumer, partition, context) {
+            Ok(pending) => claimed.push((partition, pending)),
+            Err(error) => failed.push((partition, error)),
+        }
+    }
+    for (partition, (high, delivery, started)) in claimed {
+        if let Err(error) = own(consumer, partition, high, delivery, started, context) {
+            failed.push((partition, error));
+        }
+    }
+    failed
+}
+
+/// What a take-over needs besides the consumer.
+struct TakeOver<'a> {
+    topics: &'a Topics,
+    owned: &'a Owned,
+    progress: &'a Progress,
+    claims: &'a Claims,
+    url: &'a str,
     timeout: Duration,
-) -> Result<(), StorageError> {
-    let (topic, index) = topics.locate(partition);
+}
+
+/// Rebuilds `partition` up to the high watermark read now, then sends its claim.
+fn rebuild_and_claim(
+    consumer: &BaseConsumer<GroupContext>,
+    partition: Partition,
+    context: &TakeOver<'_>,
+) -> Result<(u64, rdkafka::producer::DeliveryFuture, Instant), StorageError> {
+    let (topic, index) = context.topics.locate(partition);
     let mut list = TopicPartitionList::new();
     list.add_partition(topic, index);
     consumer.pause(&list).map_err(kafka_error)?;
@@ -329,26 +380,58 @@ fn take_over(
         .map_err(kafka_error)?;
     let high = u64::try_from(high).unwrap_or(0);
     let started = Instant::now();
-    let slot = topics.index(partition);
-    rebuild(progress, partition, slot, high, started, timeout)?;
-    let claim = claims.write(topics, partition)?;
+    let slot = context.topics.index(partition);
+    rebuild(
+        context.progress,
+        partition,
+        slot,
+        high,
+        started,
+        context.timeout,
+    )?;
+    Ok((
+        high,
+        context.claims.send(context.topics, partition)?,
+        started,
+    ))
+}
+
+/// Once the claim is in the log and applied here, owns `partition` under its epoch.
+fn own(
+    consumer: &BaseConsumer<GroupContext>,
+    partition: Partition,
+    high: u64,
+    delivery: rdkafka::producer::DeliveryFuture,
+    started: Instant,
+    context: &TakeOver<'_>,
+) -> Result<(), StorageError> {
+    let claim = delivered(delivery)?;
+    let slot = context.topics.index(partition);
     // Everything before the claim is in the projection now, and nothing after it from an
     // older owner will be applied anywhere.
-    rebuild(progress, partition, slot, claim + 1, started, timeout)?;
+    rebuild(
+        context.progress,
+        partition,
+        slot,
+        claim + 1,
+        started,
+        context.timeout,
+    )?;
     let epoch = claim + 1;
-    if progress.fence(slot) != epoch {
+    if context.progress.fence(slot) != epoch {
         return Err(StorageError::Kafka(format!(
             "{partition:?}: claimed at offset {claim}, but a newer claim followed"
         )));
     }
-    owned.set(slot, epoch);
+    context.owned.set(slot, epoch);
     crate::metrics::record_rebalance("assigned");
+    let (topic, index) = context.topics.locate(partition);
     let mut published = TopicPartitionList::new();
     let mut element = published.add_partition(topic, index);
     element
         .set_offset(Offset::Offset(high as i64))
         .map_err(kafka_error)?;
-    element.set_metadata(url);
+    element.set_metadata(context.url);
     consumer
         .commit(&published, CommitMode::Sync)
         .map_err(kafka_error)
