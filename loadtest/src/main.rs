@@ -383,12 +383,18 @@ async fn measure_ceiling(
 }
 
 /// One Argon2id hash at the server's parameters (median of seven after two to warm up the
-/// allocator), in seconds.
+/// allocator), in seconds. The server hashes with `Argon2::default()` — argon2id v19,
+/// m=19456 KiB, t=2, p=1, OWASP's recommendation (gateway/src/hashing.rs) — and so does this.
 fn seconds_per_hash() -> f64 {
+    use argon2::password_hash::{PasswordHasher as _, SaltString};
     let mut times: Vec<f64> = (0..9)
         .map(|_| {
+            let mut salt = [0u8; 16];
+            let _ = getrandom::fill(&mut salt);
             let started = Instant::now();
-            let _ = gateway::hashing::hash_now("Login2026x");
+            if let Ok(salt) = SaltString::encode_b64(&salt) {
+                let _ = argon2::Argon2::default().hash_password(b"Login2026x", &salt);
+            }
             started.elapsed().as_secs_f64()
         })
         .collect();

@@ -29,6 +29,25 @@ fn normal_dependencies(manifest: &str) -> Vec<String> {
     names
 }
 
+/// The loadtest drives the server over HTTP like any client would; compiling the server
+/// into it would let it lean on internals (and hide a broken public contract).
+#[test]
+fn the_loadtest_is_a_black_box_client() {
+    let manifest = std::fs::read_to_string(workspace_root().join("loadtest/Cargo.toml"))
+        .expect("loadtest manifest");
+    let dependencies = normal_dependencies(&manifest);
+    assert!(
+        dependencies.contains(&"engine".to_owned()),
+        "parser sanity: {dependencies:?}"
+    );
+    for internal in ["gateway", "actors", "storage"] {
+        assert!(
+            !dependencies.contains(&internal.to_owned()),
+            "the loadtest depends on {internal}"
+        );
+    }
+}
+
 #[test]
 fn engine_depends_on_no_runtime_store_or_framework() {
     let manifest = std::fs::read_to_string(workspace_root().join("engine/Cargo.toml"))
