@@ -2,14 +2,12 @@
 //! isolation, explicit overload, bounded memory, sequential serials and frozen counties.
 
 use actors::{ActorError, CountyExecute, Execute, Registry, Settings, ShardConfig, SharedSettings};
-use engine::candidate::{Capture, CaptureMode, Command, IdCard, Status, Track};
+use engine::candidate::{Command, Status};
 use engine::county::{CountyCommand, CountyEvent};
-use engine::id_number::IdNumber;
 use engine::key::{CandidateKey, KeySecret};
 use engine::org::{CountyCode, PointCode, Province};
-use engine::photo::{PhotoRules, synthetic_jpeg};
 use engine::schedule::{Schedule, Window, WindowKind};
-use engine::serial::{SerialNumber, SubjectCategory};
+use engine::serial::SubjectCategory;
 use engine::time::{Date, Timestamp};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -38,35 +36,15 @@ fn point() -> PointCode {
     PointCode::new(county(), 1).expect("valid")
 }
 
-fn id_number(sequence: u32) -> IdNumber {
-    let birth = Date::new(2005, 1 + sequence % 9, 1 + sequence % 28).expect("valid date");
-    IdNumber::from_parts(430102, birth, (sequence % 1000) as u16).expect("valid")
-}
-
 fn capture(sequence: u32) -> (CandidateKey, Command) {
-    let id = id_number(sequence);
+    let id = tests::fixtures::id_number(sequence);
     let key = KeySecret::new(b"actor-tests".to_vec()).candidate_key(&id);
-    let photo = PhotoRules::default()
-        .inspect(&synthetic_jpeg(480, 640, 25_000, u64::from(sequence)))
-        .expect("photo");
-    let capture = Capture {
-        point: point(),
-        serial: SerialNumber::new(county(), 1 + sequence as u16).expect("valid"),
-        category: SubjectCategory::Physics,
-        track: Track::Gaokao,
-        id_card: IdCard {
-            name: "测试".into(),
-            gender: id.gender(),
-            ethnicity: 1,
-            birth_date: id.birth_date(),
-            address: "湖南省长沙市".into(),
-            id_number: id,
-            valid_until: None,
-        },
-        mode: CaptureMode::CardRead,
-        migrant_child: false,
-        photo,
-    };
+    let capture = tests::fixtures::capture(
+        point(),
+        1 + sequence as u16,
+        id,
+        tests::fixtures::photo(u64::from(sequence)),
+    );
     (key, Command::Capture(Box::new(capture)))
 }
 
@@ -82,7 +60,7 @@ fn execute(key: CandidateKey, command: Command, idempotency_key: &str) -> Execut
 
 fn first_login() -> Command {
     Command::FirstLogin {
-        name: "测试".into(),
+        name: tests::fixtures::NAME.into(),
         valid_until: None,
     }
 }
@@ -200,7 +178,7 @@ async fn item_15_an_idempotency_key_is_bound_to_its_request() {
         .await
         .expect("captured");
     let other = Command::FirstLogin {
-        name: "测试".into(),
+        name: tests::fixtures::NAME.into(),
         valid_until: None,
     };
     let before = store.candidate(key).await.expect("reads");

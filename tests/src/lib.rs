@@ -2,6 +2,7 @@
 //! loopback port with its own data directory, talk HTTP/1.1 to it over a plain socket, and
 //! kill it (SIGKILL) when asked. The tests themselves are in `tests/tests/`.
 
+pub mod fixtures;
 pub mod kafka;
 pub mod pdf;
 pub mod provider;

@@ -136,49 +136,19 @@ pub fn audit(record: &[u8]) -> Result<AuditRecord, StorageError> {
 mod tests {
     use super::*;
     use crate::record::Partition;
-    use engine::candidate::{Capture, CaptureMode, Event, IdCard, Track, evolve};
-    use engine::id_number::IdNumber;
-    use engine::key::CandidateKey;
-    use engine::org::{CountyCode, PointCode};
-    use engine::photo::PhotoMeta;
-    use engine::serial::{SerialNumber, SubjectCategory};
+    use engine::candidate::Status;
 
+    /// A captured candidate whose name needs four UTF-8 bytes per character (𠀋 is outside
+    /// the basic plane): the rows must carry it whole.
     fn captured() -> Candidate {
-        let birth = engine::time::Date::new(2006, 5, 17).expect("date");
-        let id = IdNumber::from_parts(430102, birth, 123).expect("id");
-        let point = PointCode::new(CountyCode::new(430102).expect("county"), 3).expect("point");
-        let capture = Capture {
-            point,
-            serial: SerialNumber::new(point.county(), 42).expect("serial"),
-            category: SubjectCategory::Physics,
-            track: Track::Gaokao,
-            id_card: IdCard {
-                name: "张𠀋".into(),
-                gender: id.gender(),
-                ethnicity: 1,
-                birth_date: id.birth_date(),
-                address: "长沙".into(),
-                id_number: id,
-                valid_until: None,
-            },
-            mode: CaptureMode::CardRead,
-            migrant_child: false,
-            photo: PhotoMeta {
-                width_px: 480,
-                height_px: 640,
-                bytes: 1,
-                sha256: "ab".repeat(32),
-            },
-        };
-        evolve(
-            None,
-            &Event::Captured {
-                key: CandidateKey::from_bytes([7; 16]),
-                capture: Box::new(capture),
-                at: Timestamp(1),
-            },
-        )
-        .expect("captured")
+        let mut candidate = ::tests::fixtures::candidate(
+            [7; 16],
+            ::tests::fixtures::point(430102, 3),
+            42,
+            Status::Captured,
+        );
+        candidate.capture.id_card.name = "张𠀋".into();
+        candidate
     }
 
     #[test]
