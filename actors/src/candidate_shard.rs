@@ -233,13 +233,11 @@ impl<S: Journal + StateStore> CandidateShard<S> {
                 .into_iter()
                 .chain([
                     StateUpdate::Candidate(Box::new(next.clone())),
+                    // Only what a replay reads: the request's digest (a replay answers with
+                    // the record as it is now; another request under the key is refused).
                     StateUpdate::Idempotency {
                         key: scoped_idempotency_key.clone(),
-                        outcome: format!(
-                            "{digest}|{}",
-                            events.iter().map(Event::name).collect::<Vec<_>>().join(",")
-                        )
-                        .into_bytes(),
+                        outcome: digest.clone().into_bytes(),
                     },
                 ])
                 .collect(),

@@ -119,3 +119,55 @@ pub fn spawn(state: actix_web::web::Data<AppState>) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::admission::config::AdmissionConfig;
+    use engine::schedule::{Schedule, Window, WindowKind};
+    use engine::time::Timestamp;
+
+    /// Golden bytes of the stored settings (JSON): a change here means a store written by the
+    /// previous build holds settings this one reads differently. Append fields with serde
+    /// defaults, then re-bless with `REG_BLESS_GOLDEN=1` (see storage/tests/golden.rs).
+    #[test]
+    fn stored_settings_are_exactly_the_checked_in_json() {
+        let mut schedule = Schedule::default();
+        schedule.set(
+            WindowKind::Registration,
+            Window::new(Timestamp(1_780_000_000_000), Timestamp(1_780_600_000_000)),
+        );
+        let stored = [
+            (
+                crate::routes::admission::SETTING,
+                serde_json::to_string_pretty(&AdmissionConfig::default()).expect("encodes"),
+            ),
+            (
+                crate::routes::schedule::SETTING,
+                serde_json::to_string_pretty(&schedule).expect("encodes"),
+            ),
+        ];
+        let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        let bless = std::env::var("REG_BLESS_GOLDEN").is_ok_and(|value| value == "1");
+        for (name, json) in stored {
+            let path = directory.join(format!("setting-{name}.json"));
+            if bless {
+                std::fs::create_dir_all(&directory).expect("golden directory");
+                std::fs::write(&path, format!("{json}\n")).expect("writes");
+                continue;
+            }
+            let golden = std::fs::read_to_string(&path).unwrap_or_default();
+            assert_eq!(golden.trim(), json, "the stored {name} setting changed");
+        }
+        // And the checked-in JSON still reads back.
+        if !bless {
+            let admission: AdmissionConfig = serde_json::from_str(
+                &std::fs::read_to_string(directory.join("setting-admission.json")).expect("golden"),
+            )
+            .expect("decodes");
+            assert_eq!(
+                serde_json::to_value(admission).expect("encodes"),
+                serde_json::to_value(AdmissionConfig::default()).expect("encodes")
+            );
+        }
+    }
+}
