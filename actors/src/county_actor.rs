@@ -122,7 +122,8 @@ impl<S: Journal + StateStore> CountyActor<S> {
             let county = self.state.clone().unwrap_or_else(|| County::new(self.code));
             // A replay answers with what the request did the first time: a repeated
             // serial-number request gets its serial back instead of spending another.
-            let events = postcard::from_bytes(&previous).unwrap_or_default();
+            let events = postcard::from_bytes(&previous)
+                .map_err(|error| StorageError::Decode(error.to_string()))?;
             return Ok(Prepared::Replayed(CountyOutcome {
                 events,
                 county,
