@@ -94,7 +94,9 @@ struct CommitDone {
     durable: bool,
 }
 
-/// Makes the next decision panic, to test failure isolation. Not used in production paths.
+/// Makes the next decision panic, to test failure isolation. Only in builds with the
+/// `test-hooks` feature (the actors' own tests); never in the binary.
+#[cfg(feature = "test-hooks")]
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct InjectPanic;
@@ -111,6 +113,7 @@ pub struct CandidateShard<S: Journal + StateStore> {
     in_flight: HashMap<String, (String, SharedTicket)>,
     depth: Arc<AtomicUsize>,
     mailbox_capacity: usize,
+    #[cfg(feature = "test-hooks")]
     panic_next: bool,
     /// The ownership epoch the clean cache belongs to (see `Journal::owner_epoch`).
     epoch: Option<u64>,
@@ -139,6 +142,7 @@ impl<S: Journal + StateStore> CandidateShard<S> {
             in_flight: HashMap::new(),
             depth,
             mailbox_capacity,
+            #[cfg(feature = "test-hooks")]
             panic_next: false,
             epoch: Some(0),
         }
@@ -193,8 +197,10 @@ impl<S: Journal + StateStore> CandidateShard<S> {
             records_frozen: county.is_some_and(|county| self.frozen.contains_key(&county)),
         };
         let started = Instant::now();
+        #[cfg(feature = "test-hooks")]
         let panic_next = std::mem::take(&mut self.panic_next);
         let decided = catch_unwind(AssertUnwindSafe(|| {
+            #[cfg(feature = "test-hooks")]
             assert!(!panic_next, "injected panic in candidate shard");
             decide(current.as_ref(), &message.command, &decide_context)
         }));
@@ -420,6 +426,7 @@ impl<S: Journal + StateStore> Handler<CommitDone> for CandidateShard<S> {
     }
 }
 
+#[cfg(feature = "test-hooks")]
 impl<S: Journal + StateStore> Handler<InjectPanic> for CandidateShard<S> {
     type Result = ();
 

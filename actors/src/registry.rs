@@ -12,7 +12,9 @@
 //! counties, so it is done by the gateway directly against settings and storage rather than
 //! by long-lived actors.
 
-use crate::candidate_shard::{CandidateShard, Execute, InjectPanic, Outcome};
+#[cfg(feature = "test-hooks")]
+use crate::candidate_shard::InjectPanic;
+use crate::candidate_shard::{CandidateShard, Execute, Outcome};
 use crate::county_actor::{CountyActor, CountyExecute, CountyOutcome};
 use crate::error::ActorError;
 use crate::metrics::{self, CANDIDATE_SHARD, COUNTY};
@@ -222,7 +224,9 @@ impl<S: Journal + StateStore> Registry<S> {
         self.frozen.contains_key(&county)
     }
 
-    /// Makes the shard of `key` panic on its next decision (failure-isolation tests).
+    /// Makes the shard of `key` panic on its next decision (failure-isolation tests; only
+    /// with the `test-hooks` feature).
+    #[cfg(feature = "test-hooks")]
     pub fn inject_panic(&self, key: engine::key::CandidateKey) {
         self.shards[key.shard(self.shards.len() as u32) as usize]
             .address
