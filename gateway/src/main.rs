@@ -601,15 +601,20 @@ async fn main() -> anyhow::Result<()> {
     };
     let hsts_max_age_seconds = options.hsts_max_age_seconds;
     HttpServer::new(move || {
+        // actix runs the last `wrap` first. A request passes, in order: security headers
+        // (so every answer carries them, even one an inner layer makes up: a shed request, a
+        // redirect, a failed audit) → metrics (every answer counted) → redirect (writes for
+        // shards owned elsewhere leave before anything here is spent on them) → admission
+        // (shed before anything is written) → audit (the intent, durable before the
+        // handler runs, then the outcome) → the handler.
         App::new()
-            .wrap(gateway::security_headers(hsts_max_age_seconds))
-            // Outermost first: metrics see the audited response, audit sees the handler's.
+            .wrap(actix_web::middleware::from_fn(gateway::audit::record))
             .wrap(actix_web::middleware::from_fn(
                 gateway::admission::gate::gate,
             ))
-            .wrap(actix_web::middleware::from_fn(gateway::audit::record))
             .wrap(actix_web::middleware::from_fn(gateway::redirect::redirect))
             .wrap(actix_web::middleware::from_fn(gateway::metrics::record))
+            .wrap(gateway::security_headers(hsts_max_age_seconds))
             .app_data(state.clone())
             .app_data(prometheus.clone())
             .configure(gateway::configure)

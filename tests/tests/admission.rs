@@ -180,6 +180,12 @@ fn slots_pause_and_live_settings() {
     );
     assert_eq!((write.status, write.code()), (503, "registration_paused"));
     assert_eq!(write.retry_after(), Some(120));
+    // An answer made up by admission, before any handler, still carries the headers.
+    assert!(
+        write.head.contains("x-content-type-options: nosniff"),
+        "{}",
+        write.head
+    );
     let read = server.request("GET", "/v1/candidates/me", None, Some(&zhuzhou), None);
     assert_eq!(read.status, 200);
     assert_eq!(
