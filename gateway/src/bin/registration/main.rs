@@ -1,0 +1,145 @@
+//! `registration`: the main job — the composition root. Reads the options (`options`),
+//! loads the deployment's keys, opens the backend (`backend`: by default the embedded store
+//! under the data directory; `--log kafka`, `--store scylla` for scale-out), seeds what a
+//! fresh store starts with (`seeding`), starts the actors, builds the application state and
+//! serves the JSON API (`server`). `registration migrate` applies the ScyllaDB schema.
+
+mod backend;
+mod options;
+mod seeding;
+mod server;
+
+use actix_web::web;
+use actors::{Registry, ShardConfig};
+use anyhow::Context as _;
+use backend::{key, open_backend, scylla_config};
+use clap::Parser;
+use engine::candidate::Provider;
+use engine::key::KeySecret;
+use engine::org::Province;
+use gateway::admission::Admission;
+use gateway::hashing::Hasher;
+use gateway::secrets::{Keys, Secrets};
+use gateway::sessions::Sessions;
+use gateway::state::AppState;
+use options::{Command, LogKind, Options, arguments};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let options = Options::parse_from(arguments()?);
+    if let Some(Command::Migrate) = options.command {
+        let config = scylla_config(&options)?;
+        let statements = storage::scylla::migrate(&config)
+            .await
+            .context("applying the ScyllaDB schema")?;
+        println!(
+            "schema applied to keyspace {} ({statements} statements)",
+            config.keyspace
+        );
+        return Ok(());
+    }
+    let prometheus = gateway::metrics::exporter()
+        .context("configuring the metrics exporter")?
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    storage::metrics::register(options.log == LogKind::Kafka);
+    let secrets_path = options
+        .secrets_file
+        .clone()
+        .unwrap_or_else(|| options.data_dir.join("secrets.json"));
+    let secrets = Secrets::load_or_create(&secrets_path)?;
+    let keys = Keys::from_secrets(&secrets)?;
+    let store = Arc::new(open_backend(&options, &keys.log_commits).await?);
+    let hunan = Province::hunan();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis();
+    let now = engine::time::Timestamp(i64::try_from(now_ms)?);
+    let seeded = seeding::province(&options, &store, &hunan, now).await?;
+    let cores = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(2);
+    let shard_config = ShardConfig {
+        shard_count: options.shard_count,
+        mailbox_capacity: options.shard_mailbox_capacity,
+        cache_capacity_per_shard: options.cache_capacity_per_shard,
+        arbiters: cores,
+    };
+    let registry = Registry::start(
+        Arc::clone(&store),
+        &hunan,
+        seeded.settings.clone(),
+        &shard_config,
+    )
+    .await?;
+    let admission = Admission::new(hunan.clone(), seeded.admission, keys.tickets.clone())
+        .context("the stored admission settings are invalid")?;
+    let merchant_keys = HashMap::from([
+        (Provider::WeChatPay, key(&secrets.wechat_pay)?),
+        (Provider::Alipay, key(&secrets.alipay)?),
+        (Provider::UnionPay, key(&secrets.unionpay)?),
+    ]);
+    let order_query = gateway::reconciliation::SignedHttpQuery::new(
+        [
+            (Provider::WeChatPay, options.wechat_pay_query_url.clone()),
+            (Provider::Alipay, options.alipay_query_url.clone()),
+            (Provider::UnionPay, options.unionpay_query_url.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(provider, url)| url.map(|url| (provider, url)))
+        .collect(),
+        merchant_keys.clone(),
+        Duration::from_secs(options.provider_query_timeout_seconds),
+    );
+    let per_core = |configured: usize| if configured == 0 { cores } else { configured };
+    let state = web::Data::new(AppState {
+        registry,
+        store,
+        owners: dashmap::DashMap::new(),
+        province: hunan,
+        settings: seeded.settings,
+        settings_versions: Default::default(),
+        sessions: Sessions::new(options.session_ttl_seconds, keys.sessions.clone()),
+        accounts: seeded.accounts,
+        hasher: Hasher::start(per_core(options.hash_threads), options.hash_queue_capacity),
+        key_secret: KeySecret::new(keys.candidate_key_secret.clone()),
+        merchant_keys,
+        identity_key: key(&secrets.identity)?,
+        verifications: gateway::verification::Verifications::new(keys.verifications.clone()),
+        internal: gateway::node_auth::NodeAuth::new(keys.node_requests.clone()),
+        order_query,
+        export_key: keys.packages.clone(),
+        packages: tokio::sync::Semaphore::new(gateway::routes::packages::CONCURRENT_PACKAGES),
+        heavy: Default::default(),
+        redirect_allow: options.redirect_allow.clone(),
+        public_url: options
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", options.listen)),
+        admission,
+        demo: options.demo,
+    });
+    match &seeded.demo_password {
+        Some(password) => {
+            println!(
+                "DEMO MODE (REG_DEMO=false for a real deployment): {} demo operator accounts, \
+                 password {password}",
+                state.accounts.len()
+            );
+            println!(
+                "  province | city-4301 | county-430102 | point-430102-001 (and every other code)"
+            );
+        }
+        None => println!("not a demo: no demo data or accounts; every window closed until set"),
+    }
+    println!(
+        "provider and identity callback keys: {}",
+        secrets_path.display()
+    );
+    println!("listening on http://{}", options.listen);
+    server::spawn_background(&options, &state);
+    server::serve(&options, state, prometheus, per_core(options.http_workers)).await
+}

@@ -1,0 +1,92 @@
+//! What a fresh store starts with: in the demo, Hunan's points and serial ranges, demo
+//! operator accounts and every window open; outside it, nothing (issue 13 brings the real
+//! province's setup). Also the settings as the province last stored them.
+
+use crate::options::Options;
+use actors::{Settings, SharedSettings};
+use anyhow::Context as _;
+use engine::org::Province;
+use engine::schedule::Schedule;
+use engine::time::Timestamp;
+use gateway::accounts::Accounts;
+use gateway::admission::config::AdmissionConfig;
+use gateway::hashing::hash_now;
+use storage::{Backend, Journal, Partition, StateStore};
+
+/// The province as this node starts with it.
+pub struct Seeded {
+    /// Operator accounts (the demo's, or none).
+    pub accounts: Accounts,
+    /// The demo operators' password, in the demo.
+    pub demo_password: Option<String>,
+    /// Schedule and policy in force.
+    pub settings: SharedSettings,
+    /// Admission control as last set (defaults on a fresh store).
+    pub admission: AdmissionConfig,
+}
+
+/// Seeds the demo province where this node may (the organisation partition's owner), and
+/// reads the stored settings.
+pub async fn province(
+    options: &Options,
+    store: &Backend,
+    province: &Province,
+    now: Timestamp,
+) -> anyhow::Result<Seeded> {
+    let layout = gateway::demo::DemoLayout {
+        points_per_county: options.demo_points_per_county,
+        sequences_per_county: options.demo_sequences_per_county,
+    };
+    // Counties are the organisation partition's: only its owner may seed them.
+    if options.demo && store.owner_epoch(Partition::Organisation).is_some() {
+        let report = gateway::demo::seed(store, province, layout, now).await?;
+        println!(
+            "demo province {}: {} cities, {} counties ({} seeded now), {} points per county",
+            province.name,
+            province.cities.len(),
+            province.counties.len(),
+            report.counties_created,
+            layout.points_per_county
+        );
+    }
+    let (accounts, demo_password) = if options.demo {
+        let password = match &options.demo_password {
+            Some(password) => password.clone(),
+            None => {
+                let mut bytes = [0u8; 6];
+                getrandom::fill(&mut bytes).map_err(|_| anyhow::anyhow!("no entropy"))?;
+                format!("demo-{}", hex::encode(bytes))
+            }
+        };
+        let hash = hash_now(&password).context("hashing the demo password")?;
+        (
+            Accounts::demo(province, layout.points_per_county, &hash),
+            Some(password),
+        )
+    } else {
+        (Accounts::default(), None)
+    };
+    let stored = match store.setting(gateway::routes::schedule::SETTING).await? {
+        Some(bytes) => Some(
+            serde_json::from_slice::<Schedule>(&bytes)
+                .context("the stored schedule is malformed")?,
+        ),
+        None => None,
+    };
+    let settings = SharedSettings::new(Settings {
+        schedule: gateway::demo::initial_schedule(stored, options.demo, now),
+        ..Settings::default()
+    });
+    // Admission settings as the province last set them; the defaults on a fresh store.
+    let admission = match store.setting(gateway::routes::admission::SETTING).await? {
+        Some(bytes) => serde_json::from_slice::<AdmissionConfig>(&bytes)
+            .context("the stored admission settings are malformed")?,
+        None => AdmissionConfig::default(),
+    };
+    Ok(Seeded {
+        accounts,
+        demo_password,
+        settings,
+        admission,
+    })
+}
