@@ -113,6 +113,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        if self.status.is_server_error() {
+            // Server-side failures only: their messages come from storage, actors and the
+            // runtime, not from what a caller typed.
+            tracing::warn!(status = self.status.as_u16(), code = self.code, message = %self.message, "request failed");
+        }
         let mut response = HttpResponse::build(self.status);
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header(("Retry-After", seconds.to_string()));

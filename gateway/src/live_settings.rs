@@ -113,7 +113,7 @@ pub fn spawn(state: actix_web::web::Data<AppState>) {
     actix_web::rt::spawn(async move {
         loop {
             if let Err(error) = refresh(&state).await {
-                eprintln!("live settings: {error}");
+                tracing::warn!(%error, "live settings: refresh failed");
             }
             actix_web::rt::time::sleep(REFRESH_INTERVAL).await;
         }

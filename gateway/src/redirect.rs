@@ -80,7 +80,7 @@ pub(crate) async fn owner(state: &AppState, partition: Partition) -> Option<Stri
         if !allowed {
             // Someone who can write the group's offsets could plant a URL that receives
             // bearer tokens and bodies: never redirect there.
-            eprintln!("not redirecting to {url}: it is not on --redirect-allow");
+            tracing::error!(%url, "not redirecting: the owner's URL is not on --redirect-allow");
         }
         allowed
     });

@@ -105,14 +105,24 @@ impl Server {
 
     /// Starts a server with extra environment variables.
     pub fn start_with(data_dir: &Path, environment: &[(&str, &str)]) -> Server {
+        Server::start_logging(data_dir, environment, Stdio::null(), Stdio::null())
+    }
+
+    /// Starts a server whose standard output and error go where the caller says.
+    pub fn start_logging(
+        data_dir: &Path,
+        environment: &[(&str, &str)],
+        stdout: impl Into<Stdio>,
+        stderr: impl Into<Stdio>,
+    ) -> Server {
         let address = format!("127.0.0.1:{}", free_port());
         let child = Command::new(binary())
             .env("REG_LISTEN", &address)
             .env("REG_DATA_DIR", data_dir)
             .env("REG_DEMO_PASSWORD", DEMO_PASSWORD)
             .envs(environment.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
             .spawn()
             .expect("server starts");
         let server = Server {

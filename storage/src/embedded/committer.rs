@@ -201,8 +201,9 @@ pub(crate) fn run(
                 // Visible before anyone hears of it: the node refuses every write from now
                 // on, so operators must see why (log line, metric, `/healthz` 503) rather
                 // than a stream of refusals.
-                eprintln!(
-                    "storage committer failed; refusing every further write until restart: {message}"
+                tracing::error!(
+                    error = %message,
+                    "storage committer failed; refusing every further write until restart"
                 );
                 crate::metrics::committer_failed();
                 if let Ok(mut shared) = failed.lock() {

@@ -291,7 +291,7 @@ impl Run<'_> {
                     // Broker errors are retried by librdkafka; reported, not ours to fix.
                     Some(Err(error)) => {
                         crate::metrics::record_kafka_error("consume");
-                        eprintln!("kafka follower: {error}");
+                        tracing::warn!(%error, "kafka follower: broker error, retried");
                         break;
                     }
                     Some(Ok(message)) => {
@@ -358,7 +358,12 @@ impl Run<'_> {
         match codec::decode(self.keys, payload) {
             Err(Refusal::Unverified(reason)) => {
                 crate::metrics::record_unverified_record();
-                eprintln!("kafka follower: {partition:?} offset {offset} skipped: {reason}");
+                tracing::error!(
+                    ?partition,
+                    offset,
+                    reason,
+                    "kafka follower: record skipped, it does not verify"
+                );
                 Ok(nothing)
             }
             Err(Refusal::Unreadable(error)) => Err(error),
@@ -378,10 +383,12 @@ impl Run<'_> {
                     Ok(commit)
                 } else {
                     crate::metrics::record_fenced_commit();
-                    eprintln!(
-                        "kafka follower: {partition:?} offset {offset} dropped: written under \
-                         epoch {epoch}, the partition is under {}",
-                        self.fences[slot]
+                    tracing::warn!(
+                        ?partition,
+                        offset,
+                        epoch,
+                        fence = self.fences[slot],
+                        "kafka follower: commit dropped, written by a node that lost the partition"
                     );
                     Ok(nothing)
                 }
@@ -389,9 +396,10 @@ impl Run<'_> {
             // Signed, but copied here from another partition: as good as forged.
             Ok(_) => {
                 crate::metrics::record_unverified_record();
-                eprintln!(
-                    "kafka follower: {partition:?} offset {offset} skipped: signed for \
-                     another partition"
+                tracing::error!(
+                    ?partition,
+                    offset,
+                    "kafka follower: record skipped, signed for another partition"
                 );
                 Ok(nothing)
             }

@@ -210,7 +210,7 @@ impl Membership {
                     for (partition, error) in take_over(&thread_consumer, assigned, &context) {
                         // Retried on the next turn unless the group takes it away meanwhile.
                         crate::metrics::record_kafka_error("take_over");
-                        eprintln!("kafka: taking over {partition:?} failed, retrying: {error}");
+                        tracing::warn!(?partition, %error, "kafka: taking over failed, retrying");
                         if let Ok(mut pending) = thread_consumer.context().assigned.lock() {
                             pending.push(partition);
                         }

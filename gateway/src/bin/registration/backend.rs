@@ -44,9 +44,9 @@ fn credentials(
 
 fn kafka_config(options: &Options) -> anyhow::Result<KafkaConfig> {
     if options.redirect_allow.is_empty() {
-        eprintln!(
-            "warning: --redirect-allow is not set: writes may be redirected to any URL \
-             published in the Kafka group (set it to your gateways' URLs)"
+        tracing::warn!(
+            "--redirect-allow is not set: writes may be redirected to any URL published in \
+             the Kafka group (set it to your gateways' URLs)"
         );
     }
     let brokers = options

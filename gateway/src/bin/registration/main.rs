@@ -5,6 +5,7 @@
 //! serves the JSON API (`server`). `registration migrate` applies the ScyllaDB schema.
 
 mod backend;
+mod logging;
 mod options;
 mod seeding;
 mod server;
@@ -30,6 +31,7 @@ use std::time::Duration;
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse_from(arguments()?);
+    logging::init(&options);
     if let Some(Command::Migrate) = options.command {
         let config = scylla_config(&options)?;
         let statements = storage::scylla::migrate(&config)
@@ -140,6 +142,13 @@ async fn main() -> anyhow::Result<()> {
         secrets_path.display()
     );
     println!("listening on http://{}", options.listen);
+    tracing::info!(
+        listen = %options.listen,
+        backend = state.store.describe(),
+        demo = options.demo,
+        shards = options.shard_count,
+        "serving"
+    );
     server::spawn_background(&options, &state);
     server::serve(&options, state, prometheus, per_core(options.http_workers)).await
 }

@@ -24,6 +24,15 @@ pub enum StoreKind {
     Scylla,
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line (for collectors).
+    Json,
+    /// Plain text (for a terminal).
+    Text,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply the ScyllaDB schema (storage/schema/scylla.cql) to --scylla-nodes and exit.
@@ -195,6 +204,12 @@ pub struct Options {
     /// sets it.
     #[arg(long, env = "REG_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo: bool,
+    /// Log line format on stderr.
+    #[arg(long, env = "REG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
+    pub log_format: LogFormat,
+    /// Least severe level logged (`error`, `warn`, `info`, `debug`, `trace`).
+    #[arg(long, env = "REG_LOG_LEVEL", default_value_t = tracing::Level::INFO)]
+    pub log_level: tracing::Level,
 }
 
 /// The command line with the `--config` file's options put in front, so that flags given

@@ -22,7 +22,7 @@ pub fn spawn_background(options: &Options, state: &web::Data<AppState>) {
                 if let Err(error) =
                     gateway::reconciliation::reconcile(&state, &state.order_query, min_age).await
                 {
-                    eprintln!("reconciliation pass failed: {error}");
+                    tracing::warn!(%error, "reconciliation pass failed");
                 }
             }
         });
