@@ -186,6 +186,47 @@ pub struct RegionStatus {
     pub waiting: u64,
 }
 
+/// Why admission turned a request away (the `reason` label of
+/// `registration_admission_shed_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShedReason {
+    /// The province paused candidate writes.
+    Paused,
+    /// Outside the caller's region's time slot.
+    OutsideSlot,
+    /// A waiting-room ticket that is not genuine.
+    BadTicket,
+    /// Given a place in the waiting room instead.
+    Queued,
+    /// Over the region's request rate.
+    Rate,
+    /// The node's in-flight guard is full.
+    Overload,
+    /// Over the providers' callback rate.
+    CallbackRate,
+    /// The account backs off from this address after failed logins.
+    LoginBackoff,
+    /// Over the login-attempt rates.
+    LoginAttempts,
+}
+
+impl ShedReason {
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ShedReason::Paused => "paused",
+            ShedReason::OutsideSlot => "outside_slot",
+            ShedReason::BadTicket => "bad_ticket",
+            ShedReason::Queued => "queued",
+            ShedReason::Rate => "rate",
+            ShedReason::Overload => "overload",
+            ShedReason::CallbackRate => "callback_rate",
+            ShedReason::LoginBackoff => "login_backoff",
+            ShedReason::LoginAttempts => "login_attempts",
+        }
+    }
+}
+
 impl Admission {
     /// Admission with `config` (already validated), signing queue tickets with `ticket_keys`.
     pub fn new(
@@ -278,8 +319,8 @@ impl Admission {
         self.guard.utilisation_percent() < 90
     }
 
-    fn shed(&self, region: Option<CityCode>, reason: &'static str, error: ApiError) -> ApiError {
-        metrics::counter!(names::ADMISSION_SHED_TOTAL, "region" => self.region_label(region), "reason" => reason)
+    fn shed(&self, region: Option<CityCode>, reason: ShedReason, error: ApiError) -> ApiError {
+        metrics::counter!(names::ADMISSION_SHED_TOTAL, "region" => self.region_label(region), "reason" => reason.label())
             .increment(1);
         error
     }
@@ -299,7 +340,7 @@ impl Admission {
             wait.clamp(1, 30),
         )
         .with_queue(place);
-        self.shed(region, "queued", error)
+        self.shed(region, ShedReason::Queued, error)
     }
 
     /// Admits a candidate request of `region`, or says when to come back. The permit (none
@@ -317,7 +358,7 @@ impl Admission {
         if config.paused && matches!(kind, Kind::Write | Kind::HashingWrite) {
             return Err(self.shed(
                 region,
-                "paused",
+                ShedReason::Paused,
                 ApiError::retry_later(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "registration_paused",
@@ -334,7 +375,7 @@ impl Admission {
             let name = self.province.city(city).map_or("your region", |c| c.name);
             return Err(self.shed(
                 region,
-                "outside_slot",
+                ShedReason::OutsideSlot,
                 ApiError::retry_later(
                     StatusCode::TOO_MANY_REQUESTS,
                     "outside_region_slot",
@@ -371,7 +412,7 @@ impl Admission {
                 Some(Standing::Invalid) => {
                     return Err(self.shed(
                         region,
-                        "bad_ticket",
+                        ShedReason::BadTicket,
                         ApiError::bad_request(
                             "queue_ticket_invalid",
                             "the queue ticket is not valid (expired, altered, another \
@@ -407,7 +448,7 @@ impl Admission {
                     .as_ref()
                     .is_some_and(|limiter| limiter.check().is_err()));
         if over_rate {
-            return Err(self.turn_away(&active, region, subject, "rate", now_ms));
+            return Err(self.turn_away(&active, region, subject, ShedReason::Rate, now_ms));
         }
         let permit = if kind.hashes() {
             None
@@ -422,7 +463,7 @@ impl Admission {
             metrics::gauge!(names::ADMISSION_IN_FLIGHT).set(f64::from(self.guard.in_flight()));
             metrics::gauge!(names::ADMISSION_IN_FLIGHT_LIMIT).set(f64::from(self.guard.limit()));
             let Some(permit) = permit else {
-                return Err(self.turn_away(&active, region, subject, "overload", now_ms));
+                return Err(self.turn_away(&active, region, subject, ShedReason::Overload, now_ms));
             };
             Some(permit)
         };
@@ -437,7 +478,7 @@ impl Admission {
         active: &Active,
         region: Option<CityCode>,
         subject: &str,
-        reason: &'static str,
+        reason: ShedReason,
         now_ms: i64,
     ) -> ApiError {
         let room = &active.config.waiting_room;
@@ -453,7 +494,7 @@ impl Admission {
             return self.queued(active, region, place);
         }
         let (status, code) = match reason {
-            "rate" => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ShedReason::Rate => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             _ => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
         };
         self.shed(
@@ -473,7 +514,7 @@ impl Admission {
         if self.active().callbacks.check().is_err() {
             return Err(self.shed(
                 None,
-                "callback_rate",
+                ShedReason::CallbackRate,
                 ApiError::retry_later(
                     StatusCode::TOO_MANY_REQUESTS,
                     "callback_rate_limited",
@@ -501,7 +542,7 @@ impl Admission {
         {
             return Err(self.shed(
                 None,
-                "login_backoff",
+                ShedReason::LoginBackoff,
                 ApiError::retry_later(
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_login_attempts",
@@ -527,7 +568,7 @@ impl Admission {
         if refused {
             return Err(self.shed(
                 None,
-                "login_attempts",
+                ShedReason::LoginAttempts,
                 ApiError::retry_later(
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_login_attempts",
