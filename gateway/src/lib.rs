@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod admission;
 pub mod audit;
+pub mod body;
 pub mod demo;
 pub mod documents;
 pub mod error;
@@ -58,11 +59,6 @@ pub fn security_headers(hsts_max_age_seconds: u64) -> actix_web::middleware::Def
 /// Registers the API with its body limits and error mapping.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
-        .app_data(
-            web::JsonConfig::default()
-                .limit(MAX_JSON_BYTES)
-                .error_handler(|error, _| error::json_error(error).into()),
-        )
         .app_data(web::PayloadConfig::new(MAX_CALLBACK_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|error, _| {
             error::ApiError::bad_request("invalid_query", error.to_string()).into()

@@ -56,7 +56,7 @@ pub async fn replace(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-    body: web::Json<AdmissionConfig>,
+    body: crate::body::Json<AdmissionConfig>,
 ) -> Result<HttpResponse, ApiError> {
     province_only(&caller)?;
     idempotency_key(&request)?;
@@ -78,7 +78,7 @@ pub async fn pause(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-    body: web::Json<PauseRequest>,
+    body: crate::body::Json<PauseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     province_only(&caller)?;
     idempotency_key(&request)?;

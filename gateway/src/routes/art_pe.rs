@@ -43,7 +43,7 @@ pub async fn choose(
     caller: Caller,
     request: HttpRequest,
     category: web::Path<String>,
-    body: web::Json<ChooseRequest>,
+    body: crate::body::Json<ChooseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     let category = category_named(&category)?;
@@ -70,7 +70,7 @@ pub async fn drop_category(
     let key = own_key(&caller)?;
     let category = category_named(&category)?;
     let idempotency = idempotency_key(&request)?;
-    let body: SavePasswordOnly = crate::error::optional_json(&body)?;
+    let body: SavePasswordOnly = crate::body::parse_optional(&body)?;
     let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
     let command = Command::DropArtCategory {
         category,
@@ -86,7 +86,7 @@ pub async fn create_fee_order(
     caller: Caller,
     request: HttpRequest,
     category: web::Path<String>,
-    body: web::Json<FeeOrderRequest>,
+    body: crate::body::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     let category = category_named(&category)?;

@@ -131,7 +131,7 @@ pub async fn create_fee_order(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-    body: web::Json<FeeOrderRequest>,
+    body: crate::body::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     create_order(
@@ -189,7 +189,7 @@ pub async fn create_exam_fee_order(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-    body: web::Json<FeeOrderRequest>,
+    body: crate::body::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     create_order(
@@ -280,7 +280,7 @@ pub async fn declare(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-    body: web::Json<DeclarationRequest>,
+    body: crate::body::Json<DeclarationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     let body = body.into_inner();
@@ -306,7 +306,7 @@ pub async fn withdraw_declaration(
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     let idempotency = idempotency_key(&request)?;
-    let body: SavePasswordOnly = crate::error::optional_json(&body)?;
+    let body: SavePasswordOnly = crate::body::parse_optional(&body)?;
     let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
     let command = Command::WithdrawDeclaration {
         id: *id,
@@ -380,7 +380,7 @@ pub async fn set_passwords(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-    body: web::Json<PasswordsRequest>,
+    body: crate::body::Json<PasswordsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     let idempotency = idempotency_key(&request)?;
@@ -424,7 +424,7 @@ pub async fn bind_phone(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-    body: web::Json<PhoneRequest>,
+    body: crate::body::Json<PhoneRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     let idempotency = idempotency_key(&request)?;
@@ -486,7 +486,7 @@ pub async fn save_form(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-    body: web::Json<FormRequest>,
+    body: crate::body::Json<FormRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let key = own_key(&caller)?;
     let idempotency = idempotency_key(&request)?;

@@ -87,7 +87,7 @@ pub async fn capture(
     caller: Caller,
     request: HttpRequest,
     point: web::Path<String>,
-    body: web::Json<CaptureRequest>,
+    body: crate::body::Json<CaptureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotency = idempotency_key(&request)?;
     let point: PointCode = point.parse()?;

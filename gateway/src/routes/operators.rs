@@ -128,7 +128,7 @@ pub async fn moral_evaluation(
     caller: Caller,
     request: HttpRequest,
     key: web::Path<String>,
-    body: web::Json<EvaluationRequest>,
+    body: crate::body::Json<EvaluationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let evaluation = MoralEvaluation {
         qualified: body.qualified,
@@ -379,7 +379,7 @@ pub async fn review_declaration(
     caller: Caller,
     request: HttpRequest,
     path: web::Path<(String, u32)>,
-    body: web::Json<ReviewRequest>,
+    body: crate::body::Json<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
     use engine::candidate::declaration::ReviewLevel;
     let (key, id) = path.into_inner();

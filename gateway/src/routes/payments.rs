@@ -65,17 +65,6 @@ pub(crate) fn verify_signature(
     mac.verify_slice(&bytes).map_err(|_| invalid())
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|error| {
-        let code = if error.to_string().contains("unknown field") {
-            "unknown_field"
-        } else {
-            "malformed_json"
-        };
-        ApiError::bad_request(code, error.to_string())
-    })
-}
-
 fn provider_named(name: &str) -> Result<Provider, ApiError> {
     [Provider::WeChatPay, Provider::Alipay, Provider::UnionPay]
         .into_iter()
@@ -146,7 +135,7 @@ pub async fn notify(
     })?;
     verify_signature(key, &request, &body)?;
     state.admission.admit_callback()?;
-    let notification: PaymentNotification = parse_json(&body)?;
+    let notification: PaymentNotification = crate::body::parse(&body)?;
     let candidate = key_of_order(&notification.order_id)?;
     let idempotency = format!(
         "payment-{}-{}",
@@ -184,7 +173,7 @@ pub async fn identity_callback(
     let body = callback_body(body)?;
     verify_signature(&state.identity_key, &request, &body)?;
     state.admission.admit_callback()?;
-    let callback: IdentityCallback = parse_json(&body)?;
+    let callback: IdentityCallback = crate::body::parse(&body)?;
     let refused = |error: crate::verification::VerificationError| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

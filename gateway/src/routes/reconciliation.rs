@@ -27,7 +27,7 @@ pub async fn run(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-    body: web::Json<Reconcile>,
+    body: crate::body::Json<Reconcile>,
 ) -> Result<HttpResponse, ApiError> {
     province_only(&caller)?;
     let _place = state.heavy.enter(&caller.0.subject)?;

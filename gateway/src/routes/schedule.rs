@@ -98,7 +98,7 @@ pub async fn set_window(
     caller: Caller,
     request: HttpRequest,
     window: web::Path<String>,
-    body: web::Json<SetWindow>,
+    body: crate::body::Json<SetWindow>,
 ) -> Result<HttpResponse, ApiError> {
     province_only(&caller)?;
     idempotency_key(&request)?;
@@ -130,7 +130,7 @@ pub async fn extend(
     caller: Caller,
     request: HttpRequest,
     window: web::Path<String>,
-    body: web::Json<Extend>,
+    body: crate::body::Json<Extend>,
 ) -> Result<HttpResponse, ApiError> {
     province_only(&caller)?;
     idempotency_key(&request)?;

@@ -151,7 +151,7 @@ pub fn key_of(state: &AppState, id_number: &str) -> Result<(IdNumber, CandidateK
 pub async fn operator_login(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Json<OperatorLogin>,
+    body: crate::body::Json<OperatorLogin>,
 ) -> Result<HttpResponse, ApiError> {
     // Usernames are compared as typed, but counted as one account however they are cased.
     let attempt = Attempt::begin(&state, &request, &body.username.trim().to_lowercase())?;
@@ -189,7 +189,7 @@ pub async fn operator_login(
 pub async fn candidate_first_login(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Json<FirstLogin>,
+    body: crate::body::Json<FirstLogin>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, key) = key_of(&state, &body.id_number)?;
     let attempt = Attempt::begin(&state, &request, &key.to_string())?;
@@ -234,7 +234,7 @@ pub async fn candidate_first_login(
 pub async fn candidate_login(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Json<CandidateLogin>,
+    body: crate::body::Json<CandidateLogin>,
 ) -> Result<HttpResponse, ApiError> {
     let key = if body.login.len() == 8 {
         let serial = SerialNumber::parse(&body.login)?;
