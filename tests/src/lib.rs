@@ -279,6 +279,17 @@ impl Server {
         response.body["token"].as_str().expect("token").to_owned()
     }
 
+    /// Candidate `sequence` captured by `point` (an operator token of 430102-001), logged in,
+    /// paid, authenticated and with passwords set; returns their key and session token.
+    pub fn registered(&self, point: &str, sequence: u32) -> (String, String) {
+        let captured = self.capture(point, "430102-001", sequence, &format!("cap-{sequence}"));
+        assert_eq!(captured.status, 201, "{}", captured.text);
+        let key = captured.body["key"].as_str().expect("key").to_owned();
+        let token = self.candidate(sequence);
+        self.pay_authenticate_and_set_passwords(&token, &key, sequence);
+        (key, token)
+    }
+
     /// Takes a logged-in candidate through payment (a signed WeChat Pay notification),
     /// real-person authentication and passwords, so that edits are allowed.
     pub fn pay_authenticate_and_set_passwords(&self, token: &str, key: &str, sequence: u32) {

@@ -34,11 +34,7 @@ fn an_art_pe_candidate_pays_two_categories_and_prints_the_exam_ticket() {
     let directory = tempfile::tempdir().expect("temp dir");
     let server = Server::start(directory.path());
     let point = server.operator("point-430102-001");
-    let captured = server.capture(&point, "430102-001", 1, "cap-1");
-    assert_eq!(captured.status, 201, "{}", captured.text);
-    let key = captured.body["key"].as_str().expect("key").to_owned();
-    let token = server.candidate(1);
-    server.pay_authenticate_and_set_passwords(&token, &key, 1);
+    let (key, token) = server.registered(&point, 1);
 
     let music = json!({"main_item": "声乐", "sub_item": "钢琴", "save_password": SAVE_PASSWORD});
     // Phone binding is mandatory for art/PE.

@@ -61,11 +61,7 @@ fn every_dashboard_and_alert_metric_is_exported() {
     // A registration with its payment (routes, actors, storage, Kafka, admission), then a
     // pause and a refused write.
     let point = server.operator("point-430102-001");
-    let captured = server.capture(&point, "430102-001", 1, "cap-1");
-    assert_eq!(captured.status, 201, "{}", captured.text);
-    let key = captured.body["key"].as_str().expect("key").to_owned();
-    let token = server.candidate(1);
-    server.pay_authenticate_and_set_passwords(&token, &key, 1);
+    let (_, token) = server.registered(&point, 1);
     let province = server.operator("province");
     let paused = server.request(
         "PUT",

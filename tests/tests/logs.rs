@@ -14,11 +14,7 @@ fn a_journeys_logs_hold_no_personal_data() {
     let data = directory.path().join("data");
     let server = Server::start_logging(&data, &[("REG_LOG_LEVEL", "debug")], Stdio::null(), log);
     let point = server.operator("point-430102-001");
-    let captured = server.capture(&point, "430102-001", 1, "cap-1");
-    assert_eq!(captured.status, 201, "{}", captured.text);
-    let key = captured.body["key"].as_str().expect("key").to_owned();
-    let token = server.candidate(1);
-    server.pay_authenticate_and_set_passwords(&token, &key, 1);
+    let (_, token) = server.registered(&point, 1);
     let phone = "13912345678";
     let bound = server.request(
         "PUT",

@@ -527,34 +527,29 @@ fn item_18_work_lists_are_paged() {
         assert_eq!(captured.status, 201, "{}", captured.text);
     }
     let county = server.operator("county-430102");
-    let mut pages = 0;
-    let mut path = "/v1/points/430102-001/open-items?limit=1".to_owned();
-    loop {
-        let page = server.request("GET", &path, None, Some(&point), None);
-        assert_eq!(page.status, 200, "{}", page.text);
-        pages += 1;
-        match page.body["next"].as_str() {
-            Some(next) => path = format!("/v1/points/430102-001/open-items?limit=1&after={next}"),
-            None => break,
+    // Follows `next` from `first` until it is null; returns how many pages there were and
+    // every `next` seen.
+    let follow = |first: &str, caller: &str| {
+        let mut nexts = Vec::new();
+        let mut path = first.to_owned();
+        loop {
+            let page = server.request("GET", &path, None, Some(caller), None);
+            assert_eq!(page.status, 200, "{}", page.text);
+            let Some(next) = page.body["next"].as_str() else {
+                return (nexts.len() + 1, nexts);
+            };
+            nexts.push(next.to_owned());
+            path = format!("{first}&after={next}");
+            assert!(nexts.len() < 10, "paging never ends");
         }
-        assert!(pages < 10, "paging never ends");
-    }
+    };
+    let (pages, _) = follow("/v1/points/430102-001/open-items?limit=1", &point);
     assert!(pages >= 3, "three candidates, one per page: {pages} pages");
-    let mut pages = 0;
-    let mut path = "/v1/counties/430102/declarations?limit=2".to_owned();
-    loop {
-        let page = server.request("GET", &path, None, Some(&county), None);
-        assert_eq!(page.status, 200, "{}", page.text);
-        pages += 1;
-        match page.body["next"].as_str() {
-            Some(next) => {
-                assert!(next.starts_with("430102-001/"), "{next}");
-                path = format!("/v1/counties/430102/declarations?limit=2&after={next}");
-            }
-            None => break,
-        }
-        assert!(pages < 10, "paging never ends");
-    }
+    let (pages, nexts) = follow("/v1/counties/430102/declarations?limit=2", &county);
+    assert!(
+        nexts.iter().all(|next| next.starts_with("430102-001/")),
+        "{nexts:?}"
+    );
     assert!(pages >= 2, "three candidates, two per page: {pages} pages");
     for (path, code) in [
         ("/v1/points/430102-001/open-items?limit=0", "limit_invalid"),
