@@ -141,6 +141,15 @@ pub struct PaymentNotice {
     pub source: PaymentSource,
 }
 
+impl PaymentNotice {
+    /// The idempotency key every report of this payment is applied under — a
+    /// notification, its retries and the reconciliation's query alike — so the provider's
+    /// transaction is applied once however many times and ways it is reported.
+    pub fn idempotency_key(&self) -> String {
+        format!("payment-{}-{}", self.provider.name(), self.transaction_id)
+    }
+}
+
 /// The result of checking the save password, done outside the engine.
 ///
 /// Password hashing costs tens of milliseconds by design, so it runs on the gateway's

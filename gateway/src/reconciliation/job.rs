@@ -107,15 +107,16 @@ async fn check_order(
                 return;
             }
         };
-    let idempotency = format!("payment-{}-{transaction_id}", order.provider.name());
-    let command = Command::RecordPayment(PaymentNotice {
+    let notice = PaymentNotice {
         provider: order.provider,
         order_id: order.order_id.clone(),
         transaction_id,
         amount_fen,
         paid_at,
         source: PaymentSource::OrderQuery,
-    });
+    };
+    let idempotency = notice.idempotency_key();
+    let command = Command::RecordPayment(notice);
     match run(state, key, command, idempotency, Vec::new()).await {
         // A payment command yields one payment event, or none when the transaction was
         // already applied.

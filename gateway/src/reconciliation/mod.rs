@@ -9,7 +9,7 @@
 //!   runs it on demand; `--reconcile-interval-seconds` runs it periodically).
 //!
 //! Exactly once across both paths: a payment learned by query carries the same idempotency
-//! key as its notification (`payment-<provider>-<transaction>`), and the engine's ledger of
+//! key as its notification (`PaymentNotice::idempotency_key`), and the engine's ledger of
 //! applied transactions refuses a second application whichever comes first.
 
 pub mod job;

@@ -137,19 +137,16 @@ pub async fn notify(
     state.admission.admit_callback()?;
     let notification: PaymentNotification = crate::body::parse(&body)?;
     let candidate = key_of_order(&notification.order_id)?;
-    let idempotency = format!(
-        "payment-{}-{}",
-        provider.name(),
-        notification.transaction_id
-    );
-    let command = Command::RecordPayment(PaymentNotice {
+    let notice = PaymentNotice {
         provider,
         order_id: notification.order_id,
         transaction_id: notification.transaction_id,
         amount_fen: notification.amount_fen,
         paid_at: Timestamp(notification.paid_at_ms),
         source: PaymentSource::Notification,
-    });
+    };
+    let idempotency = notice.idempotency_key();
+    let command = Command::RecordPayment(notice);
     let outcome = run(&state, candidate, command, idempotency, Vec::new()).await?;
     let applied = outcome.events.iter().find_map(|event| match event {
         engine::candidate::Event::FeePaid { .. }
