@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod admission;
+pub mod app;
 pub mod audit;
 pub mod body;
 pub mod demo;

@@ -1,16 +1,15 @@
 //! Art/PE professional exams (艺术类、体育类专业统考), for the candidate: choose categories
 //! with their items, pay each one, print the professional exam ticket for the paid ones.
 
-use super::candidates::{FeeOrderRequest, SavePasswordOnly, own_key, save_password_check};
-use super::{idempotency_key, load, run, views::CandidateView};
+use super::candidates::{FeeOrderRequest, SavePasswordOnly, own_key};
+use super::{idempotency_key, load, views::CandidateView};
+use crate::app::candidate::{Fee, Myself};
 use crate::documents::ticket::TicketSheet;
 use crate::error::ApiError;
-use crate::orders::{OrderFor, order_id};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use engine::candidate::Command;
 use engine::candidate::art_pe::ArtCategory;
 use serde::Deserialize;
 
@@ -45,17 +44,18 @@ pub async fn choose(
     category: web::Path<String>,
     body: crate::body::Json<ChooseRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
+    let myself = Myself::of(&state, &caller)?;
     let category = category_named(&category)?;
-    let idempotency = idempotency_key(&request)?;
-    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
-    let command = Command::ChooseArtCategory {
-        category,
-        main_item: body.main_item.clone(),
-        sub_item: body.sub_item.clone(),
-        save_password,
-    };
-    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
+    let body = body.into_inner();
+    let outcome = myself
+        .choose_art_category(
+            category,
+            body.main_item,
+            body.sub_item,
+            body.save_password.as_deref(),
+            idempotency_key(&request)?,
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
 }
 
@@ -67,16 +67,16 @@ pub async fn drop_category(
     category: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
+    let myself = Myself::of(&state, &caller)?;
     let category = category_named(&category)?;
-    let idempotency = idempotency_key(&request)?;
     let body: SavePasswordOnly = crate::body::parse_optional(&body)?;
-    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
-    let command = Command::DropArtCategory {
-        category,
-        save_password,
-    };
-    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
+    let outcome = myself
+        .drop_art_category(
+            category,
+            body.save_password.as_deref(),
+            idempotency_key(&request)?,
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(outcome.candidate.as_ref().map(CandidateView::from)))
 }
 
@@ -88,33 +88,15 @@ pub async fn create_fee_order(
     category: web::Path<String>,
     body: crate::body::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
     let category = category_named(&category)?;
-    super::candidates::create_order(
-        &state,
-        key,
-        idempotency_key(&request)?,
-        |existing| Command::CreateArtFeeOrder {
-            category,
-            order_id: order_id(
-                OrderFor::ArtPe(category),
-                key,
-                existing
-                    .art_pe
-                    .get(&category)
-                    .map_or(0, |entry| entry.fee.orders.len())
-                    + 1,
-            ),
-            provider: body.provider,
-        },
-        |candidate| {
-            candidate
-                .art_pe
-                .get(&category)
-                .map(|entry| &entry.fee.orders)
-        },
-    )
-    .await
+    let order = Myself::of(&state, &caller)?
+        .create_order(
+            Fee::Art(category),
+            body.provider,
+            idempotency_key(&request)?,
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(order))
 }
 
 /// `GET /v1/candidates/me/art-pe/exam-ticket.pdf`: the professional exam ticket, listing

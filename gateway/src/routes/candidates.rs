@@ -1,68 +1,26 @@
 //! A candidate's own routes (`/v1/candidates/me/...`): steps 3–8 of the gaokao flow.
 //! The scope is the session's own key; there is no way to name another candidate here.
 
-use super::{idempotency_key, load, run, sessions::busy, views::CandidateView};
+use super::{idempotency_key, load, views::CandidateView};
+use crate::app::candidate::{Fee, Myself};
 use crate::error::ApiError;
-use crate::orders::{OrderFor, order_id};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use engine::candidate::Provider;
 use engine::candidate::form::{
     Elective, ExamType, FirstSubject, Graduation, MailingAddress, RegistrationForm, ResumeEntry,
 };
-use engine::candidate::{Command, Provider, SavePasswordCheck};
 use engine::key::CandidateKey;
 use engine::scope::Scope;
-use serde::{Deserialize, Serialize};
-use storage::StateStore as _;
+use serde::Deserialize;
 
 pub(super) fn own_key(caller: &Caller) -> Result<CandidateKey, ApiError> {
     match caller.0.scope {
         Scope::Candidate(key) => Ok(key),
         _ => Err(ApiError::out_of_scope()),
     }
-}
-
-/// Checks a save password on the hashing pool (domain §2.5: every save of registration data
-/// needs it). A wrong one is counted durably before the answer, and the count locks saving
-/// at the policy's limit; a locked record is refused before any hashing, so a stolen
-/// session cannot keep guessing.
-pub(super) async fn save_password_check(
-    state: &AppState,
-    key: CandidateKey,
-    provided: Option<&str>,
-) -> Result<SavePasswordCheck, ApiError> {
-    let Some(password) = provided else {
-        return Ok(SavePasswordCheck::NotProvided);
-    };
-    let candidate = load(state, key).await?;
-    let Some(passwords) = &candidate.passwords else {
-        return Err(engine::Rejection::PasswordsNotSet.into());
-    };
-    if candidate.save_password_locked(&state.settings.current().policy) {
-        return Err(engine::Rejection::SavePasswordLocked.into());
-    }
-    let matches = state
-        .hasher
-        .verify(password.to_owned(), passwords.save_hash.clone())
-        .await
-        .map_err(busy)?;
-    if matches {
-        return Ok(SavePasswordCheck::Verified {
-            generation: passwords.save_generation,
-        });
-    }
-    let attempt = super::fresh_idempotency_key("save-password-failure")?;
-    run(
-        state,
-        key,
-        Command::RecordSavePasswordFailure,
-        attempt,
-        Vec::new(),
-    )
-    .await?;
-    Err(engine::Rejection::SavePasswordIncorrect.into())
 }
 
 /// The body of a candidate's change that carries nothing but the save password (withdrawing
@@ -90,22 +48,8 @@ pub async fn start_verification(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
-    let candidate = load(&state, key).await?;
-    if candidate.fee.paid.is_none() {
-        return Err(engine::Rejection::FeeNotPaid.into());
-    }
-    let ticket = state.verifications.issue(key, state.now()).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "entropy_unavailable",
-            "cannot start a verification now",
-        )
-    })?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "verification": ticket,
-        "expires_in_seconds": crate::verification::TICKET_TTL_MS / 1000,
-    })))
+    let started = Myself::of(&state, &caller)?.start_verification().await?;
+    Ok(HttpResponse::Created().json(started))
 }
 
 /// `POST /v1/candidates/me/fee-orders` body.
@@ -115,17 +59,6 @@ pub struct FeeOrderRequest {
     pub(super) provider: Provider,
 }
 
-/// The order to pay.
-#[derive(Debug, Serialize)]
-pub struct FeeOrderView {
-    /// Our order number: give it to the provider.
-    pub order_id: String,
-    /// Amount due, fen.
-    pub amount_fen: u32,
-    /// Provider.
-    pub provider: Provider,
-}
-
 /// `POST /v1/candidates/me/fee-orders`.
 pub async fn create_fee_order(
     state: web::Data<AppState>,
@@ -133,54 +66,10 @@ pub async fn create_fee_order(
     request: HttpRequest,
     body: crate::body::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
-    create_order(
-        &state,
-        key,
-        idempotency_key(&request)?,
-        |existing| Command::CreateFeeOrder {
-            order_id: order_id(OrderFor::Registration, key, existing.fee.orders.len() + 1),
-            provider: body.provider,
-        },
-        |candidate| Some(&candidate.fee.orders),
-    )
-    .await
-}
-
-/// Creates an order for one of the candidate's fees: `command` builds it from the current
-/// record (the order number's sequence), `orders` finds that fee's orders afterwards. On a
-/// replayed request the order created the first time is the newest one.
-pub(super) async fn create_order(
-    state: &AppState,
-    key: CandidateKey,
-    idempotency: String,
-    command: impl FnOnce(&engine::candidate::Candidate) -> Command,
-    orders: impl Fn(&engine::candidate::Candidate) -> Option<&Vec<engine::candidate::FeeOrder>>,
-) -> Result<HttpResponse, ApiError> {
-    let existing = load(state, key).await?;
-    // The order number depends on the orders made so far, so a retry would build another
-    // command: a request already applied is answered from the record instead.
-    let applied = state
-        .store
-        .idempotent_outcome(&actors::scoped_idempotency_key(key, &idempotency))
-        .await?
-        .is_some();
-    let record = if applied {
-        existing
-    } else {
-        let outcome = run(state, key, command(&existing), idempotency, Vec::new()).await?;
-        outcome
-            .candidate
-            .ok_or(engine::Rejection::CandidateNotFound)?
-    };
-    let created = orders(&record)
-        .and_then(|orders| orders.last())
-        .ok_or(engine::Rejection::CandidateNotFound)?;
-    Ok(HttpResponse::Created().json(FeeOrderView {
-        order_id: created.order_id.clone(),
-        amount_fen: created.amount_fen,
-        provider: created.provider,
-    }))
+    let order = Myself::of(&state, &caller)?
+        .create_order(Fee::Registration, body.provider, idempotency_key(&request)?)
+        .await?;
+    Ok(HttpResponse::Created().json(order))
 }
 
 /// `POST /v1/candidates/me/exam-fee-orders`: start paying the exam fee (its own window,
@@ -191,18 +80,10 @@ pub async fn create_exam_fee_order(
     request: HttpRequest,
     body: crate::body::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
-    create_order(
-        &state,
-        key,
-        idempotency_key(&request)?,
-        |existing| Command::CreateExamFeeOrder {
-            order_id: order_id(OrderFor::Exam, key, existing.exam_fee.orders.len() + 1),
-            provider: body.provider,
-        },
-        |candidate| Some(&candidate.exam_fee.orders),
-    )
-    .await
+    let order = Myself::of(&state, &caller)?
+        .create_order(Fee::Exam, body.provider, idempotency_key(&request)?)
+        .await?;
+    Ok(HttpResponse::Created().json(order))
 }
 
 /// `GET /v1/candidates/me/admission-ticket.pdf`: the admission ticket, once the exam fee is
@@ -282,17 +163,17 @@ pub async fn declare(
     request: HttpRequest,
     body: crate::body::Json<DeclarationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
+    let myself = Myself::of(&state, &caller)?;
     let body = body.into_inner();
-    let idempotency = idempotency_key(&request)?;
-    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
-    let command = Command::Declare {
-        kind: body.kind,
-        item: body.item,
-        documents: body.documents,
-        save_password,
-    };
-    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
+    let outcome = myself
+        .declare(
+            body.kind,
+            body.item,
+            body.documents,
+            body.save_password.as_deref(),
+            idempotency_key(&request)?,
+        )
+        .await?;
     Ok(HttpResponse::Created().json(outcome.candidate.as_ref().map(CandidateView::from)))
 }
 
@@ -304,15 +185,15 @@ pub async fn withdraw_declaration(
     id: web::Path<u32>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
-    let idempotency = idempotency_key(&request)?;
+    let myself = Myself::of(&state, &caller)?;
     let body: SavePasswordOnly = crate::body::parse_optional(&body)?;
-    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
-    let command = Command::WithdrawDeclaration {
-        id: *id,
-        save_password,
-    };
-    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
+    let outcome = myself
+        .withdraw_declaration(
+            *id,
+            body.save_password.as_deref(),
+            idempotency_key(&request)?,
+        )
+        .await?;
     Ok(reply(&outcome))
 }
 
@@ -324,57 +205,6 @@ pub struct PasswordsRequest {
     save_password: Option<String>,
 }
 
-/// At least 8 characters with letters and digits; at most 64.
-fn check_strength(field: &'static str, password: &str) -> Result<(), ApiError> {
-    let long_enough = (8..=64).contains(&password.chars().count());
-    let mixed = password.chars().any(|c| c.is_ascii_alphabetic())
-        && password.chars().any(|c| c.is_ascii_digit());
-    if !long_enough || !mixed {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "password_too_weak",
-            format!("{field} must be 8–64 characters with both letters and digits"),
-        ));
-    }
-    Ok(())
-}
-
-/// The save password must differ from the login password. Only the plaintexts can show it
-/// (salted hashes of one password differ), so it is checked here: both new ones against each
-/// other, or a single new one against the stored hash of the other.
-async fn refuse_identical(
-    state: &AppState,
-    key: CandidateKey,
-    body: &PasswordsRequest,
-) -> Result<(), ApiError> {
-    // With one new password: it, and whether the other (to compare with) is the save one.
-    let (new, other_is_save) = match (&body.login_password, &body.save_password) {
-        (Some(login), Some(save)) if login == save => {
-            return Err(engine::Rejection::PasswordsIdentical.into());
-        }
-        (Some(_), Some(_)) | (None, None) => return Ok(()),
-        (Some(login), None) => (login, true),
-        (None, Some(save)) => (save, false),
-    };
-    let Some(passwords) = load(state, key).await?.passwords else {
-        return Ok(()); // the engine refuses an incomplete first setting
-    };
-    let other_hash = if other_is_save {
-        passwords.save_hash
-    } else {
-        passwords.login_hash
-    };
-    let identical = state
-        .hasher
-        .verify(new.clone(), other_hash)
-        .await
-        .map_err(busy)?;
-    if identical {
-        return Err(engine::Rejection::PasswordsIdentical.into());
-    }
-    Ok(())
-}
-
 /// `PUT /v1/candidates/me/passwords`.
 pub async fn set_passwords(
     state: web::Data<AppState>,
@@ -382,31 +212,15 @@ pub async fn set_passwords(
     request: HttpRequest,
     body: crate::body::Json<PasswordsRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
-    let idempotency = idempotency_key(&request)?;
-    refuse_identical(&state, key, &body).await?;
-    let mut hashes = [None, None];
-    for (slot, (field, password)) in hashes.iter_mut().zip([
-        ("login_password", &body.login_password),
-        ("save_password", &body.save_password),
-    ]) {
-        if let Some(password) = password {
-            check_strength(field, password)?;
-            *slot = Some(state.hasher.hash(password.clone()).await.map_err(busy)?);
-        }
-    }
-    let [login_hash, save_hash] = hashes;
-    let outcome = run(
-        &state,
-        key,
-        Command::SetPasswords {
-            login_hash,
-            save_hash,
-        },
-        idempotency,
-        Vec::new(),
-    )
-    .await?;
+    let myself = Myself::of(&state, &caller)?;
+    let body = body.into_inner();
+    let outcome = myself
+        .set_passwords(
+            body.login_password,
+            body.save_password,
+            idempotency_key(&request)?,
+        )
+        .await?;
     Ok(reply(&outcome))
 }
 
@@ -418,28 +232,22 @@ pub struct PhoneRequest {
     save_password: Option<String>,
 }
 
-/// `PUT /v1/candidates/me/phone`. (The SMS verification step belongs to the SMS gateway
-/// integration, which these machines cannot reach; the number is checked and bound.)
+/// `PUT /v1/candidates/me/phone`.
 pub async fn bind_phone(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
     body: crate::body::Json<PhoneRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
-    let idempotency = idempotency_key(&request)?;
-    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
-    let outcome = run(
-        &state,
-        key,
-        Command::BindPhone {
-            phone: body.phone.clone(),
-            save_password,
-        },
-        idempotency,
-        Vec::new(),
-    )
-    .await?;
+    let myself = Myself::of(&state, &caller)?;
+    let body = body.into_inner();
+    let outcome = myself
+        .bind_phone(
+            body.phone,
+            body.save_password.as_deref(),
+            idempotency_key(&request)?,
+        )
+        .await?;
     Ok(reply(&outcome))
 }
 
@@ -449,15 +257,9 @@ pub async fn accept_pledge(
     caller: Caller,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
-    let outcome = run(
-        &state,
-        key,
-        Command::AcceptPledge,
-        idempotency_key(&request)?,
-        Vec::new(),
-    )
-    .await?;
+    let outcome = Myself::of(&state, &caller)?
+        .accept_pledge(idempotency_key(&request)?)
+        .await?;
     Ok(reply(&outcome))
 }
 
@@ -488,10 +290,9 @@ pub async fn save_form(
     request: HttpRequest,
     body: crate::body::Json<FormRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = own_key(&caller)?;
+    let myself = Myself::of(&state, &caller)?;
     let idempotency = idempotency_key(&request)?;
     let body = body.into_inner();
-    let save_password = save_password_check(&state, key, body.save_password.as_deref()).await?;
     let mailing =
         (body.postal_address.is_some() || body.recipient.is_some() || body.postcode.is_some())
             .then(|| MailingAddress {
@@ -510,10 +311,8 @@ pub async fn save_form(
         resume: body.resume,
         mailing,
     };
-    let command = Command::SaveForm {
-        form: Box::new(form),
-        save_password,
-    };
-    let outcome = run(&state, key, command, idempotency, Vec::new()).await?;
+    let outcome = myself
+        .save_form(form, body.save_password.as_deref(), idempotency)
+        .await?;
     Ok(reply(&outcome))
 }

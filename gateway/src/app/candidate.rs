@@ -1,0 +1,402 @@
+//! A candidate acting on their own record (steps 3–8 of the gaokao flow): the scope is the
+//! session's own key, so there is no way to name another candidate here.
+//!
+//! Every save of registration data checks the save password first (domain §2.5), on the
+//! hashing pool; a wrong one is counted durably before the refusal.
+
+use crate::error::ApiError;
+use crate::orders::{OrderFor, order_id};
+use crate::routes::{fresh_idempotency_key, load, run, sessions::busy};
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actors::Outcome;
+use engine::candidate::art_pe::ArtCategory;
+use engine::candidate::declaration::DeclarationKind;
+use engine::candidate::form::RegistrationForm;
+use engine::candidate::{Candidate, Command, FeeOrder, Provider, SavePasswordCheck};
+use engine::key::CandidateKey;
+use engine::scope::Scope;
+use serde::Serialize;
+use storage::StateStore as _;
+
+/// Which of the candidate's fees an order is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fee {
+    /// 报名费, in the registration window.
+    Registration,
+    /// 考试费, in its own window after the form is signed.
+    Exam,
+    /// One art/PE category's exam fee.
+    Art(ArtCategory),
+}
+
+/// An order to pay, as the candidate gives it to the provider.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeeOrderView {
+    /// Our order number: give it to the provider.
+    pub order_id: String,
+    /// Amount due, fen.
+    pub amount_fen: u32,
+    /// Provider.
+    pub provider: Provider,
+}
+
+/// A started real-person verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// The ticket for the identity provider.
+    pub verification: String,
+    /// How long it is good for.
+    pub expires_in_seconds: i64,
+}
+
+/// The candidate signed in, acting on their own record.
+pub struct Myself<'a> {
+    state: &'a AppState,
+    key: CandidateKey,
+}
+
+impl<'a> Myself<'a> {
+    /// The caller as a candidate; operators are refused.
+    pub fn of(state: &'a AppState, caller: &Caller) -> Result<Myself<'a>, ApiError> {
+        match caller.0.scope {
+            Scope::Candidate(key) => Ok(Myself { state, key }),
+            _ => Err(ApiError::out_of_scope()),
+        }
+    }
+
+    /// Their key.
+    pub fn key(&self) -> CandidateKey {
+        self.key
+    }
+
+    /// Their record as stored now.
+    pub async fn record(&self) -> Result<Candidate, ApiError> {
+        load(self.state, self.key).await
+    }
+
+    async fn run(&self, command: Command, idempotency: String) -> Result<Outcome, ApiError> {
+        run(self.state, self.key, command, idempotency, Vec::new()).await
+    }
+
+    /// Checks a save password on the hashing pool. A wrong one is counted durably before
+    /// the answer, and the count locks saving at the policy's limit; a locked record is
+    /// refused before any hashing, so a stolen session cannot keep guessing.
+    pub async fn check_save_password(
+        &self,
+        provided: Option<&str>,
+    ) -> Result<SavePasswordCheck, ApiError> {
+        let Some(password) = provided else {
+            return Ok(SavePasswordCheck::NotProvided);
+        };
+        let candidate = self.record().await?;
+        let Some(passwords) = &candidate.passwords else {
+            return Err(engine::Rejection::PasswordsNotSet.into());
+        };
+        if candidate.save_password_locked(&self.state.settings.current().policy) {
+            return Err(engine::Rejection::SavePasswordLocked.into());
+        }
+        let matches = self
+            .state
+            .hasher
+            .verify(password.to_owned(), passwords.save_hash.clone())
+            .await
+            .map_err(busy)?;
+        if matches {
+            return Ok(SavePasswordCheck::Verified {
+                generation: passwords.save_generation,
+            });
+        }
+        let attempt = fresh_idempotency_key("save-password-failure")?;
+        self.run(Command::RecordSavePasswordFailure, attempt)
+            .await?;
+        Err(engine::Rejection::SavePasswordIncorrect.into())
+    }
+
+    /// Starts a real-person authentication (after the registration fee): a signed,
+    /// single-use ticket for the identity provider.
+    pub async fn start_verification(&self) -> Result<Verification, ApiError> {
+        let candidate = self.record().await?;
+        if candidate.fee.paid.is_none() {
+            return Err(engine::Rejection::FeeNotPaid.into());
+        }
+        let ticket = self
+            .state
+            .verifications
+            .issue(self.key, self.state.now())
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "entropy_unavailable",
+                    "cannot start a verification now",
+                )
+            })?;
+        Ok(Verification {
+            verification: ticket,
+            expires_in_seconds: crate::verification::TICKET_TTL_MS / 1000,
+        })
+    }
+
+    /// Creates an order for one of the candidate's fees. The order number depends on the
+    /// orders made so far, so a retry would build another command: a request already
+    /// applied is answered from the record (its newest order of that fee) instead.
+    pub async fn create_order(
+        &self,
+        fee: Fee,
+        provider: Provider,
+        idempotency: String,
+    ) -> Result<FeeOrderView, ApiError> {
+        let existing = self.record().await?;
+        let applied = self
+            .state
+            .store
+            .idempotent_outcome(&actors::scoped_idempotency_key(self.key, &idempotency))
+            .await?
+            .is_some();
+        let record = if applied {
+            existing
+        } else {
+            let command = order_command(fee, self.key, &existing, provider);
+            self.run(command, idempotency)
+                .await?
+                .candidate
+                .ok_or(engine::Rejection::CandidateNotFound)?
+        };
+        let created = orders_of(&record, fee)
+            .and_then(|orders| orders.last())
+            .ok_or(engine::Rejection::CandidateNotFound)?;
+        Ok(FeeOrderView {
+            order_id: created.order_id.clone(),
+            amount_fen: created.amount_fen,
+            provider: created.provider,
+        })
+    }
+
+    /// Declares a bonus-point or special-plan eligibility.
+    pub async fn declare(
+        &self,
+        kind: DeclarationKind,
+        item: String,
+        documents: Vec<String>,
+        save_password: Option<&str>,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        let save_password = self.check_save_password(save_password).await?;
+        let command = Command::Declare {
+            kind,
+            item,
+            documents,
+            save_password,
+        };
+        self.run(command, idempotency).await
+    }
+
+    /// Withdraws a declaration not yet reviewed.
+    pub async fn withdraw_declaration(
+        &self,
+        id: u32,
+        save_password: Option<&str>,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        let save_password = self.check_save_password(save_password).await?;
+        self.run(
+            Command::WithdrawDeclaration { id, save_password },
+            idempotency,
+        )
+        .await
+    }
+
+    /// Sets or changes the login and/or save password: each 8–64 characters with letters
+    /// and digits, the two different, hashed on the pool.
+    pub async fn set_passwords(
+        &self,
+        login_password: Option<String>,
+        save_password: Option<String>,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        self.refuse_identical(login_password.as_ref(), save_password.as_ref())
+            .await?;
+        let mut hashes = [None, None];
+        for (slot, (field, password)) in hashes.iter_mut().zip([
+            ("login_password", login_password),
+            ("save_password", save_password),
+        ]) {
+            if let Some(password) = password {
+                check_strength(field, &password)?;
+                *slot = Some(self.state.hasher.hash(password).await.map_err(busy)?);
+            }
+        }
+        let [login_hash, save_hash] = hashes;
+        self.run(
+            Command::SetPasswords {
+                login_hash,
+                save_hash,
+            },
+            idempotency,
+        )
+        .await
+    }
+
+    /// The save password must differ from the login password. Only the plaintexts can show
+    /// it (salted hashes of one password differ): both new ones against each other, or a
+    /// single new one against the stored hash of the other.
+    async fn refuse_identical(
+        &self,
+        login: Option<&String>,
+        save: Option<&String>,
+    ) -> Result<(), ApiError> {
+        // With one new password: it, and whether the other (to compare with) is the save one.
+        let (new, other_is_save) = match (login, save) {
+            (Some(login), Some(save)) if login == save => {
+                return Err(engine::Rejection::PasswordsIdentical.into());
+            }
+            (Some(_), Some(_)) | (None, None) => return Ok(()),
+            (Some(login), None) => (login, true),
+            (None, Some(save)) => (save, false),
+        };
+        let Some(passwords) = self.record().await?.passwords else {
+            return Ok(()); // the engine refuses an incomplete first setting
+        };
+        let other_hash = if other_is_save {
+            passwords.save_hash
+        } else {
+            passwords.login_hash
+        };
+        let identical = self
+            .state
+            .hasher
+            .verify(new.clone(), other_hash)
+            .await
+            .map_err(busy)?;
+        if identical {
+            return Err(engine::Rejection::PasswordsIdentical.into());
+        }
+        Ok(())
+    }
+
+    /// Binds a mobile number. (The SMS verification step belongs to the SMS gateway
+    /// integration, which these machines cannot reach; the number is checked and bound.)
+    pub async fn bind_phone(
+        &self,
+        phone: String,
+        save_password: Option<&str>,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        let save_password = self.check_save_password(save_password).await?;
+        self.run(
+            Command::BindPhone {
+                phone,
+                save_password,
+            },
+            idempotency,
+        )
+        .await
+    }
+
+    /// Accepts the integrity pledge.
+    pub async fn accept_pledge(&self, idempotency: String) -> Result<Outcome, ApiError> {
+        self.run(Command::AcceptPledge, idempotency).await
+    }
+
+    /// Saves the registration form.
+    pub async fn save_form(
+        &self,
+        form: RegistrationForm,
+        save_password: Option<&str>,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        let save_password = self.check_save_password(save_password).await?;
+        let command = Command::SaveForm {
+            form: Box::new(form),
+            save_password,
+        };
+        self.run(command, idempotency).await
+    }
+
+    /// Chooses an art/PE category (or changes its items while unpaid).
+    pub async fn choose_art_category(
+        &self,
+        category: ArtCategory,
+        main_item: String,
+        sub_item: Option<String>,
+        save_password: Option<&str>,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        let save_password = self.check_save_password(save_password).await?;
+        let command = Command::ChooseArtCategory {
+            category,
+            main_item,
+            sub_item,
+            save_password,
+        };
+        self.run(command, idempotency).await
+    }
+
+    /// Drops an unpaid art/PE category.
+    pub async fn drop_art_category(
+        &self,
+        category: ArtCategory,
+        save_password: Option<&str>,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        let save_password = self.check_save_password(save_password).await?;
+        let command = Command::DropArtCategory {
+            category,
+            save_password,
+        };
+        self.run(command, idempotency).await
+    }
+}
+
+/// The command creating the next order of `fee` for `candidate`.
+fn order_command(
+    fee: Fee,
+    key: CandidateKey,
+    candidate: &Candidate,
+    provider: Provider,
+) -> Command {
+    let next = orders_of(candidate, fee).map_or(0, Vec::len) + 1;
+    match fee {
+        Fee::Registration => Command::CreateFeeOrder {
+            order_id: order_id(OrderFor::Registration, key, next),
+            provider,
+        },
+        Fee::Exam => Command::CreateExamFeeOrder {
+            order_id: order_id(OrderFor::Exam, key, next),
+            provider,
+        },
+        Fee::Art(category) => Command::CreateArtFeeOrder {
+            category,
+            order_id: order_id(OrderFor::ArtPe(category), key, next),
+            provider,
+        },
+    }
+}
+
+/// The orders of `fee` on `candidate`.
+fn orders_of(candidate: &Candidate, fee: Fee) -> Option<&Vec<FeeOrder>> {
+    match fee {
+        Fee::Registration => Some(&candidate.fee.orders),
+        Fee::Exam => Some(&candidate.exam_fee.orders),
+        Fee::Art(category) => candidate
+            .art_pe
+            .get(&category)
+            .map(|entry| &entry.fee.orders),
+    }
+}
+
+/// At least 8 characters with letters and digits; at most 64.
+fn check_strength(field: &'static str, password: &str) -> Result<(), ApiError> {
+    let long_enough = (8..=64).contains(&password.chars().count());
+    let mixed = password.chars().any(|c| c.is_ascii_alphabetic())
+        && password.chars().any(|c| c.is_ascii_digit());
+    if !long_enough || !mixed {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password_too_weak",
+            format!("{field} must be 8–64 characters with both letters and digits"),
+        ));
+    }
+    Ok(())
+}

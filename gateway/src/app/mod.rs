@@ -1,0 +1,11 @@
+//! The application layer: the use cases, in the terms of the domain — what a candidate, a
+//! point or a county can do — each one parse-free and render-free, so that the JSON API
+//! (`routes/`) and the server-rendered pages to come call the same code. A handler parses,
+//! authenticates, calls one use case and renders what it returns; no rule lives in a
+//! handler or a template.
+//!
+//! Moved here so far: the candidate's own record ([`candidate`]). The operators' use cases
+//! (captures, approvals, reviews, documents, packages) still live in their route files and
+//! move here next (issue 20).
+
+pub mod candidate;
