@@ -19,8 +19,9 @@
 //!   between validation and apply (another capture of the same person elsewhere) can stop an
 //!   import midway; the answer then says how far it got, and re-sending the file finishes it.
 
-use super::captures::{self, CaptureRequest, Prepared};
+use super::captures;
 use super::idempotency_key;
+use crate::app::capture::{self as capture_case, CaptureRequest, Prepared};
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
@@ -146,7 +147,7 @@ pub async fn import(
             continue;
         }
         let idempotency = format!("import-{file_id}-{row}");
-        match captures::prepare(&state, point, &capture, &idempotency).await {
+        match capture_case::prepare(&state, point, &capture, &idempotency).await {
             Ok(Prepared::Done(_)) => already += 1,
             Ok(Prepared::New(new)) => ready.push((row, new, idempotency)),
             Err(refusal) => errors.push(RowError {
@@ -172,7 +173,7 @@ pub async fn import(
     }
     let mut imported = Vec::new();
     for (row, new, idempotency) in ready {
-        match captures::commit(&state, point, new, idempotency).await {
+        match capture_case::commit(&state, point, new, idempotency).await {
             Ok(candidate) => imported.push(serde_json::json!({
                 "row": row,
                 "key": candidate.as_ref().map(|c| c.key.to_string()),

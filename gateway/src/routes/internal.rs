@@ -66,7 +66,7 @@ pub async fn serial(
         // Ownership moved while the request travelled: the caller retries.
         return Err(storage::StorageError::NotOwner(Partition::Organisation).into());
     }
-    let serial = super::captures::assign_serial(
+    let serial = crate::app::capture::assign_serial(
         &state,
         point,
         asked.category,
