@@ -1,0 +1,442 @@
+//! Operators acting on candidates within their scope (steps 9–11 and the special cases):
+//! seeing a record, the decisions that belong to a point, a county or a city, and the work
+//! lists and progress counts they read. The scope check is part of each use case: what an
+//! operator may do depends on what the record says (its point, county, city).
+
+use crate::error::ApiError;
+use crate::routes::{page_at_point, page_bounds, run};
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actors::Outcome;
+use engine::candidate::declaration::{Declaration, Review, ReviewLevel};
+use engine::candidate::{Candidate, Command, MoralEvaluation};
+use engine::key::CandidateKey;
+use engine::org::{CountyCode, PointCode};
+use engine::scope::Scope;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use storage::{AuditRecord, ProgressScope, StateStore};
+
+/// Most candidates one page of a work list looks at.
+pub const MAX_PAGE_CANDIDATES: usize = 1000;
+
+/// The caller, acting on candidates within their scope.
+pub struct Operator<'a> {
+    state: &'a AppState,
+    caller: &'a Caller,
+}
+
+/// One open item of a point's candidate.
+#[derive(Debug, Serialize)]
+pub struct OpenItem {
+    /// The candidate's key.
+    pub key: String,
+    /// Their serial number.
+    pub serial_number: String,
+    /// Their name (operators in scope see it).
+    pub name: String,
+    /// `id_verification` (typed-in ID, to verify in person), `document_approval` (another
+    /// identity document, awaiting the city) and/or `migrant_audit` (a migrant worker's
+    /// child, awaiting the county).
+    pub open: Vec<&'static str>,
+}
+
+/// One page of a point's open items.
+#[derive(Debug, Serialize)]
+pub struct OpenItems {
+    /// The point.
+    pub point: String,
+    /// Candidates of this page with something open.
+    pub items: Vec<OpenItem>,
+    /// Where the next page starts (null: done).
+    pub next: Option<String>,
+}
+
+/// One declaration on a reviewers' work list.
+#[derive(Debug, Serialize)]
+pub struct DeclarationItem {
+    /// The candidate's key.
+    pub key: String,
+    /// Their serial number.
+    pub serial_number: String,
+    /// Their name.
+    pub name: String,
+    /// The declaration.
+    pub declaration: Declaration,
+}
+
+/// One page of a county's declarations at one stage.
+#[derive(Debug, Serialize)]
+pub struct DeclarationList {
+    /// The county.
+    pub county: String,
+    /// The stage listed.
+    pub stage: String,
+    /// The declarations of this page.
+    pub items: Vec<DeclarationItem>,
+    /// Where the next page starts (`<point>/<candidate key>`; null: done).
+    pub next: Option<String>,
+}
+
+impl<'a> Operator<'a> {
+    /// The caller (a candidate too: a candidate's scope covers only themselves).
+    pub fn of(state: &'a AppState, caller: &'a Caller) -> Operator<'a> {
+        Operator { state, caller }
+    }
+
+    fn scope(&self) -> Scope {
+        self.caller.0.scope
+    }
+
+    /// A candidate the caller may see; 404 and 403 are distinct because operators need to
+    /// know the difference, and the key is already pseudonymous.
+    pub async fn candidate(&self, key: &str) -> Result<Candidate, ApiError> {
+        let key = CandidateKey::parse_hex(key).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "candidate_not_found",
+                "no such candidate key",
+            )
+        })?;
+        let candidate = crate::routes::load(self.state, key).await?;
+        if !self.scope().covers_candidate(key, candidate.capture.point) {
+            return Err(ApiError::out_of_scope());
+        }
+        Ok(candidate)
+    }
+
+    /// Runs the command `build` makes from the caller's scope on a candidate the caller may
+    /// see.
+    async fn act(
+        &self,
+        key: &str,
+        idempotency: String,
+        build: impl FnOnce(Scope) -> Result<Command, ApiError>,
+    ) -> Result<Outcome, ApiError> {
+        let candidate = self.candidate(key).await?;
+        let command = build(self.scope())?;
+        run(self.state, candidate.key, command, idempotency, Vec::new()).await
+    }
+
+    /// The candidate's point confirms the printed form was signed (step 9).
+    pub async fn confirm_signature(
+        &self,
+        key: &str,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        self.act(key, idempotency, |scope| match scope {
+            Scope::Point(point) => Ok(Command::ConfirmSignature { point }),
+            _ => Err(ApiError::out_of_scope()),
+        })
+        .await
+    }
+
+    /// The candidate's point resets both passwords for a candidate at the desk with the ID
+    /// card: first login opens again and the save-password lock is lifted.
+    pub async fn reset_passwords(
+        &self,
+        key: &str,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        self.act(key, idempotency, |scope| match scope {
+            Scope::Point(point) => Ok(Command::ResetPasswords { point }),
+            _ => Err(ApiError::out_of_scope()),
+        })
+        .await
+    }
+
+    /// The candidate's point or county records the moral-character evaluation (step 10).
+    pub async fn moral_evaluation(
+        &self,
+        key: &str,
+        evaluation: MoralEvaluation,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        self.act(key, idempotency, |scope| {
+            let county = match scope {
+                Scope::Point(point) => point.county(),
+                Scope::County(county) => county,
+                _ => return Err(ApiError::out_of_scope()),
+            };
+            Ok(Command::RecordMoralEvaluation { evaluation, county })
+        })
+        .await
+    }
+
+    /// The candidate's city approves a capture made with another identity document.
+    pub async fn approve_document(
+        &self,
+        key: &str,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        self.act(key, idempotency, |scope| match scope {
+            Scope::City(city) => Ok(Command::ApproveOtherDocument { city }),
+            _ => Err(ApiError::out_of_scope()),
+        })
+        .await
+    }
+
+    /// The candidate's county approves a migrant worker's child's eligibility audit.
+    pub async fn approve_migrant(
+        &self,
+        key: &str,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        self.act(key, idempotency, |scope| match scope {
+            Scope::County(county) => Ok(Command::ApproveMigrantEligibility { county }),
+            _ => Err(ApiError::out_of_scope()),
+        })
+        .await
+    }
+
+    /// A point of the candidate's county verifies a typed-in ID in person.
+    pub async fn verify_id(&self, key: &str, idempotency: String) -> Result<Outcome, ApiError> {
+        self.act(key, idempotency, |scope| match scope {
+            Scope::Point(point) => Ok(Command::VerifyIdAtPoint { point }),
+            _ => Err(ApiError::out_of_scope()),
+        })
+        .await
+    }
+
+    /// The candidate's county decides on a declaration first, then the candidate's city.
+    pub async fn review_declaration(
+        &self,
+        key: &str,
+        id: u32,
+        approved: bool,
+        reason: Option<String>,
+        idempotency: String,
+    ) -> Result<Outcome, ApiError> {
+        self.act(key, idempotency, |scope| {
+            let (level, org) = match scope {
+                Scope::County(county) => (ReviewLevel::County, county.code()),
+                Scope::City(city) => (ReviewLevel::City, u32::from(city.code())),
+                _ => return Err(ApiError::out_of_scope()),
+            };
+            Ok(Command::ReviewDeclaration {
+                id,
+                level,
+                org,
+                approved,
+                reason,
+            })
+        })
+        .await
+    }
+
+    /// Counts by status within `scope_text` (`province | city:4301 | county:430102 |
+    /// point:430102-001`), which the caller must cover and the province must have.
+    pub async fn progress(
+        &self,
+        scope_text: &str,
+    ) -> Result<BTreeMap<&'static str, u64>, ApiError> {
+        let scope = self.scope();
+        let (requested, allowed) = match scope_text.split_once(':') {
+            None if scope_text == "province" => {
+                (ProgressScope::Province, matches!(scope, Scope::Province))
+            }
+            Some(("city", code)) => {
+                let city = code.parse()?;
+                (
+                    ProgressScope::City(city),
+                    matches!(scope, Scope::Province) || scope == Scope::City(city),
+                )
+            }
+            Some(("county", code)) => {
+                let county = code.parse()?;
+                (ProgressScope::County(county), scope.covers_county(county))
+            }
+            Some(("point", code)) => {
+                let point = code.parse()?;
+                (ProgressScope::Point(point), scope.covers_point(point))
+            }
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_scope",
+                    "scope is province, city:CODE, county:CODE or point:CODE",
+                ));
+            }
+        };
+        if !allowed {
+            return Err(ApiError::out_of_scope());
+        }
+        self.division_exists(requested).await?;
+        Ok(self
+            .state
+            .store
+            .progress(requested)
+            .await?
+            .into_iter()
+            .map(|(status, count)| (status.name(), count))
+            .collect())
+    }
+
+    /// 404 for a division the province does not have (a well-formed code of nothing would
+    /// otherwise read as "no candidates yet").
+    async fn division_exists(&self, scope: ProgressScope) -> Result<(), ApiError> {
+        let exists = match scope {
+            ProgressScope::Province => true,
+            ProgressScope::City(city) => self.state.province.city(city).is_some(),
+            ProgressScope::County(county) => self.state.province.county(county).is_some(),
+            ProgressScope::Point(point) => self
+                .state
+                .store
+                .county(point.county())
+                .await?
+                .is_some_and(|county| county.points.contains_key(&point.number())),
+        };
+        if !exists {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "division_not_found",
+                "no such city, county or registration point in this province",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The newest operator actions (province only; reading them is audited too).
+    pub async fn audit_trail(
+        &self,
+        limit: Option<usize>,
+        actor: Option<&str>,
+    ) -> Result<Vec<AuditRecord>, ApiError> {
+        if !matches!(self.scope(), Scope::Province) {
+            return Err(ApiError::out_of_scope());
+        }
+        Ok(self
+            .state
+            .store
+            .audit_trail(limit.unwrap_or(100).min(1000), actor)
+            .await?)
+    }
+
+    /// One page of `point`'s candidates with a special case still open: it looks at
+    /// `limit` candidates after `after`.
+    pub async fn open_items(
+        &self,
+        point: PointCode,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<OpenItems, ApiError> {
+        if !self.scope().covers_point(point) {
+            return Err(ApiError::out_of_scope());
+        }
+        let (after, limit) = page_bounds(after, limit, MAX_PAGE_CANDIDATES)?;
+        let _place = self.state.heavy.enter(&self.caller.0.subject)?;
+        let (candidates, next) = page_at_point(self.state, point, None, after, limit).await?;
+        let items = candidates
+            .into_iter()
+            .filter_map(|candidate| {
+                let open: Vec<&'static str> = [
+                    (candidate.id_verification_pending, "id_verification"),
+                    (candidate.document_approval_pending, "document_approval"),
+                    (candidate.migrant_audit_pending, "migrant_audit"),
+                ]
+                .into_iter()
+                .filter_map(|(pending, name)| pending.then_some(name))
+                .collect();
+                (!open.is_empty()).then(|| OpenItem {
+                    key: candidate.key.to_string(),
+                    serial_number: candidate.capture.serial.to_string(),
+                    name: candidate.capture.id_card.name.clone(),
+                    open,
+                })
+            })
+            .collect();
+        Ok(OpenItems {
+            point: point.to_string(),
+            items,
+            next: next.map(|key| key.to_string()),
+        })
+    }
+
+    /// The reviewers' work list: one page of `county`'s declarations at `stage` (by
+    /// default what the caller decides next: the county `pending`, the city
+    /// `county_approved`), looking at `limit` candidates point by point after `after`
+    /// (`<point>/<candidate key>`).
+    pub async fn county_declarations(
+        &self,
+        county: CountyCode,
+        stage: Option<&str>,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<DeclarationList, ApiError> {
+        let scope = self.scope();
+        if matches!(scope, Scope::Point(_) | Scope::Candidate(_)) || !scope.covers_county(county) {
+            return Err(ApiError::out_of_scope());
+        }
+        let _place = self.state.heavy.enter(&self.caller.0.subject)?;
+        let stage = match (stage, scope) {
+            (Some(stage), _) => stage.to_owned(),
+            (None, Scope::City(_)) => "county_approved".to_owned(),
+            (None, _) => "pending".to_owned(),
+        };
+        let matches = |review: &Review| match stage.as_str() {
+            "pending" => Ok(*review == Review::Pending),
+            "county_approved" => Ok(*review == Review::CountyApproved),
+            "approved" => Ok(*review == Review::Approved),
+            "rejected" => Ok(matches!(review, Review::Rejected { .. })),
+            "withdrawn" => Ok(*review == Review::Withdrawn),
+            other => Err(ApiError::bad_request(
+                "stage_unknown",
+                format!("no declaration stage named '{other}'"),
+            )),
+        };
+        // Refuse an unknown stage or a malformed page before reading anything.
+        matches(&Review::Pending)?;
+        let (start, after) = match after {
+            None => (None, None),
+            Some(cursor) => {
+                let (point, key) = cursor.split_once('/').ok_or_else(|| {
+                    ApiError::bad_request("after_invalid", "after must be <point>/<candidate key>")
+                })?;
+                let point: PointCode = point.parse()?;
+                let (key, _) = page_bounds(Some(key), None, 1)?;
+                (Some(point), key)
+            }
+        };
+        let (_, mut remaining) = page_bounds(None, limit, MAX_PAGE_CANDIDATES)?;
+        let mut list = DeclarationList {
+            county: county.to_string(),
+            stage: stage.clone(),
+            items: Vec::new(),
+            next: None,
+        };
+        let Some(record) = self.state.store.county(county).await? else {
+            return Ok(list);
+        };
+        let points = record
+            .points
+            .values()
+            .filter(|point| start.is_none_or(|start| point.code >= start));
+        for point in points {
+            let after = if Some(point.code) == start {
+                after
+            } else {
+                None
+            };
+            let (candidates, more) =
+                page_at_point(self.state, point.code, None, after, remaining).await?;
+            remaining -= candidates.len();
+            for candidate in candidates {
+                for declaration in &candidate.declarations {
+                    if matches(&declaration.review)? {
+                        list.items.push(DeclarationItem {
+                            key: candidate.key.to_string(),
+                            serial_number: candidate.capture.serial.to_string(),
+                            name: candidate.capture.id_card.name.clone(),
+                            declaration: declaration.clone(),
+                        });
+                    }
+                }
+            }
+            if remaining == 0 {
+                list.next = more.map(|key| format!("{}/{key}", point.code));
+                break;
+            }
+        }
+        Ok(list)
+    }
+}
