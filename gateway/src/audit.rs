@@ -86,7 +86,7 @@ pub async fn record(
 /// handler records it). The typed username is kept only as far as it could be one.
 pub async fn login(
     state: &AppState,
-    request: &actix_web::HttpRequest,
+    client: &str,
     username: &str,
     outcome: &str,
 ) -> Result<(), ApiError> {
@@ -100,7 +100,7 @@ pub async fn login(
             action: "POST /v1/sessions/operator".to_owned(),
             target: String::new(),
             outcome: outcome.to_owned(),
-            client: client_address(request),
+            client: client.to_owned(),
             request: request_id(),
         },
     )
@@ -119,7 +119,7 @@ async fn write(state: &AppState, record: AuditRecord) -> Result<(), ApiError> {
 
 /// The connection's peer address. (Behind a load balancer this is the balancer; reading a
 /// trusted proxy's `X-Forwarded-For` belongs with the trusted-proxy setting, not yet here.)
-fn client_address(request: &actix_web::HttpRequest) -> String {
+pub fn client_address(request: &actix_web::HttpRequest) -> String {
     request
         .peer_addr()
         .map(|address| address.ip().to_string())

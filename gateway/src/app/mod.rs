@@ -4,11 +4,12 @@
 //! authenticates, calls one use case and renders what it returns; no rule lives in a
 //! handler or a template.
 //!
-//! Moved here so far: the candidate's own record ([`candidate`]), the point's capture
-//! ([`capture`]) and operators' decisions, work lists and progress ([`operator`]). The
-//! documents, packages and logins still live in their route files and move here next
-//! (issue 20).
+//! Here so far: the candidate's own record ([`candidate`]), the point's capture
+//! ([`capture`]), operators' decisions, work lists and progress ([`operator`]) and logging in
+//! ([`session`]). Documents (PDFs), county packages, schedule and admission settings still
+//! live in their route files and move here next (issue 20).
 
 pub mod candidate;
 pub mod capture;
 pub mod operator;
+pub mod session;
