@@ -1,0 +1,211 @@
+//! County export packages, the use cases: a county (or its city, or the province) exports
+//! everything it registered into a sealed package file; the county's city or the province
+//! imports one, which takes over the county's record and every candidate (with photo) this
+//! instance does not already hold — idempotently. Format: `crate::packages`.
+
+use crate::error::ApiError;
+use crate::packages::{self, PackageError};
+use crate::routes::{execute, page_at_point};
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::web;
+use actors::{ActorError, CountyExecute};
+use engine::candidate::Command;
+use engine::county::CountyCommand;
+use engine::org::CountyCode;
+use engine::scope::Scope;
+use serde::Serialize;
+use std::io::Seek as _;
+use storage::{StateStore, StateUpdate};
+
+/// Package imports and exports at once on a node; more get 503 `packages_busy`.
+pub const CONCURRENT_PACKAGES: usize = 2;
+
+/// Candidates read per store call while exporting.
+const EXPORT_PAGE: usize = 500;
+
+fn packages_busy() -> ApiError {
+    ApiError::retry_later(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "packages_busy",
+        "other package imports or exports are running on this node; retry shortly",
+        30,
+    )
+}
+
+/// A failure of this node (temporary files, the blocking pool), not of the package.
+pub fn package_failed(error: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "package_failed",
+        error.to_string(),
+    )
+}
+
+impl From<PackageError> for ApiError {
+    fn from(error: PackageError) -> ApiError {
+        let status = match error {
+            PackageError::Signature => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, error.code(), error.to_string())
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Serialize)]
+pub struct ImportReport {
+    /// The county.
+    pub county: String,
+    /// Whether the county's record was taken over (false: this instance was as far along).
+    pub county_imported: bool,
+    /// Candidates taken over.
+    pub candidates_imported: usize,
+    /// Candidates this instance held already, the same.
+    pub candidates_already_present: usize,
+    /// Candidates this instance holds differently (keys): left as they are here.
+    pub conflicts: Vec<String>,
+}
+
+/// Exports `county` for the caller into a temporary file holding the sealed package, ready
+/// to be streamed from its start. Candidates are read a page at a time and photos one at a
+/// time into the builder's files: memory stays bounded whatever the county's size (small
+/// synchronous file writes on the worker; the heavy part — tar, encryption — on the
+/// blocking pool).
+pub async fn export(
+    state: &AppState,
+    caller: &Caller,
+    code: CountyCode,
+) -> Result<std::fs::File, ApiError> {
+    if matches!(caller.0.scope, Scope::Point(_) | Scope::Candidate(_))
+        || !caller.0.scope.covers_county(code)
+    {
+        return Err(ApiError::out_of_scope());
+    }
+    let _place = state.packages.try_acquire().map_err(|_| packages_busy())?;
+    let _heavy = state.heavy.enter(&caller.0.subject)?;
+    let county = state
+        .store
+        .county(code)
+        .await?
+        .ok_or(engine::Rejection::InvalidCode {
+            kind: "county",
+            value: code.to_string(),
+        })?;
+    let mut builder = packages::Builder::new(&county)?;
+    for point in county.points.values() {
+        let mut after = None;
+        loop {
+            let (page, next) = page_at_point(state, point.code, None, after, EXPORT_PAGE).await?;
+            for candidate in &page {
+                builder.add_candidate(candidate)?;
+                let sha256 = &candidate.capture.photo.sha256;
+                if !builder.has_photo(sha256)
+                    && let Some(photo) = state.store.photo(sha256).await?
+                {
+                    builder.add_photo(sha256, &photo)?;
+                }
+            }
+            match next {
+                Some(key) => after = Some(key),
+                None => break,
+            }
+        }
+    }
+    let created_at = state.now().cst_text();
+    let keys = state.export_key.clone();
+    web::block(move || -> Result<std::fs::File, PackageError> {
+        let malformed = |error: std::io::Error| PackageError::Malformed(error.to_string());
+        let file = tempfile::tempfile().map_err(malformed)?;
+        let mut file = builder
+            .finish(&keys, created_at, std::io::BufWriter::new(file))?
+            .into_inner()
+            .map_err(|error| PackageError::Malformed(error.to_string()))?;
+        file.seek(std::io::SeekFrom::Start(0)).map_err(malformed)?;
+        Ok(file)
+    })
+    .await
+    .map_err(package_failed)?
+    .map_err(ApiError::from)
+}
+
+/// Whether the caller may import packages at all (before an upload is read).
+pub fn may_import(caller: &Caller) -> Result<(), ApiError> {
+    if matches!(caller.0.scope, Scope::City(_) | Scope::Province) {
+        Ok(())
+    } else {
+        Err(ApiError::out_of_scope())
+    }
+}
+
+/// Imports the sealed package in `file` (an upload, positioned anywhere): decrypted and
+/// verified whole before anything is taken over; then the county, then every candidate,
+/// each under the request's idempotency key.
+pub async fn import(
+    state: &AppState,
+    caller: &Caller,
+    mut file: std::fs::File,
+    idempotency: &str,
+) -> Result<ImportReport, ApiError> {
+    may_import(caller)?;
+    let _place = state.packages.try_acquire().map_err(|_| packages_busy())?;
+    let key = state.export_key.clone();
+    let package = web::block(move || {
+        file.seek(std::io::SeekFrom::Start(0))
+            .map_err(|error| PackageError::Malformed(error.to_string()))?;
+        packages::open_sealed(&key, std::io::BufReader::new(file))
+    })
+    .await
+    .map_err(package_failed)??;
+    let code = package.county.code;
+    if !caller.0.scope.covers_county(code) {
+        return Err(ApiError::out_of_scope());
+    }
+    // The county first: if this instance's county is further along, nothing is imported.
+    let county = state
+        .registry
+        .county(
+            code,
+            CountyExecute {
+                command: CountyCommand::Import(Box::new(package.county)),
+                idempotency_key: format!("package-{idempotency}"),
+                now: state.now(),
+            },
+        )
+        .await?;
+    let mut report = ImportReport {
+        county: code.to_string(),
+        county_imported: !county.events.is_empty(),
+        candidates_imported: 0,
+        candidates_already_present: 0,
+        conflicts: Vec::new(),
+    };
+    for candidate in package.candidates {
+        let key = candidate.key;
+        let photo = package
+            .photos
+            .get(&candidate.capture.photo.sha256)
+            .map(|bytes| StateUpdate::Photo {
+                sha256: candidate.capture.photo.sha256.clone(),
+                bytes: bytes.clone(),
+            });
+        let outcome = execute(
+            state,
+            key,
+            Command::Import(Box::new(candidate)),
+            format!("package-{idempotency}"),
+            photo.into_iter().collect(),
+        )
+        .await;
+        match outcome {
+            Ok(outcome) if !outcome.events.is_empty() => report.candidates_imported += 1,
+            Ok(_) => report.candidates_already_present += 1,
+            Err(ActorError::Rejected(engine::Rejection::ImportConflict)) => {
+                report.conflicts.push(key.to_string());
+            }
+            Err(refusal) => return Err(refusal.into()),
+        }
+    }
+    Ok(report)
+}
