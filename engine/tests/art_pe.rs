@@ -4,6 +4,7 @@
 
 mod fixtures;
 
+use engine::candidate::FeeKind;
 use engine::candidate::art_pe::ArtCategory;
 use engine::candidate::{
     CaptureMode, Command, Event, PaymentNotice, PaymentSource, Provider, SavePasswordCheck,
@@ -35,8 +36,8 @@ fn choose(category: ArtCategory, main: &str, sub: Option<&str>) -> Command {
 }
 
 fn order(category: ArtCategory, order_id: &str) -> Command {
-    Command::CreateArtFeeOrder {
-        category,
+    Command::CreateFeeOrder {
+        fee: FeeKind::ArtPe(category),
         order_id: order_id.into(),
         provider: Provider::Alipay,
     }
@@ -59,6 +60,7 @@ fn registered() -> Journey {
         ),
         (
             Command::CreateFeeOrder {
+                fee: FeeKind::Registration,
                 order_id: "GK-1".into(),
                 provider: Provider::Alipay,
             },
@@ -140,8 +142,8 @@ fn two_categories_are_chosen_ordered_and_paid_once_each() {
         .expect("paid");
     assert!(matches!(
         music.as_slice(),
-        [Event::ArtFeePaid {
-            category: ArtCategory::Music,
+        [Event::FeePaymentApplied {
+            fee: FeeKind::ArtPe(ArtCategory::Music),
             ..
         }]
     ));
@@ -180,7 +182,7 @@ fn two_categories_are_chosen_ordered_and_paid_once_each() {
     );
     assert!(matches!(
         surplus.expect("surplus").as_slice(),
-        [Event::ArtSurplusPaymentRecorded { .. }]
+        [Event::FeeSurplusRecorded { .. }]
     ));
     let candidate = journey.candidate();
     assert!(candidate.art_pe.values().all(|entry| entry.is_paid()));

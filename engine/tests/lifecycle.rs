@@ -3,6 +3,7 @@
 
 mod fixtures;
 
+use engine::candidate::FeeKind;
 use engine::candidate::form::{Graduation, MailingAddress};
 use engine::candidate::{
     CaptureMode, Command, MoralEvaluation, PaymentNotice, PaymentSource, Provider,
@@ -61,6 +62,7 @@ fn log_in_and_order(journey: &mut Journey) {
     journey
         .run(
             Command::CreateFeeOrder {
+                fee: FeeKind::Registration,
                 order_id: "GK-1".into(),
                 provider: Provider::WeChatPay,
             },
@@ -174,6 +176,7 @@ fn payment_notifications_apply_exactly_once_whatever_their_order() {
     assert_eq!(
         code(journey.run(
             Command::CreateFeeOrder {
+                fee: FeeKind::Registration,
                 order_id: "GK-2".into(),
                 provider: Provider::Alipay
             },
@@ -189,6 +192,7 @@ fn a_second_payment_is_recorded_as_surplus_not_applied_twice() {
     journey
         .run(
             Command::CreateFeeOrder {
+                fee: FeeKind::Registration,
                 order_id: "GK-2".into(),
                 provider: Provider::WeChatPay,
             },
@@ -207,7 +211,7 @@ fn a_second_payment_is_recorded_as_surplus_not_applied_twice() {
             nov(1, 11),
         )
         .expect("recorded");
-    assert_eq!(surplus[0].name(), "surplus_payment_recorded");
+    assert_eq!(surplus[0].name(), "fee_surplus_recorded");
     let fee = &journey.candidate().fee;
     assert_eq!(
         fee.paid.as_ref().map(|p| p.transaction_id.as_str()),
@@ -223,6 +227,7 @@ fn payment_refusals_are_specific_and_change_nothing() {
     assert_eq!(
         code(journey.run(
             Command::CreateFeeOrder {
+                fee: FeeKind::Registration,
                 order_id: "GK-1".into(),
                 provider: Provider::WeChatPay
             },
@@ -256,6 +261,7 @@ fn payment_refusals_are_specific_and_change_nothing() {
     assert_eq!(
         code(journey.run(
             Command::CreateFeeOrder {
+                fee: FeeKind::Registration,
                 order_id: "GK-1".into(),
                 provider: Provider::WeChatPay
             },
@@ -706,7 +712,8 @@ fn the_exam_fee_is_paid_in_its_own_window_after_signing_and_applied_once() {
     journey
         .schedule
         .set(WindowKind::ExamFee, Window::new(nov(22, 8), nov(28, 18)));
-    let order = |order_id: &str| Command::CreateExamFeeOrder {
+    let order = |order_id: &str| Command::CreateFeeOrder {
+        fee: FeeKind::Exam,
         order_id: order_id.into(),
         provider: Provider::WeChatPay,
     };
@@ -755,7 +762,13 @@ fn the_exam_fee_is_paid_in_its_own_window_after_signing_and_applied_once() {
             nov(22, 10),
         )
         .expect("paid");
-    assert!(matches!(paid.as_slice(), [Event::ExamFeePaid { .. }]));
+    assert!(matches!(
+        paid.as_slice(),
+        [Event::FeePaymentApplied {
+            fee: FeeKind::Exam,
+            ..
+        }]
+    ));
     assert!(
         journey
             .run(
@@ -777,7 +790,10 @@ fn the_exam_fee_is_paid_in_its_own_window_after_signing_and_applied_once() {
         .expect("surplus");
     assert!(matches!(
         surplus.as_slice(),
-        [Event::ExamSurplusPaymentRecorded { .. }]
+        [Event::FeeSurplusRecorded {
+            fee: FeeKind::Exam,
+            ..
+        }]
     ));
     let candidate = journey.candidate();
     assert!(candidate.exam_fee.paid.is_some());

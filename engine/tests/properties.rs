@@ -9,6 +9,7 @@
 
 mod fixtures;
 
+use engine::candidate::FeeKind;
 use engine::candidate::{
     CaptureMode, Command, Event, MoralEvaluation, PaymentNotice, PaymentSource, Provider,
     SavePasswordCheck,
@@ -36,6 +37,7 @@ fn arbitrary_command() -> impl Strategy<Value = Command> {
             valid_until: valid_until(),
         }),
         2 => (order.clone(), provider.clone()).prop_map(|(order, provider)| Command::CreateFeeOrder {
+            fee: FeeKind::Registration,
             order_id: order.into(),
             provider,
         }),
@@ -81,6 +83,7 @@ fn happy_path() -> Vec<Command> {
             valid_until: valid_until(),
         },
         Command::CreateFeeOrder {
+            fee: FeeKind::Registration,
             order_id: "GK-1".into(),
             provider: Provider::WeChatPay,
         },
@@ -166,7 +169,7 @@ proptest! {
                                     "saved without the current save password"
                                 );
                             }
-                            Event::FeePaid { payment, .. } | Event::SurplusPaymentRecorded { payment, .. } => {
+                            Event::FeePaymentApplied { payment, .. } | Event::FeeSurplusRecorded { payment, .. } => {
                                 let key = format!("{:?}/{}", payment.provider, payment.transaction_id);
                                 *applied_per_transaction.entry(key).or_default() += 1;
                             }

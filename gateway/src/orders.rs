@@ -8,28 +8,17 @@
 //! characters, UnionPay's `orderId` 8–40 letters and digits, Alipay's 64.
 
 use data_encoding::BASE32_NOPAD;
-use engine::candidate::art_pe::ArtCategory;
+use engine::candidate::FeeKind;
 use engine::key::CandidateKey;
 
-/// Which fee an order pays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderFor {
-    /// 报名费.
-    Registration,
-    /// 考试费.
-    Exam,
-    /// One art/PE category's fee.
-    ArtPe(ArtCategory),
-}
-
 /// The number of the candidate's `sequence`-th order for `fee`.
-pub fn order_id(fee: OrderFor, key: CandidateKey, sequence: usize) -> String {
+pub fn order_id(fee: FeeKind, key: CandidateKey, sequence: usize) -> String {
     let sequence = sequence % 100;
     let key = BASE32_NOPAD.encode(key.as_bytes());
     match fee {
-        OrderFor::Registration => format!("GK{key}{sequence:02}"),
-        OrderFor::Exam => format!("EX{key}{sequence:02}"),
-        OrderFor::ArtPe(category) => format!("AP{key}{}{sequence:02}", category.digit()),
+        FeeKind::Registration => format!("GK{key}{sequence:02}"),
+        FeeKind::Exam => format!("EX{key}{sequence:02}"),
+        FeeKind::ArtPe(category) => format!("AP{key}{}{sequence:02}", category.digit()),
     }
 }
 
@@ -59,21 +48,22 @@ pub const MAX_ORDER_CHARS: usize = 2 + KEY_CHARS + 3;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use engine::candidate::art_pe::ArtCategory;
 
     #[test]
     fn every_kind_of_order_number_leads_back_to_its_candidate() {
         let key = CandidateKey::from_bytes([0xAB; 16]);
         for fee in [
-            OrderFor::Registration,
-            OrderFor::Exam,
-            OrderFor::ArtPe(ArtCategory::Music),
-            OrderFor::ArtPe(ArtCategory::Sports),
+            FeeKind::Registration,
+            FeeKind::Exam,
+            FeeKind::ArtPe(ArtCategory::Music),
+            FeeKind::ArtPe(ArtCategory::Sports),
         ] {
             for sequence in [1, 99, 100] {
                 assert_eq!(key_of(&order_id(fee, key, sequence)), Some(key), "{fee:?}");
             }
         }
-        let registration = order_id(OrderFor::Registration, key, 1);
+        let registration = order_id(FeeKind::Registration, key, 1);
         assert!(registration.starts_with("GK") && registration.ends_with("01"));
         assert_eq!(key_of("XX"), None);
         assert_eq!(key_of(&registration[..registration.len() - 1]), None);
@@ -92,9 +82,9 @@ mod tests {
     fn item_17_order_numbers_fit_every_providers_limits() {
         let key = CandidateKey::from_bytes([0xFF; 16]);
         for fee in [
-            OrderFor::Registration,
-            OrderFor::Exam,
-            OrderFor::ArtPe(ArtCategory::Sports),
+            FeeKind::Registration,
+            FeeKind::Exam,
+            FeeKind::ArtPe(ArtCategory::Sports),
         ] {
             let id = order_id(fee, key, 99);
             assert!(

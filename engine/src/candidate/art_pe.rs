@@ -3,7 +3,6 @@
 //! own. A category counts only once paid; a paid category cannot be changed or dropped (fees
 //! are not refunded); nothing is added, changed or ordered outside the window.
 
-use super::Fee;
 use crate::rejection::Rejection;
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +96,7 @@ pub struct ArtEntry {
     /// 辅项, for categories that have one.
     pub sub_item: Option<String>,
     /// Its own fee: orders, the payment, surplus payments.
-    pub fee: Fee,
+    pub fee: super::FeeAccount,
 }
 
 impl ArtEntry {

@@ -209,8 +209,11 @@ pub enum Command {
         /// ID validity end as typed; `None` for 长期.
         valid_until: Option<Date>,
     },
-    /// Step 3: start paying the registration fee.
+    /// Start paying one of the candidate's fees: the registration fee (step 3), the exam
+    /// fee (its own window, after the form is signed) or an art/PE category's fee.
     CreateFeeOrder {
+        /// Which fee.
+        fee: super::FeeKind,
         /// Our order number (unique per provider).
         order_id: String,
         /// The chosen provider.
@@ -284,13 +287,6 @@ pub enum Command {
         /// Why (required to reject; shown to the candidate).
         reason: Option<String>,
     },
-    /// Start paying the exam fee (its own window, after the form is signed).
-    CreateExamFeeOrder {
-        /// Our order number.
-        order_id: String,
-        /// The chosen provider.
-        provider: Provider,
-    },
     /// Art/PE: choose (or, while unpaid, change) a category and its items.
     ChooseArtCategory {
         /// The category.
@@ -308,15 +304,6 @@ pub enum Command {
         category: super::art_pe::ArtCategory,
         /// The save-password check.
         save_password: SavePasswordCheck,
-    },
-    /// Art/PE: start paying one category's fee.
-    CreateArtFeeOrder {
-        /// The category.
-        category: super::art_pe::ArtCategory,
-        /// Our order number.
-        order_id: String,
-        /// The chosen provider.
-        provider: Provider,
     },
     /// Step 10: the point or county records the moral-character evaluation.
     RecordMoralEvaluation {
@@ -354,13 +341,11 @@ impl Command {
             Command::SaveForm { .. } => "save_form",
             Command::ConfirmSignature { .. } => "confirm_signature",
             Command::RecordMoralEvaluation { .. } => "record_moral_evaluation",
-            Command::CreateExamFeeOrder { .. } => "create_exam_fee_order",
             Command::Declare { .. } => "declare",
             Command::WithdrawDeclaration { .. } => "withdraw_declaration",
             Command::ReviewDeclaration { .. } => "review_declaration",
             Command::ChooseArtCategory { .. } => "choose_art_category",
             Command::DropArtCategory { .. } => "drop_art_category",
-            Command::CreateArtFeeOrder { .. } => "create_art_fee_order",
             Command::RecordSavePasswordFailure => "record_save_password_failure",
             Command::ResetPasswords { .. } => "reset_passwords",
         }

@@ -2,6 +2,7 @@
 //! when applied, and replaying them in order always rebuilds the same state.
 
 use super::command::{Capture, MoralEvaluation, Provider};
+use super::fee::{FeeChange, FeeKind};
 use super::form::RegistrationForm;
 use crate::key::CandidateKey;
 use crate::org::{CityCode, CountyCode, PointCode};
@@ -23,7 +24,18 @@ pub struct Payment {
     pub paid_at: Timestamp,
 }
 
+impl Payment {
+    /// Its key in a fee account's ledger of applied transactions.
+    pub fn ledger_key(&self) -> String {
+        super::transaction_ledger_key(self.provider, &self.transaction_id)
+    }
+}
+
 /// A fact about one candidate.
+///
+/// Fee events: builds before the fee model wrote one variant per fee and outcome (nine:
+/// `FeeOrderCreated` … `ArtSurplusPaymentRecorded`); they are still read, never written.
+/// This build writes the three appended ones, which name their [`FeeKind`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     /// The point captured the candidate; the record exists from here.
@@ -268,6 +280,37 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// An order for one of the candidate's fees. (Appended, like the two after it.)
+    FeeOrdered {
+        /// Which fee.
+        fee: FeeKind,
+        /// Our order number.
+        order_id: String,
+        /// Provider.
+        provider: Provider,
+        /// Amount due, in fen.
+        amount_fen: u32,
+        /// When.
+        at: Timestamp,
+    },
+    /// A payment paid the fee: it now counts. Never reverts.
+    FeePaymentApplied {
+        /// Which fee.
+        fee: FeeKind,
+        /// The payment.
+        payment: Payment,
+        /// When we recorded it.
+        at: Timestamp,
+    },
+    /// A payment for a fee already paid (not refunded; recorded for finance and the county).
+    FeeSurplusRecorded {
+        /// Which fee.
+        fee: FeeKind,
+        /// The payment.
+        payment: Payment,
+        /// When we recorded it.
+        at: Timestamp,
+    },
 }
 
 impl Event {
@@ -303,6 +346,78 @@ impl Event {
             Event::MoralEvaluationRecorded { .. } => "moral_evaluation_recorded",
             Event::SavePasswordFailed { .. } => "save_password_failed",
             Event::PasswordsReset { .. } => "passwords_reset",
+            Event::FeeOrdered { .. } => "fee_ordered",
+            Event::FeePaymentApplied { .. } => "fee_payment_applied",
+            Event::FeeSurplusRecorded { .. } => "fee_surplus_recorded",
         }
+    }
+
+    /// What a fee event does to which account (`None`: not a fee event). Every fee event —
+    /// the nine of builds before the fee model, the three after — reads through here.
+    pub(crate) fn fee_change(&self) -> Option<(FeeKind, FeeChange<'_>)> {
+        fn ordered<'a>(
+            order_id: &'a str,
+            provider: &Provider,
+            amount_fen: &u32,
+            at: &Timestamp,
+        ) -> FeeChange<'a> {
+            FeeChange::Ordered {
+                order_id,
+                provider: *provider,
+                amount_fen: *amount_fen,
+                at: *at,
+            }
+        }
+        Some(match self {
+            Event::FeeOrdered {
+                fee,
+                order_id,
+                provider,
+                amount_fen,
+                at,
+            } => (*fee, ordered(order_id, provider, amount_fen, at)),
+            Event::FeePaymentApplied { fee, payment, .. } => (*fee, FeeChange::Paid(payment)),
+            Event::FeeSurplusRecorded { fee, payment, .. } => (*fee, FeeChange::Surplus(payment)),
+            Event::FeeOrderCreated {
+                order_id,
+                provider,
+                amount_fen,
+                at,
+            } => (
+                FeeKind::Registration,
+                ordered(order_id, provider, amount_fen, at),
+            ),
+            Event::FeePaid { payment, .. } => (FeeKind::Registration, FeeChange::Paid(payment)),
+            Event::SurplusPaymentRecorded { payment, .. } => {
+                (FeeKind::Registration, FeeChange::Surplus(payment))
+            }
+            Event::ExamFeeOrderCreated {
+                order_id,
+                provider,
+                amount_fen,
+                at,
+            } => (FeeKind::Exam, ordered(order_id, provider, amount_fen, at)),
+            Event::ExamFeePaid { payment, .. } => (FeeKind::Exam, FeeChange::Paid(payment)),
+            Event::ExamSurplusPaymentRecorded { payment, .. } => {
+                (FeeKind::Exam, FeeChange::Surplus(payment))
+            }
+            Event::ArtFeeOrderCreated {
+                category,
+                order_id,
+                provider,
+                amount_fen,
+                at,
+            } => (
+                FeeKind::ArtPe(*category),
+                ordered(order_id, provider, amount_fen, at),
+            ),
+            Event::ArtFeePaid {
+                category, payment, ..
+            } => (FeeKind::ArtPe(*category), FeeChange::Paid(payment)),
+            Event::ArtSurplusPaymentRecorded {
+                category, payment, ..
+            } => (FeeKind::ArtPe(*category), FeeChange::Surplus(payment)),
+            _ => return None,
+        })
     }
 }

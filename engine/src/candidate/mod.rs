@@ -9,6 +9,7 @@ mod command;
 mod decide;
 pub mod declaration;
 mod event;
+mod fee;
 pub mod form;
 
 pub use command::{
@@ -17,13 +18,14 @@ pub use command::{
 };
 pub use decide::{Context, Policy, decide};
 pub use event::{Event, Payment};
+pub use fee::{FeeAccount, FeeKind, FeeOrder};
 
 use crate::key::CandidateKey;
 use crate::time::Timestamp;
 use art_pe::{ArtCategory, ArtEntry};
 use form::RegistrationForm;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// How far a candidate has got; ordered, so "missing a step" is `status < wanted`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -97,32 +99,6 @@ pub struct Passwords {
     pub changed_at: Timestamp,
 }
 
-/// The registration fee's account: orders, the payment, and every transaction applied.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fee {
-    /// Orders created, oldest first.
-    pub orders: Vec<FeeOrder>,
-    /// The payment that paid the fee. Once set, never unset.
-    pub paid: Option<Payment>,
-    /// Payments beyond the first (paid twice, e.g. by a relative). Not refunded.
-    pub surplus: Vec<Payment>,
-    /// `provider/transaction` of every payment applied: the exactly-once ledger.
-    pub applied_transactions: BTreeSet<String>,
-}
-
-/// One fee order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FeeOrder {
-    /// Our order number.
-    pub order_id: String,
-    /// Provider.
-    pub provider: Provider,
-    /// Amount due in fen.
-    pub amount_fen: u32,
-    /// When created.
-    pub created_at: Timestamp,
-}
-
 /// One candidate's whole record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -141,7 +117,7 @@ pub struct Candidate {
     /// When the first login matched.
     pub activated_at: Option<Timestamp>,
     /// The registration fee.
-    pub fee: Fee,
+    pub fee: FeeAccount,
     /// Latest passing real-person authentication.
     pub last_auth_passed_at: Option<Timestamp>,
     /// Failed authentications, for the operators' lists.
@@ -166,7 +142,7 @@ pub struct Candidate {
     pub art_pe: BTreeMap<ArtCategory, ArtEntry>,
     /// The exam fee (高考、学考选择性考试考试费), paid in its own later window; the
     /// admission ticket prints only once it is paid.
-    pub exam_fee: Fee,
+    pub exam_fee: FeeAccount,
     /// Bonus-point and special-plan declarations with their reviews.
     pub declarations: Vec<declaration::Declaration>,
     /// Wrong save passwords since the save password was last set or reset; at
@@ -214,32 +190,71 @@ impl Candidate {
         }
     }
 
-    /// Whether a provider transaction was already applied to any of this candidate's fees
-    /// (registration or an art/PE category): the exactly-once ledger spans them all.
+    /// The account of `kind`: the registration and exam fees always, an art/PE category's
+    /// once the category is chosen.
+    pub fn account(&self, kind: FeeKind) -> Option<&FeeAccount> {
+        match kind {
+            FeeKind::Registration => Some(&self.fee),
+            FeeKind::Exam => Some(&self.exam_fee),
+            FeeKind::ArtPe(category) => self.art_pe.get(&category).map(|entry| &entry.fee),
+        }
+    }
+
+    fn account_mut(&mut self, kind: FeeKind) -> Option<&mut FeeAccount> {
+        match kind {
+            FeeKind::Registration => Some(&mut self.fee),
+            FeeKind::Exam => Some(&mut self.exam_fee),
+            FeeKind::ArtPe(category) => self.art_pe.get_mut(&category).map(|entry| &mut entry.fee),
+        }
+    }
+
+    /// Every account with its kind.
+    pub fn accounts(&self) -> impl Iterator<Item = (FeeKind, &FeeAccount)> {
+        [
+            (FeeKind::Registration, &self.fee),
+            (FeeKind::Exam, &self.exam_fee),
+        ]
+        .into_iter()
+        .chain(
+            self.art_pe
+                .iter()
+                .map(|(category, entry)| (FeeKind::ArtPe(*category), &entry.fee)),
+        )
+    }
+
+    /// Whether a provider transaction was already applied to any of this candidate's fees:
+    /// the exactly-once ledger spans them all.
     pub fn transaction_applied(&self, ledger_key: &str) -> bool {
-        self.fee.applied_transactions.contains(ledger_key)
-            || self.exam_fee.applied_transactions.contains(ledger_key)
-            || self
-                .art_pe
-                .values()
-                .any(|entry| entry.fee.applied_transactions.contains(ledger_key))
+        self.accounts()
+            .any(|(_, account)| account.applied_transactions.contains(ledger_key))
     }
 
     /// Every fee order of the candidate, whatever it is for.
     pub fn all_orders(&self) -> impl Iterator<Item = &FeeOrder> {
-        self.fee
-            .orders
-            .iter()
-            .chain(self.exam_fee.orders.iter())
-            .chain(
-                self.art_pe
-                    .values()
-                    .flat_map(|entry| entry.fee.orders.iter()),
-            )
+        self.accounts()
+            .flat_map(|(_, account)| account.orders.iter())
+    }
+
+    /// The order `order_id` made with `provider`, and which fee it is for.
+    pub fn find_order(&self, order_id: &str, provider: Provider) -> Option<(FeeKind, &FeeOrder)> {
+        self.accounts().find_map(|(kind, account)| {
+            account
+                .orders
+                .iter()
+                .find(|order| order.order_id == order_id && order.provider == provider)
+                .map(|order| (kind, order))
+        })
     }
 
     /// Applies one event. Events are facts, so this never fails.
     pub fn apply(&mut self, event: &Event) {
+        // Every fee event, of builds before the fee model and after, goes to its account.
+        if let Some((kind, change)) = event.fee_change() {
+            if let Some(account) = self.account_mut(kind) {
+                account.apply(change);
+            }
+            return;
+        }
         match event {
             Event::Declared {
                 id,
@@ -264,35 +279,6 @@ impl Candidate {
                     declaration.review = review.clone();
                 }
             }
-            Event::ExamFeeOrderCreated {
-                order_id,
-                provider,
-                amount_fen,
-                at,
-            } => self.exam_fee.orders.push(FeeOrder {
-                order_id: order_id.clone(),
-                provider: *provider,
-                amount_fen: *amount_fen,
-                created_at: *at,
-            }),
-            Event::ExamFeePaid { payment, .. } => {
-                self.exam_fee
-                    .applied_transactions
-                    .insert(transaction_ledger_key(
-                        payment.provider,
-                        &payment.transaction_id,
-                    ));
-                self.exam_fee.paid.get_or_insert_with(|| payment.clone());
-            }
-            Event::ExamSurplusPaymentRecorded { payment, .. } => {
-                self.exam_fee
-                    .applied_transactions
-                    .insert(transaction_ledger_key(
-                        payment.provider,
-                        &payment.transaction_id,
-                    ));
-                self.exam_fee.surplus.push(payment.clone());
-            }
             Event::ArtCategoryChosen {
                 category,
                 main_item,
@@ -302,7 +288,7 @@ impl Candidate {
                 let entry = self.art_pe.entry(*category).or_insert_with(|| ArtEntry {
                     main_item: String::new(),
                     sub_item: None,
-                    fee: Fee::default(),
+                    fee: FeeAccount::default(),
                 });
                 entry.main_item = main_item.clone();
                 entry.sub_item = sub_item.clone();
@@ -310,85 +296,27 @@ impl Candidate {
             Event::ArtCategoryDropped { category, .. } => {
                 self.art_pe.remove(category);
             }
-            Event::ArtFeeOrderCreated {
-                category,
-                order_id,
-                provider,
-                amount_fen,
-                at,
-            } => {
-                if let Some(entry) = self.art_pe.get_mut(category) {
-                    entry.fee.orders.push(FeeOrder {
-                        order_id: order_id.clone(),
-                        provider: *provider,
-                        amount_fen: *amount_fen,
-                        created_at: *at,
-                    });
-                }
-            }
-            Event::ArtFeePaid {
-                category, payment, ..
-            } => {
-                if let Some(entry) = self.art_pe.get_mut(category) {
-                    entry
-                        .fee
-                        .applied_transactions
-                        .insert(transaction_ledger_key(
-                            payment.provider,
-                            &payment.transaction_id,
-                        ));
-                    entry.fee.paid.get_or_insert_with(|| payment.clone());
-                }
-            }
-            Event::ArtSurplusPaymentRecorded {
-                category, payment, ..
-            } => {
-                if let Some(entry) = self.art_pe.get_mut(category) {
-                    entry
-                        .fee
-                        .applied_transactions
-                        .insert(transaction_ledger_key(
-                            payment.provider,
-                            &payment.transaction_id,
-                        ));
-                    entry.fee.surplus.push(payment.clone());
-                }
-            }
             // A second capture of the same key never passes `decide`; ignoring it here keeps
             // `apply` total without letting a malformed log overwrite a record.
             // Like a capture, an import only ever creates a record (see `evolve`).
             Event::Captured { .. } | Event::Imported { .. } => {}
+            // Applied above, through `fee_change`.
+            Event::FeeOrderCreated { .. }
+            | Event::FeePaid { .. }
+            | Event::SurplusPaymentRecorded { .. }
+            | Event::ExamFeeOrderCreated { .. }
+            | Event::ExamFeePaid { .. }
+            | Event::ExamSurplusPaymentRecorded { .. }
+            | Event::ArtFeeOrderCreated { .. }
+            | Event::ArtFeePaid { .. }
+            | Event::ArtSurplusPaymentRecorded { .. }
+            | Event::FeeOrdered { .. }
+            | Event::FeePaymentApplied { .. }
+            | Event::FeeSurplusRecorded { .. } => {}
             Event::OtherDocumentApproved { .. } => self.document_approval_pending = false,
             Event::MigrantEligibilityApproved { .. } => self.migrant_audit_pending = false,
             Event::IdVerifiedAtPoint { .. } => self.id_verification_pending = false,
             Event::FirstLoginVerified { at } => self.activated_at = Some(*at),
-            Event::FeeOrderCreated {
-                order_id,
-                provider,
-                amount_fen,
-                at,
-            } => {
-                self.fee.orders.push(FeeOrder {
-                    order_id: order_id.clone(),
-                    provider: *provider,
-                    amount_fen: *amount_fen,
-                    created_at: *at,
-                });
-            }
-            Event::FeePaid { payment, .. } => {
-                self.fee.applied_transactions.insert(transaction_ledger_key(
-                    payment.provider,
-                    &payment.transaction_id,
-                ));
-                self.fee.paid.get_or_insert_with(|| payment.clone());
-            }
-            Event::SurplusPaymentRecorded { payment, .. } => {
-                self.fee.applied_transactions.insert(transaction_ledger_key(
-                    payment.provider,
-                    &payment.transaction_id,
-                ));
-                self.fee.surplus.push(payment.clone());
-            }
             Event::RealPersonAuthRecorded {
                 passed: true, at, ..
             } => self.last_auth_passed_at = Some(*at),
@@ -452,7 +380,7 @@ pub fn evolve(state: Option<Candidate>, event: &Event) -> Option<Candidate> {
             capture: (**capture).clone(),
             captured_at: *at,
             activated_at: None,
-            fee: Fee::default(),
+            fee: FeeAccount::default(),
             last_auth_passed_at: None,
             failed_auth_count: 0,
             passwords: None,
@@ -464,7 +392,7 @@ pub fn evolve(state: Option<Candidate>, event: &Event) -> Option<Candidate> {
             signed_version: None,
             moral_evaluation: None,
             art_pe: BTreeMap::new(),
-            exam_fee: Fee::default(),
+            exam_fee: FeeAccount::default(),
             declarations: Vec::new(),
             save_password_failures: 0,
         }),

@@ -5,7 +5,7 @@
 //! hashing pool; a wrong one is counted durably before the refusal.
 
 use crate::error::ApiError;
-use crate::orders::{OrderFor, order_id};
+use crate::orders::order_id;
 use crate::routes::{fresh_idempotency_key, load, run, sessions::busy};
 use crate::sessions::Caller;
 use crate::state::AppState;
@@ -14,22 +14,11 @@ use actors::Outcome;
 use engine::candidate::art_pe::ArtCategory;
 use engine::candidate::declaration::DeclarationKind;
 use engine::candidate::form::RegistrationForm;
-use engine::candidate::{Candidate, Command, FeeOrder, Provider, SavePasswordCheck};
+use engine::candidate::{Candidate, Command, FeeKind, FeeOrder, Provider, SavePasswordCheck};
 use engine::key::CandidateKey;
 use engine::scope::Scope;
 use serde::Serialize;
 use storage::StateStore as _;
-
-/// Which of the candidate's fees an order is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fee {
-    /// 报名费, in the registration window.
-    Registration,
-    /// 考试费, in its own window after the form is signed.
-    Exam,
-    /// One art/PE category's exam fee.
-    Art(ArtCategory),
-}
 
 /// An order to pay, as the candidate gives it to the provider.
 #[derive(Debug, Clone, Serialize)]
@@ -143,7 +132,7 @@ impl<'a> Myself<'a> {
     /// applied is answered from the record (its newest order of that fee) instead.
     pub async fn create_order(
         &self,
-        fee: Fee,
+        fee: FeeKind,
         provider: Provider,
         idempotency: String,
     ) -> Result<FeeOrderView, ApiError> {
@@ -351,39 +340,22 @@ impl<'a> Myself<'a> {
 
 /// The command creating the next order of `fee` for `candidate`.
 fn order_command(
-    fee: Fee,
+    fee: FeeKind,
     key: CandidateKey,
     candidate: &Candidate,
     provider: Provider,
 ) -> Command {
     let next = orders_of(candidate, fee).map_or(0, Vec::len) + 1;
-    match fee {
-        Fee::Registration => Command::CreateFeeOrder {
-            order_id: order_id(OrderFor::Registration, key, next),
-            provider,
-        },
-        Fee::Exam => Command::CreateExamFeeOrder {
-            order_id: order_id(OrderFor::Exam, key, next),
-            provider,
-        },
-        Fee::Art(category) => Command::CreateArtFeeOrder {
-            category,
-            order_id: order_id(OrderFor::ArtPe(category), key, next),
-            provider,
-        },
+    Command::CreateFeeOrder {
+        fee,
+        order_id: order_id(fee, key, next),
+        provider,
     }
 }
 
 /// The orders of `fee` on `candidate`.
-fn orders_of(candidate: &Candidate, fee: Fee) -> Option<&Vec<FeeOrder>> {
-    match fee {
-        Fee::Registration => Some(&candidate.fee.orders),
-        Fee::Exam => Some(&candidate.exam_fee.orders),
-        Fee::Art(category) => candidate
-            .art_pe
-            .get(&category)
-            .map(|entry| &entry.fee.orders),
-    }
+fn orders_of(candidate: &Candidate, fee: FeeKind) -> Option<&Vec<FeeOrder>> {
+    candidate.account(fee).map(|account| &account.orders)
 }
 
 /// At least 8 characters with letters and digits; at most 64.

@@ -3,13 +3,14 @@
 
 use super::candidates::{FeeOrderRequest, SavePasswordOnly, own_key};
 use super::{idempotency_key, load, views::CandidateView};
-use crate::app::candidate::{Fee, Myself};
+use crate::app::candidate::Myself;
 use crate::documents::ticket::TicketSheet;
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use engine::candidate::FeeKind;
 use engine::candidate::art_pe::ArtCategory;
 use serde::Deserialize;
 
@@ -91,7 +92,7 @@ pub async fn create_fee_order(
     let category = category_named(&category)?;
     let order = Myself::of(&state, &caller)?
         .create_order(
-            Fee::Art(category),
+            FeeKind::ArtPe(category),
             body.provider,
             idempotency_key(&request)?,
         )

@@ -2,12 +2,13 @@
 //! The scope is the session's own key; there is no way to name another candidate here.
 
 use super::{idempotency_key, load, views::CandidateView};
-use crate::app::candidate::{Fee, Myself};
+use crate::app::candidate::Myself;
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use engine::candidate::FeeKind;
 use engine::candidate::Provider;
 use engine::candidate::form::{
     Elective, ExamType, FirstSubject, Graduation, MailingAddress, RegistrationForm, ResumeEntry,
@@ -67,7 +68,11 @@ pub async fn create_fee_order(
     body: crate::body::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let order = Myself::of(&state, &caller)?
-        .create_order(Fee::Registration, body.provider, idempotency_key(&request)?)
+        .create_order(
+            FeeKind::Registration,
+            body.provider,
+            idempotency_key(&request)?,
+        )
         .await?;
     Ok(HttpResponse::Created().json(order))
 }
@@ -81,7 +86,7 @@ pub async fn create_exam_fee_order(
     body: crate::body::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let order = Myself::of(&state, &caller)?
-        .create_order(Fee::Exam, body.provider, idempotency_key(&request)?)
+        .create_order(FeeKind::Exam, body.provider, idempotency_key(&request)?)
         .await?;
     Ok(HttpResponse::Created().json(order))
 }

@@ -149,12 +149,8 @@ pub async fn notify(
     let command = Command::RecordPayment(notice);
     let outcome = run(&state, candidate, command, idempotency, Vec::new()).await?;
     let applied = outcome.events.iter().find_map(|event| match event {
-        engine::candidate::Event::FeePaid { .. }
-        | engine::candidate::Event::ArtFeePaid { .. }
-        | engine::candidate::Event::ExamFeePaid { .. } => Some("applied"),
-        engine::candidate::Event::SurplusPaymentRecorded { .. }
-        | engine::candidate::Event::ArtSurplusPaymentRecorded { .. }
-        | engine::candidate::Event::ExamSurplusPaymentRecorded { .. } => Some("surplus"),
+        engine::candidate::Event::FeePaymentApplied { .. } => Some("applied"),
+        engine::candidate::Event::FeeSurplusRecorded { .. } => Some("surplus"),
         _ => None,
     });
     crate::metrics::payment_notification(provider.name(), applied.unwrap_or("duplicate"));

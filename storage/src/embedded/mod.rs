@@ -333,9 +333,17 @@ fn create_tables(database: &Database) -> Result<(), StorageError> {
             None => {
                 meta.insert("schema_version", tables::SCHEMA_VERSION)?;
             }
+            // Older but readable (every change since was appended): from now on it is the
+            // current version, so an older build refuses it rather than misread new records.
+            Some(found)
+                if (tables::OLDEST_READABLE_SCHEMA..tables::SCHEMA_VERSION).contains(&found) =>
+            {
+                meta.insert("schema_version", tables::SCHEMA_VERSION)?;
+            }
             Some(found) if found != tables::SCHEMA_VERSION => {
                 return Err(StorageError::Decode(format!(
-                    "database schema version {found}, this build reads {}",
+                    "database schema version {found}, this build reads {}–{}",
+                    tables::OLDEST_READABLE_SCHEMA,
                     tables::SCHEMA_VERSION
                 )));
             }

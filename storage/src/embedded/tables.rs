@@ -42,7 +42,13 @@ pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// 2: candidate snapshots carry art/PE categories.
 /// 3: candidate snapshots carry the save-password failure count (appended field; events
 ///    gained `SavePasswordFailed` and `PasswordsReset`, appended variants).
-pub const SCHEMA_VERSION: u64 = 3;
+/// 4: the fee model's three events (`FeeOrdered`, `FeePaymentApplied`,
+///    `FeeSurplusRecorded`) appended; the nine older fee events are still read.
+pub const SCHEMA_VERSION: u64 = 4;
+
+/// The oldest schema this build reads (everything since was appended): such a store is
+/// marked current when opened.
+pub const OLDEST_READABLE_SCHEMA: u64 = 3;
 
 /// Progress levels in the `PROGRESS` key.
 pub mod level {

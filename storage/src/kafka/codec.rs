@@ -27,8 +27,11 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// The layout written by this build (2: candidate snapshots carry art/PE categories; 3: and
-/// the save-password failure count; 4: signed envelope with epoch, claims, audit partition).
-const VERSION: u8 = 4;
+/// the save-password failure count; 4: signed envelope with epoch, claims, audit partition;
+/// 5: the fee model's events appended).
+const VERSION: u8 = 5;
+/// The oldest signed layout this build reads (5 only appended event variants to 4).
+const OLDEST_READABLE: u8 = 4;
 const KIND_COMMIT: u8 = 0;
 const KIND_CLAIM: u8 = 1;
 const MAC_LENGTH: usize = 32;
@@ -105,7 +108,7 @@ pub fn decode(ring: &KeyRing, bytes: &[u8]) -> Result<Record, Refusal> {
     let Some((&version, rest)) = bytes.split_first() else {
         return Err(Refusal::Unverified("empty record"));
     };
-    if version < VERSION {
+    if version < OLDEST_READABLE {
         // Unsigned layouts (older builds) are refused like forgeries: nothing verifies them.
         return Err(Refusal::Unverified("unsigned layout from an older build"));
     }
@@ -127,7 +130,7 @@ pub fn decode(ring: &KeyRing, bytes: &[u8]) -> Result<Record, Refusal> {
     // Later layouts keep this header and its MAC, so a record that verifies but is newer
     // comes from a newer build of this deployment (a rolling upgrade): stop rather than skip
     // it, while forged records of any version are skipped.
-    if version != VERSION {
+    if version > VERSION {
         return Err(Refusal::Unreadable(StorageError::Decode(format!(
             "Kafka record layout {version}, this build reads {VERSION}"
         ))));
@@ -235,16 +238,27 @@ mod tests {
             Err(Refusal::Unverified("bad signature"))
         ));
         let body = postcard::to_stdvec(&commit()).expect("encodes");
-        let mut resigned = seal(&keys, KIND_COMMIT, 7, &body).expect("seals");
-        resigned[0] = VERSION + 1;
-        let header_length = resigned.len() - body.len() - MAC_LENGTH;
-        let mut signer = mac(&keys, "a").expect("key");
-        signer.update(&resigned[..header_length]);
-        signer.update(&body);
-        resigned[header_length..header_length + MAC_LENGTH]
-            .copy_from_slice(&signer.finalize().into_bytes());
+        let signed_as = |version: u8| {
+            let mut resigned = seal(&keys, KIND_COMMIT, 7, &body).expect("seals");
+            resigned[0] = version;
+            let header_length = resigned.len() - body.len() - MAC_LENGTH;
+            let mut signer = mac(&keys, "a").expect("key");
+            signer.update(&resigned[..header_length]);
+            signer.update(&body);
+            resigned[header_length..header_length + MAC_LENGTH]
+                .copy_from_slice(&signer.finalize().into_bytes());
+            resigned
+        };
         assert!(
-            matches!(decode(&keys, &resigned), Err(Refusal::Unreadable(StorageError::Decode(m))) if m.contains(&format!("layout {}", VERSION + 1)))
+            matches!(decode(&keys, &signed_as(VERSION + 1)), Err(Refusal::Unreadable(StorageError::Decode(m))) if m.contains(&format!("layout {}", VERSION + 1)))
+        );
+        // The previous signed layout is still read (only variants were appended since).
+        assert_eq!(
+            decode(&keys, &signed_as(OLDEST_READABLE)),
+            Ok(Record::Commit {
+                epoch: 7,
+                commit: commit()
+            })
         );
     }
 }

@@ -1,111 +1,75 @@
-//! Fee orders (registration, exam, art/PE categories) and payments.
+//! Fees: an order for any of the candidate's fees — each with its own preconditions, window
+//! and amount — and payments, applied to whichever account holds the order.
 
 use super::*;
-use crate::candidate::art_pe::ArtCategory;
 use crate::candidate::command::{PaymentNotice, Provider};
 use crate::candidate::event::{Event, Payment};
-use crate::candidate::{Candidate, transaction_ledger_key};
+use crate::candidate::{Candidate, FeeKind, transaction_ledger_key};
 use crate::rejection::Rejection;
 use crate::schedule::WindowKind;
 use crate::time::Timestamp;
 
 /// `Command::CreateFeeOrder`.
-pub(super) fn create_fee_order(
+pub(super) fn create_order(
     candidate: &Candidate,
+    fee: FeeKind,
     order_id: &str,
-    provider: &Provider,
+    provider: Provider,
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-    let registration = registration_window(candidate.capture.track);
-
-    ctx.schedule.require_open(registration, at)?;
-    require_activated(candidate)?;
-    if candidate.fee.paid.is_some() {
-        return Err(Rejection::FeeAlreadyPaid);
-    }
-    check_reference("order_id", order_id)?;
-    if candidate
-        .fee
-        .orders
-        .iter()
-        .any(|order| order.order_id == *order_id)
-    {
-        return Err(Rejection::DuplicateOrder);
-    }
-    Ok(vec![Event::FeeOrderCreated {
-        order_id: order_id.to_owned(),
-        provider: *provider,
-        amount_fen: ctx.policy.registration_fee_fen,
-        at,
-    }])
-}
-
-/// `Command::CreateExamFeeOrder`.
-pub(super) fn create_exam_fee_order(
-    candidate: &Candidate,
-    order_id: &str,
-    provider: &Provider,
-    ctx: &Context<'_>,
-) -> Result<Vec<Event>, Rejection> {
-    let at = ctx.now;
-
-    ctx.schedule.require_open(WindowKind::ExamFee, at)?;
-    if !candidate.signed_current_form() {
-        return Err(Rejection::FormNotSigned);
-    }
-    if candidate.exam_fee.paid.is_some() {
-        return Err(Rejection::ExamFeeAlreadyPaid);
-    }
+    let amount_fen = match fee {
+        FeeKind::Registration => {
+            ctx.schedule
+                .require_open(registration_window(candidate.capture.track), at)?;
+            require_activated(candidate)?;
+            if candidate.fee.paid.is_some() {
+                return Err(Rejection::FeeAlreadyPaid);
+            }
+            ctx.policy.registration_fee_fen
+        }
+        FeeKind::Exam => {
+            ctx.schedule.require_open(WindowKind::ExamFee, at)?;
+            if !candidate.signed_current_form() {
+                return Err(Rejection::FormNotSigned);
+            }
+            if candidate.exam_fee.paid.is_some() {
+                return Err(Rejection::ExamFeeAlreadyPaid);
+            }
+            ctx.policy.exam_fee_fen
+        }
+        FeeKind::ArtPe(category) => {
+            ctx.schedule.require_open(WindowKind::ArtPe, at)?;
+            let entry = candidate
+                .art_pe
+                .get(&category)
+                .ok_or(Rejection::ArtPeCategoryNotChosen)?;
+            if entry.is_paid() {
+                return Err(Rejection::ArtPeCategoryPaid);
+            }
+            ctx.policy.art_pe_fee_fen
+        }
+    };
     check_reference("order_id", order_id)?;
     if candidate
         .all_orders()
-        .any(|order| order.order_id == *order_id)
+        .any(|order| order.order_id == order_id)
     {
         return Err(Rejection::DuplicateOrder);
     }
-    Ok(vec![Event::ExamFeeOrderCreated {
+    Ok(vec![Event::FeeOrdered {
+        fee,
         order_id: order_id.to_owned(),
-        provider: *provider,
-        amount_fen: ctx.policy.exam_fee_fen,
+        provider,
+        amount_fen,
         at,
     }])
 }
 
-/// `Command::CreateArtFeeOrder`.
-pub(super) fn create_art_fee_order(
-    candidate: &Candidate,
-    category: &ArtCategory,
-    order_id: &str,
-    provider: &Provider,
-    ctx: &Context<'_>,
-) -> Result<Vec<Event>, Rejection> {
-    let at = ctx.now;
-
-    ctx.schedule.require_open(WindowKind::ArtPe, at)?;
-    let entry = candidate
-        .art_pe
-        .get(category)
-        .ok_or(Rejection::ArtPeCategoryNotChosen)?;
-    if entry.is_paid() {
-        return Err(Rejection::ArtPeCategoryPaid);
-    }
-    check_reference("order_id", order_id)?;
-    if candidate
-        .all_orders()
-        .any(|order| order.order_id == *order_id)
-    {
-        return Err(Rejection::DuplicateOrder);
-    }
-    Ok(vec![Event::ArtFeeOrderCreated {
-        category: *category,
-        order_id: order_id.to_owned(),
-        provider: *provider,
-        amount_fen: ctx.policy.art_pe_fee_fen,
-        at,
-    }])
-}
-
+/// `Command::RecordPayment`: applied to the account holding the order — once per provider
+/// transaction across every account; a second payment of a paid fee is recorded as surplus.
+/// Deliberately not window- or freeze-checked: the money has moved, so the record must
+/// show it whenever the provider tells us.
 pub(super) fn decide_payment(
     candidate: &Candidate,
     notice: &PaymentNotice,
@@ -116,28 +80,9 @@ pub(super) fn decide_payment(
         return Ok(vec![]);
     }
     check_reference("transaction_id", &notice.transaction_id)?;
-    let matches = |order: &&crate::candidate::FeeOrder| {
-        order.order_id == notice.order_id && order.provider == notice.provider
-    };
-    // Which fee the order is for: registration, exam, or one art/PE category's.
-    let (order, target) = if let Some(order) = candidate.fee.orders.iter().find(matches) {
-        (order, FeeTarget::Registration)
-    } else if let Some(order) = candidate.exam_fee.orders.iter().find(matches) {
-        (order, FeeTarget::Exam)
-    } else {
-        candidate
-            .art_pe
-            .iter()
-            .find_map(|(category, entry)| {
-                entry
-                    .fee
-                    .orders
-                    .iter()
-                    .find(matches)
-                    .map(|order| (order, FeeTarget::ArtPe(*category)))
-            })
-            .ok_or(Rejection::PaymentOrderUnknown)?
-    };
+    let (fee, order) = candidate
+        .find_order(&notice.order_id, notice.provider)
+        .ok_or(Rejection::PaymentOrderUnknown)?;
     if order.amount_fen != notice.amount_fen {
         return Err(Rejection::PaymentAmountMismatch {
             expected_fen: order.amount_fen,
@@ -151,29 +96,12 @@ pub(super) fn decide_payment(
         amount_fen: notice.amount_fen,
         paid_at: notice.paid_at,
     };
-    let event = match target {
-        FeeTarget::Registration if candidate.fee.paid.is_some() => {
-            Event::SurplusPaymentRecorded { payment, at }
-        }
-        FeeTarget::Registration => Event::FeePaid { payment, at },
-        FeeTarget::Exam if candidate.exam_fee.paid.is_some() => {
-            Event::ExamSurplusPaymentRecorded { payment, at }
-        }
-        FeeTarget::Exam => Event::ExamFeePaid { payment, at },
-        FeeTarget::ArtPe(category)
-            if candidate.art_pe.get(&category).is_some_and(|e| e.is_paid()) =>
-        {
-            Event::ArtSurplusPaymentRecorded {
-                category,
-                payment,
-                at,
-            }
-        }
-        FeeTarget::ArtPe(category) => Event::ArtFeePaid {
-            category,
-            payment,
-            at,
-        },
-    };
-    Ok(vec![event])
+    let already_paid = candidate
+        .account(fee)
+        .is_some_and(|account| account.paid.is_some());
+    Ok(vec![if already_paid {
+        Event::FeeSurplusRecorded { fee, payment, at }
+    } else {
+        Event::FeePaymentApplied { fee, payment, at }
+    }])
 }

@@ -137,9 +137,11 @@ pub fn decide(
             credentials::record_save_password_failure(candidate, ctx)
         }
         Command::ResetPasswords { point } => credentials::reset_passwords(candidate, point, ctx),
-        Command::CreateFeeOrder { order_id, provider } => {
-            fees::create_fee_order(candidate, order_id, provider, ctx)
-        }
+        Command::CreateFeeOrder {
+            fee,
+            order_id,
+            provider,
+        } => fees::create_order(candidate, *fee, order_id, *provider, ctx),
         // Deliberately not window- or freeze-checked: the money has moved, so the record
         // must show it whenever the provider tells us.
         Command::RecordPayment(notice) => fees::decide_payment(candidate, notice, at),
@@ -167,9 +169,6 @@ pub fn decide(
             reason.as_deref(),
             at,
         ),
-        Command::CreateExamFeeOrder { order_id, provider } => {
-            fees::create_exam_fee_order(candidate, order_id, provider, ctx)
-        }
         Command::ChooseArtCategory {
             category,
             main_item,
@@ -187,11 +186,6 @@ pub fn decide(
             category,
             save_password,
         } => art_categories::drop_art_category(candidate, category, save_password, ctx),
-        Command::CreateArtFeeOrder {
-            category,
-            order_id,
-            provider,
-        } => fees::create_art_fee_order(candidate, category, order_id, provider, ctx),
         Command::RecordRealPersonAuth { passed, reference } => {
             credentials::record_real_person_auth(candidate, passed, reference, ctx)
         }
@@ -227,13 +221,6 @@ pub(super) fn registration_window(track: Track) -> WindowKind {
         Track::Gaokao => WindowKind::Registration,
         Track::JuvenileClass => WindowKind::JuvenileClass,
     }
-}
-
-/// Which of a candidate's fees an order pays.
-enum FeeTarget {
-    Registration,
-    Exam,
-    ArtPe(super::art_pe::ArtCategory),
 }
 
 pub(super) fn require_activated(candidate: &Candidate) -> Result<(), Rejection> {
