@@ -1,20 +1,19 @@
-//! Live control of admission (province operators only): read the slots, limits and live
-//! state; replace the settings; pause and resume candidate writes. Every change is made
-//! durable before it takes effect (so a restart keeps it) and, like every operator request,
-//! lands in the audit trail.
+//! Live control of admission over HTTP (province operators only): read the slots, limits
+//! and live state; replace the settings; pause and resume candidate writes. The use cases
+//! (durable before in force) are `crate::app::settings`.
 
-use super::{idempotency_key, province_only, store_setting};
+use super::{idempotency_key, province_only};
 use crate::admission::config::AdmissionConfig;
+use crate::app::settings;
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
 /// The settings' name in the store.
-pub const SETTING: &str = "admission";
+pub const SETTING: &str = settings::ADMISSION;
 
 fn reply(state: &AppState) -> HttpResponse {
     HttpResponse::Ok().json(json!({
@@ -24,25 +23,6 @@ fn reply(state: &AppState) -> HttpResponse {
         // within a second or so (`crate::live_settings`).
         "settings_versions": state.settings_versions.snapshot(),
     }))
-}
-
-/// Validates, stores durably, then applies.
-async fn persist_and_apply(state: &AppState, config: AdmissionConfig) -> Result<(), ApiError> {
-    state.admission.check(&config).map_err(|error| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "admission_config_invalid",
-            error.to_string(),
-        )
-    })?;
-    store_setting(state, SETTING, &config).await?;
-    state.admission.apply(config).map_err(|error| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "admission_config_invalid",
-            error.to_string(),
-        )
-    })
 }
 
 /// `GET /v1/admission`.
@@ -60,7 +40,7 @@ pub async fn replace(
 ) -> Result<HttpResponse, ApiError> {
     province_only(&caller)?;
     idempotency_key(&request)?;
-    persist_and_apply(&state, body.into_inner()).await?;
+    settings::replace_admission(&state, &caller, body.into_inner()).await?;
     Ok(reply(&state))
 }
 
@@ -82,11 +62,6 @@ pub async fn pause(
 ) -> Result<HttpResponse, ApiError> {
     province_only(&caller)?;
     idempotency_key(&request)?;
-    let mut config = state.admission.config();
-    config.paused = body.paused;
-    if let Some(seconds) = body.retry_after_seconds {
-        config.pause_retry_after_seconds = seconds;
-    }
-    persist_and_apply(&state, config).await?;
+    settings::pause(&state, &caller, body.paused, body.retry_after_seconds).await?;
     Ok(reply(&state))
 }

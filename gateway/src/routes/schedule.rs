@@ -1,20 +1,21 @@
-//! The province's windows (§3): every caller may read them; only the province sets a window
-//! or extends it. An extension is kept in the window's history (never overwritten), every
-//! change lands in the operator audit trail, and the schedule is committed durably before it
-//! takes effect, so refusals outside a window always name the window and its dates in force.
+//! The province's windows (§3) over HTTP: every caller may read them; only the province
+//! sets a window or extends it (`crate::app::settings`). An extension is kept in the
+//! window's history (never overwritten), so refusals outside a window always name the
+//! window and its dates in force.
 
-use super::{idempotency_key, province_only, store_setting};
+use super::{idempotency_key, province_only};
+use crate::app::settings::{self, window_kind};
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use engine::schedule::{Schedule, Window, WindowKind};
+use engine::schedule::Schedule;
 use engine::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// The schedule's name in the store.
-pub const SETTING: &str = "schedule";
+pub const SETTING: &str = settings::SCHEDULE;
 
 /// Reads a `YYYY-MM-DD HH:MM` (China Standard Time) field.
 fn parse_cst(field: &'static str, text: &str) -> Result<Timestamp, ApiError> {
@@ -25,22 +26,6 @@ fn parse_cst(field: &'static str, text: &str) -> Result<Timestamp, ApiError> {
             format!("{field} must be 'YYYY-MM-DD HH:MM' (China Standard Time)"),
         )
     })
-}
-
-fn window_kind(name: &str) -> Result<WindowKind, ApiError> {
-    WindowKind::ALL
-        .into_iter()
-        .find(|kind| kind.name() == name)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "window_not_found",
-                format!(
-                    "no window '{name}'; windows are {}",
-                    WindowKind::ALL.map(WindowKind::name).join(", ")
-                ),
-            )
-        })
 }
 
 /// One window as the API shows it.
@@ -71,14 +56,6 @@ fn view(schedule: &Schedule, now: Timestamp) -> Vec<WindowView> {
         .collect()
 }
 
-/// Commits `schedule` durably, then puts it in force.
-async fn persist_and_apply(state: &AppState, schedule: Schedule) -> Result<HttpResponse, ApiError> {
-    store_setting(state, SETTING, &schedule).await?;
-    let answer = HttpResponse::Ok().json(view(&schedule, state.now()));
-    crate::live_settings::put_schedule_in_force(state, schedule);
-    Ok(answer)
-}
-
 /// `GET /v1/schedule`: any logged-in caller.
 pub async fn show(state: web::Data<AppState>, _caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(view(&state.settings.current().schedule, state.now()))
@@ -100,21 +77,14 @@ pub async fn set_window(
     window: web::Path<String>,
     body: crate::body::Json<SetWindow>,
 ) -> Result<HttpResponse, ApiError> {
+    // Authorised before anything is parsed: a refusal says "not yours" before "malformed".
     province_only(&caller)?;
     idempotency_key(&request)?;
     let kind = window_kind(&window)?;
     let opens_at = parse_cst("opens_at", &body.opens_at)?;
     let closes_at = parse_cst("closes_at", &body.closes_at)?;
-    if closes_at <= opens_at {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "window_empty",
-            "closes_at must be after opens_at",
-        ));
-    }
-    let mut schedule = state.settings.current().schedule.clone();
-    schedule.set(kind, Window::new(opens_at, closes_at));
-    persist_and_apply(&state, schedule).await
+    let schedule = settings::set_window(&state, &caller, kind, opens_at, closes_at).await?;
+    Ok(HttpResponse::Ok().json(view(&schedule, state.now())))
 }
 
 /// `POST /v1/schedule/{window}/extensions` body.
@@ -132,11 +102,11 @@ pub async fn extend(
     window: web::Path<String>,
     body: crate::body::Json<Extend>,
 ) -> Result<HttpResponse, ApiError> {
+    // Authorised before anything is parsed: a refusal says "not yours" before "malformed".
     province_only(&caller)?;
     idempotency_key(&request)?;
     let kind = window_kind(&window)?;
     let until = parse_cst("until", &body.until)?;
-    let mut schedule = state.settings.current().schedule.clone();
-    schedule.extend(kind, until)?;
-    persist_and_apply(&state, schedule).await
+    let schedule = settings::extend_window(&state, &caller, kind, until).await?;
+    Ok(HttpResponse::Ok().json(view(&schedule, state.now())))
 }
