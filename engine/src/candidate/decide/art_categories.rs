@@ -18,9 +18,7 @@ pub(super) fn choose_art_category(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
-    ctx.schedule.require_open(WindowKind::ArtPe, at)?;
-    check_save_password(candidate, *save_password, ctx)?;
+    require_saving_in(WindowKind::ArtPe, candidate, *save_password, ctx)?;
     if candidate.phone.is_none() {
         return Err(Rejection::PhoneBindingRequired);
     }
@@ -48,9 +46,7 @@ pub(super) fn drop_art_category(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
-    ctx.schedule.require_open(WindowKind::ArtPe, at)?;
-    check_save_password(candidate, *save_password, ctx)?;
+    require_saving_in(WindowKind::ArtPe, candidate, *save_password, ctx)?;
     match candidate.art_pe.get(category) {
         None => Err(Rejection::ArtPeCategoryNotChosen),
         Some(entry) if entry.is_paid() => Err(Rejection::ArtPeCategoryPaid),

@@ -14,7 +14,6 @@ pub(super) fn record_save_password_failure(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
     require_passwords(candidate)?;
     if candidate.save_password_locked(ctx.policy) {
         return Err(Rejection::SavePasswordLocked);
@@ -29,7 +28,6 @@ pub(super) fn reset_passwords(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
     if candidate.capture.point != *point {
         return Err(Rejection::OutOfScope);
     }
@@ -47,7 +45,6 @@ pub(super) fn record_real_person_auth(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
     if candidate.fee.paid.is_none() {
         return Err(Rejection::FeeNotPaid);
     }
@@ -68,7 +65,6 @@ pub(super) fn bind_phone(
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
     let registration = registration_window(candidate.capture.track);
-
     require_any_open(ctx, &[registration, WindowKind::ArtPe])?;
     check_save_password(candidate, *save_password, ctx)?;
     if !is_mainland_mobile(phone) {

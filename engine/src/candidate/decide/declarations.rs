@@ -19,10 +19,7 @@ pub(super) fn declare(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
-    ctx.schedule
-        .require_open(WindowKind::BonusDeclaration, at)?;
-    check_save_password(candidate, *save_password, ctx)?;
+    require_saving_in(WindowKind::BonusDeclaration, candidate, *save_password, ctx)?;
     let catalogue = &ctx.policy.declarations;
     crate::candidate::declaration::check(catalogue, *kind, item, documents)?;
     if candidate.declarations.len() >= catalogue.max_per_candidate as usize {
@@ -57,10 +54,7 @@ pub(super) fn withdraw_declaration(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
-    ctx.schedule
-        .require_open(WindowKind::BonusDeclaration, at)?;
-    check_save_password(candidate, *save_password, ctx)?;
+    require_saving_in(WindowKind::BonusDeclaration, candidate, *save_password, ctx)?;
     let declaration = candidate
         .declarations
         .iter()

@@ -16,7 +16,6 @@ pub(super) fn approve_other_document(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
     if candidate.capture.point.county().city() != *city {
         return Err(Rejection::OutOfScope);
     }
@@ -33,7 +32,6 @@ pub(super) fn approve_migrant_eligibility(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
     if candidate.capture.point.county() != *county {
         return Err(Rejection::OutOfScope);
     }
@@ -53,7 +51,6 @@ pub(super) fn verify_id_at_point(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
     if candidate.capture.point.county() != point.county() {
         return Err(Rejection::OutOfScope);
     }
@@ -71,7 +68,6 @@ pub(super) fn first_login(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-
     // Identity first, so nothing about the record's status reaches anyone who does
     // not know the captured facts. Once passwords are set, first login is closed for
     // good (only the point's reset opens it again): name, ID number and validity are

@@ -223,6 +223,34 @@ pub(super) fn registration_window(track: Track) -> WindowKind {
     }
 }
 
+/// A change made in `window` that needs the save password: the window is open and the
+/// save password checked (in that order, so a closed window costs no attempt).
+pub(super) fn require_saving_in(
+    window: WindowKind,
+    candidate: &Candidate,
+    save_password: SavePasswordCheck,
+    ctx: &Context<'_>,
+) -> Result<(), Rejection> {
+    ctx.schedule.require_open(window, ctx.now)?;
+    check_save_password(candidate, save_password, ctx)
+}
+
+/// The point's stage of a record (signature, moral evaluation): the registration or
+/// point-confirmation window is open and the county has not submitted.
+pub(super) fn require_point_stage(
+    candidate: &Candidate,
+    ctx: &Context<'_>,
+) -> Result<(), Rejection> {
+    require_any_open(
+        ctx,
+        &[
+            registration_window(candidate.capture.track),
+            WindowKind::PointConfirmation,
+        ],
+    )?;
+    require_not_frozen(ctx)
+}
+
 pub(super) fn require_activated(candidate: &Candidate) -> Result<(), Rejection> {
     if candidate.activated_at.is_none() {
         return Err(Rejection::FirstLoginRequired);

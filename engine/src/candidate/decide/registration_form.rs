@@ -7,7 +7,6 @@ use crate::candidate::event::Event;
 use crate::candidate::form::RegistrationForm;
 use crate::org::{CountyCode, PointCode};
 use crate::rejection::Rejection;
-use crate::schedule::WindowKind;
 
 /// `Command::AcceptPledge`.
 pub(super) fn accept_pledge(
@@ -16,7 +15,6 @@ pub(super) fn accept_pledge(
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
     let registration = registration_window(candidate.capture.track);
-
     ctx.schedule.require_open(registration, at)?;
     require_passwords(candidate)?;
     if candidate.pledge_accepted_at.is_some() {
@@ -34,7 +32,6 @@ pub(super) fn save_form(
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
     let registration = registration_window(candidate.capture.track);
-
     ctx.schedule.require_open(registration, at)?;
     require_not_frozen(ctx)?;
     check_save_password(candidate, *save_password, ctx)?;
@@ -63,10 +60,7 @@ pub(super) fn confirm_signature(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-    let registration = registration_window(candidate.capture.track);
-
-    require_any_open(ctx, &[registration, WindowKind::PointConfirmation])?;
-    require_not_frozen(ctx)?;
+    require_point_stage(candidate, ctx)?;
     if candidate.capture.point != *point {
         return Err(Rejection::OutOfScope);
     }
@@ -91,10 +85,7 @@ pub(super) fn record_moral_evaluation(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let at = ctx.now;
-    let registration = registration_window(candidate.capture.track);
-
-    require_any_open(ctx, &[registration, WindowKind::PointConfirmation])?;
-    require_not_frozen(ctx)?;
+    require_point_stage(candidate, ctx)?;
     if candidate.capture.point.county() != *county {
         return Err(Rejection::OutOfScope);
     }
