@@ -7,12 +7,14 @@
 //! Here so far: the candidate's own record ([`candidate`]), the point's capture
 //! ([`capture`]), operators' decisions, work lists and progress ([`operator`]) and logging in
 //! ([`session`]), county packages ([`package`]), the province's windows and admission
-//! control ([`settings`]). Documents (PDFs), the payment and identity callbacks,
-//! reconciliation and node-to-node requests still hold their logic in their route files and
-//! move here next (issue 20).
+//! control ([`settings`]), what may be printed ([`documents`]; the PDFs are rendered by the
+//! routes, like templates). The payment and identity callbacks, reconciliation and
+//! node-to-node requests still hold their logic in their route files and move here next
+//! (issue 20).
 
 pub mod candidate;
 pub mod capture;
+pub mod documents;
 pub mod operator;
 pub mod package;
 pub mod session;

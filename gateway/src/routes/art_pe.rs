@@ -125,20 +125,7 @@ async fn exam_ticket_pdf(
     state: web::Data<AppState>,
     candidate: engine::candidate::Candidate,
 ) -> Result<HttpResponse, ApiError> {
-    let paid: Vec<(ArtCategory, String, Option<String>)> = candidate
-        .art_pe
-        .iter()
-        .filter(|(_, entry)| entry.is_paid())
-        .map(|(category, entry)| (*category, entry.main_item.clone(), entry.sub_item.clone()))
-        .collect();
-    if paid.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "art_pe_not_paid",
-            "no art/PE category is paid; only paid categories can be sat and printed",
-        ));
-    }
-    let rows = paid
+    let rows = crate::app::documents::art_pe_exam_ticket(&candidate)?
         .into_iter()
         .map(|(category, main, sub)| {
             [

@@ -6,7 +6,6 @@ use crate::app::candidate::Myself;
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use engine::candidate::FeeKind;
 use engine::candidate::Provider;
@@ -116,13 +115,7 @@ async fn admission_ticket_pdf(
     state: web::Data<AppState>,
     candidate: engine::candidate::Candidate,
 ) -> Result<HttpResponse, ApiError> {
-    if candidate.exam_fee.paid.is_none() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "exam_fee_not_paid",
-            "the admission ticket can be printed once the exam fee is paid",
-        ));
-    }
+    crate::app::documents::admission_ticket(&candidate)?;
     let point = candidate.capture.point;
     let county_name = state.province.county_name(point.county());
     let track = match candidate.capture.track {

@@ -3,6 +3,7 @@
 //! login cards a point hands its candidates (steps 4–5).
 
 use super::{candidates::own_key, load, operators::visible};
+use crate::app::documents as printable;
 use crate::documents::DocumentError;
 use crate::documents::login_card::{self, CardRun, LoginCard};
 use crate::documents::registration_form::{self, FormSheet};
@@ -11,7 +12,7 @@ use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use engine::candidate::{Candidate, Status};
+use engine::candidate::Candidate;
 use engine::org::PointCode;
 use storage::StateStore;
 
@@ -48,13 +49,7 @@ async fn registration_form_pdf(
     state: web::Data<AppState>,
     candidate: Candidate,
 ) -> Result<HttpResponse, ApiError> {
-    if candidate.form.is_none() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "form_not_saved",
-            "the registration form has not been saved yet; save it before printing",
-        ));
-    }
+    printable::registration_form(&candidate)?;
     let point = candidate.capture.point;
     let county = state.store.county(point.county()).await?;
     let point_name = county
@@ -106,13 +101,7 @@ pub async fn migrant_audit_form(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let candidate = visible(&state, &caller, &key).await?;
-    if !candidate.capture.migrant_child {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_a_migrant_child",
-            "this candidate was not registered as a migrant worker's child",
-        ));
-    }
+    printable::migrant_audit_form(&candidate)?;
     let point = candidate.capture.point;
     let county_name = state.province.county_name(point.county());
     let decision = if candidate.migrant_audit_pending {
@@ -143,8 +132,7 @@ pub async fn migrant_audit_form(
     ticket_pdf(state, &candidate, sheet, filename).await
 }
 
-/// Most login cards one request prints (250 A4 pages); a larger point prints in runs.
-pub const MAX_LOGIN_CARDS: usize = 1000;
+pub use printable::MAX_LOGIN_CARDS;
 
 /// `?status=` of the point's list of login cards.
 #[derive(Debug, serde::Deserialize)]
@@ -182,32 +170,15 @@ pub async fn point_login_cards(
     filter: web::Query<CardFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let point: PointCode = point.parse()?;
-    if !caller.0.scope.covers_point(point) {
-        return Err(ApiError::out_of_scope());
-    }
-    let (after, limit) =
-        super::page_bounds(filter.after.as_deref(), filter.limit, MAX_LOGIN_CARDS)?;
-    let _place = state.heavy.enter(&caller.0.subject)?;
-    let status = match filter.status.as_deref() {
-        None => None,
-        Some(name) => Some(
-            Status::ALL
-                .into_iter()
-                .find(|status| status.name() == name)
-                .ok_or_else(|| {
-                    ApiError::bad_request("status_unknown", format!("no status named '{name}'"))
-                })?,
-        ),
-    };
-    let (mut candidates, next) = super::page_at_point(&state, point, status, after, limit).await?;
-    if candidates.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no_candidates",
-            "no candidate of this point matches; nothing to print",
-        ));
-    }
-    candidates.sort_by_key(|candidate| candidate.capture.serial);
+    let (candidates, next) = printable::point_login_cards(
+        &state,
+        &caller,
+        point,
+        filter.status.as_deref(),
+        filter.after.as_deref(),
+        filter.limit,
+    )
+    .await?;
     let mut pdf = login_cards_pdf(
         state.clone(),
         point,
