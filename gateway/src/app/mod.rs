@@ -8,14 +8,15 @@
 //! ([`capture`]), operators' decisions, work lists and progress ([`operator`]) and logging in
 //! ([`session`]), county packages ([`package`]), the province's windows and admission
 //! control ([`settings`]), what may be printed ([`documents`]; the PDFs are rendered by the
-//! routes, like templates). The payment and identity callbacks, reconciliation and
-//! node-to-node requests still hold their logic in their route files and move here next
-//! (issue 20).
+//! routes, like templates), payments and identity results from outside ([`payments`]: the
+//! provider callbacks and the reconciliation alike). Node-to-node requests and the
+//! reconciliation pass's own loop stay beside their transport.
 
 pub mod candidate;
 pub mod capture;
 pub mod documents;
 pub mod operator;
 pub mod package;
+pub mod payments;
 pub mod session;
 pub mod settings;

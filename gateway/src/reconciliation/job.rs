@@ -5,11 +5,11 @@
 //! them. In scale-out mode a node checks only the candidates of the shards it owns.
 
 use super::provider::{OrderQuery, OrderState};
+use crate::app::payments::PaymentOutcome;
 use crate::error::ApiError;
-use crate::routes::{all_at_point, run};
+use crate::routes::all_at_point;
 use crate::state::AppState;
-use engine::candidate::{Command, FeeOrder, PaymentNotice, PaymentSource};
-use engine::key::CandidateKey;
+use engine::candidate::{FeeOrder, PaymentNotice, PaymentSource};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use storage::{Journal as _, Partition, StateStore as _};
@@ -56,25 +56,13 @@ pub async fn reconcile(
                 if state.store.owner_epoch(shard).is_none() {
                     continue;
                 }
-                let registration = candidate.fee.paid.is_none().then_some(&candidate.fee);
-                let exam = candidate
-                    .exam_fee
-                    .paid
-                    .is_none()
-                    .then_some(&candidate.exam_fee);
-                let art_pe = candidate
-                    .art_pe
-                    .values()
-                    .filter(|entry| !entry.is_paid())
-                    .map(|entry| &entry.fee);
-                let unpaid_orders = registration
-                    .into_iter()
-                    .chain(exam)
-                    .chain(art_pe)
-                    .flat_map(|fee| fee.orders.iter())
+                let unpaid_orders = candidate
+                    .accounts()
+                    .filter(|(_, account)| account.paid.is_none())
+                    .flat_map(|(_, account)| account.orders.iter())
                     .filter(|order| order.created_at <= cutoff);
                 for order in unpaid_orders {
-                    check_order(state, query, candidate.key, order, &mut report).await;
+                    check_order(state, query, order, &mut report).await;
                 }
             }
         }
@@ -86,7 +74,6 @@ pub async fn reconcile(
 async fn check_order(
     state: &AppState,
     query: &dyn OrderQuery,
-    key: CandidateKey,
     order: &FeeOrder,
     report: &mut Report,
 ) {
@@ -115,16 +102,12 @@ async fn check_order(
         paid_at,
         source: PaymentSource::OrderQuery,
     };
-    let idempotency = notice.idempotency_key();
-    let command = Command::RecordPayment(notice);
-    match run(state, key, command, idempotency, Vec::new()).await {
-        // A payment command yields one payment event, or none when the transaction was
-        // already applied.
-        Ok(outcome) if !outcome.events.is_empty() => {
+    match crate::app::payments::record_payment(state, notice).await {
+        Ok(PaymentOutcome::Applied | PaymentOutcome::Surplus) => {
             crate::metrics::reconciliation("applied");
             report.applied += 1;
         }
-        Ok(_) => {
+        Ok(PaymentOutcome::Duplicate) => {
             crate::metrics::reconciliation("already_applied");
             report.already_applied += 1;
         }

@@ -7,13 +7,12 @@
 //! ledger refuses a second application whatever order notifications arrive in. Each provider
 //! gets the success body it expects, so it stops retrying.
 
-use super::run;
+use crate::app::payments;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use engine::candidate::{Command, PaymentNotice, PaymentSource, Provider};
-use engine::key::CandidateKey;
+use engine::candidate::{PaymentNotice, PaymentSource, Provider};
 use engine::time::Timestamp;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
@@ -78,11 +77,6 @@ fn provider_named(name: &str) -> Result<Provider, ApiError> {
         })
 }
 
-/// The candidate an order belongs to (order numbers embed the key: `crate::orders`).
-fn key_of_order(order_id: &str) -> Result<CandidateKey, ApiError> {
-    crate::orders::key_of(order_id).ok_or_else(|| engine::Rejection::PaymentOrderUnknown.into())
-}
-
 fn success_body(provider: Provider) -> HttpResponse {
     match provider {
         // WeChat Pay v3: 200 with a JSON code.
@@ -136,7 +130,6 @@ pub async fn notify(
     verify_signature(key, &request, &body)?;
     state.admission.admit_callback()?;
     let notification: PaymentNotification = crate::body::parse(&body)?;
-    let candidate = key_of_order(&notification.order_id)?;
     let notice = PaymentNotice {
         provider,
         order_id: notification.order_id,
@@ -145,15 +138,8 @@ pub async fn notify(
         paid_at: Timestamp(notification.paid_at_ms),
         source: PaymentSource::Notification,
     };
-    let idempotency = notice.idempotency_key();
-    let command = Command::RecordPayment(notice);
-    let outcome = run(&state, candidate, command, idempotency, Vec::new()).await?;
-    let applied = outcome.events.iter().find_map(|event| match event {
-        engine::candidate::Event::FeePaymentApplied { .. } => Some("applied"),
-        engine::candidate::Event::FeeSurplusRecorded { .. } => Some("surplus"),
-        _ => None,
-    });
-    crate::metrics::payment_notification(provider.name(), applied.unwrap_or("duplicate"));
+    let outcome = payments::record_payment(&state, notice).await?;
+    crate::metrics::payment_notification(provider.name(), outcome.label());
     Ok(success_body(provider))
 }
 
@@ -167,33 +153,13 @@ pub async fn identity_callback(
     verify_signature(&state.identity_key, &request, &body)?;
     state.admission.admit_callback()?;
     let callback: IdentityCallback = crate::body::parse(&body)?;
-    let refused = |error: crate::verification::VerificationError| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            error.code(),
-            error.to_string(),
-        )
-    };
-    // The candidate comes from the ticket the candidate's own session started, never from
-    // the callback; the verified ID number must be that candidate's.
-    let ticket = state
-        .verifications
-        .check(&callback.verification, state.now())
-        .map_err(refused)?;
-    let key = ticket.candidate;
-    let candidate = super::load(&state, key).await?;
-    crate::verification::same_person(
-        candidate.capture.id_card.id_number.expose(),
+    payments::record_identity_result(
+        &state,
+        &callback.verification,
+        callback.passed,
+        callback.reference,
         &callback.id_number_sha256,
     )
-    .map_err(refused)?;
-    // One result per ticket: a second callback with another result under the same nonce
-    // is another request under the same idempotency key, and refused.
-    let idempotency = format!("identity-{}", ticket.nonce);
-    let command = Command::RecordRealPersonAuth {
-        passed: callback.passed,
-        reference: callback.reference,
-    };
-    run(&state, key, command, idempotency, Vec::new()).await?;
+    .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"code": "SUCCESS"})))
 }
