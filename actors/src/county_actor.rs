@@ -121,9 +121,9 @@ impl<S: Journal + StateStore> CountyActor<S> {
         if let Some(previous) = previous {
             let county = self.state.clone().unwrap_or_else(|| County::new(self.code));
             // A replay answers with what the request did the first time: a repeated
-            // serial-number request gets its serial back instead of spending another.
-            let events = postcard::from_bytes(&previous)
-                .map_err(|error| StorageError::Decode(error.to_string()))?;
+            // serial-number request gets its serial back instead of spending another. Only
+            // the same request: another command under the key is refused, not answered.
+            let events = StoredReply::decode(&previous, &county_digest(&message.command))?;
             return Ok(Prepared::Replayed(CountyOutcome {
                 events,
                 county,
@@ -146,8 +146,7 @@ impl<S: Journal + StateStore> CountyActor<S> {
                 StateUpdate::County(Box::new(next.clone())),
                 StateUpdate::Idempotency {
                     key: scoped(self.code, &message.idempotency_key),
-                    outcome: postcard::to_allocvec(&events)
-                        .map_err(|error| StorageError::Encode(error.to_string()))?,
+                    outcome: StoredReply::encode(&county_digest(&message.command), &events)?,
                 },
             ],
         };
@@ -156,6 +155,51 @@ impl<S: Journal + StateStore> CountyActor<S> {
             events,
             next,
         })
+    }
+}
+
+/// The SHA-256 of a county command: what its idempotency record is bound to.
+fn county_digest(command: &CountyCommand) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    // Encoding a command into memory cannot fail; an empty encoding would only make every
+    // retry a mismatch, never a wrong replay.
+    Sha256::digest(postcard::to_allocvec(command).unwrap_or_default()).into()
+}
+
+/// A county request's idempotency record: `v2:` + the command's digest + the events it
+/// answered with (postcard). Records of builds before the digest hold the events alone
+/// (they never begin `v2:`: a postcard event list starting so would name an event variant
+/// that does not exist) and replay without the check.
+struct StoredReply;
+
+impl StoredReply {
+    const MARK: &'static [u8] = b"v2:";
+
+    fn encode(digest: &[u8; 32], events: &[CountyEvent]) -> Result<Vec<u8>, StorageError> {
+        let mut bytes = Self::MARK.to_vec();
+        bytes.extend_from_slice(digest);
+        postcard::to_io(events, &mut bytes)
+            .map_err(|error| StorageError::Encode(error.to_string()))?;
+        Ok(bytes)
+    }
+
+    fn decode(bytes: &[u8], digest: &[u8; 32]) -> Result<Vec<CountyEvent>, ActorError> {
+        let events = match bytes.strip_prefix(Self::MARK) {
+            Some(rest) => {
+                let (stored, events) = rest.split_at_checked(32).ok_or_else(|| {
+                    StorageError::Decode("a truncated county idempotency record".into())
+                })?;
+                if stored != digest {
+                    return Err(ActorError::IdempotencyKeyReused);
+                }
+                events
+            }
+            None => bytes,
+        };
+        Ok(
+            postcard::from_bytes(events)
+                .map_err(|error| StorageError::Decode(error.to_string()))?,
+        )
     }
 }
 

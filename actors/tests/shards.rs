@@ -411,3 +411,72 @@ async fn counties_assign_serials_one_by_one_and_freeze_on_submission() {
         .await;
     assert_eq!(refused.expect_err("frozen").code(), "records_frozen");
 }
+
+/// Security audit item 15, the county's side: a county request's idempotency key replayed
+/// whatever the command — a repeated serial request got its serial back, but so did another
+/// request under the same key. Now the record is bound to the command: the same request gets
+/// the same serial, another one is refused.
+#[actix_rt::test]
+async fn item_15_a_county_idempotency_key_is_bound_to_its_request() {
+    let (_directory, _store, registry) = start(small()).await;
+    let county_command = |command, key: &str| CountyExecute {
+        command,
+        idempotency_key: key.into(),
+        now: now(),
+    };
+    for (command, key) in [
+        (
+            CountyCommand::CreatePoint {
+                number: 1,
+                name: "一中".into(),
+                expected_headcount: 50,
+            },
+            "p1",
+        ),
+        (
+            CountyCommand::AllocateRange {
+                point: point(),
+                category: None,
+                first: 1,
+                last: 40,
+            },
+            "r1",
+        ),
+    ] {
+        registry
+            .county(county(), county_command(command, key))
+            .await
+            .expect("set up");
+    }
+    let assign = |category| CountyCommand::AssignSerial {
+        point: point(),
+        category,
+        migrant_child: false,
+    };
+    let first = registry
+        .county(
+            county(),
+            county_command(assign(SubjectCategory::History), "s1"),
+        )
+        .await
+        .expect("assigned");
+    let again = registry
+        .county(
+            county(),
+            county_command(assign(SubjectCategory::History), "s1"),
+        )
+        .await
+        .expect("replayed");
+    assert!(again.replayed);
+    assert_eq!(again.events, first.events, "the same serial, not another");
+    let other = registry
+        .county(
+            county(),
+            county_command(assign(SubjectCategory::Physics), "s1"),
+        )
+        .await;
+    assert!(
+        matches!(other, Err(ActorError::IdempotencyKeyReused)),
+        "{other:?}"
+    );
+}

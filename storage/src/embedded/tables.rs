@@ -43,7 +43,8 @@ pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// 3: candidate snapshots carry the save-password failure count (appended field; events
 ///    gained `SavePasswordFailed` and `PasswordsReset`, appended variants).
 /// 4: the fee model's three events (`FeeOrdered`, `FeePaymentApplied`,
-///    `FeeSurplusRecorded`) appended; the nine older fee events are still read.
+///    `FeeSurplusRecorded`) appended; the nine older fee events are still read. County
+///    idempotency records carry the request's digest (`v2:` prefix; older ones still read).
 pub const SCHEMA_VERSION: u64 = 4;
 
 /// The oldest schema this build reads (everything since was appended): such a store is
