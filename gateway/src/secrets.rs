@@ -58,7 +58,7 @@ pub const PURPOSES: [&str; 6] = [
 ];
 
 /// The secrets as the process uses them: decoded, one ring per purpose.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Keys {
     /// HMAC key deriving candidate keys from ID numbers.
     pub candidate_key_secret: Vec<u8>,
@@ -74,6 +74,22 @@ pub struct Keys {
     pub tickets: KeyRing,
     /// Real-person verification tickets.
     pub verifications: KeyRing,
+}
+
+/// Key ids only: keys printed in a log or a panic would hand them out.
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Keys")
+            .field("candidate_key_secret", &"<redacted>")
+            .field("sessions", &self.sessions)
+            .field("node_requests", &self.node_requests)
+            .field("log_commits", &self.log_commits)
+            .field("packages", &self.packages)
+            .field("tickets", &self.tickets)
+            .field("verifications", &self.verifications)
+            .finish()
+    }
 }
 
 fn decode_hex(name: &str, text: &str) -> Result<Vec<u8>, SecretsError> {
@@ -173,5 +189,43 @@ impl Secrets {
             }
             Err(error) => Err(error.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every purpose gets its own ring from a new file; an older file without rings still
+    /// yields one per purpose (derived, id `0`); nothing of a key shows in `Debug`.
+    #[test]
+    fn every_purpose_has_a_ring_and_debug_shows_no_key() {
+        let directory = tempfile::tempdir().expect("temp dir");
+        let secrets =
+            Secrets::load_or_create(&directory.path().join("secrets.json")).expect("created");
+        for purpose in PURPOSES {
+            assert!(secrets.signing_keys.contains_key(purpose), "{purpose}");
+        }
+        let keys = Keys::from_secrets(&secrets).expect("decodes");
+        assert_eq!(keys.log_commits.signing().0, "1");
+        let printed = format!("{keys:?}");
+        assert!(
+            !printed.contains(&secrets.candidate_key_secret),
+            "{printed}"
+        );
+        for ring in secrets.signing_keys.values() {
+            assert!(!printed.contains(&ring[0].key), "a key in {printed}");
+        }
+        let older = Secrets {
+            signing_keys: Default::default(),
+            ..secrets
+        };
+        let derived = Keys::from_secrets(&older).expect("decodes");
+        assert_eq!(derived.packages.signing().0, "0");
+        assert_ne!(
+            derived.packages.signing().1,
+            derived.tickets.signing().1,
+            "one key per purpose, even derived"
+        );
     }
 }
