@@ -8,7 +8,7 @@ use std::path::Path;
 use storage::keys::KeyRing;
 
 /// The keys, hex-encoded.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Secrets {
     /// HMAC key deriving candidate keys from ID numbers.
     pub candidate_key_secret: String,
@@ -26,6 +26,19 @@ pub struct Secrets {
     /// secret (id `0`).
     #[serde(default)]
     pub signing_keys: std::collections::BTreeMap<String, Vec<storage::keys::SigningKey>>,
+}
+
+/// Nothing of a key: the secrets printed in a log or a panic would hand them out.
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Secrets")
+            .field(
+                "signing_key_purposes",
+                &self.signing_keys.keys().collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why the secrets could not be loaded.
@@ -208,7 +221,7 @@ mod tests {
         }
         let keys = Keys::from_secrets(&secrets).expect("decodes");
         assert_eq!(keys.log_commits.signing().0, "1");
-        let printed = format!("{keys:?}");
+        let printed = format!("{keys:?} {secrets:?}");
         assert!(
             !printed.contains(&secrets.candidate_key_secret),
             "{printed}"

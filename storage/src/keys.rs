@@ -8,12 +8,22 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 /// One key of a ring, as the secrets file holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningKey {
     /// Its id: 1–16 letters, digits, `-` or `_`.
     pub id: String,
     /// The key, hex.
     pub key: String,
+}
+
+/// The id only.
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SigningKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A ring of keys for one purpose, newest first.
