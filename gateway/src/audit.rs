@@ -127,9 +127,7 @@ pub fn client_address(request: &actix_web::HttpRequest) -> String {
 }
 
 fn request_id() -> String {
-    let mut bytes = [0u8; 8];
-    let _ = getrandom::fill(&mut bytes);
-    hex::encode(bytes)
+    crate::random_hex(8).unwrap_or_default()
 }
 
 /// The longest target text kept per value: enough for keys, codes and queries.

@@ -35,6 +35,14 @@ pub mod verification;
 
 use actix_web::web;
 
+/// `bytes` random bytes from the operating system, hex: nonces, request ids, generated keys
+/// and passwords. `None` only when the system has no entropy to give.
+pub fn random_hex(bytes: usize) -> Option<String> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer).ok()?;
+    Some(hex::encode(buffer))
+}
+
 /// Largest JSON body accepted (a capture with its photo is ~60 KB).
 pub const MAX_JSON_BYTES: usize = 256 * 1024;
 /// Largest callback body accepted.

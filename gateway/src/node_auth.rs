@@ -69,9 +69,7 @@ impl NodeAuth {
         body: &[u8],
         now_ms: i64,
     ) -> Option<[(&'static str, String); 4]> {
-        let mut nonce = [0u8; 16];
-        getrandom::fill(&mut nonce).ok()?;
-        let nonce = hex::encode(nonce);
+        let nonce = crate::random_hex(16)?;
         let (key_id, tag) = self
             .keys
             .sign(&NodeAuth::signed(method, path, now_ms, &nonce, body));

@@ -146,9 +146,7 @@ impl Keys {
 }
 
 fn random_hex() -> Result<String, SecretsError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|_| SecretsError::Entropy)?;
-    Ok(hex::encode(bytes))
+    crate::random_hex(32).ok_or(SecretsError::Entropy)
 }
 
 impl Secrets {

@@ -239,15 +239,14 @@ pub fn idempotency_key(request: &HttpRequest) -> Result<String, ApiError> {
 /// A fresh idempotency key for a command that must be decided on every attempt (first
 /// login, a counted wrong save password): a replayed key would skip the engine's check.
 pub fn fresh_idempotency_key(prefix: &str) -> Result<String, ApiError> {
-    let mut nonce = [0u8; 8];
-    getrandom::fill(&mut nonce).map_err(|_| {
+    let nonce = crate::random_hex(8).ok_or_else(|| {
         ApiError::new(
             actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
             "entropy_unavailable",
             "cannot take this request now",
         )
     })?;
-    Ok(format!("{prefix}-{}", hex::encode(nonce)))
+    Ok(format!("{prefix}-{nonce}"))
 }
 
 /// Runs one command on the candidate's shard; returns once durable.

@@ -52,11 +52,10 @@ pub async fn province(
     let (accounts, demo_password) = if options.demo {
         let password = match &options.demo_password {
             Some(password) => password.clone(),
-            None => {
-                let mut bytes = [0u8; 6];
-                getrandom::fill(&mut bytes).map_err(|_| anyhow::anyhow!("no entropy"))?;
-                format!("demo-{}", hex::encode(bytes))
-            }
+            None => format!(
+                "demo-{}",
+                gateway::random_hex(6).ok_or_else(|| anyhow::anyhow!("no entropy"))?
+            ),
         };
         let hash = hash_now(&password).context("hashing the demo password")?;
         (
