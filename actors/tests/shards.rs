@@ -329,43 +329,47 @@ async fn records_beyond_the_cache_are_served_from_storage() {
     }
 }
 
-#[actix_rt::test]
-async fn counties_assign_serials_one_by_one_and_freeze_on_submission() {
-    let (_directory, _store, registry) = start(small()).await;
-    let county_command = |command, key: &str| CountyExecute {
+/// A county request under `key`, now.
+fn county_command(command: CountyCommand, key: &str) -> CountyExecute {
+    CountyExecute {
         command,
         idempotency_key: key.into(),
         now: now(),
-    };
-    registry
-        .county(
-            county(),
-            county_command(
-                CountyCommand::CreatePoint {
-                    number: 1,
-                    name: "一中".into(),
-                    expected_headcount: 50,
-                },
-                "p1",
-            ),
-        )
-        .await
-        .expect("point");
-    registry
-        .county(
-            county(),
-            county_command(
-                CountyCommand::AllocateRange {
-                    point: point(),
-                    category: None,
-                    first: 1,
-                    last: 40,
-                },
-                "r1",
-            ),
-        )
-        .await
-        .expect("range");
+    }
+}
+
+/// Point 1 of the county with serials 1–40.
+async fn county_with_a_point(registry: &Registry<EmbeddedStore>) {
+    for (command, key) in [
+        (
+            CountyCommand::CreatePoint {
+                number: 1,
+                name: "一中".into(),
+                expected_headcount: 50,
+            },
+            "p1",
+        ),
+        (
+            CountyCommand::AllocateRange {
+                point: point(),
+                category: None,
+                first: 1,
+                last: 40,
+            },
+            "r1",
+        ),
+    ] {
+        registry
+            .county(county(), county_command(command, key))
+            .await
+            .expect("set up");
+    }
+}
+
+#[actix_rt::test]
+async fn counties_assign_serials_one_by_one_and_freeze_on_submission() {
+    let (_directory, _store, registry) = start(small()).await;
+    county_with_a_point(&registry).await;
     let assignments = (0..50).map(|index| {
         registry.county(
             county(),
@@ -419,35 +423,7 @@ async fn counties_assign_serials_one_by_one_and_freeze_on_submission() {
 #[actix_rt::test]
 async fn item_15_a_county_idempotency_key_is_bound_to_its_request() {
     let (_directory, _store, registry) = start(small()).await;
-    let county_command = |command, key: &str| CountyExecute {
-        command,
-        idempotency_key: key.into(),
-        now: now(),
-    };
-    for (command, key) in [
-        (
-            CountyCommand::CreatePoint {
-                number: 1,
-                name: "一中".into(),
-                expected_headcount: 50,
-            },
-            "p1",
-        ),
-        (
-            CountyCommand::AllocateRange {
-                point: point(),
-                category: None,
-                first: 1,
-                last: 40,
-            },
-            "r1",
-        ),
-    ] {
-        registry
-            .county(county(), county_command(command, key))
-            .await
-            .expect("set up");
-    }
+    county_with_a_point(&registry).await;
     let assign = |category| CountyCommand::AssignSerial {
         point: point(),
         category,
