@@ -4,9 +4,10 @@
 //! Every save of registration data checks the save password first (domain §2.5), on the
 //! hashing pool; a wrong one is counted durably before the refusal.
 
+use crate::app::session::busy;
+use crate::app::{fresh_idempotency_key, load, run};
 use crate::error::ApiError;
 use crate::orders::order_id;
-use crate::routes::{fresh_idempotency_key, load, run, sessions::busy};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;

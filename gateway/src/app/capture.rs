@@ -4,9 +4,9 @@
 //! capture with the photo in one durable commit. Called by the JSON route and the offline
 //! CSV import alike.
 
+use crate::app::run;
+use crate::app::session::{key_of, parse_validity};
 use crate::error::ApiError;
-use crate::routes::run;
-use crate::routes::sessions::{key_of, parse_validity};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actors::{CountyExecute, scoped_idempotency_key};
@@ -114,7 +114,7 @@ pub async fn prepare(
         .await?
         .is_some()
     {
-        let candidate = crate::routes::load(state, key).await?;
+        let candidate = crate::app::load(state, key).await?;
         if candidate.capture.point != point {
             return Err(actors::ActorError::IdempotencyKeyReused.into());
         }

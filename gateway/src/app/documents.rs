@@ -4,8 +4,8 @@
 //! paid categories only, the migrant audit form for migrant workers' children, and a point's
 //! login cards in runs.
 
+use crate::app::{page_at_point, page_bounds};
 use crate::error::ApiError;
-use crate::routes::{page_at_point, page_bounds};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;

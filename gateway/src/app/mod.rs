@@ -20,3 +20,173 @@ pub mod package;
 pub mod payments;
 pub mod session;
 pub mod settings;
+
+// The steps every use case shares: run a command on a candidate's shard, load a record,
+// page through a point, store a live setting, require the province.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use actors::{Execute, Outcome};
+use engine::candidate::{Candidate, Command};
+use engine::key::CandidateKey;
+use storage::Journal as _;
+use storage::{StateStore, StateUpdate};
+
+/// A fresh idempotency key for a command that must be decided on every attempt (first
+/// login, a counted wrong save password): a replayed key would skip the engine's check.
+pub fn fresh_idempotency_key(prefix: &str) -> Result<String, ApiError> {
+    let nonce = crate::random_hex(8).ok_or_else(|| {
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "entropy_unavailable",
+            "cannot take this request now",
+        )
+    })?;
+    Ok(format!("{prefix}-{nonce}"))
+}
+
+/// Runs one command on the candidate's shard; returns once durable.
+pub async fn run(
+    state: &AppState,
+    key: CandidateKey,
+    command: Command,
+    idempotency_key: String,
+    attachments: Vec<StateUpdate>,
+) -> Result<Outcome, ApiError> {
+    Ok(execute(state, key, command, idempotency_key, attachments).await?)
+}
+
+/// [`run`], keeping the actors' typed error for callers that treat some refusals alike.
+pub async fn execute(
+    state: &AppState,
+    key: CandidateKey,
+    command: Command,
+    idempotency_key: String,
+    attachments: Vec<StateUpdate>,
+) -> Result<Outcome, actors::ActorError> {
+    let request = Execute {
+        key,
+        command,
+        idempotency_key,
+        now: state.now(),
+        attachments,
+    };
+    state.registry.execute(request).await
+}
+
+/// One page of an operator's list over candidates, in key order: after `after` (a candidate
+/// key, hex, as the previous page's `next`), at most `limit` (default and most: `max`).
+/// Heavy lists are paged so that no request reads or renders a whole county at once.
+pub fn page_bounds(
+    after: Option<&str>,
+    limit: Option<usize>,
+    max: usize,
+) -> Result<(Option<CandidateKey>, usize), ApiError> {
+    let after = match after {
+        None => None,
+        Some(text) => Some(CandidateKey::parse_hex(text).ok_or_else(|| {
+            ApiError::bad_request(
+                "after_invalid",
+                "after must be a candidate key (32 hex digits)",
+            )
+        })?),
+    };
+    match limit.unwrap_or(max) {
+        limit @ 1.. if limit <= max => Ok((after, limit)),
+        _ => Err(ApiError::bad_request(
+            "limit_invalid",
+            format!("limit must be between 1 and {max}"),
+        )),
+    }
+}
+
+/// One page of `point`'s candidates (of one status, if given) after `after`, and the key to
+/// continue after when there may be more.
+pub async fn page_at_point(
+    state: &AppState,
+    point: engine::org::PointCode,
+    status: Option<engine::candidate::Status>,
+    after: Option<CandidateKey>,
+    limit: usize,
+) -> Result<(Vec<Candidate>, Option<CandidateKey>), ApiError> {
+    let page = state
+        .store
+        .candidates_at_point(point, status, after, limit)
+        .await?;
+    let next = if page.len() == limit {
+        page.last().map(|candidate| candidate.key)
+    } else {
+        None
+    };
+    Ok((page, next))
+}
+
+/// Every candidate of `point` (of one status, if given), in key order, read page by page.
+/// Bounded: a point hands out at most 9,999 serial numbers.
+pub async fn all_at_point(
+    state: &AppState,
+    point: engine::org::PointCode,
+    status: Option<engine::candidate::Status>,
+) -> Result<Vec<Candidate>, ApiError> {
+    const PAGE: usize = 1000;
+    let mut candidates = Vec::new();
+    let mut after = None;
+    loop {
+        let page = state
+            .store
+            .candidates_at_point(point, status, after, PAGE)
+            .await?;
+        after = page.last().map(|candidate| candidate.key);
+        let full = page.len() == PAGE;
+        candidates.extend(page);
+        if !full {
+            return Ok(candidates);
+        }
+    }
+}
+
+/// The stored record of `key`, or 404.
+pub async fn load(state: &AppState, key: CandidateKey) -> Result<Candidate, ApiError> {
+    state
+        .store
+        .candidate(key)
+        .await?
+        .ok_or_else(|| engine::Rejection::CandidateNotFound.into())
+}
+
+/// Refuses anyone but a province operator.
+pub fn province_only(caller: &crate::sessions::Caller) -> Result<(), ApiError> {
+    match caller.0.scope {
+        engine::scope::Scope::Province => Ok(()),
+        _ => Err(ApiError::out_of_scope()),
+    }
+}
+
+/// Commits one of the province's live settings durably (JSON), before it is put in force
+/// here (by the caller) and on every other node (by [`crate::live_settings`]).
+pub async fn store_setting(
+    state: &AppState,
+    name: &'static str,
+    value: &impl serde::Serialize,
+) -> Result<(), ApiError> {
+    let value = serde_json::to_vec(value).map_err(|error| {
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "encoding_failed",
+            error.to_string(),
+        )
+    })?;
+    state
+        .store
+        .commit(storage::Commit {
+            partition: storage::Partition::Organisation,
+            records: Vec::new(),
+            updates: vec![StateUpdate::Setting {
+                name: name.to_owned(),
+                value: value.clone(),
+            }],
+        })
+        .await?;
+    state.settings_versions.record(name, &value);
+    Ok(())
+}

@@ -3,8 +3,8 @@
 //! lists and progress counts they read. The scope check is part of each use case: what an
 //! operator may do depends on what the record says (its point, county, city).
 
+use crate::app::{page_at_point, page_bounds, run};
 use crate::error::ApiError;
-use crate::routes::{page_at_point, page_bounds, run};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -99,7 +99,7 @@ impl<'a> Operator<'a> {
                 "no such candidate key",
             )
         })?;
-        let candidate = crate::routes::load(self.state, key).await?;
+        let candidate = crate::app::load(self.state, key).await?;
         if !self.scope().covers_candidate(key, candidate.capture.point) {
             return Err(ApiError::out_of_scope());
         }

@@ -3,9 +3,9 @@
 //! imports one, which takes over the county's record and every candidate (with photo) this
 //! instance does not already hold — idempotently. Format: `crate::packages`.
 
+use crate::app::{execute, page_at_point};
 use crate::error::ApiError;
 use crate::packages::{self, PackageError};
-use crate::routes::{execute, page_at_point};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;

@@ -4,8 +4,8 @@
 //! established before (signatures, in the routes); what they mean is decided here and in
 //! the engine.
 
+use crate::app::{load, run};
 use crate::error::ApiError;
-use crate::routes::{load, run};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use engine::candidate::{Command, Event, PaymentNotice};

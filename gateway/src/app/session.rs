@@ -5,8 +5,8 @@
 //! checks run on the hashing pool; every failure is the same 401 after the same work.
 
 use crate::admission::Kind;
+use crate::app::{execute, fresh_idempotency_key};
 use crate::error::ApiError;
-use crate::routes::{execute, fresh_idempotency_key};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actors::ActorError;
@@ -101,6 +101,20 @@ fn issue(
         token,
         expires_at,
         scope,
+    })
+}
+
+/// Parses `YYYY-MM-DD` or `长期`.
+pub fn parse_validity(text: &str) -> Result<Option<Date>, ApiError> {
+    if text == "长期" {
+        return Ok(None);
+    }
+    Date::parse(text).map(Some).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_date",
+            format!("'{text}' is not YYYY-MM-DD or 长期"),
+        )
     })
 }
 

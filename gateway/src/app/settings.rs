@@ -4,8 +4,8 @@
 //! and lands in the audit trail like every operator request.
 
 use crate::admission::config::AdmissionConfig;
+use crate::app::{province_only, store_setting};
 use crate::error::ApiError;
-use crate::routes::{province_only, store_setting};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;

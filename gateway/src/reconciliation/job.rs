@@ -5,9 +5,9 @@
 //! them. In scale-out mode a node checks only the candidates of the shards it owns.
 
 use super::provider::{OrderQuery, OrderState};
+use crate::app::all_at_point;
 use crate::app::payments::PaymentOutcome;
 use crate::error::ApiError;
-use crate::routes::all_at_point;
 use crate::state::AppState;
 use engine::candidate::{FeeOrder, PaymentNotice, PaymentSource};
 use serde::Serialize;

@@ -2,8 +2,9 @@
 //! and live state; replace the settings; pause and resume candidate writes. The use cases
 //! (durable before in force) are `crate::app::settings`.
 
-use super::{idempotency_key, province_only};
+use super::idempotency_key;
 use crate::admission::config::AdmissionConfig;
+use crate::app::province_only;
 use crate::app::settings;
 use crate::error::ApiError;
 use crate::sessions::Caller;

@@ -2,8 +2,9 @@
 //! with their items, pay each one, print the professional exam ticket for the paid ones.
 
 use super::candidates::{FeeOrderRequest, SavePasswordOnly, own_key};
-use super::{idempotency_key, load, views::CandidateView};
+use super::{idempotency_key, views::CandidateView};
 use crate::app::candidate::Myself;
+use crate::app::load;
 use crate::documents::ticket::TicketSheet;
 use crate::error::ApiError;
 use crate::sessions::Caller;

@@ -1,8 +1,9 @@
 //! A candidate's own routes (`/v1/candidates/me/...`): steps 3–8 of the gaokao flow.
 //! The scope is the session's own key; there is no way to name another candidate here.
 
-use super::{idempotency_key, load, views::CandidateView};
+use super::{idempotency_key, views::CandidateView};
 use crate::app::candidate::Myself;
+use crate::app::load;
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;

@@ -2,8 +2,9 @@
 //! candidate's behalf, by an operator whose scope covers them (the point, usually); and the
 //! login cards a point hands its candidates (steps 4–5).
 
-use super::{candidates::own_key, load, operators::visible};
+use super::{candidates::own_key, operators::visible};
 use crate::app::documents as printable;
+use crate::app::load;
 use crate::documents::DocumentError;
 use crate::documents::login_card::{self, CardRun, LoginCard};
 use crate::documents::registration_form::{self, FormSheet};

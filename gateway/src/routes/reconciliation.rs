@@ -1,7 +1,8 @@
 //! `POST /v1/reconciliation`: the province runs a payment reconciliation pass now (see
 //! `crate::reconciliation`) and gets its report.
 
-use super::{idempotency_key, province_only};
+use super::idempotency_key;
+use crate::app::province_only;
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;

@@ -3,7 +3,8 @@
 //! window's history (never overwritten), so refusals outside a window always name the
 //! window and its dates in force.
 
-use super::{idempotency_key, province_only};
+use super::idempotency_key;
+use crate::app::province_only;
 use crate::app::settings::{self, window_kind};
 use crate::error::ApiError;
 use crate::sessions::Caller;

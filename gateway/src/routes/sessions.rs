@@ -2,15 +2,11 @@
 //! refusals, hashing) are `crate::app::session`; these parse, call and render.
 
 use crate::admission::gate::ticket_of;
-use crate::app::session::{self, Client, Issued};
+use crate::app::session::{self, Client, Issued, parse_validity};
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use engine::time::Date;
 use serde::{Deserialize, Serialize};
-
-pub use crate::app::session::{busy, key_of};
 
 /// A session as returned to the client.
 #[derive(Debug, Serialize)]
@@ -62,20 +58,6 @@ fn reply(issued: Issued) -> HttpResponse {
         token: issued.token,
         expires_at_ms: issued.expires_at.0,
         role: issued.scope.role(),
-    })
-}
-
-/// Parses `YYYY-MM-DD` or `长期`.
-pub fn parse_validity(text: &str) -> Result<Option<Date>, ApiError> {
-    if text == "长期" {
-        return Ok(None);
-    }
-    Date::parse(text).map(Some).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_date",
-            format!("'{text}' is not YYYY-MM-DD or 长期"),
-        )
     })
 }
 
