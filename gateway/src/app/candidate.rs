@@ -70,10 +70,22 @@ impl<'a> Myself<'a> {
         run(self.state, self.key, command, idempotency, Vec::new()).await
     }
 
+    /// A save of registration data: the save password is checked first (a wrong one is
+    /// counted), then `make` builds the command carrying the check for the engine.
+    async fn save(
+        &self,
+        save_password: Option<&str>,
+        idempotency: String,
+        make: impl FnOnce(SavePasswordCheck) -> Command,
+    ) -> Result<Outcome, ApiError> {
+        let check = self.check_save_password(save_password).await?;
+        self.run(make(check), idempotency).await
+    }
+
     /// Checks a save password on the hashing pool. A wrong one is counted durably before
     /// the answer, and the count locks saving at the policy's limit; a locked record is
     /// refused before any hashing, so a stolen session cannot keep guessing.
-    pub async fn check_save_password(
+    async fn check_save_password(
         &self,
         provided: Option<&str>,
     ) -> Result<SavePasswordCheck, ApiError> {
@@ -172,14 +184,15 @@ impl<'a> Myself<'a> {
         save_password: Option<&str>,
         idempotency: String,
     ) -> Result<Outcome, ApiError> {
-        let save_password = self.check_save_password(save_password).await?;
-        let command = Command::Declare {
-            kind,
-            item,
-            documents,
-            save_password,
-        };
-        self.run(command, idempotency).await
+        self.save(save_password, idempotency, |save_password| {
+            Command::Declare {
+                kind,
+                item,
+                documents,
+                save_password,
+            }
+        })
+        .await
     }
 
     /// Withdraws a declaration not yet reviewed.
@@ -189,11 +202,9 @@ impl<'a> Myself<'a> {
         save_password: Option<&str>,
         idempotency: String,
     ) -> Result<Outcome, ApiError> {
-        let save_password = self.check_save_password(save_password).await?;
-        self.run(
-            Command::WithdrawDeclaration { id, save_password },
-            idempotency,
-        )
+        self.save(save_password, idempotency, |save_password| {
+            Command::WithdrawDeclaration { id, save_password }
+        })
         .await
     }
 
@@ -273,14 +284,12 @@ impl<'a> Myself<'a> {
         save_password: Option<&str>,
         idempotency: String,
     ) -> Result<Outcome, ApiError> {
-        let save_password = self.check_save_password(save_password).await?;
-        self.run(
+        self.save(save_password, idempotency, |save_password| {
             Command::BindPhone {
                 phone,
                 save_password,
-            },
-            idempotency,
-        )
+            }
+        })
         .await
     }
 
@@ -296,12 +305,13 @@ impl<'a> Myself<'a> {
         save_password: Option<&str>,
         idempotency: String,
     ) -> Result<Outcome, ApiError> {
-        let save_password = self.check_save_password(save_password).await?;
-        let command = Command::SaveForm {
-            form: Box::new(form),
-            save_password,
-        };
-        self.run(command, idempotency).await
+        self.save(save_password, idempotency, |save_password| {
+            Command::SaveForm {
+                form: Box::new(form),
+                save_password,
+            }
+        })
+        .await
     }
 
     /// Chooses an art/PE category (or changes its items while unpaid).
@@ -313,14 +323,15 @@ impl<'a> Myself<'a> {
         save_password: Option<&str>,
         idempotency: String,
     ) -> Result<Outcome, ApiError> {
-        let save_password = self.check_save_password(save_password).await?;
-        let command = Command::ChooseArtCategory {
-            category,
-            main_item,
-            sub_item,
-            save_password,
-        };
-        self.run(command, idempotency).await
+        self.save(save_password, idempotency, |save_password| {
+            Command::ChooseArtCategory {
+                category,
+                main_item,
+                sub_item,
+                save_password,
+            }
+        })
+        .await
     }
 
     /// Drops an unpaid art/PE category.
@@ -330,12 +341,13 @@ impl<'a> Myself<'a> {
         save_password: Option<&str>,
         idempotency: String,
     ) -> Result<Outcome, ApiError> {
-        let save_password = self.check_save_password(save_password).await?;
-        let command = Command::DropArtCategory {
-            category,
-            save_password,
-        };
-        self.run(command, idempotency).await
+        self.save(save_password, idempotency, |save_password| {
+            Command::DropArtCategory {
+                category,
+                save_password,
+            }
+        })
+        .await
     }
 }
 

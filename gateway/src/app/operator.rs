@@ -119,15 +119,29 @@ impl<'a> Operator<'a> {
         run(self.state, candidate.key, command, idempotency, Vec::new()).await
     }
 
+    /// Runs `make(point)` when the caller is a point (the engine checks the point against the
+    /// record, as each command requires).
+    async fn as_point(
+        &self,
+        key: &str,
+        idempotency: String,
+        make: impl FnOnce(PointCode) -> Command,
+    ) -> Result<Outcome, ApiError> {
+        self.act(key, idempotency, |scope| match scope {
+            Scope::Point(point) => Ok(make(point)),
+            _ => Err(ApiError::out_of_scope()),
+        })
+        .await
+    }
+
     /// The candidate's point confirms the printed form was signed (step 9).
     pub async fn confirm_signature(
         &self,
         key: &str,
         idempotency: String,
     ) -> Result<Outcome, ApiError> {
-        self.act(key, idempotency, |scope| match scope {
-            Scope::Point(point) => Ok(Command::ConfirmSignature { point }),
-            _ => Err(ApiError::out_of_scope()),
+        self.as_point(key, idempotency, |point| Command::ConfirmSignature {
+            point,
         })
         .await
     }
@@ -139,11 +153,8 @@ impl<'a> Operator<'a> {
         key: &str,
         idempotency: String,
     ) -> Result<Outcome, ApiError> {
-        self.act(key, idempotency, |scope| match scope {
-            Scope::Point(point) => Ok(Command::ResetPasswords { point }),
-            _ => Err(ApiError::out_of_scope()),
-        })
-        .await
+        self.as_point(key, idempotency, |point| Command::ResetPasswords { point })
+            .await
     }
 
     /// The candidate's point or county records the moral-character evaluation (step 10).
@@ -192,11 +203,8 @@ impl<'a> Operator<'a> {
 
     /// A point of the candidate's county verifies a typed-in ID in person.
     pub async fn verify_id(&self, key: &str, idempotency: String) -> Result<Outcome, ApiError> {
-        self.act(key, idempotency, |scope| match scope {
-            Scope::Point(point) => Ok(Command::VerifyIdAtPoint { point }),
-            _ => Err(ApiError::out_of_scope()),
-        })
-        .await
+        self.as_point(key, idempotency, |point| Command::VerifyIdAtPoint { point })
+            .await
     }
 
     /// The candidate's county decides on a declaration first, then the candidate's city.
