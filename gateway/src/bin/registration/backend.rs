@@ -137,7 +137,3 @@ pub async fn open_backend(options: &Options, log_keys: &KeyRing) -> anyhow::Resu
     println!("backend: {}", backend.describe());
     Ok(backend)
 }
-
-pub fn key(hex_text: &str) -> anyhow::Result<Vec<u8>> {
-    hex::decode(hex_text).context("secrets must be hex")
-}

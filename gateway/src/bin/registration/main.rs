@@ -13,7 +13,7 @@ mod server;
 use actix_web::web;
 use actors::{Registry, ShardConfig};
 use anyhow::Context as _;
-use backend::{key, open_backend, scylla_config};
+use backend::{open_backend, scylla_config};
 use clap::Parser;
 use engine::candidate::Provider;
 use engine::key::KeySecret;
@@ -80,9 +80,18 @@ async fn main() -> anyhow::Result<()> {
     let admission = Admission::new(hunan.clone(), seeded.admission, keys.tickets.clone())
         .context("the stored admission settings are invalid")?;
     let merchant_keys = HashMap::from([
-        (Provider::WeChatPay, key(&secrets.wechat_pay)?),
-        (Provider::Alipay, key(&secrets.alipay)?),
-        (Provider::UnionPay, key(&secrets.unionpay)?),
+        (
+            Provider::WeChatPay,
+            Keys::notification_key("wechat_pay", &secrets.wechat_pay)?,
+        ),
+        (
+            Provider::Alipay,
+            Keys::notification_key("alipay", &secrets.alipay)?,
+        ),
+        (
+            Provider::UnionPay,
+            Keys::notification_key("unionpay", &secrets.unionpay)?,
+        ),
     ]);
     let order_query = gateway::reconciliation::SignedHttpQuery::new(
         [
@@ -109,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
         hasher: Hasher::start(per_core(options.hash_threads), options.hash_queue_capacity),
         key_secret: KeySecret::new(keys.candidate_key_secret.clone()),
         merchant_keys,
-        identity_key: key(&secrets.identity)?,
+        identity_key: Keys::notification_key("identity", &secrets.identity)?,
         verifications: gateway::verification::Verifications::new(keys.verifications.clone()),
         internal: gateway::node_auth::NodeAuth::new(keys.node_requests.clone()),
         order_query,
