@@ -2,7 +2,7 @@
 //! field the request does not have — every body type denies unknown fields),
 //! `invalid_field` (a field of the wrong type or value), `body_too_large`, `content_type`.
 //!
-//! The body is parsed to a JSON value first (syntax), then deserialized into the request
+//! The body is parsed to a generic value first (syntax), then deserialized into the request
 //! type through a deserializer whose error type is ours, so serde tells us *which* kind of
 //! mistake it was (its `unknown_field` constructor) instead of our searching its message.
 
@@ -54,9 +54,8 @@ impl serde::de::Error for FieldError {
 
 /// Parses `bytes` as a `T`, refusing with the specific code.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let json: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|error| ApiError::bad_request("malformed_json", error.to_string()))?;
-    let value = serde_value::to_value(json)
+    // Straight into the generic value (one pass over the bytes, no JSON tree in between).
+    let value: serde_value::Value = serde_json::from_slice(bytes)
         .map_err(|error| ApiError::bad_request("malformed_json", error.to_string()))?;
     T::deserialize(serde_value::ValueDeserializer::<FieldError>::new(value)).map_err(|error| {
         match error {
