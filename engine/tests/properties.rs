@@ -76,33 +76,8 @@ fn arbitrary_command() -> impl Strategy<Value = Command> {
 /// The happy path, in order. Sequences interleave it with random commands so that they
 /// reach the deep states (passwords set, form saved, signed) where the invariants bite.
 fn happy_path() -> Vec<Command> {
-    vec![
-        Command::Capture(Box::new(capture(CaptureMode::CardRead, valid_until()))),
-        Command::FirstLogin {
-            name: "张三".into(),
-            valid_until: valid_until(),
-        },
-        Command::CreateFeeOrder {
-            fee: FeeKind::Registration,
-            order_id: "GK-1".into(),
-            provider: Provider::WeChatPay,
-        },
-        Command::RecordPayment(PaymentNotice {
-            provider: Provider::WeChatPay,
-            order_id: "GK-1".into(),
-            transaction_id: "wx-1".into(),
-            amount_fen: 2000,
-            paid_at: Timestamp(0),
-            source: PaymentSource::Notification,
-        }),
-        Command::RecordRealPersonAuth {
-            passed: true,
-            reference: "face".into(),
-        },
-        Command::SetPasswords {
-            login_hash: Some(LOGIN_HASH.into()),
-            save_hash: Some(SAVE_HASH.into()),
-        },
+    let mut steps = registration_steps(Timestamp(0));
+    steps.extend([
         Command::AcceptPledge,
         Command::SaveForm {
             form: Box::new(form()),
@@ -116,7 +91,8 @@ fn happy_path() -> Vec<Command> {
             },
             county: point().county(),
         },
-    ]
+    ]);
+    steps
 }
 
 proptest! {
