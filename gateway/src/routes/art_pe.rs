@@ -1,10 +1,9 @@
 //! Art/PE professional exams (艺术类、体育类专业统考), for the candidate: choose categories
 //! with their items, pay each one, print the professional exam ticket for the paid ones.
 
-use super::candidates::{FeeOrderRequest, SavePasswordOnly, own_key};
+use super::candidates::{FeeOrderRequest, SavePasswordOnly};
 use super::{idempotency_key, views::CandidateView};
 use crate::app::candidate::Myself;
-use crate::app::load;
 use crate::documents::ticket::TicketSheet;
 use crate::error::ApiError;
 use crate::sessions::Caller;
@@ -107,7 +106,7 @@ pub async fn exam_ticket(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let candidate = load(&state, own_key(&caller)?).await?;
+    let candidate = Myself::of(&state, &caller)?.record().await?;
     exam_ticket_pdf(state, candidate).await
 }
 

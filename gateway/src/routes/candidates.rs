@@ -3,7 +3,6 @@
 
 use super::{idempotency_key, views::CandidateView};
 use crate::app::candidate::Myself;
-use crate::app::load;
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
@@ -13,16 +12,7 @@ use engine::candidate::Provider;
 use engine::candidate::form::{
     Elective, ExamType, FirstSubject, Graduation, MailingAddress, RegistrationForm, ResumeEntry,
 };
-use engine::key::CandidateKey;
-use engine::scope::Scope;
 use serde::Deserialize;
-
-pub(super) fn own_key(caller: &Caller) -> Result<CandidateKey, ApiError> {
-    match caller.0.scope {
-        Scope::Candidate(key) => Ok(key),
-        _ => Err(ApiError::out_of_scope()),
-    }
-}
 
 /// The body of a candidate's change that carries nothing but the save password (withdrawing
 /// a declaration, dropping an art/PE category).
@@ -38,7 +28,7 @@ fn reply(outcome: &actors::Outcome) -> HttpResponse {
 
 /// `GET /v1/candidates/me`.
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let candidate = load(&state, own_key(&caller)?).await?;
+    let candidate = Myself::of(&state, &caller)?.record().await?;
     Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)))
 }
 
@@ -97,7 +87,7 @@ pub async fn admission_ticket(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let candidate = load(&state, own_key(&caller)?).await?;
+    let candidate = Myself::of(&state, &caller)?.record().await?;
     admission_ticket_pdf(state, candidate).await
 }
 

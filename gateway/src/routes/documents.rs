@@ -2,9 +2,9 @@
 //! candidate's behalf, by an operator whose scope covers them (the point, usually); and the
 //! login cards a point hands its candidates (steps 4–5).
 
-use super::{candidates::own_key, operators::visible};
+use super::operators::visible;
+use crate::app::candidate::Myself;
 use crate::app::documents as printable;
-use crate::app::load;
 use crate::documents::DocumentError;
 use crate::documents::login_card::{self, CardRun, LoginCard};
 use crate::documents::registration_form::{self, FormSheet};
@@ -32,7 +32,7 @@ pub async fn own_registration_form(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let candidate = load(&state, own_key(&caller)?).await?;
+    let candidate = Myself::of(&state, &caller)?.record().await?;
     registration_form_pdf(state, candidate).await
 }
 
