@@ -5,6 +5,7 @@
 //! If the record cannot be made durable, the caller gets 503 instead of the response.
 //! Candidates acting on their own record are traced by the event log itself.
 
+use crate::app::AppError;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::body::MessageBody;
@@ -50,7 +51,9 @@ pub async fn record(
         client: client_address(http),
         request: request_id(),
     };
-    write(&state, intent.clone()).await?;
+    write(&state, intent.clone())
+        .await
+        .map_err(ApiError::from)?;
     let response = next.call(request).await?;
     let http = response.request();
     let mut target: Vec<String> = http
@@ -78,7 +81,8 @@ pub async fn record(
             ..intent
         },
     )
-    .await?;
+    .await
+    .map_err(ApiError::from)?;
     Ok(response)
 }
 
@@ -89,7 +93,7 @@ pub async fn login(
     client: &str,
     username: &str,
     outcome: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let username: String = username.chars().take(64).collect();
     write(
         state,
@@ -107,13 +111,13 @@ pub async fn login(
     .await
 }
 
-async fn write(state: &AppState, record: AuditRecord) -> Result<(), ApiError> {
+async fn write(state: &AppState, record: AuditRecord) -> Result<(), AppError> {
     let commit = Commit {
         partition: Partition::Audit,
         records: Vec::new(),
         updates: vec![StateUpdate::Audit(record)],
     };
-    state.store.commit(commit).await.map_err(ApiError::from)?;
+    state.store.commit(commit).await?;
     Ok(())
 }
 

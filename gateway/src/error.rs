@@ -5,6 +5,8 @@
 //! unknown fields, oversized bodies, missing tokens) have their own codes.
 
 use crate::admission::waiting_room::Place;
+use crate::admission::{Shed, ShedReason};
+use crate::app::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use actors::ActorError;
@@ -51,14 +53,6 @@ impl ApiError {
             retry_after_seconds: None,
             queue: None,
             partition: None,
-        }
-    }
-
-    /// The same refusal, carrying a waiting-room place.
-    pub fn with_queue(self, place: Place) -> ApiError {
-        ApiError {
-            queue: Some(place),
-            ..self
         }
     }
 
@@ -185,5 +179,64 @@ impl From<ActorError> for ApiError {
 impl From<storage::StorageError> for ApiError {
     fn from(error: storage::StorageError) -> ApiError {
         ActorError::Storage(error).into()
+    }
+}
+
+impl From<Shed> for ApiError {
+    fn from(shed: Shed) -> ApiError {
+        let status = match shed.reason {
+            ShedReason::BadTicket => StatusCode::BAD_REQUEST,
+            ShedReason::Paused | ShedReason::Queued | ShedReason::Overload => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ShedReason::OutsideSlot
+            | ShedReason::Rate
+            | ShedReason::CallbackRate
+            | ShedReason::LoginBackoff
+            | ShedReason::LoginAttempts => StatusCode::TOO_MANY_REQUESTS,
+        };
+        ApiError {
+            retry_after_seconds: shed.retry_after_seconds,
+            queue: shed.queue,
+            ..ApiError::new(status, shed.reason.code(), shed.message)
+        }
+    }
+}
+
+/// The application layer's errors, as HTTP: the one place a use case's refusal gets its
+/// status.
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> ApiError {
+        match error {
+            AppError::Rejected(rejection) => rejection.into(),
+            AppError::Actor(error) => error.into(),
+            AppError::Shed(shed) => shed.into(),
+            AppError::Malformed { code, message } => ApiError::bad_request(code, message),
+            AppError::Invalid { code, message } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            AppError::NotFound { code, message } => {
+                ApiError::new(StatusCode::NOT_FOUND, code, message)
+            }
+            AppError::NotNow { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
+            AppError::Unauthenticated { code, message } => {
+                ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+            }
+            AppError::Busy {
+                code,
+                message,
+                retry_after_seconds,
+            } => ApiError::retry_later(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code,
+                message,
+                retry_after_seconds,
+            ),
+            AppError::Internal { code, message } => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, code, message)
+            }
+        }
     }
 }

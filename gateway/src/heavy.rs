@@ -5,8 +5,7 @@
 //! (a second is refused, not queued: the first is still being made) and a few at a time
 //! per node.
 
-use crate::error::ApiError;
-use actix_web::http::StatusCode;
+use crate::app::AppError;
 use std::collections::HashSet;
 use std::sync::Mutex;
 
@@ -36,14 +35,13 @@ impl Drop for Place<'_> {
 
 impl HeavyReads {
     /// A place for `operator`'s heavy read, or the refusal that says why not.
-    pub fn enter(&self, operator: &str) -> Result<Place<'_>, ApiError> {
+    pub fn enter(&self, operator: &str) -> Result<Place<'_>, AppError> {
         let mut running = self
             .running
             .lock()
             .map_err(|_| busy("heavy reads are unavailable"))?;
         if running.contains(operator) {
-            return Err(ApiError::retry_later(
-                StatusCode::TOO_MANY_REQUESTS,
+            return Err(AppError::busy(
                 "heavy_read_in_progress",
                 "your previous list, document or export is still being made; wait for it",
                 5,
@@ -62,13 +60,8 @@ impl HeavyReads {
     }
 }
 
-fn busy(message: &str) -> ApiError {
-    ApiError::retry_later(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "heavy_reads_busy",
-        message,
-        5,
-    )
+fn busy(message: &str) -> AppError {
+    AppError::busy("heavy_reads_busy", message, 5)
 }
 
 #[cfg(test)]
@@ -85,7 +78,7 @@ mod tests {
             reads
                 .enter("point-430102-001")
                 .map(|_| ())
-                .map_err(|e| e.code),
+                .map_err(|e| crate::error::ApiError::from(e).code),
             Err("heavy_read_in_progress")
         );
         drop(first);
@@ -93,7 +86,10 @@ mod tests {
             .map(|i| reads.enter(&format!("operator-{i}")).expect("room"))
             .collect();
         assert_eq!(
-            reads.enter("county-430102").map(|_| ()).map_err(|e| e.code),
+            reads
+                .enter("county-430102")
+                .map(|_| ())
+                .map_err(|e| crate::error::ApiError::from(e).code),
             Err("heavy_reads_busy")
         );
         drop(places);

@@ -7,6 +7,7 @@
 //! and a restart logs nobody out. Nothing in it is secret (scope, pseudonymous subject,
 //! city, expiry); forging or altering one fails the signature.
 
+use crate::app::AppError;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
@@ -51,14 +52,8 @@ impl Sessions {
         subject: String,
         region: Option<CityCode>,
         now: Timestamp,
-    ) -> Result<(String, Timestamp), ApiError> {
-        let failed = || {
-            ApiError::new(
-                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "session_unavailable",
-                "cannot issue a session now",
-            )
-        };
+    ) -> Result<(String, Timestamp), AppError> {
+        let failed = || AppError::internal("session_unavailable", "cannot issue a session now");
         let expires_at = now.plus_seconds(self.ttl_seconds);
         let session = Session {
             scope,

@@ -6,6 +6,7 @@
 //! call admission themselves once the record (and so the region) is known.
 
 use super::Kind;
+use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
@@ -88,7 +89,7 @@ pub async fn gate(
         .await
     {
         Ok(permit) => permit,
-        Err(refusal) => return Ok(request.error_response(refusal)),
+        Err(refusal) => return Ok(request.error_response(ApiError::from(refusal))),
     };
     let response = next.call(request).await;
     drop(permit);

@@ -22,9 +22,7 @@ pub mod gate;
 pub mod guard;
 pub mod waiting_room;
 
-use crate::error::ApiError;
 use crate::metrics as names;
-use actix_web::http::StatusCode;
 use config::{AdmissionConfig, CompiledSlots, ConfigError, SlotMode, SlotState};
 use engine::org::{CityCode, Province};
 use engine::time::Timestamp;
@@ -210,7 +208,35 @@ pub enum ShedReason {
     LoginAttempts,
 }
 
+/// A request admission turned away: why, what to tell the person, when to come back.
+/// [`crate::error::ApiError`] gives each reason its status and stable code.
+#[derive(Debug, Clone)]
+pub struct Shed {
+    /// Why.
+    pub reason: ShedReason,
+    /// For the person.
+    pub message: String,
+    /// Seconds to wait before retrying (none for a bad ticket: retry without it at once).
+    pub retry_after_seconds: Option<u64>,
+    /// The waiting-room place given instead, for [`ShedReason::Queued`].
+    pub queue: Option<Place>,
+}
+
 impl ShedReason {
+    /// The stable code of the refusal (two reasons share one: both are about logins).
+    pub fn code(self) -> &'static str {
+        match self {
+            ShedReason::Paused => "registration_paused",
+            ShedReason::OutsideSlot => "outside_region_slot",
+            ShedReason::BadTicket => "queue_ticket_invalid",
+            ShedReason::Queued => "queued",
+            ShedReason::Rate => "rate_limited",
+            ShedReason::Overload => "overloaded",
+            ShedReason::CallbackRate => "callback_rate_limited",
+            ShedReason::LoginBackoff | ShedReason::LoginAttempts => "too_many_login_attempts",
+        }
+    }
+
     /// The metric label.
     pub fn label(self) -> &'static str {
         match self {
@@ -319,28 +345,36 @@ impl Admission {
         self.guard.utilisation_percent() < 90
     }
 
-    fn shed(&self, region: Option<CityCode>, reason: ShedReason, error: ApiError) -> ApiError {
+    fn shed(
+        &self,
+        region: Option<CityCode>,
+        reason: ShedReason,
+        message: impl Into<String>,
+        retry_after_seconds: Option<u64>,
+    ) -> Shed {
         metrics::counter!(names::ADMISSION_SHED_TOTAL, "region" => self.region_label(region), "reason" => reason.label())
             .increment(1);
-        error
+        Shed {
+            reason,
+            message: message.into(),
+            retry_after_seconds,
+            queue: None,
+        }
     }
 
-    fn queued(&self, active: &Active, region: Option<CityCode>, place: Place) -> ApiError {
+    fn queued(&self, active: &Active, region: Option<CityCode>, place: Place) -> Shed {
         metrics::gauge!(names::ADMISSION_WAITING_TICKETS, "region" => self.region_label(region))
             .set(self.waiting_room.waiting(region_code(region)) as f64);
         let wait = place.estimated_wait_seconds;
-        let error = ApiError::retry_later(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "queued",
-            format!(
-                "registration is at capacity; you are number {} in your region's queue (about {} s). \
-                 Retry with the X-Queue-Ticket header; your place is kept for {} s",
-                place.position, wait, active.config.waiting_room.ticket_ttl_seconds
-            ),
-            wait.clamp(1, 30),
-        )
-        .with_queue(place);
-        self.shed(region, ShedReason::Queued, error)
+        let message = format!(
+            "registration is at capacity; you are number {} in your region's queue (about {} s). \
+             Retry with the X-Queue-Ticket header; your place is kept for {} s",
+            place.position, wait, active.config.waiting_room.ticket_ttl_seconds
+        );
+        Shed {
+            queue: Some(place),
+            ..self.shed(region, ShedReason::Queued, message, Some(wait.clamp(1, 30)))
+        }
     }
 
     /// Admits a candidate request of `region`, or says when to come back. The permit (none
@@ -352,20 +386,16 @@ impl Admission {
         kind: Kind,
         ticket: Option<&str>,
         now: Timestamp,
-    ) -> Result<Option<Permit<'_>>, ApiError> {
+    ) -> Result<Option<Permit<'_>>, Shed> {
         let active = self.active();
         let config = &active.config;
         if config.paused && matches!(kind, Kind::Write | Kind::HashingWrite) {
             return Err(self.shed(
                 region,
                 ShedReason::Paused,
-                ApiError::retry_later(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "registration_paused",
-                    "registration is paused by the provincial examination authority; nothing \
+                "registration is paused by the provincial examination authority; nothing \
                      was changed. Please try again later",
-                    u64::from(config.pause_retry_after_seconds),
-                ),
+                Some(u64::from(config.pause_retry_after_seconds)),
             ));
         }
         if let Some(city) = region
@@ -373,20 +403,17 @@ impl Admission {
             && let SlotState::Closed { opens_in_seconds } = active.slots.state(city, now)
         {
             let name = self.province.city(city).map_or("your region", |c| c.name);
+            let message = format!(
+                "{name} registers during {} (China Standard Time); your region's next slot \
+                 opens in {} min",
+                active.slots.describe(city),
+                opens_in_seconds.div_ceil(60)
+            );
             return Err(self.shed(
                 region,
                 ShedReason::OutsideSlot,
-                ApiError::retry_later(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "outside_region_slot",
-                    format!(
-                        "{name} registers during {} (China Standard Time); your region's next \
-                         slot opens in {} min",
-                        active.slots.describe(city),
-                        opens_in_seconds.div_ceil(60)
-                    ),
-                    opens_in_seconds,
-                ),
+                message,
+                Some(opens_in_seconds),
             ));
         }
         let room_config = &config.waiting_room;
@@ -413,11 +440,9 @@ impl Admission {
                     return Err(self.shed(
                         region,
                         ShedReason::BadTicket,
-                        ApiError::bad_request(
-                            "queue_ticket_invalid",
-                            "the queue ticket is not valid (expired, altered, another \
+                        "the queue ticket is not valid (expired, altered, another \
                              person's or for another region); retry without it to get a new one",
-                        ),
+                        None,
                     ));
                 }
                 // No ticket, or one already used: admitted like anyone else.
@@ -480,7 +505,7 @@ impl Admission {
         subject: &str,
         reason: ShedReason,
         now_ms: i64,
-    ) -> ApiError {
+    ) -> Shed {
         let room = &active.config.waiting_room;
         if room.enabled
             && let Some(place) = self.waiting_room.issue(
@@ -493,34 +518,22 @@ impl Admission {
         {
             return self.queued(active, region, place);
         }
-        let (status, code) = match reason {
-            ShedReason::Rate => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            _ => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
-        };
         self.shed(
             region,
             reason,
-            ApiError::retry_later(
-                status,
-                code,
-                "registration is at capacity; nothing was changed, retry shortly",
-                1,
-            ),
+            "registration is at capacity; nothing was changed, retry shortly",
+            Some(1),
         )
     }
 
     /// Admits a provider or identity callback: its own rate only.
-    pub fn admit_callback(&self) -> Result<(), ApiError> {
+    pub fn admit_callback(&self) -> Result<(), Shed> {
         if self.active().callbacks.check().is_err() {
             return Err(self.shed(
                 None,
                 ShedReason::CallbackRate,
-                ApiError::retry_later(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "callback_rate_limited",
-                    "too many callbacks; the provider will retry",
-                    1,
-                ),
+                "too many callbacks; the provider will retry",
+                Some(1),
             ));
         }
         metrics::counter!(names::ADMISSION_ADMITTED_TOTAL, "region" => "provider", "kind" => "callback")
@@ -535,7 +548,7 @@ impl Admission {
         account: &str,
         address: &str,
         now: Timestamp,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Shed> {
         if let Some(wait) = self
             .backoff
             .wait_seconds(&limiter_key(&pair(account, address)), now.0)
@@ -543,12 +556,8 @@ impl Admission {
             return Err(self.shed(
                 None,
                 ShedReason::LoginBackoff,
-                ApiError::retry_later(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_login_attempts",
-                    format!("too many failed logins from here; try again in {wait} s"),
-                    wait,
-                ),
+                format!("too many failed logins from here; try again in {wait} s"),
+                Some(wait),
             ));
         }
         let active = self.active();
@@ -569,12 +578,8 @@ impl Admission {
             return Err(self.shed(
                 None,
                 ShedReason::LoginAttempts,
-                ApiError::retry_later(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_login_attempts",
-                    "too many login attempts; wait a minute",
-                    60,
-                ),
+                "too many login attempts; wait a minute",
+                Some(60),
             ));
         }
         Ok(())

@@ -4,13 +4,12 @@
 //! Every save of registration data checks the save password first (domain §2.5), on the
 //! hashing pool; a wrong one is counted durably before the refusal.
 
+use crate::app::AppError;
 use crate::app::session::busy;
 use crate::app::{fresh_idempotency_key, load, run};
-use crate::error::ApiError;
 use crate::orders::order_id;
 use crate::sessions::Caller;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actors::Outcome;
 use engine::candidate::art_pe::ArtCategory;
 use engine::candidate::declaration::DeclarationKind;
@@ -49,10 +48,10 @@ pub struct Myself<'a> {
 
 impl<'a> Myself<'a> {
     /// The caller as a candidate; operators are refused.
-    pub fn of(state: &'a AppState, caller: &Caller) -> Result<Myself<'a>, ApiError> {
+    pub fn of(state: &'a AppState, caller: &Caller) -> Result<Myself<'a>, AppError> {
         match caller.0.scope {
             Scope::Candidate(key) => Ok(Myself { state, key }),
-            _ => Err(ApiError::out_of_scope()),
+            _ => Err(AppError::out_of_scope()),
         }
     }
 
@@ -62,11 +61,11 @@ impl<'a> Myself<'a> {
     }
 
     /// Their record as stored now.
-    pub async fn record(&self) -> Result<Candidate, ApiError> {
+    pub async fn record(&self) -> Result<Candidate, AppError> {
         load(self.state, self.key).await
     }
 
-    async fn run(&self, command: Command, idempotency: String) -> Result<Outcome, ApiError> {
+    async fn run(&self, command: Command, idempotency: String) -> Result<Outcome, AppError> {
         run(self.state, self.key, command, idempotency, Vec::new()).await
     }
 
@@ -77,7 +76,7 @@ impl<'a> Myself<'a> {
         save_password: Option<&str>,
         idempotency: String,
         make: impl FnOnce(SavePasswordCheck) -> Command,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         let check = self.check_save_password(save_password).await?;
         self.run(make(check), idempotency).await
     }
@@ -88,7 +87,7 @@ impl<'a> Myself<'a> {
     async fn check_save_password(
         &self,
         provided: Option<&str>,
-    ) -> Result<SavePasswordCheck, ApiError> {
+    ) -> Result<SavePasswordCheck, AppError> {
         let Some(password) = provided else {
             return Ok(SavePasswordCheck::NotProvided);
         };
@@ -118,7 +117,7 @@ impl<'a> Myself<'a> {
 
     /// Starts a real-person authentication (after the registration fee): a signed,
     /// single-use ticket for the identity provider.
-    pub async fn start_verification(&self) -> Result<Verification, ApiError> {
+    pub async fn start_verification(&self) -> Result<Verification, AppError> {
         let candidate = self.record().await?;
         if candidate.fee.paid.is_none() {
             return Err(engine::Rejection::FeeNotPaid.into());
@@ -128,11 +127,7 @@ impl<'a> Myself<'a> {
             .verifications
             .issue(self.key, self.state.now())
             .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "entropy_unavailable",
-                    "cannot start a verification now",
-                )
+                AppError::internal("entropy_unavailable", "cannot start a verification now")
             })?;
         Ok(Verification {
             verification: ticket,
@@ -148,7 +143,7 @@ impl<'a> Myself<'a> {
         fee: FeeKind,
         provider: Provider,
         idempotency: String,
-    ) -> Result<FeeOrderView, ApiError> {
+    ) -> Result<FeeOrderView, AppError> {
         let existing = self.record().await?;
         let applied = self
             .state
@@ -183,7 +178,7 @@ impl<'a> Myself<'a> {
         documents: Vec<String>,
         save_password: Option<&str>,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.save(save_password, idempotency, |save_password| {
             Command::Declare {
                 kind,
@@ -201,7 +196,7 @@ impl<'a> Myself<'a> {
         id: u32,
         save_password: Option<&str>,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.save(save_password, idempotency, |save_password| {
             Command::WithdrawDeclaration { id, save_password }
         })
@@ -215,7 +210,7 @@ impl<'a> Myself<'a> {
         login_password: Option<String>,
         save_password: Option<String>,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.refuse_identical(login_password.as_ref(), save_password.as_ref())
             .await?;
         let mut hashes = [None, None];
@@ -246,7 +241,7 @@ impl<'a> Myself<'a> {
         &self,
         login: Option<&String>,
         save: Option<&String>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), AppError> {
         // With one new password: it, and whether the other (to compare with) is the save one.
         let (new, other_is_save) = match (login, save) {
             (Some(login), Some(save)) if login == save => {
@@ -283,7 +278,7 @@ impl<'a> Myself<'a> {
         phone: String,
         save_password: Option<&str>,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.save(save_password, idempotency, |save_password| {
             Command::BindPhone {
                 phone,
@@ -294,7 +289,7 @@ impl<'a> Myself<'a> {
     }
 
     /// Accepts the integrity pledge.
-    pub async fn accept_pledge(&self, idempotency: String) -> Result<Outcome, ApiError> {
+    pub async fn accept_pledge(&self, idempotency: String) -> Result<Outcome, AppError> {
         self.run(Command::AcceptPledge, idempotency).await
     }
 
@@ -304,7 +299,7 @@ impl<'a> Myself<'a> {
         form: RegistrationForm,
         save_password: Option<&str>,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.save(save_password, idempotency, |save_password| {
             Command::SaveForm {
                 form: Box::new(form),
@@ -322,7 +317,7 @@ impl<'a> Myself<'a> {
         sub_item: Option<String>,
         save_password: Option<&str>,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.save(save_password, idempotency, |save_password| {
             Command::ChooseArtCategory {
                 category,
@@ -340,7 +335,7 @@ impl<'a> Myself<'a> {
         category: ArtCategory,
         save_password: Option<&str>,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.save(save_password, idempotency, |save_password| {
             Command::DropArtCategory {
                 category,
@@ -372,13 +367,12 @@ fn orders_of(candidate: &Candidate, fee: FeeKind) -> Option<&Vec<FeeOrder>> {
 }
 
 /// At least 8 characters with letters and digits; at most 64.
-fn check_strength(field: &'static str, password: &str) -> Result<(), ApiError> {
+fn check_strength(field: &'static str, password: &str) -> Result<(), AppError> {
     let long_enough = (8..=64).contains(&password.chars().count());
     let mixed = password.chars().any(|c| c.is_ascii_alphabetic())
         && password.chars().any(|c| c.is_ascii_digit());
     if !long_enough || !mixed {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(AppError::invalid(
             "password_too_weak",
             format!("{field} must be 8–64 characters with both letters and digits"),
         ));

@@ -4,15 +4,13 @@
 //! capture with the photo in one durable commit. Called by the JSON route and the offline
 //! CSV import alike.
 
+use crate::app::AppError;
 use crate::app::run;
 use crate::app::session::{key_of, parse_validity};
-use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
-use actors::{CountyExecute, scoped_idempotency_key};
+use actors::scoped_idempotency_key;
 use base64::Engine as _;
 use engine::candidate::{Capture, CaptureMode, Command, IdCard, Track};
-use engine::county::{CountyCommand, CountyEvent};
 use engine::id_number::Gender;
 use engine::key::CandidateKey;
 use engine::org::PointCode;
@@ -103,7 +101,7 @@ pub async fn prepare(
     point: PointCode,
     body: &CaptureRequest,
     idempotency: &str,
-) -> Result<Prepared, ApiError> {
+) -> Result<Prepared, AppError> {
     let (id_number, key) = key_of(state, &body.id_number)?;
     // A retry of a capture that already completed gets its original answer — only at the
     // point that made it: the same key from another point is another request (and the
@@ -125,13 +123,7 @@ pub async fn prepare(
     }
     let uploaded = base64::engine::general_purpose::STANDARD
         .decode(body.photo_base64.as_bytes())
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "photo_encoding",
-                "photo_base64 is not valid base64",
-            )
-        })?;
+        .map_err(|_| AppError::invalid("photo_encoding", "photo_base64 is not valid base64"))?;
     // Stored, exported and printed without EXIF (camera, time, GPS position).
     let photo_file = engine::photo::strip_metadata(&uploaded);
     let photo = state
@@ -141,13 +133,8 @@ pub async fn prepare(
         .photo
         .inspect(&photo_file)
         .map_err(engine::Rejection::from)?;
-    let birth_date = Date::parse(&body.birth_date).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_date",
-            "birth_date must be YYYY-MM-DD",
-        )
-    })?;
+    let birth_date = Date::parse(&body.birth_date)
+        .ok_or_else(|| AppError::invalid("invalid_date", "birth_date must be YYYY-MM-DD"))?;
     let mode = match body.mode {
         Mode::CardRead => CaptureMode::CardRead,
         Mode::TypedExpiredCard => CaptureMode::TypedExpiredCard,
@@ -207,7 +194,7 @@ pub async fn commit(
     point: PointCode,
     new: Box<NewCapture>,
     idempotency: String,
-) -> Result<Option<engine::candidate::Candidate>, ApiError> {
+) -> Result<Option<engine::candidate::Candidate>, AppError> {
     let NewCapture {
         key,
         mut capture,
@@ -219,7 +206,7 @@ pub async fn commit(
     if state.store.owner_epoch(shard).is_none() {
         return Err(StorageError::NotOwner(shard).into());
     }
-    capture.serial = assign_serial(
+    capture.serial = super::serials::assign_serial(
         state,
         point,
         capture.category,
@@ -240,50 +227,4 @@ pub async fn commit(
     )
     .await?;
     Ok(outcome.candidate)
-}
-
-/// Asks the county for the point's next serial number. The request's key names the
-/// candidate and the capture request (`serial/{candidate}/{idempotency key}`), so a repeated
-/// request — a retry after a crash between the two commits, a replayed node-to-node call —
-/// gets the serial it was given the first time: the county replays its answer rather than
-/// spending another number, and no number is ever given to two candidates.
-///
-/// Scale-out mode: counties belong to the node owning the organisation partition. If that
-/// is another node, the request is forwarded there ([`crate::routes::internal`]), because the
-/// capture itself must stay here, on the owner of the candidate's shard.
-pub async fn assign_serial(
-    state: &AppState,
-    point: PointCode,
-    category: SubjectCategory,
-    migrant_child: bool,
-    idempotency_key: &str,
-) -> Result<engine::serial::SerialNumber, ApiError> {
-    if state.store.owner_epoch(Partition::Organisation).is_none() {
-        return crate::routes::internal::forward_serial(
-            state,
-            point,
-            category,
-            migrant_child,
-            idempotency_key,
-        )
-        .await;
-    }
-    let request = CountyExecute {
-        command: CountyCommand::AssignSerial {
-            point,
-            category,
-            migrant_child,
-        },
-        idempotency_key: idempotency_key.to_owned(),
-        now: state.now(),
-    };
-    let outcome = state.registry.county(point.county(), request).await?;
-    if let Some(CountyEvent::SerialAssigned { serial, .. }) = outcome.events.first() {
-        return Ok(*serial);
-    }
-    Err(ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "serial_unavailable",
-        "no serial number could be assigned; retry",
-    ))
 }

@@ -4,11 +4,10 @@
 //! paid categories only, the migrant audit form for migrant workers' children, and a point's
 //! login cards in runs.
 
+use crate::app::AppError;
 use crate::app::{page_at_point, page_bounds};
-use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use engine::candidate::art_pe::ArtCategory;
 use engine::candidate::{Candidate, Status};
 use engine::key::CandidateKey;
@@ -18,10 +17,9 @@ use engine::org::PointCode;
 pub const MAX_LOGIN_CARDS: usize = 1000;
 
 /// The registration form prints once it has been saved.
-pub fn registration_form(candidate: &Candidate) -> Result<(), ApiError> {
+pub fn registration_form(candidate: &Candidate) -> Result<(), AppError> {
     if candidate.form.is_none() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(AppError::not_now(
             "form_not_saved",
             "the registration form has not been saved yet; save it before printing",
         ));
@@ -30,10 +28,9 @@ pub fn registration_form(candidate: &Candidate) -> Result<(), ApiError> {
 }
 
 /// The admission ticket prints once the exam fee is paid.
-pub fn admission_ticket(candidate: &Candidate) -> Result<(), ApiError> {
+pub fn admission_ticket(candidate: &Candidate) -> Result<(), AppError> {
     if candidate.exam_fee.paid.is_none() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(AppError::not_now(
             "exam_fee_not_paid",
             "the admission ticket can be printed once the exam fee is paid",
         ));
@@ -42,10 +39,9 @@ pub fn admission_ticket(candidate: &Candidate) -> Result<(), ApiError> {
 }
 
 /// The migrant audit form is for migrant workers' children only.
-pub fn migrant_audit_form(candidate: &Candidate) -> Result<(), ApiError> {
+pub fn migrant_audit_form(candidate: &Candidate) -> Result<(), AppError> {
     if !candidate.capture.migrant_child {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(AppError::not_now(
             "not_a_migrant_child",
             "this candidate was not registered as a migrant worker's child",
         ));
@@ -57,7 +53,7 @@ pub fn migrant_audit_form(candidate: &Candidate) -> Result<(), ApiError> {
 /// with their items; refused when none is paid.
 pub fn art_pe_exam_ticket(
     candidate: &Candidate,
-) -> Result<Vec<(ArtCategory, String, Option<String>)>, ApiError> {
+) -> Result<Vec<(ArtCategory, String, Option<String>)>, AppError> {
     let paid: Vec<_> = candidate
         .art_pe
         .iter()
@@ -65,8 +61,7 @@ pub fn art_pe_exam_ticket(
         .map(|(category, entry)| (*category, entry.main_item.clone(), entry.sub_item.clone()))
         .collect();
     if paid.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(AppError::not_now(
             "art_pe_not_paid",
             "no art/PE category is paid; only paid categories can be sat and printed",
         ));
@@ -84,9 +79,9 @@ pub async fn point_login_cards(
     status: Option<&str>,
     after: Option<&str>,
     limit: Option<usize>,
-) -> Result<(Vec<Candidate>, Option<CandidateKey>), ApiError> {
+) -> Result<(Vec<Candidate>, Option<CandidateKey>), AppError> {
     if !caller.0.scope.covers_point(point) {
-        return Err(ApiError::out_of_scope());
+        return Err(AppError::out_of_scope());
     }
     let (after, limit) = page_bounds(after, limit, MAX_LOGIN_CARDS)?;
     let _place = state.heavy.enter(&caller.0.subject)?;
@@ -97,14 +92,13 @@ pub async fn point_login_cards(
                 .into_iter()
                 .find(|status| status.name() == name)
                 .ok_or_else(|| {
-                    ApiError::bad_request("status_unknown", format!("no status named '{name}'"))
+                    AppError::malformed("status_unknown", format!("no status named '{name}'"))
                 })?,
         ),
     };
     let (mut candidates, next) = page_at_point(state, point, status, after, limit).await?;
     if candidates.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
+        return Err(AppError::not_found(
             "no_candidates",
             "no candidate of this point matches; nothing to print",
         ));

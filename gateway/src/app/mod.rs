@@ -15,33 +15,29 @@
 pub mod candidate;
 pub mod capture;
 pub mod documents;
+pub mod error;
 pub mod operator;
 pub mod package;
 pub mod payments;
+pub mod serials;
 pub mod session;
 pub mod settings;
 
 // The steps every use case shares: run a command on a candidate's shard, load a record,
 // page through a point, store a live setting, require the province.
 
-use crate::error::ApiError;
 use crate::state::AppState;
 use actors::{Execute, Outcome};
 use engine::candidate::{Candidate, Command};
 use engine::key::CandidateKey;
+pub use error::AppError;
 use storage::Journal as _;
 use storage::{StateStore, StateUpdate};
 
 /// A fresh idempotency key for a command that must be decided on every attempt (first
 /// login, a counted wrong save password): a replayed key would skip the engine's check.
-pub fn fresh_idempotency_key(prefix: &str) -> Result<String, ApiError> {
-    let nonce = crate::random_hex(8).ok_or_else(|| {
-        ApiError::new(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "entropy_unavailable",
-            "cannot take this request now",
-        )
-    })?;
+pub fn fresh_idempotency_key(prefix: &str) -> Result<String, AppError> {
+    let nonce = crate::random_hex(8).ok_or_else(AppError::no_entropy)?;
     Ok(format!("{prefix}-{nonce}"))
 }
 
@@ -52,7 +48,7 @@ pub async fn run(
     command: Command,
     idempotency_key: String,
     attachments: Vec<StateUpdate>,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, AppError> {
     Ok(execute(state, key, command, idempotency_key, attachments).await?)
 }
 
@@ -81,11 +77,11 @@ pub fn page_bounds(
     after: Option<&str>,
     limit: Option<usize>,
     max: usize,
-) -> Result<(Option<CandidateKey>, usize), ApiError> {
+) -> Result<(Option<CandidateKey>, usize), AppError> {
     let after = match after {
         None => None,
         Some(text) => Some(CandidateKey::parse_hex(text).ok_or_else(|| {
-            ApiError::bad_request(
+            AppError::malformed(
                 "after_invalid",
                 "after must be a candidate key (32 hex digits)",
             )
@@ -93,7 +89,7 @@ pub fn page_bounds(
     };
     match limit.unwrap_or(max) {
         limit @ 1.. if limit <= max => Ok((after, limit)),
-        _ => Err(ApiError::bad_request(
+        _ => Err(AppError::malformed(
             "limit_invalid",
             format!("limit must be between 1 and {max}"),
         )),
@@ -108,7 +104,7 @@ pub async fn page_at_point(
     status: Option<engine::candidate::Status>,
     after: Option<CandidateKey>,
     limit: usize,
-) -> Result<(Vec<Candidate>, Option<CandidateKey>), ApiError> {
+) -> Result<(Vec<Candidate>, Option<CandidateKey>), AppError> {
     let page = state
         .store
         .candidates_at_point(point, status, after, limit)
@@ -127,7 +123,7 @@ pub async fn all_at_point(
     state: &AppState,
     point: engine::org::PointCode,
     status: Option<engine::candidate::Status>,
-) -> Result<Vec<Candidate>, ApiError> {
+) -> Result<Vec<Candidate>, AppError> {
     const PAGE: usize = 1000;
     let mut candidates = Vec::new();
     let mut after = None;
@@ -146,7 +142,7 @@ pub async fn all_at_point(
 }
 
 /// The stored record of `key`, or 404.
-pub async fn load(state: &AppState, key: CandidateKey) -> Result<Candidate, ApiError> {
+pub async fn load(state: &AppState, key: CandidateKey) -> Result<Candidate, AppError> {
     state
         .store
         .candidate(key)
@@ -155,10 +151,10 @@ pub async fn load(state: &AppState, key: CandidateKey) -> Result<Candidate, ApiE
 }
 
 /// Refuses anyone but a province operator.
-pub fn province_only(caller: &crate::sessions::Caller) -> Result<(), ApiError> {
+pub fn province_only(caller: &crate::sessions::Caller) -> Result<(), AppError> {
     match caller.0.scope {
         engine::scope::Scope::Province => Ok(()),
-        _ => Err(ApiError::out_of_scope()),
+        _ => Err(AppError::out_of_scope()),
     }
 }
 
@@ -168,14 +164,9 @@ pub async fn store_setting(
     state: &AppState,
     name: &'static str,
     value: &impl serde::Serialize,
-) -> Result<(), ApiError> {
-    let value = serde_json::to_vec(value).map_err(|error| {
-        ApiError::new(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "encoding_failed",
-            error.to_string(),
-        )
-    })?;
+) -> Result<(), AppError> {
+    let value = serde_json::to_vec(value)
+        .map_err(|error| AppError::internal("encoding_failed", error.to_string()))?;
     state
         .store
         .commit(storage::Commit {

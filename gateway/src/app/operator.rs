@@ -3,11 +3,10 @@
 //! lists and progress counts they read. The scope check is part of each use case: what an
 //! operator may do depends on what the record says (its point, county, city).
 
+use crate::app::AppError;
 use crate::app::{page_at_point, page_bounds, run};
-use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actors::Outcome;
 use engine::candidate::declaration::{Declaration, Review, ReviewLevel};
 use engine::candidate::{Candidate, Command, MoralEvaluation};
@@ -91,17 +90,12 @@ impl<'a> Operator<'a> {
 
     /// A candidate the caller may see; 404 and 403 are distinct because operators need to
     /// know the difference, and the key is already pseudonymous.
-    pub async fn candidate(&self, key: &str) -> Result<Candidate, ApiError> {
-        let key = CandidateKey::parse_hex(key).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "candidate_not_found",
-                "no such candidate key",
-            )
-        })?;
+    pub async fn candidate(&self, key: &str) -> Result<Candidate, AppError> {
+        let key = CandidateKey::parse_hex(key)
+            .ok_or_else(|| AppError::not_found("candidate_not_found", "no such candidate key"))?;
         let candidate = crate::app::load(self.state, key).await?;
         if !self.scope().covers_candidate(key, candidate.capture.point) {
-            return Err(ApiError::out_of_scope());
+            return Err(AppError::out_of_scope());
         }
         Ok(candidate)
     }
@@ -112,8 +106,8 @@ impl<'a> Operator<'a> {
         &self,
         key: &str,
         idempotency: String,
-        build: impl FnOnce(Scope) -> Result<Command, ApiError>,
-    ) -> Result<Outcome, ApiError> {
+        build: impl FnOnce(Scope) -> Result<Command, AppError>,
+    ) -> Result<Outcome, AppError> {
         let candidate = self.candidate(key).await?;
         let command = build(self.scope())?;
         run(self.state, candidate.key, command, idempotency, Vec::new()).await
@@ -126,10 +120,10 @@ impl<'a> Operator<'a> {
         key: &str,
         idempotency: String,
         make: impl FnOnce(PointCode) -> Command,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.act(key, idempotency, |scope| match scope {
             Scope::Point(point) => Ok(make(point)),
-            _ => Err(ApiError::out_of_scope()),
+            _ => Err(AppError::out_of_scope()),
         })
         .await
     }
@@ -139,7 +133,7 @@ impl<'a> Operator<'a> {
         &self,
         key: &str,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.as_point(key, idempotency, |point| Command::ConfirmSignature {
             point,
         })
@@ -152,7 +146,7 @@ impl<'a> Operator<'a> {
         &self,
         key: &str,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.as_point(key, idempotency, |point| Command::ResetPasswords { point })
             .await
     }
@@ -163,12 +157,12 @@ impl<'a> Operator<'a> {
         key: &str,
         evaluation: MoralEvaluation,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.act(key, idempotency, |scope| {
             let county = match scope {
                 Scope::Point(point) => point.county(),
                 Scope::County(county) => county,
-                _ => return Err(ApiError::out_of_scope()),
+                _ => return Err(AppError::out_of_scope()),
             };
             Ok(Command::RecordMoralEvaluation { evaluation, county })
         })
@@ -180,10 +174,10 @@ impl<'a> Operator<'a> {
         &self,
         key: &str,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.act(key, idempotency, |scope| match scope {
             Scope::City(city) => Ok(Command::ApproveOtherDocument { city }),
-            _ => Err(ApiError::out_of_scope()),
+            _ => Err(AppError::out_of_scope()),
         })
         .await
     }
@@ -193,16 +187,16 @@ impl<'a> Operator<'a> {
         &self,
         key: &str,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.act(key, idempotency, |scope| match scope {
             Scope::County(county) => Ok(Command::ApproveMigrantEligibility { county }),
-            _ => Err(ApiError::out_of_scope()),
+            _ => Err(AppError::out_of_scope()),
         })
         .await
     }
 
     /// A point of the candidate's county verifies a typed-in ID in person.
-    pub async fn verify_id(&self, key: &str, idempotency: String) -> Result<Outcome, ApiError> {
+    pub async fn verify_id(&self, key: &str, idempotency: String) -> Result<Outcome, AppError> {
         self.as_point(key, idempotency, |point| Command::VerifyIdAtPoint { point })
             .await
     }
@@ -215,12 +209,12 @@ impl<'a> Operator<'a> {
         approved: bool,
         reason: Option<String>,
         idempotency: String,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, AppError> {
         self.act(key, idempotency, |scope| {
             let (level, org) = match scope {
                 Scope::County(county) => (ReviewLevel::County, county.code()),
                 Scope::City(city) => (ReviewLevel::City, u32::from(city.code())),
-                _ => return Err(ApiError::out_of_scope()),
+                _ => return Err(AppError::out_of_scope()),
             };
             Ok(Command::ReviewDeclaration {
                 id,
@@ -238,7 +232,7 @@ impl<'a> Operator<'a> {
     pub async fn progress(
         &self,
         scope_text: &str,
-    ) -> Result<BTreeMap<&'static str, u64>, ApiError> {
+    ) -> Result<BTreeMap<&'static str, u64>, AppError> {
         let scope = self.scope();
         let (requested, allowed) = match scope_text.split_once(':') {
             None if scope_text == "province" => {
@@ -260,14 +254,14 @@ impl<'a> Operator<'a> {
                 (ProgressScope::Point(point), scope.covers_point(point))
             }
             _ => {
-                return Err(ApiError::bad_request(
+                return Err(AppError::malformed(
                     "invalid_scope",
                     "scope is province, city:CODE, county:CODE or point:CODE",
                 ));
             }
         };
         if !allowed {
-            return Err(ApiError::out_of_scope());
+            return Err(AppError::out_of_scope());
         }
         self.division_exists(requested).await?;
         Ok(self
@@ -282,7 +276,7 @@ impl<'a> Operator<'a> {
 
     /// 404 for a division the province does not have (a well-formed code of nothing would
     /// otherwise read as "no candidates yet").
-    async fn division_exists(&self, scope: ProgressScope) -> Result<(), ApiError> {
+    async fn division_exists(&self, scope: ProgressScope) -> Result<(), AppError> {
         let exists = match scope {
             ProgressScope::Province => true,
             ProgressScope::City(city) => self.state.province.city(city).is_some(),
@@ -295,8 +289,7 @@ impl<'a> Operator<'a> {
                 .is_some_and(|county| county.points.contains_key(&point.number())),
         };
         if !exists {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
+            return Err(AppError::not_found(
                 "division_not_found",
                 "no such city, county or registration point in this province",
             ));
@@ -309,9 +302,9 @@ impl<'a> Operator<'a> {
         &self,
         limit: Option<usize>,
         actor: Option<&str>,
-    ) -> Result<Vec<AuditRecord>, ApiError> {
+    ) -> Result<Vec<AuditRecord>, AppError> {
         if !matches!(self.scope(), Scope::Province) {
-            return Err(ApiError::out_of_scope());
+            return Err(AppError::out_of_scope());
         }
         Ok(self
             .state
@@ -327,9 +320,9 @@ impl<'a> Operator<'a> {
         point: PointCode,
         after: Option<&str>,
         limit: Option<usize>,
-    ) -> Result<OpenItems, ApiError> {
+    ) -> Result<OpenItems, AppError> {
         if !self.scope().covers_point(point) {
-            return Err(ApiError::out_of_scope());
+            return Err(AppError::out_of_scope());
         }
         let (after, limit) = page_bounds(after, limit, MAX_PAGE_CANDIDATES)?;
         let _place = self.state.heavy.enter(&self.caller.0.subject)?;
@@ -370,10 +363,10 @@ impl<'a> Operator<'a> {
         stage: Option<&str>,
         after: Option<&str>,
         limit: Option<usize>,
-    ) -> Result<DeclarationList, ApiError> {
+    ) -> Result<DeclarationList, AppError> {
         let scope = self.scope();
         if matches!(scope, Scope::Point(_) | Scope::Candidate(_)) || !scope.covers_county(county) {
-            return Err(ApiError::out_of_scope());
+            return Err(AppError::out_of_scope());
         }
         let _place = self.state.heavy.enter(&self.caller.0.subject)?;
         let stage = match (stage, scope) {
@@ -387,7 +380,7 @@ impl<'a> Operator<'a> {
             "approved" => Ok(*review == Review::Approved),
             "rejected" => Ok(matches!(review, Review::Rejected { .. })),
             "withdrawn" => Ok(*review == Review::Withdrawn),
-            other => Err(ApiError::bad_request(
+            other => Err(AppError::malformed(
                 "stage_unknown",
                 format!("no declaration stage named '{other}'"),
             )),
@@ -398,7 +391,7 @@ impl<'a> Operator<'a> {
             None => (None, None),
             Some(cursor) => {
                 let (point, key) = cursor.split_once('/').ok_or_else(|| {
-                    ApiError::bad_request("after_invalid", "after must be <point>/<candidate key>")
+                    AppError::malformed("after_invalid", "after must be <point>/<candidate key>")
                 })?;
                 let point: PointCode = point.parse()?;
                 let (key, _) = page_bounds(Some(key), None, 1)?;

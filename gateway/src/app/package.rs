@@ -3,12 +3,11 @@
 //! imports one, which takes over the county's record and every candidate (with photo) this
 //! instance does not already hold — idempotently. Format: `crate::packages`.
 
+use crate::app::AppError;
 use crate::app::{execute, page_at_point};
-use crate::error::ApiError;
 use crate::packages::{self, PackageError};
 use crate::sessions::Caller;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::web;
 use actors::{ActorError, CountyExecute};
 use engine::candidate::Command;
@@ -25,9 +24,8 @@ pub const CONCURRENT_PACKAGES: usize = 2;
 /// Candidates read per store call while exporting.
 const EXPORT_PAGE: usize = 500;
 
-fn packages_busy() -> ApiError {
-    ApiError::retry_later(
-        StatusCode::SERVICE_UNAVAILABLE,
+fn packages_busy() -> AppError {
+    AppError::busy(
         "packages_busy",
         "other package imports or exports are running on this node; retry shortly",
         30,
@@ -35,21 +33,16 @@ fn packages_busy() -> ApiError {
 }
 
 /// A failure of this node (temporary files, the blocking pool), not of the package.
-pub fn package_failed(error: impl std::fmt::Display) -> ApiError {
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "package_failed",
-        error.to_string(),
-    )
+pub fn package_failed(error: impl std::fmt::Display) -> AppError {
+    AppError::internal("package_failed", error.to_string())
 }
 
-impl From<PackageError> for ApiError {
-    fn from(error: PackageError) -> ApiError {
-        let status = match error {
-            PackageError::Signature => StatusCode::UNAUTHORIZED,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        ApiError::new(status, error.code(), error.to_string())
+impl From<PackageError> for AppError {
+    fn from(error: PackageError) -> AppError {
+        match error {
+            PackageError::Signature => AppError::unauthenticated(error.code(), error.to_string()),
+            _ => AppError::invalid(error.code(), error.to_string()),
+        }
     }
 }
 
@@ -77,11 +70,11 @@ pub async fn export(
     state: &AppState,
     caller: &Caller,
     code: CountyCode,
-) -> Result<std::fs::File, ApiError> {
+) -> Result<std::fs::File, AppError> {
     if matches!(caller.0.scope, Scope::Point(_) | Scope::Candidate(_))
         || !caller.0.scope.covers_county(code)
     {
-        return Err(ApiError::out_of_scope());
+        return Err(AppError::out_of_scope());
     }
     let _place = state.packages.try_acquire().map_err(|_| packages_busy())?;
     let _heavy = state.heavy.enter(&caller.0.subject)?;
@@ -127,15 +120,15 @@ pub async fn export(
     })
     .await
     .map_err(package_failed)?
-    .map_err(ApiError::from)
+    .map_err(AppError::from)
 }
 
 /// Whether the caller may import packages at all (before an upload is read).
-pub fn may_import(caller: &Caller) -> Result<(), ApiError> {
+pub fn may_import(caller: &Caller) -> Result<(), AppError> {
     if matches!(caller.0.scope, Scope::City(_) | Scope::Province) {
         Ok(())
     } else {
-        Err(ApiError::out_of_scope())
+        Err(AppError::out_of_scope())
     }
 }
 
@@ -147,7 +140,7 @@ pub async fn import(
     caller: &Caller,
     mut file: std::fs::File,
     idempotency: &str,
-) -> Result<ImportReport, ApiError> {
+) -> Result<ImportReport, AppError> {
     may_import(caller)?;
     let _place = state.packages.try_acquire().map_err(|_| packages_busy())?;
     let key = state.export_key.clone();
@@ -160,7 +153,7 @@ pub async fn import(
     .map_err(package_failed)??;
     let code = package.county.code;
     if !caller.0.scope.covers_county(code) {
-        return Err(ApiError::out_of_scope());
+        return Err(AppError::out_of_scope());
     }
     // The county first: if this instance's county is further along, nothing is imported.
     let county = state

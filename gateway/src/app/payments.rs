@@ -4,10 +4,9 @@
 //! established before (signatures, in the routes); what they mean is decided here and in
 //! the engine.
 
+use crate::app::AppError;
 use crate::app::{load, run};
-use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use engine::candidate::{Command, Event, PaymentNotice};
 
 /// What a payment report did.
@@ -37,7 +36,7 @@ impl PaymentOutcome {
 pub async fn record_payment(
     state: &AppState,
     notice: PaymentNotice,
-) -> Result<PaymentOutcome, ApiError> {
+) -> Result<PaymentOutcome, AppError> {
     let candidate =
         crate::orders::key_of(&notice.order_id).ok_or(engine::Rejection::PaymentOrderUnknown)?;
     let idempotency = notice.idempotency_key();
@@ -70,13 +69,9 @@ pub async fn record_identity_result(
     passed: bool,
     reference: String,
     id_number_sha256: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let refused = |error: crate::verification::VerificationError| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            error.code(),
-            error.to_string(),
-        )
+        AppError::invalid(error.code(), error.to_string())
     };
     let ticket = state
         .verifications

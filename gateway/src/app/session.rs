@@ -5,10 +5,9 @@
 //! checks run on the hashing pool; every failure is the same 401 after the same work.
 
 use crate::admission::Kind;
+use crate::app::AppError;
 use crate::app::{execute, fresh_idempotency_key};
-use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actors::ActorError;
 use engine::Rejection;
 use engine::candidate::Command;
@@ -43,9 +42,8 @@ pub struct Issued {
 
 /// The one answer to every failed login of any kind (unknown account, wrong password, wrong
 /// first-login data, first login after passwords were set).
-fn wrong_credentials() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
+fn wrong_credentials() -> AppError {
+    AppError::unauthenticated(
         "invalid_credentials",
         "登录信息不正确（已设置密码的考生请用密码登录） / the login details are incorrect",
     )
@@ -63,7 +61,7 @@ struct Attempt<'a> {
 impl<'a> Attempt<'a> {
     /// Refuses when the account or the client address has used up its attempts, or this
     /// address is backing off from this account.
-    fn begin(state: &'a AppState, client: &Client, account: &str) -> Result<Self, ApiError> {
+    fn begin(state: &'a AppState, client: &Client, account: &str) -> Result<Self, AppError> {
         state
             .admission
             .admit_login_attempt(account, &client.address, state.now())?;
@@ -75,7 +73,7 @@ impl<'a> Attempt<'a> {
     }
 
     /// The attempt failed: counted towards the back-off; the uniform refusal.
-    fn failed(&self) -> ApiError {
+    fn failed(&self) -> AppError {
         self.state
             .admission
             .login_failed(&self.account, &self.address, self.state.now());
@@ -95,7 +93,7 @@ fn issue(
     scope: Scope,
     subject: String,
     region: Option<CityCode>,
-) -> Result<Issued, ApiError> {
+) -> Result<Issued, AppError> {
     let (token, expires_at) = state.sessions.issue(scope, subject, region, state.now())?;
     Ok(Issued {
         token,
@@ -105,13 +103,12 @@ fn issue(
 }
 
 /// Parses `YYYY-MM-DD` or `长期`.
-pub fn parse_validity(text: &str) -> Result<Option<Date>, ApiError> {
+pub fn parse_validity(text: &str) -> Result<Option<Date>, AppError> {
     if text == "长期" {
         return Ok(None);
     }
     Date::parse(text).map(Some).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::invalid(
             "invalid_date",
             format!("'{text}' is not YYYY-MM-DD or 长期"),
         )
@@ -119,7 +116,7 @@ pub fn parse_validity(text: &str) -> Result<Option<Date>, ApiError> {
 }
 
 /// Parses an ID number into the candidate key.
-pub fn key_of(state: &AppState, id_number: &str) -> Result<(IdNumber, CandidateKey), ApiError> {
+pub fn key_of(state: &AppState, id_number: &str) -> Result<(IdNumber, CandidateKey), AppError> {
     let id = IdNumber::parse(id_number).map_err(engine::Rejection::from)?;
     let key = state.key_secret.candidate_key(&id);
     Ok((id, key))
@@ -131,7 +128,7 @@ pub async fn operator_login(
     client: &Client,
     username: &str,
     password: &str,
-) -> Result<Issued, ApiError> {
+) -> Result<Issued, AppError> {
     // Usernames are compared as typed, but counted as one account however they are cased.
     let attempt = Attempt::begin(state, client, &username.trim().to_lowercase())?;
     let verified = match state.accounts.get(username) {
@@ -170,7 +167,7 @@ pub async fn first_login(
     id_number: &str,
     name: String,
     valid_until: Option<Date>,
-) -> Result<Issued, ApiError> {
+) -> Result<Issued, AppError> {
     let (_, key) = key_of(state, id_number)?;
     let attempt = Attempt::begin(state, client, &key.to_string())?;
     // The region comes from the stored record; an unknown key is refused by the engine below.
@@ -201,7 +198,7 @@ pub async fn first_login(
             ActorError::Rejected(Rejection::IdentityMismatch | Rejection::CandidateNotFound) => {
                 attempt.failed()
             }
-            other => ApiError::from(other),
+            other => AppError::from(other),
         })?;
     attempt.succeeded();
     issue(state, Scope::Candidate(key), key.to_string(), region)
@@ -213,7 +210,7 @@ pub async fn candidate_login(
     client: &Client,
     login: &str,
     password: &str,
-) -> Result<Issued, ApiError> {
+) -> Result<Issued, AppError> {
     let key = if login.len() == 8 {
         let serial = SerialNumber::parse(login)?;
         state.store.candidate_key_by_serial(serial).await?
@@ -264,11 +261,6 @@ pub async fn candidate_login(
 }
 
 /// The hashing pool is full: 503 with Retry-After.
-pub fn busy(error: crate::hashing::HashingError) -> ApiError {
-    ApiError::retry_later(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "password_checks_busy",
-        error.to_string(),
-        2,
-    )
+pub fn busy(error: crate::hashing::HashingError) -> AppError {
+    AppError::busy("password_checks_busy", error.to_string(), 2)
 }

@@ -4,11 +4,10 @@
 //! and lands in the audit trail like every operator request.
 
 use crate::admission::config::AdmissionConfig;
+use crate::app::AppError;
 use crate::app::{province_only, store_setting};
-use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use engine::schedule::{Schedule, Window, WindowKind};
 use engine::time::Timestamp;
 
@@ -18,13 +17,12 @@ pub const SCHEDULE: &str = "schedule";
 pub const ADMISSION: &str = "admission";
 
 /// The window named `name`.
-pub fn window_kind(name: &str) -> Result<WindowKind, ApiError> {
+pub fn window_kind(name: &str) -> Result<WindowKind, AppError> {
     WindowKind::ALL
         .into_iter()
         .find(|kind| kind.name() == name)
         .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
+            AppError::not_found(
                 "window_not_found",
                 format!(
                     "no window '{name}'; windows are {}",
@@ -35,7 +33,7 @@ pub fn window_kind(name: &str) -> Result<WindowKind, ApiError> {
 }
 
 /// Commits `schedule` durably, then puts it in force; returns it.
-async fn put_schedule(state: &AppState, schedule: Schedule) -> Result<Schedule, ApiError> {
+async fn put_schedule(state: &AppState, schedule: Schedule) -> Result<Schedule, AppError> {
     store_setting(state, SCHEDULE, &schedule).await?;
     crate::live_settings::put_schedule_in_force(state, schedule.clone());
     Ok(schedule)
@@ -48,11 +46,10 @@ pub async fn set_window(
     kind: WindowKind,
     opens_at: Timestamp,
     closes_at: Timestamp,
-) -> Result<Schedule, ApiError> {
+) -> Result<Schedule, AppError> {
     province_only(caller)?;
     if closes_at <= opens_at {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(AppError::invalid(
             "window_empty",
             "closes_at must be after opens_at",
         ));
@@ -68,7 +65,7 @@ pub async fn extend_window(
     caller: &Caller,
     kind: WindowKind,
     until: Timestamp,
-) -> Result<Schedule, ApiError> {
+) -> Result<Schedule, AppError> {
     province_only(caller)?;
     let mut schedule = state.settings.current().schedule.clone();
     schedule.extend(kind, until)?;
@@ -76,13 +73,9 @@ pub async fn extend_window(
 }
 
 /// Validates `config`, stores it durably, then applies it.
-async fn put_admission(state: &AppState, config: AdmissionConfig) -> Result<(), ApiError> {
+async fn put_admission(state: &AppState, config: AdmissionConfig) -> Result<(), AppError> {
     let invalid = |error: &dyn std::fmt::Display| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "admission_config_invalid",
-            error.to_string(),
-        )
+        AppError::invalid("admission_config_invalid", error.to_string())
     };
     state
         .admission
@@ -100,7 +93,7 @@ pub async fn replace_admission(
     state: &AppState,
     caller: &Caller,
     config: AdmissionConfig,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     province_only(caller)?;
     put_admission(state, config).await
 }
@@ -112,7 +105,7 @@ pub async fn pause(
     caller: &Caller,
     paused: bool,
     retry_after_seconds: Option<u32>,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     province_only(caller)?;
     let mut config = state.admission.config();
     config.paused = paused;

@@ -113,7 +113,10 @@ async fn check_order(
         }
         Err(refusal) => {
             crate::metrics::reconciliation("refused");
-            *report.refused.entry(refusal.code.to_owned()).or_default() += 1;
+            *report
+                .refused
+                .entry(ApiError::from(refusal).code.to_owned())
+                .or_default() += 1;
         }
     }
 }

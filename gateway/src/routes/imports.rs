@@ -150,11 +150,14 @@ pub async fn import(
         match capture_case::prepare(&state, point, &capture, &idempotency).await {
             Ok(Prepared::Done(_)) => already += 1,
             Ok(Prepared::New(new)) => ready.push((row, new, idempotency)),
-            Err(refusal) => errors.push(RowError {
-                row,
-                code: refusal.code,
-                message: refusal.message,
-            }),
+            Err(refusal) => {
+                let refusal = ApiError::from(refusal);
+                errors.push(RowError {
+                    row,
+                    code: refusal.code,
+                    message: refusal.message,
+                });
+            }
         }
     }
     if !errors.is_empty() {
@@ -180,6 +183,7 @@ pub async fn import(
                 "serial_number": candidate.as_ref().map(|c| c.capture.serial.to_string()),
             })),
             Err(refusal) => {
+                let refusal = ApiError::from(refusal);
                 return Ok(HttpResponse::build(refusal.status).json(serde_json::json!({
                     "code": "import_interrupted",
                     "message": format!(

@@ -3,31 +3,13 @@
 //! node that owns the candidate's shard. Signed over method, path, time, nonce and body
 //! under the deployment's node-request key ring ([`crate::node_auth`]); replays are refused.
 
+use crate::app::serials::{SerialReply, SerialRequest};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use engine::org::PointCode;
-use engine::serial::{SerialNumber, SubjectCategory};
-use serde::{Deserialize, Serialize};
 use storage::{Journal as _, Partition};
-
-/// `POST /v1/internal/serials`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SerialRequest {
-    point: u64,
-    category: SubjectCategory,
-    #[serde(default)]
-    migrant_child: bool,
-    idempotency_key: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct SerialReply {
-    /// The eight-digit printed form.
-    serial: String,
-}
 
 /// Assigns a serial on this node (which must own the counties).
 pub async fn serial(
@@ -66,7 +48,7 @@ pub async fn serial(
         // Ownership moved while the request travelled: the caller retries.
         return Err(storage::StorageError::NotOwner(Partition::Organisation).into());
     }
-    let serial = crate::app::capture::assign_serial(
+    let serial = crate::app::serials::assign_serial(
         &state,
         point,
         asked.category,
@@ -77,64 +59,4 @@ pub async fn serial(
     Ok(HttpResponse::Ok().json(SerialReply {
         serial: serial.to_string(),
     }))
-}
-
-/// Asks the organisation partition's owner for a serial.
-pub(crate) async fn forward_serial(
-    state: &AppState,
-    point: PointCode,
-    category: SubjectCategory,
-    migrant_child: bool,
-    idempotency_key: &str,
-) -> Result<SerialNumber, ApiError> {
-    let unavailable = |why: String| {
-        ApiError::retry_later(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "serial_unavailable",
-            format!("no serial number could be assigned ({why}); retry"),
-            1,
-        )
-    };
-    let owner = crate::redirect::owner(state, Partition::Organisation)
-        .await
-        .ok_or_else(|| unavailable("the counties' node is not known yet".into()))?;
-    let body = serde_json::to_vec(&SerialRequest {
-        point: point.as_u64(),
-        category,
-        migrant_child,
-        idempotency_key: idempotency_key.to_owned(),
-    })
-    .map_err(|error| unavailable(error.to_string()))?;
-    const PATH: &str = "/v1/internal/serials";
-    let signed = state
-        .internal
-        .sign("POST", PATH, &body, state.now().0)
-        .ok_or_else(|| unavailable("no entropy for a nonce".into()))?;
-    let mut outgoing = awc::Client::default()
-        .post(format!("{}{PATH}", owner.trim_end_matches('/')))
-        .insert_header(("Content-Type", "application/json"));
-    for header in signed {
-        outgoing = outgoing.insert_header(header);
-    }
-    let mut response = outgoing
-        .send_body(body)
-        .await
-        .map_err(|error| unavailable(format!("{owner}: {error}")))?;
-    let bytes = response
-        .body()
-        .await
-        .map_err(|error| unavailable(error.to_string()))?;
-    if !response.status().is_success() {
-        return Err(unavailable(format!(
-            "{owner} answered {}: {}",
-            response.status(),
-            String::from_utf8_lossy(&bytes)
-        )));
-    }
-    let reply: SerialReply =
-        serde_json::from_slice(&bytes).map_err(|error| unavailable(error.to_string()))?;
-    SerialNumber::parse(&reply.serial)
-        .ok()
-        .filter(|serial| serial.city_county_code() == point.county().city_county_code())
-        .ok_or_else(|| unavailable(format!("{owner} sent an invalid serial")))
 }

@@ -19,7 +19,7 @@ pub(super) async fn visible(
     caller: &Caller,
     key: &str,
 ) -> Result<Candidate, ApiError> {
-    Operator::of(state, caller).candidate(key).await
+    Ok(Operator::of(state, caller).candidate(key).await?)
 }
 
 fn reply(outcome: &Outcome) -> HttpResponse {
