@@ -75,5 +75,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             error::ApiError::bad_request("invalid_path", error.to_string()).into()
         }))
-        .configure(routes::configure);
+        .configure(|config| {
+            routes::table(&mut utoipa_actix_web::service_config::ServiceConfig::new(
+                config,
+            ))
+        });
 }

@@ -1,427 +1,174 @@
-//! `/openapi.json`: the API described in OpenAPI 3.0. Maintained by hand next to the routes;
-//! a test checks that every registered route is documented and nothing else is.
+//! `/openapi.json`, generated from the route table ([`crate::routes::table`]): each
+//! handler's `#[utoipa::path]` states its parameters (with their patterns), request and
+//! response bodies, security and admission class. Here only what all routes share: the
+//! document's info, the security schemes, the `Idempotency-Key` convention, and the error
+//! body every operation may answer with.
 
 use actix_web::HttpResponse;
-use serde_json::{Value, json};
+use actix_web::get;
+use std::sync::LazyLock;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi, RefOr, ResponseBuilder};
+use utoipa::{PartialSchema, ToSchema};
+use utoipa_actix_web::AppExt as _;
 
-/// (method, path, summary, who may call it, success status)
-const OPERATIONS: &[(&str, &str, &str, &str, u16)] = &[
-    (
-        "get",
-        "/healthz",
-        "Liveness: the process serves and its store answers",
-        "anyone",
-        200,
-    ),
-    ("get", "/metrics", "Prometheus metrics", "anyone", 200),
-    ("get", "/openapi.json", "This document", "anyone", 200),
-    (
-        "post",
-        "/v1/sessions/operator",
-        "Operator login (username, password)",
-        "anyone; rate-limited",
-        200,
-    ),
-    (
-        "post",
-        "/v1/sessions/candidate/first-login",
-        "Candidate first login (ID number, name, ID validity)",
-        "anyone; rate-limited",
-        200,
-    ),
-    (
-        "post",
-        "/v1/sessions/candidate",
-        "Candidate login (ID or serial number, login password)",
-        "anyone; rate-limited",
-        200,
-    ),
-    (
-        "post",
-        "/v1/points/{point}/imports",
-        "Import a point's offline captures from the CSV template (all rows or none; re-sending is safe)",
-        "point, county",
-        200,
-    ),
-    (
-        "get",
-        "/v1/counties/{county}/declarations",
-        "The reviewers' work list: a county's declarations at one stage (?stage=; paged: ?limit=&after=<next>)",
-        "county, city, province",
-        200,
-    ),
-    (
-        "get",
-        "/v1/counties/{county}/export-package",
-        "A county's signed export package (tar: records, photos, manifest with checksums)",
-        "county, city, province",
-        200,
-    ),
-    (
-        "post",
-        "/v1/imports/county-package",
-        "Verify and import a county's export package",
-        "city, province",
-        200,
-    ),
-    (
-        "get",
-        "/v1/imports/capture-template.csv",
-        "The CSV template for offline captures",
-        "anyone",
-        200,
-    ),
-    (
-        "post",
-        "/v1/points/{point}/captures",
-        "Capture ID data, photo and serial number",
-        "point, county",
-        201,
-    ),
-    (
-        "get",
-        "/v1/candidates/me",
-        "The caller's own registration",
-        "candidate",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/me/fee-orders",
-        "Create a registration-fee order",
-        "candidate",
-        201,
-    ),
-    (
-        "put",
-        "/v1/candidates/me/passwords",
-        "Set or change login and save passwords",
-        "candidate",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/me/identity-verification",
-        "Start a real-person authentication: a ticket for the identity provider, bound to this candidate (30 min)",
-        "candidate (fee paid)",
-        201,
-    ),
-    (
-        "put",
-        "/v1/candidates/me/phone",
-        "Bind a mobile phone (needs the save password)",
-        "candidate",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/me/pledge",
-        "Accept the integrity pledge",
-        "candidate",
-        200,
-    ),
-    (
-        "put",
-        "/v1/candidates/me/form",
-        "Save the registration form (needs the save password)",
-        "candidate",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/me/declarations",
-        "Declare a bonus-point or special-plan eligibility with supporting documents (needs the save password)",
-        "candidate (declaration window)",
-        201,
-    ),
-    (
-        "delete",
-        "/v1/candidates/me/declarations/{id}",
-        "Withdraw a declaration not yet reviewed (body: the save password)",
-        "candidate (declaration window)",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/me/exam-fee-orders",
-        "An order for the exam fee (its own window, after the form is signed)",
-        "candidate",
-        201,
-    ),
-    (
-        "get",
-        "/v1/candidates/me/admission-ticket.pdf",
-        "The admission ticket (PDF with photo), once the exam fee is paid",
-        "candidate",
-        200,
-    ),
-    (
-        "get",
-        "/v1/candidates/me/art-pe/exam-ticket.pdf",
-        "The art/PE professional exam ticket (PDF with photo) listing the paid categories",
-        "candidate (after paying a category)",
-        200,
-    ),
-    (
-        "put",
-        "/v1/candidates/me/art-pe/{category}",
-        "Choose an art/PE category with its main/sub items (or change them while unpaid; needs the save password)",
-        "candidate (art/PE window, phone bound)",
-        200,
-    ),
-    (
-        "delete",
-        "/v1/candidates/me/art-pe/{category}",
-        "Drop an unpaid art/PE category that has no order (body: the save password)",
-        "candidate (art/PE window)",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/me/art-pe/{category}/fee-orders",
-        "An order for one art/PE category's fee",
-        "candidate (art/PE window)",
-        201,
-    ),
-    (
-        "post",
-        "/v1/payments/{provider}/notify",
-        "Payment provider notification (HMAC-signed)",
-        "payment provider",
-        200,
-    ),
-    (
-        "post",
-        "/v1/identity/callback",
-        "Real-person authentication result (HMAC-signed)",
-        "identity provider",
-        200,
-    ),
-    (
-        "post",
-        "/v1/reconciliation",
-        "Payment reconciliation: query the providers about unpaid orders, apply what was paid (province)",
-        "province",
-        200,
-    ),
-    (
-        "post",
-        "/v1/internal/serials",
-        "Node to node: assign a serial number on the node owning the counties (HMAC-signed)",
-        "gateway node",
-        200,
-    ),
-    (
-        "get",
-        "/v1/schedule",
-        "The province's windows (times in China Standard Time), open or not now",
-        "any logged-in caller",
-        200,
-    ),
-    (
-        "put",
-        "/v1/schedule/{window}",
-        "Set a window (opens_at, closes_at: 'YYYY-MM-DD HH:MM' CST)",
-        "province",
-        200,
-    ),
-    (
-        "post",
-        "/v1/schedule/{window}/extensions",
-        "Extend a window (until), keeping the extension history",
-        "province",
-        200,
-    ),
-    (
-        "get",
-        "/v1/admission",
-        "Admission settings (region slots, limits, waiting room, pause) and live state",
-        "province",
-        200,
-    ),
-    (
-        "put",
-        "/v1/admission",
-        "Replace the admission settings (durable, audited, no restart)",
-        "province",
-        200,
-    ),
-    (
-        "put",
-        "/v1/admission/pause",
-        "Pause or resume all candidate writes (operators and callbacks keep working)",
-        "province",
-        200,
-    ),
-    (
-        "get",
-        "/v1/candidates/me/registration-form.pdf",
-        "The caller's registration form (PDF with photo) to print and sign",
-        "candidate (after the first form save)",
-        200,
-    ),
-    (
-        "get",
-        "/v1/candidates/{key}/registration-form.pdf",
-        "A candidate's registration form (PDF), printed on the candidate's behalf",
-        "operators in scope",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/{key}/declarations/{id}/review",
-        "Decide on a declaration: the candidate's county first, then the city",
-        "county, city",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/{key}/migrant-approval",
-        "Approve a migrant worker's child's eligibility audit (the candidate's county)",
-        "county",
-        200,
-    ),
-    (
-        "get",
-        "/v1/candidates/{key}/migrant-audit-form.pdf",
-        "The migrant worker's child's eligibility audit form (PDF with photo)",
-        "operators in scope",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/{key}/document-approval",
-        "Approve a capture made with another identity document (the candidate's city)",
-        "city",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/{key}/id-verification",
-        "Verify a typed-in ID in person and close its open item (a point of the candidate's county)",
-        "point",
-        200,
-    ),
-    (
-        "get",
-        "/v1/points/{point}/open-items",
-        "The point's candidates with an open special case (ID to verify, document to approve; paged: ?limit=&after=<next>)",
-        "operators in scope",
-        200,
-    ),
-    (
-        "get",
-        "/v1/candidates/{key}/admission-ticket.pdf",
-        "A candidate's admission ticket (PDF), printed on the candidate's behalf",
-        "operators in scope",
-        200,
-    ),
-    (
-        "get",
-        "/v1/candidates/{key}/art-pe/exam-ticket.pdf",
-        "A candidate's art/PE exam ticket (PDF), printed on the candidate's behalf",
-        "operators in scope",
-        200,
-    ),
-    (
-        "get",
-        "/v1/candidates/{key}/login-card.pdf",
-        "A candidate's login card (PDF)",
-        "operators in scope",
-        200,
-    ),
-    (
-        "get",
-        "/v1/points/{point}/login-cards.pdf",
-        "A point's login cards, four to a page (PDF; ?status= to filter; runs of ?limit= cards, X-Next-After for ?after=)",
-        "operators in scope",
-        200,
-    ),
-    (
-        "get",
-        "/v1/candidates/{key}",
-        "A candidate within the caller's scope",
-        "operators in scope, the candidate",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/{key}/signature",
-        "Record the signature on the printed form",
-        "the candidate's point",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/{key}/password-reset",
-        "Reset both passwords for a candidate at the desk (first login opens again, the save-password lock is lifted)",
-        "the candidate's point",
-        200,
-    ),
-    (
-        "post",
-        "/v1/candidates/{key}/moral-evaluation",
-        "Record the moral-character evaluation",
-        "the candidate's point or county",
-        200,
-    ),
-    (
-        "get",
-        "/v1/progress",
-        "Counts by status (scope=province|city:C|county:C|point:P)",
-        "operators covering the scope",
-        200,
-    ),
-    (
-        "get",
-        "/v1/audit",
-        "The newest operator actions",
-        "province",
-        200,
-    ),
-];
+/// A binary body (PDF, package): `type: string, format: binary`.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(#[allow(dead_code)] Vec<u8>);
 
-/// The document.
-pub fn document() -> Value {
-    let mut paths = serde_json::Map::new();
-    for &(method, path, summary, callers, status) in OPERATIONS {
-        let parameters: Vec<Value> = path
-            .split('/')
-            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-            .collect();
-        let operation = json!({
-            "summary": summary,
-            "description": format!("Who may call it: {callers}. Writes need an Idempotency-Key header."),
-            "parameters": parameters,
-            "responses": {
-                status.to_string(): {"description": "success"},
-                "default": {"description": "refusal", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            },
-        });
-        let entry = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
-        entry[method] = operation;
+/// The one refusal body of the API ([`crate::error::ApiError`]).
+#[derive(ToSchema)]
+#[allow(dead_code)] // described, built by `ApiError`
+pub struct Error {
+    /// Stable machine-readable code (`unknown_field`, `out_of_scope`, …).
+    code: String,
+    /// For people (Chinese or English).
+    message: String,
+    /// A waiting-room place, when the refusal comes with one (503 `queued`).
+    #[schema(value_type = Option<Object>)]
+    queue: Option<()>,
+}
+
+static DOCUMENT: LazyLock<OpenApi> = LazyLock::new(build);
+
+/// The document (built once, from the route table).
+pub fn document() -> &'static OpenApi {
+    &DOCUMENT
+}
+
+fn build() -> OpenApi {
+    let (_, mut api) = actix_web::App::new()
+        .into_utoipa_app()
+        .configure(crate::routes::table)
+        .split_for_parts();
+    api.info.title = "Provincial exam registration".to_owned();
+    api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    api.info.description = Some(
+        "Every write by a client takes an Idempotency-Key header: a retry with the same key \
+         is answered as the first and changes nothing. Every refusal is an Error body with a \
+         stable code."
+            .to_owned(),
+    );
+    let components = api.components.get_or_insert_with(Default::default);
+    components
+        .schemas
+        .insert("Error".to_owned(), Error::schema());
+    let bearer = |description: &str| {
+        let mut scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build();
+        scheme.description = Some(description.to_owned());
+        RefOr::T(SecurityScheme::Http(scheme))
+    };
+    let signature = |header: &str, description: &str| {
+        RefOr::T(SecurityScheme::ApiKey(ApiKey::Header(
+            ApiKeyValue::with_description(header, description),
+        )))
+    };
+    components.security_schemes.insert(
+        "candidate_session".to_owned(),
+        bearer("a candidate's session (POST /v1/sessions/candidate…)"),
+    );
+    components.security_schemes.insert(
+        "operator_session".to_owned(),
+        bearer(
+            "an operator's session (POST /v1/sessions/operator); its scope decides what it reaches",
+        ),
+    );
+    components.security_schemes.insert(
+        "provider_signature".to_owned(),
+        signature(
+            "X-Signature",
+            "the payment provider's signature over the body",
+        ),
+    );
+    components.security_schemes.insert(
+        "identity_signature".to_owned(),
+        signature(
+            "X-Signature",
+            "the identity provider's signature over the body",
+        ),
+    );
+    components.security_schemes.insert(
+        "node_signature".to_owned(),
+        signature(
+            crate::node_auth::SIGNATURE_HEADER,
+            "another node of this deployment: signed over method, path, time, nonce and body",
+        ),
+    );
+    for item in api.paths.paths.values_mut() {
+        for operation in operations(item) {
+            // Handlers of two groups may share a name (`create_fee_order`): the id is
+            // qualified by the group.
+            if let (Some(tag), id) = (
+                operation.tags.as_ref().and_then(|tags| tags.first()),
+                &mut operation.operation_id,
+            ) {
+                *id = id.as_ref().map(|id| format!("{tag}_{id}"));
+            }
+            operation.responses.responses.insert(
+                "default".to_owned(),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description("refused: nothing was changed")
+                        .content(
+                            "application/json",
+                            utoipa::openapi::ContentBuilder::new()
+                                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                                    "Error",
+                                ))))
+                                .build(),
+                        )
+                        .build(),
+                ),
+            );
+        }
     }
-    json!({
-        "openapi": "3.0.3",
-        "info": {"title": "Provincial exam registration", "version": env!("CARGO_PKG_VERSION")},
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "string", "description": "stable machine-readable code"},
-                    "message": {"type": "string", "description": "for people"},
-                },
-            }},
-        },
-        "security": [{"bearer": []}],
-    })
+    api
+}
+
+/// Every operation of a path item.
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+        item.head.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Every operation of a path item, with its method (lower case).
+pub fn operations_of(
+    item: &utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (&'static str, &Operation)> {
+    [
+        ("get", item.get.as_ref()),
+        ("put", item.put.as_ref()),
+        ("post", item.post.as_ref()),
+        ("delete", item.delete.as_ref()),
+        ("patch", item.patch.as_ref()),
+        ("head", item.head.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| Some((method, operation?)))
 }
 
 /// `GET /openapi.json`.
+#[utoipa::path(
+    tag = "health",
+    summary = "This document",
+    description = "Who may call it: anyone.",
+    responses(
+        (status = OK, description = "OpenAPI 3.1", body = Object),
+    ),
+    security(()),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[get("/openapi.json")]
 pub async fn serve() -> HttpResponse {
     HttpResponse::Ok().json(document())
 }
@@ -429,39 +176,158 @@ pub async fn serve() -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::admission::Kind;
+    use crate::admission::gate::{Class, class_of};
+    use actix_web::http::Method;
+    use serde_json::Value;
+
+    fn json() -> Value {
+        serde_json::to_value(document()).expect("serialises")
+    }
 
     #[test]
-    fn documents_exactly_the_registered_routes() {
-        let source = include_str!("routes/mod.rs");
-        let mut registered: Vec<(String, String)> = Vec::new();
-        for piece in source.split(".route(").skip(1) {
-            let path = piece
-                .split('"')
-                .nth(1)
-                .expect("route path literal")
-                .to_owned();
-            let method = piece
-                .split("web::")
-                .nth(1)
-                .expect("method")
-                .split('(')
-                .next()
-                .expect("name")
-                .to_owned();
-            registered.push((method, path));
+    fn every_route_states_its_responses_security_and_admission_class() {
+        let document = json();
+        let paths = document["paths"].as_object().expect("paths");
+        let mut operations = 0;
+        for (path, item) in paths {
+            for (method, operation) in item.as_object().expect("item") {
+                operations += 1;
+                let name = format!("{method} {path}");
+                assert!(operation["summary"].is_string(), "{name}: summary");
+                let responses = operation["responses"].as_object().expect("responses");
+                let success = responses
+                    .iter()
+                    .find(|(status, _)| status.starts_with('2'))
+                    .unwrap_or_else(|| panic!("{name}: no success response"));
+                assert!(
+                    success.1["content"].is_object(),
+                    "{name}: the success response states its body"
+                );
+                assert_eq!(
+                    responses["default"]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/Error",
+                    "{name}: refusals"
+                );
+                assert!(operation["security"].is_array(), "{name}: security");
+                let class = operation["x-admission"].as_str().unwrap_or_default();
+                assert!(
+                    Class::named(class).is_some(),
+                    "{name}: x-admission {class:?}"
+                );
+            }
         }
-        assert!(registered.len() >= 15, "parsed {registered:?}");
-        let mut documented: Vec<(String, String)> = OPERATIONS
-            .iter()
-            .map(|(method, path, ..)| ((*method).to_owned(), (*path).to_owned()))
-            .collect();
-        registered.sort();
-        documented.sort();
-        assert_eq!(registered, documented);
-        let document = document();
+        assert_eq!(operations, 55, "every route of the table is documented");
+    }
+
+    #[test]
+    fn bodies_and_parameters_have_schemas_with_their_patterns() {
+        let document = json();
+        let capture = &document["paths"]["/v1/points/{point}/captures"]["post"];
         assert_eq!(
-            document["paths"]["/v1/candidates/{key}"]["get"]["parameters"][0]["name"],
-            "key"
+            capture["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/CaptureRequest"
         );
+        let point = capture["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|parameter| parameter["name"] == "point")
+            .expect("point parameter");
+        assert_eq!(point["in"], "path");
+        assert_eq!(point["schema"]["pattern"], "^[0-9]{6}-[0-9]{3}$");
+        let candidate = &document["paths"]["/v1/candidates/{key}"]["get"];
+        let keys: Vec<&Value> = candidate["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .filter(|parameter| parameter["name"] == "key")
+            .collect();
+        assert_eq!(keys.len(), 1, "one `key` parameter: {keys:?}");
+        assert_eq!(keys[0]["schema"]["pattern"], "^[0-9a-f]{32}$");
+        let schemas = &document["components"]["schemas"];
+        for name in [
+            "CandidateView",
+            "CaptureRequest",
+            "SessionView",
+            "Error",
+            "FormRequest",
+        ] {
+            assert!(schemas[name]["properties"].is_object(), "{name}");
+        }
+        assert_eq!(
+            candidate["security"][0]["operator_session"],
+            serde_json::json!([])
+        );
+        // Public routes say so: an empty requirement.
+        assert_eq!(
+            document["paths"]["/v1/sessions/operator"]["post"]["security"],
+            serde_json::json!([{}])
+        );
+        let pdf = &document["paths"]["/v1/candidates/me/admission-ticket.pdf"]["get"];
+        assert_eq!(
+            pdf["responses"]["200"]["content"]["application/pdf"]["schema"]["$ref"],
+            "#/components/schemas/Binary"
+        );
+        assert_eq!(schemas["Binary"]["format"], "binary");
+        let ids: std::collections::BTreeSet<&str> = document["paths"]
+            .as_object()
+            .expect("paths")
+            .values()
+            .flat_map(|item| item.as_object().expect("item").values())
+            .filter_map(|operation| operation["operationId"].as_str())
+            .collect();
+        assert_eq!(ids.len(), 55, "operation ids are unique");
+    }
+
+    /// The classes the gate applied before the table stated them (matched on paths then).
+    #[test]
+    fn admission_classes_come_from_the_table() {
+        let hashing = Class::Candidate(Kind::HashingWrite);
+        let write = Class::Candidate(Kind::Write);
+        let read = Class::Candidate(Kind::Read);
+        for (method, pattern, class) in [
+            (Method::PUT, "/v1/candidates/me/passwords", hashing),
+            (Method::PUT, "/v1/candidates/me/form", hashing),
+            (Method::PUT, "/v1/candidates/me/phone", hashing),
+            (Method::POST, "/v1/candidates/me/declarations", hashing),
+            (
+                Method::DELETE,
+                "/v1/candidates/me/declarations/{id}",
+                hashing,
+            ),
+            (Method::PUT, "/v1/candidates/me/art-pe/{category}", hashing),
+            (
+                Method::DELETE,
+                "/v1/candidates/me/art-pe/{category}",
+                hashing,
+            ),
+            (
+                Method::POST,
+                "/v1/candidates/me/art-pe/{category}/fee-orders",
+                write,
+            ),
+            (Method::POST, "/v1/candidates/me/fee-orders", write),
+            (Method::POST, "/v1/candidates/me/pledge", write),
+            (Method::GET, "/v1/candidates/me", read),
+            (Method::GET, "/v1/candidates/me/admission-ticket.pdf", read),
+            (
+                Method::POST,
+                "/v1/payments/{provider}/notify",
+                Class::Exempt,
+            ),
+            (Method::POST, "/v1/identity/callback", Class::Exempt),
+            (Method::POST, "/v1/internal/serials", Class::Exempt),
+            (Method::POST, "/v1/sessions/candidate", Class::Exempt),
+        ] {
+            assert_eq!(
+                class_of(&method, Some(pattern)),
+                class,
+                "{method} {pattern}"
+            );
+        }
+        // No route matched: by method.
+        assert_eq!(class_of(&Method::GET, None), read);
+        assert_eq!(class_of(&Method::POST, Some("/nowhere")), write);
     }
 }

@@ -7,7 +7,7 @@ use engine::time::{Timestamp, minute_of_day};
 use serde::{Deserialize, Serialize};
 
 /// Everything admission control is told.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdmissionConfig {
     /// Candidate-facing writes are refused (503) while set; reads, operators and callbacks
@@ -24,7 +24,7 @@ pub struct AdmissionConfig {
 }
 
 /// When the slot plan applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SlotMode {
     /// Never: every region may register at any time.
@@ -37,7 +37,7 @@ pub enum SlotMode {
 }
 
 /// Region time slots ("cities A–E 08:00–10:00, F–J 10:00–12:00").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlotPlan {
     /// When the plan applies.
@@ -50,7 +50,7 @@ pub struct SlotPlan {
 
 /// One slot: these cities, between these times of day (China Standard Time). A slot whose
 /// close is before its open runs past midnight.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Slot {
     /// Four-digit city codes (4301 长沙市, ...).
@@ -62,7 +62,7 @@ pub struct Slot {
 }
 
 /// Rates and the overload guard. A rate of 0 means unlimited.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Candidate requests admitted per second, all regions together.
@@ -86,7 +86,7 @@ pub struct Limits {
 }
 
 /// The waiting room.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WaitingRoomConfig {
     /// Whether shed candidates get queue tickets.

@@ -15,32 +15,73 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use engine::scope::Scope;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// The header a waiting-room ticket comes back in.
 pub const TICKET_HEADER: &str = "X-Queue-Ticket";
 
-/// Whether `path` is a provider's or the identity service's callback.
-fn is_callback(path: &str) -> bool {
-    path.starts_with("/v1/payments/")
-        || path == "/v1/identity/callback"
-        || path.starts_with("/v1/internal/")
+/// How the middleware treats a route: its `x-admission` in the route table
+/// ([`crate::routes::table`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Not admitted here: probes and logins (whose handlers call admission once the
+    /// record, and so the region, is known), and callbacks, which their handlers count
+    /// against the providers' rate only once the signature verifies — so an unsigned flood
+    /// cannot use up the quota of real notifications (node-to-node requests have no share
+    /// in it at all).
+    Exempt,
+    /// A candidate request of this kind: reads are let through a pause; setting passwords
+    /// and every save of registration data (which checks the save password) are hashing
+    /// writes.
+    Candidate(Kind),
 }
 
-/// Reads do not change anything, so a pause lets them through; setting passwords and every
-/// save of registration data (which checks the save password: the form, the phone,
-/// declarations, art/PE categories) are hashing writes. Fee orders are not.
-pub fn kind_of(method: &Method, path: &str) -> Kind {
-    let saves_data = path == "/v1/candidates/me/form"
-        || path == "/v1/candidates/me/phone"
-        || path.starts_with("/v1/candidates/me/declarations")
-        || (path.starts_with("/v1/candidates/me/art-pe/") && !path.ends_with("/fee-orders"));
-    if matches!(*method, Method::GET | Method::HEAD) {
-        Kind::Read
-    } else if path == "/v1/candidates/me/passwords" || saves_data {
-        Kind::HashingWrite
-    } else {
-        Kind::Write
+impl Class {
+    /// The class named `name` (`exempt`, `read`, `write`, `hashing-write`).
+    pub fn named(name: &str) -> Option<Class> {
+        Some(match name {
+            "exempt" => Class::Exempt,
+            "read" => Class::Candidate(Kind::Read),
+            "write" => Class::Candidate(Kind::Write),
+            "hashing-write" => Class::Candidate(Kind::HashingWrite),
+            _ => return None,
+        })
     }
+}
+
+/// Every route's class by method and path pattern, read once from the generated document
+/// (so from the same attributes that register the routes).
+static CLASSES: LazyLock<HashMap<(String, String), Class>> = LazyLock::new(|| {
+    let mut classes = HashMap::new();
+    for (path, item) in &crate::openapi::document().paths.paths {
+        for (method, operation) in crate::openapi::operations_of(item) {
+            let class = operation
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("x-admission"))
+                .and_then(|value| value.as_str())
+                .and_then(Class::named);
+            if let Some(class) = class {
+                classes.insert((method.to_owned(), path.clone()), class);
+            }
+        }
+    }
+    classes
+});
+
+/// The class of the route `method` `pattern` (as actix matched it). A path no route
+/// matches is answered 404 by the router; until then it counts as a read or a write.
+pub fn class_of(method: &Method, pattern: Option<&str>) -> Class {
+    let method = method.as_str().to_ascii_lowercase();
+    pattern
+        .and_then(|pattern| CLASSES.get(&(method.clone(), pattern.to_owned())))
+        .copied()
+        .unwrap_or(if method == "get" || method == "head" {
+            Class::Candidate(Kind::Read)
+        } else {
+            Class::Candidate(Kind::Write)
+        })
 }
 
 /// The request's queue ticket, if any.
@@ -59,12 +100,10 @@ pub async fn gate(
     let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
-    if is_callback(request.path()) {
-        // Not rate-limited here: the handlers count a callback against the providers' rate
-        // only once its signature verifies, so an unsigned flood cannot use up the quota of
-        // real notifications (and node-to-node requests have no share in it at all).
+    let Class::Candidate(kind) = class_of(request.method(), request.match_pattern().as_deref())
+    else {
         return Ok(next.call(request).await?.map_into_boxed_body());
-    }
+    };
     let now = state.now();
     let session = state.sessions.from_headers(request.headers(), now);
     if let Some(session) = &session {
@@ -76,7 +115,6 @@ pub async fn gate(
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let ticket = ticket_of(request.headers());
-    let kind = kind_of(request.method(), request.path());
     let permit = match state
         .admission
         .admit_candidate(

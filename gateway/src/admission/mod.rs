@@ -157,7 +157,7 @@ pub struct Admission {
 }
 
 /// The live state, for operators and dashboards.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Status {
     /// Candidate requests in flight.
     pub in_flight: u32,
@@ -170,7 +170,7 @@ pub struct Status {
 }
 
 /// One region's state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RegionStatus {
     /// City code.
     pub city: u16,

@@ -42,7 +42,7 @@ pub enum Standing {
 }
 
 /// A place in a queue, as refusals carry it (`{"queue": {...}}`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Place {
     /// The ticket.
     pub ticket: String,

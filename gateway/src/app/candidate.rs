@@ -21,18 +21,19 @@ use serde::Serialize;
 use storage::StateStore as _;
 
 /// An order to pay, as the candidate gives it to the provider.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FeeOrderView {
     /// Our order number: give it to the provider.
     pub order_id: String,
     /// Amount due, fen.
     pub amount_fen: u32,
     /// Provider.
+    #[schema(value_type = String, example = "wechat_pay")]
     pub provider: Provider,
 }
 
 /// A started real-person verification.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Verification {
     /// The ticket for the identity provider.
     pub verification: String,

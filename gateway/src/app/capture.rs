@@ -20,7 +20,7 @@ use serde::Deserialize;
 use storage::{Journal as _, Partition, StateStore, StateUpdate, StorageError};
 
 /// How the ID data was obtained.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Read by the card reader.
@@ -34,7 +34,7 @@ pub enum Mode {
 }
 
 /// Which registration the capture is for.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TrackName {
     /// 普通高考.
@@ -45,11 +45,12 @@ pub enum TrackName {
 }
 
 /// `POST /v1/points/{point}/captures` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureRequest {
     id_number: String,
     name: String,
+    #[schema(value_type = String, example = "male")]
     gender: Gender,
     ethnicity: u8,
     /// `YYYY-MM-DD`.
@@ -57,6 +58,7 @@ pub struct CaptureRequest {
     address: String,
     /// `YYYY-MM-DD` or `长期`.
     valid_until: String,
+    #[schema(value_type = String)]
     category: SubjectCategory,
     mode: Mode,
     /// `gaokao` (the default) or `juvenile_class` (少年班: its own, later window).

@@ -27,7 +27,7 @@ pub struct Operator<'a> {
 }
 
 /// One open item of a point's candidate.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OpenItem {
     /// The candidate's key.
     pub key: String,
@@ -42,7 +42,7 @@ pub struct OpenItem {
 }
 
 /// One page of a point's open items.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OpenItems {
     /// The point.
     pub point: String,
@@ -53,7 +53,7 @@ pub struct OpenItems {
 }
 
 /// One declaration on a reviewers' work list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeclarationItem {
     /// The candidate's key.
     pub key: String,
@@ -62,11 +62,12 @@ pub struct DeclarationItem {
     /// Their name.
     pub name: String,
     /// The declaration.
+    #[schema(value_type = Object)]
     pub declaration: Declaration,
 }
 
 /// One page of a county's declarations at one stage.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeclarationList {
     /// The county.
     pub county: String,

@@ -47,7 +47,7 @@ impl From<PackageError> for AppError {
 }
 
 /// What an import did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// The county.
     pub county: String,

@@ -11,17 +11,19 @@ use serde::{Deserialize, Serialize};
 use storage::{Journal as _, Partition};
 
 /// The body of `POST /v1/internal/serials`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SerialRequest {
     pub(crate) point: u64,
+    #[schema(value_type = String)]
     pub(crate) category: SubjectCategory,
     #[serde(default)]
     pub(crate) migrant_child: bool,
     pub(crate) idempotency_key: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// The answer of `POST /v1/internal/serials`.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct SerialReply {
     /// The eight-digit printed form.
     pub(crate) serial: String,

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use storage::{Journal as _, Partition, StateStore as _};
 
 /// What one pass found and did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     /// Orders asked about.
     pub orders_checked: u64,

@@ -10,29 +10,65 @@ use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, put};
 use serde::Deserialize;
-use serde_json::json;
 
 /// The settings' name in the store.
 pub const SETTING: &str = settings::ADMISSION;
 
+/// Admission as the province sees it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AdmissionView {
+    /// The settings in force.
+    config: AdmissionConfig,
+    /// Live state: in flight, slots, queues.
+    status: crate::admission::Status,
+    /// What this node has in force, by setting name; every node of a deployment converges
+    /// on the same within a second or so (`crate::live_settings`).
+    settings_versions: std::collections::BTreeMap<&'static str, String>,
+}
+
 fn reply(state: &AppState) -> HttpResponse {
-    HttpResponse::Ok().json(json!({
-        "config": state.admission.config(),
-        "status": state.admission.status(state.now()),
-        // What this node has in force; every node of a deployment converges on the same
-        // within a second or so (`crate::live_settings`).
-        "settings_versions": state.settings_versions.snapshot(),
-    }))
+    HttpResponse::Ok().json(AdmissionView {
+        config: state.admission.config(),
+        status: state.admission.status(state.now()),
+        settings_versions: state.settings_versions.snapshot(),
+    })
 }
 
 /// `GET /v1/admission`.
+#[utoipa::path(
+    tag = "admission",
+    summary = "Admission settings (region slots, limits, waiting room, pause) and live state",
+    description = "Who may call it: province.",
+    responses(
+        (status = OK, description = "settings, live state and the settings versions in force on this node", body = crate::routes::admission::AdmissionView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/admission")]
 pub async fn show(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     province_only(&caller)?;
     Ok(reply(&state))
 }
 
 /// `PUT /v1/admission`: replaces the whole settings.
+#[utoipa::path(
+    tag = "admission",
+    summary = "Replace the admission settings (durable, audited, no restart)",
+    description = "Who may call it: province.",
+    params(
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::admission::config::AdmissionConfig,
+    responses(
+        (status = OK, description = "in force", body = crate::routes::admission::AdmissionView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[put("/v1/admission")]
 pub async fn replace(
     state: web::Data<AppState>,
     caller: Caller,
@@ -46,7 +82,7 @@ pub async fn replace(
 }
 
 /// `PUT /v1/admission/pause` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PauseRequest {
     paused: bool,
@@ -55,6 +91,21 @@ pub struct PauseRequest {
 }
 
 /// `PUT /v1/admission/pause`: the emergency switch.
+#[utoipa::path(
+    tag = "admission",
+    summary = "Pause or resume all candidate writes (operators and callbacks keep working)",
+    description = "Who may call it: province.",
+    params(
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::admission::PauseRequest,
+    responses(
+        (status = OK, description = "in force", body = crate::routes::admission::AdmissionView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[put("/v1/admission/pause")]
 pub async fn pause(
     state: web::Data<AppState>,
     caller: Caller,

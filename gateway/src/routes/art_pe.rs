@@ -10,6 +10,7 @@ use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{delete, get, post, put};
 use engine::candidate::FeeKind;
 use engine::candidate::art_pe::ArtCategory;
 use serde::Deserialize;
@@ -28,7 +29,7 @@ fn category_named(name: &str) -> Result<ArtCategory, ApiError> {
 }
 
 /// `PUT /v1/candidates/me/art-pe/{category}` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChooseRequest {
     main_item: String,
@@ -38,6 +39,22 @@ pub struct ChooseRequest {
 
 /// `PUT /v1/candidates/me/art-pe/{category}`: choose a category (or change its items while
 /// unpaid).
+#[utoipa::path(
+    tag = "art_pe",
+    summary = "Choose an art/PE category with its main/sub items (or change them while unpaid; needs the save password)",
+    description = "Who may call it: candidate (art/PE window, phone bound).",
+    params(
+        ("category" = String, Path, description = "art/PE category: music, dance, fine_arts, broadcasting, calligraphy, pe, …"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::art_pe::ChooseRequest,
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("hashing-write"))),
+)]
+#[put("/v1/candidates/me/art-pe/{category}")]
 pub async fn choose(
     state: web::Data<AppState>,
     caller: Caller,
@@ -61,6 +78,22 @@ pub async fn choose(
 }
 
 /// `DELETE /v1/candidates/me/art-pe/{category}`: drop an unpaid category without orders.
+#[utoipa::path(
+    tag = "art_pe",
+    summary = "Drop an unpaid art/PE category that has no order (body: the save password)",
+    description = "Who may call it: candidate (art/PE window).",
+    params(
+        ("category" = String, Path, description = "art/PE category: music, dance, fine_arts, broadcasting, calligraphy, pe, …"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body(content = Option<crate::routes::candidates::SavePasswordOnly>, description = "the save password, when one is set"),
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("hashing-write"))),
+)]
+#[delete("/v1/candidates/me/art-pe/{category}")]
 pub async fn drop_category(
     state: web::Data<AppState>,
     caller: Caller,
@@ -82,6 +115,22 @@ pub async fn drop_category(
 }
 
 /// `POST /v1/candidates/me/art-pe/{category}/fee-orders`: an order for one category's fee.
+#[utoipa::path(
+    tag = "art_pe",
+    summary = "An order for one art/PE category's fee",
+    description = "Who may call it: candidate (art/PE window).",
+    params(
+        ("category" = String, Path, description = "art/PE category: music, dance, fine_arts, broadcasting, calligraphy, pe, …"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::candidates::FeeOrderRequest,
+    responses(
+        (status = CREATED, description = "the order to pay", body = crate::app::candidate::FeeOrderView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/me/art-pe/{category}/fee-orders")]
 pub async fn create_fee_order(
     state: web::Data<AppState>,
     caller: Caller,
@@ -102,6 +151,17 @@ pub async fn create_fee_order(
 
 /// `GET /v1/candidates/me/art-pe/exam-ticket.pdf`: the professional exam ticket, listing
 /// the paid categories (only those may be sat).
+#[utoipa::path(
+    tag = "art_pe",
+    summary = "The art/PE professional exam ticket (PDF with photo) listing the paid categories",
+    description = "Who may call it: candidate (after paying a category).",
+    responses(
+        (status = OK, description = "the art/PE professional exam ticket", content_type = "application/pdf", body = crate::openapi::Binary),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/me/art-pe/exam-ticket.pdf")]
 pub async fn exam_ticket(
     state: web::Data<AppState>,
     caller: Caller,
@@ -112,6 +172,20 @@ pub async fn exam_ticket(
 
 /// `GET /v1/candidates/{key}/art-pe/exam-ticket.pdf`: the same, printed on the candidate's
 /// behalf by an operator whose scope covers them.
+#[utoipa::path(
+    tag = "art_pe",
+    summary = "A candidate's art/PE exam ticket (PDF), printed on the candidate's behalf",
+    description = "Who may call it: operators in scope.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+    ),
+    responses(
+        (status = OK, description = "the candidate's art/PE exam ticket", content_type = "application/pdf", body = crate::openapi::Binary),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/{key}/art-pe/exam-ticket.pdf")]
 pub async fn exam_ticket_for(
     state: web::Data<AppState>,
     caller: Caller,

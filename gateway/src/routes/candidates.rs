@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{delete, get, post, put};
 use engine::candidate::FeeKind;
 use engine::candidate::Provider;
 use engine::candidate::form::{
@@ -16,7 +17,7 @@ use serde::Deserialize;
 
 /// The body of a candidate's change that carries nothing but the save password (withdrawing
 /// a declaration, dropping an art/PE category).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SavePasswordOnly {
     pub(super) save_password: Option<String>,
@@ -27,6 +28,17 @@ fn reply(outcome: &actors::Outcome) -> HttpResponse {
 }
 
 /// `GET /v1/candidates/me`.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "The caller's own registration",
+    description = "Who may call it: candidate.",
+    responses(
+        (status = OK, description = "the caller's record", body = crate::routes::views::CandidateView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/me")]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let candidate = Myself::of(&state, &caller)?.record().await?;
     Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)))
@@ -35,6 +47,17 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRespon
 /// `POST /v1/candidates/me/identity-verification`: starts a real-person authentication. The
 /// answer's `verification` ticket goes to the identity provider (its SDK in the candidate's
 /// app), which returns it in its callback; results for anyone else are refused.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "Start a real-person authentication: a ticket for the identity provider, bound to this candidate (30 min)",
+    description = "Who may call it: candidate (fee paid).",
+    responses(
+        (status = CREATED, description = "a ticket for the identity provider", body = crate::app::candidate::Verification),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/me/identity-verification")]
 pub async fn start_verification(
     state: web::Data<AppState>,
     caller: Caller,
@@ -44,13 +67,29 @@ pub async fn start_verification(
 }
 
 /// `POST /v1/candidates/me/fee-orders` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeeOrderRequest {
+    #[schema(value_type = String, example = "wechat_pay")]
     pub(super) provider: Provider,
 }
 
 /// `POST /v1/candidates/me/fee-orders`.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "Create a registration-fee order",
+    description = "Who may call it: candidate.",
+    params(
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::candidates::FeeOrderRequest,
+    responses(
+        (status = CREATED, description = "the order to pay", body = crate::app::candidate::FeeOrderView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/me/fee-orders")]
 pub async fn create_fee_order(
     state: web::Data<AppState>,
     caller: Caller,
@@ -69,6 +108,21 @@ pub async fn create_fee_order(
 
 /// `POST /v1/candidates/me/exam-fee-orders`: start paying the exam fee (its own window,
 /// after the registration form is signed).
+#[utoipa::path(
+    tag = "candidates",
+    summary = "An order for the exam fee (its own window, after the form is signed)",
+    description = "Who may call it: candidate.",
+    params(
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::candidates::FeeOrderRequest,
+    responses(
+        (status = CREATED, description = "the order to pay", body = crate::app::candidate::FeeOrderView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/me/exam-fee-orders")]
 pub async fn create_exam_fee_order(
     state: web::Data<AppState>,
     caller: Caller,
@@ -83,6 +137,17 @@ pub async fn create_exam_fee_order(
 
 /// `GET /v1/candidates/me/admission-ticket.pdf`: the admission ticket, once the exam fee is
 /// paid. Exam rooms are allocated later by the province; the ticket says so.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "The admission ticket (PDF with photo), once the exam fee is paid",
+    description = "Who may call it: candidate.",
+    responses(
+        (status = OK, description = "the admission ticket", content_type = "application/pdf", body = crate::openapi::Binary),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/me/admission-ticket.pdf")]
 pub async fn admission_ticket(
     state: web::Data<AppState>,
     caller: Caller,
@@ -93,6 +158,20 @@ pub async fn admission_ticket(
 
 /// `GET /v1/candidates/{key}/admission-ticket.pdf`: the same, printed on the candidate's
 /// behalf by an operator whose scope covers them.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "A candidate's admission ticket (PDF), printed on the candidate's behalf",
+    description = "Who may call it: operators in scope.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+    ),
+    responses(
+        (status = OK, description = "the candidate's admission ticket", content_type = "application/pdf", body = crate::openapi::Binary),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/{key}/admission-ticket.pdf")]
 pub async fn admission_ticket_for(
     state: web::Data<AppState>,
     caller: Caller,
@@ -136,9 +215,10 @@ async fn admission_ticket_pdf(
 }
 
 /// `POST /v1/candidates/me/declarations` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclarationRequest {
+    #[schema(value_type = String)]
     kind: engine::candidate::declaration::DeclarationKind,
     item: String,
     documents: Vec<String>,
@@ -146,6 +226,21 @@ pub struct DeclarationRequest {
 }
 
 /// `POST /v1/candidates/me/declarations`: declare a bonus-point or special-plan eligibility.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "Declare a bonus-point or special-plan eligibility with supporting documents (needs the save password)",
+    description = "Who may call it: candidate (declaration window).",
+    params(
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::candidates::DeclarationRequest,
+    responses(
+        (status = CREATED, description = "declared", body = crate::routes::views::CandidateView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("hashing-write"))),
+)]
+#[post("/v1/candidates/me/declarations")]
 pub async fn declare(
     state: web::Data<AppState>,
     caller: Caller,
@@ -167,6 +262,22 @@ pub async fn declare(
 }
 
 /// `DELETE /v1/candidates/me/declarations/{id}`: withdraw a declaration not yet reviewed.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "Withdraw a declaration not yet reviewed (body: the save password)",
+    description = "Who may call it: candidate (declaration window).",
+    params(
+        ("id" = u32, Path, description = "the declaration's number on the candidate's record"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body(content = Option<crate::routes::candidates::SavePasswordOnly>, description = "the save password, when one is set"),
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("hashing-write"))),
+)]
+#[delete("/v1/candidates/me/declarations/{id}")]
 pub async fn withdraw_declaration(
     state: web::Data<AppState>,
     caller: Caller,
@@ -187,7 +298,7 @@ pub async fn withdraw_declaration(
 }
 
 /// `PUT /v1/candidates/me/passwords` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordsRequest {
     login_password: Option<String>,
@@ -195,6 +306,21 @@ pub struct PasswordsRequest {
 }
 
 /// `PUT /v1/candidates/me/passwords`.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "Set or change login and save passwords",
+    description = "Who may call it: candidate.",
+    params(
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::candidates::PasswordsRequest,
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("hashing-write"))),
+)]
+#[put("/v1/candidates/me/passwords")]
 pub async fn set_passwords(
     state: web::Data<AppState>,
     caller: Caller,
@@ -214,7 +340,7 @@ pub async fn set_passwords(
 }
 
 /// `PUT /v1/candidates/me/phone` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PhoneRequest {
     phone: String,
@@ -222,6 +348,21 @@ pub struct PhoneRequest {
 }
 
 /// `PUT /v1/candidates/me/phone`.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "Bind a mobile phone (needs the save password)",
+    description = "Who may call it: candidate.",
+    params(
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::candidates::PhoneRequest,
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("hashing-write"))),
+)]
+#[put("/v1/candidates/me/phone")]
 pub async fn bind_phone(
     state: web::Data<AppState>,
     caller: Caller,
@@ -241,6 +382,20 @@ pub async fn bind_phone(
 }
 
 /// `POST /v1/candidates/me/pledge`.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "Accept the integrity pledge",
+    description = "Who may call it: candidate.",
+    params(
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/me/pledge")]
 pub async fn accept_pledge(
     state: web::Data<AppState>,
     caller: Caller,
@@ -254,18 +409,23 @@ pub async fn accept_pledge(
 
 /// `PUT /v1/candidates/me/form` body: the form plus the save password. Postal fields are
 /// accepted by the parser only so that the engine can refuse them by name.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FormRequest {
     save_password: Option<String>,
+    #[schema(value_type = String)]
     exam_type: ExamType,
+    #[schema(value_type = Option<String>)]
     first_subject: Option<FirstSubject>,
     #[serde(default)]
+    #[schema(value_type = Vec<String>)]
     electives: Vec<Elective>,
     vocational_group: Option<String>,
+    #[schema(value_type = String)]
     graduation: Graduation,
     school: String,
     urban_rural_code: u16,
+    #[schema(value_type = Vec<Object>)]
     resume: Vec<ResumeEntry>,
     postal_address: Option<String>,
     recipient: Option<String>,
@@ -273,6 +433,21 @@ pub struct FormRequest {
 }
 
 /// `PUT /v1/candidates/me/form`.
+#[utoipa::path(
+    tag = "candidates",
+    summary = "Save the registration form (needs the save password)",
+    description = "Who may call it: candidate.",
+    params(
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::candidates::FormRequest,
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("hashing-write"))),
+)]
+#[put("/v1/candidates/me/form")]
 pub async fn save_form(
     state: web::Data<AppState>,
     caller: Caller,

@@ -6,10 +6,28 @@ use crate::app::capture::{CaptureRequest, Prepared, commit, prepare};
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
+use actix_web::post;
 use actix_web::{HttpRequest, HttpResponse, web};
 use engine::org::PointCode;
 
 /// `POST /v1/points/{point}/captures`: point operators (or their county) only.
+#[utoipa::path(
+    tag = "captures",
+    summary = "Capture ID data, photo and serial number",
+    description = "Who may call it: point, county.",
+    params(
+        ("point" = String, Path, description = "registration point code, county code and number", pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::app::capture::CaptureRequest,
+    responses(
+        (status = CREATED, description = "captured; the serial number is assigned", body = crate::routes::views::CandidateView),
+        (status = OK, description = "this capture was made before: the same record", body = crate::routes::views::CandidateView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/points/{point}/captures")]
 pub async fn capture(
     state: web::Data<AppState>,
     caller: Caller,

@@ -11,6 +11,7 @@ use crate::documents::registration_form::{self, FormSheet};
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
+use actix_web::get;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use engine::candidate::Candidate;
@@ -28,6 +29,17 @@ impl From<DocumentError> for ApiError {
 }
 
 /// `GET /v1/candidates/me/registration-form.pdf`.
+#[utoipa::path(
+    tag = "documents",
+    summary = "The caller's registration form (PDF with photo) to print and sign",
+    description = "Who may call it: candidate (after the first form save).",
+    responses(
+        (status = OK, description = "the registration form to check and sign", content_type = "application/pdf", body = crate::openapi::Binary),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/me/registration-form.pdf")]
 pub async fn own_registration_form(
     state: web::Data<AppState>,
     caller: Caller,
@@ -37,7 +49,21 @@ pub async fn own_registration_form(
 }
 
 /// `GET /v1/candidates/{key}/registration-form.pdf`.
-pub async fn registration_form(
+#[utoipa::path(
+    tag = "documents",
+    summary = "A candidate's registration form (PDF), printed on the candidate's behalf",
+    description = "Who may call it: operators in scope.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+    ),
+    responses(
+        (status = OK, description = "the candidate's registration form", content_type = "application/pdf", body = crate::openapi::Binary),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/{key}/registration-form.pdf")]
+pub async fn candidate_registration_form(
     state: web::Data<AppState>,
     caller: Caller,
     key: web::Path<String>,
@@ -96,6 +122,20 @@ async fn registration_form_pdf(
 
 /// `GET /v1/candidates/{key}/migrant-audit-form.pdf`: 随迁子女报名资格审核表, printed at the
 /// point for the candidate to take to the county with the supporting documents.
+#[utoipa::path(
+    tag = "documents",
+    summary = "The migrant worker's child's eligibility audit form (PDF with photo)",
+    description = "Who may call it: operators in scope.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+    ),
+    responses(
+        (status = OK, description = "the migrant worker's child eligibility audit form", content_type = "application/pdf", body = crate::openapi::Binary),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/{key}/migrant-audit-form.pdf")]
 pub async fn migrant_audit_form(
     state: web::Data<AppState>,
     caller: Caller,
@@ -136,8 +176,9 @@ pub async fn migrant_audit_form(
 pub use printable::MAX_LOGIN_CARDS;
 
 /// `?status=` of the point's list of login cards.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CardFilter {
     /// Only candidates in this status (e.g. `captured`: not logged in yet).
     status: Option<String>,
@@ -149,7 +190,21 @@ pub struct CardFilter {
 
 /// `GET /v1/candidates/{key}/login-card.pdf`: one candidate's card, for an operator whose
 /// scope covers them.
-pub async fn login_card(
+#[utoipa::path(
+    tag = "documents",
+    summary = "A candidate's login card (PDF)",
+    description = "Who may call it: operators in scope.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+    ),
+    responses(
+        (status = OK, description = "the candidate's login card (first-login instructions)", content_type = "application/pdf", body = crate::openapi::Binary),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/{key}/login-card.pdf")]
+pub async fn candidate_login_card(
     state: web::Data<AppState>,
     caller: Caller,
     key: web::Path<String>,
@@ -164,6 +219,20 @@ pub async fn login_card(
 /// point's candidates, four to a page, in serial order within a run of at most
 /// [`MAX_LOGIN_CARDS`]; a point with more is printed in runs, each answer's `X-Next-After`
 /// header naming where the next run starts.
+#[utoipa::path(
+    tag = "documents",
+    summary = "A point's login cards, four to a page (PDF; ?status= to filter; runs of ?limit= cards, X-Next-After for ?after=)",
+    description = "Who may call it: operators in scope.",
+    params(
+        ("point" = String, Path, description = "registration point code, county code and number", pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001"),
+    ),
+    responses(
+        (status = OK, description = "login cards of the point's candidates, one page each", content_type = "application/pdf", body = crate::openapi::Binary),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/points/{point}/login-cards.pdf")]
 pub async fn point_login_cards(
     state: web::Data<AppState>,
     caller: Caller,

@@ -27,6 +27,7 @@ use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post};
 use engine::org::PointCode;
 use futures::StreamExt;
 use serde::Serialize;
@@ -55,15 +56,68 @@ pub const TEMPLATE_COLUMNS: [&str; 14] = [
 pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 
 /// One refused row.
-#[derive(Debug, Serialize)]
-struct RowError {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RowError {
     /// Line in the file (the header is line 1).
     row: usize,
+    /// The refusal's stable code.
     code: &'static str,
+    /// Why.
     message: String,
 }
 
+/// One imported row.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportedRow {
+    /// Line in the file.
+    row: usize,
+    /// The candidate's key.
+    key: Option<String>,
+    /// Their serial number.
+    serial_number: Option<String>,
+}
+
+/// A file imported (or imported before).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    /// The file's identity (a hash of its bytes): the same file sent again is the same import.
+    file: String,
+    /// Rows imported by this request.
+    imported: usize,
+    /// Rows imported by an earlier request with the same file.
+    already_imported: usize,
+    /// The rows imported by this request.
+    rows: Vec<ImportedRow>,
+}
+
+/// A file refused (`import_invalid`: nothing imported) or interrupted
+/// (`import_interrupted`: the rows listed were imported; send the same file again).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportRefused {
+    /// `import_invalid` or `import_interrupted`.
+    code: &'static str,
+    /// For people.
+    message: String,
+    /// The refused rows (`import_invalid`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<RowError>,
+    /// The rows imported before the interruption (`import_interrupted`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    imported: Vec<ImportedRow>,
+}
+
 /// `GET /v1/imports/capture-template.csv`: the header row to fill in.
+#[utoipa::path(
+    tag = "imports",
+    summary = "The CSV template for offline captures",
+    description = "Who may call it: anyone.",
+    responses(
+        (status = OK, description = "the header row to fill in", content_type = "text/csv", body = String),
+    ),
+    security(()),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[get("/v1/imports/capture-template.csv")]
 pub async fn template() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -92,6 +146,22 @@ async fn read_limited(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
 }
 
 /// `POST /v1/points/{point}/imports`.
+#[utoipa::path(
+    tag = "imports",
+    summary = "Import a point's offline captures from the CSV template (all rows or none; re-sending is safe)",
+    description = "Who may call it: point, county.",
+    params(
+        ("point" = String, Path, description = "registration point code, county code and number", pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001"),
+    ),
+    request_body(content = String, content_type = "text/csv", description = "the capture template, filled in (UTF-8, header row first)"),
+    responses(
+        (status = OK, description = "every row imported (or imported before)", body = crate::routes::imports::ImportSummary),
+        (status = UNPROCESSABLE_ENTITY, description = "rows refused, each with its code; nothing was imported", body = crate::routes::imports::ImportRefused),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/points/{point}/imports")]
 pub async fn import(
     state: web::Data<AppState>,
     caller: Caller,
@@ -161,11 +231,15 @@ pub async fn import(
         }
     }
     if !errors.is_empty() {
-        return Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({
-            "code": "import_invalid",
-            "message": format!("{} of the file's rows are refused; nothing was imported", errors.len()),
-            "errors": errors,
-        })));
+        return Ok(HttpResponse::UnprocessableEntity().json(ImportRefused {
+            code: "import_invalid",
+            message: format!(
+                "{} of the file's rows are refused; nothing was imported",
+                errors.len()
+            ),
+            errors,
+            imported: Vec::new(),
+        }));
     }
     if ready.is_empty() && already == 0 {
         return Err(ApiError::new(
@@ -177,28 +251,31 @@ pub async fn import(
     let mut imported = Vec::new();
     for (row, new, idempotency) in ready {
         match capture_case::commit(&state, point, new, idempotency).await {
-            Ok(candidate) => imported.push(serde_json::json!({
-                "row": row,
-                "key": candidate.as_ref().map(|c| c.key.to_string()),
-                "serial_number": candidate.as_ref().map(|c| c.capture.serial.to_string()),
-            })),
+            Ok(candidate) => imported.push(ImportedRow {
+                row,
+                key: candidate.as_ref().map(|c| c.key.to_string()),
+                serial_number: candidate.as_ref().map(|c| c.capture.serial.to_string()),
+            }),
             Err(refusal) => {
                 let refusal = ApiError::from(refusal);
-                return Ok(HttpResponse::build(refusal.status).json(serde_json::json!({
-                    "code": "import_interrupted",
-                    "message": format!(
+                return Ok(HttpResponse::build(refusal.status).json(ImportRefused {
+                    code: "import_interrupted",
+                    message: format!(
                         "row {row} could not be imported ({}: {}); {} rows were imported — send the same file again to finish",
-                        refusal.code, refusal.message, imported.len()
+                        refusal.code,
+                        refusal.message,
+                        imported.len()
                     ),
-                    "imported": imported,
-                })));
+                    errors: Vec::new(),
+                    imported,
+                }));
             }
         }
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "file": file_id,
-        "imported": imported.len(),
-        "already_imported": already,
-        "rows": imported,
-    })))
+    Ok(HttpResponse::Ok().json(ImportSummary {
+        file: file_id,
+        imported: imported.len(),
+        already_imported: already,
+        rows: imported,
+    }))
 }

@@ -7,11 +7,24 @@ use crate::app::serials::{SerialReply, SerialRequest};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
+use actix_web::post;
 use actix_web::{HttpRequest, HttpResponse, web};
 use engine::org::PointCode;
 use storage::{Journal as _, Partition};
 
 /// Assigns a serial on this node (which must own the counties).
+#[utoipa::path(
+    tag = "internal",
+    summary = "Node to node: assign a serial number on the node owning the counties (HMAC-signed)",
+    description = "Who may call it: gateway node.",
+    request_body = crate::app::serials::SerialRequest,
+    responses(
+        (status = OK, description = "the serial number given", body = crate::app::serials::SerialReply),
+    ),
+    security(("node_signature" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/internal/serials")]
 pub async fn serial(
     state: web::Data<AppState>,
     request: HttpRequest,

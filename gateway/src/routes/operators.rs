@@ -9,9 +9,10 @@ use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post};
 use actors::Outcome;
 use engine::candidate::{Candidate, MoralEvaluation};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A candidate the caller may see (for the document routes).
 pub(super) async fn visible(
@@ -27,6 +28,20 @@ fn reply(outcome: &Outcome) -> HttpResponse {
 }
 
 /// `GET /v1/candidates/{key}`.
+#[utoipa::path(
+    tag = "operators",
+    summary = "A candidate within the caller's scope",
+    description = "Who may call it: operators in scope, the candidate.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+    ),
+    responses(
+        (status = OK, description = "the record", body = crate::routes::views::CandidateView),
+    ),
+    security(("operator_session" = []), ("candidate_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/{key}")]
 pub async fn candidate(
     state: web::Data<AppState>,
     caller: Caller,
@@ -37,6 +52,21 @@ pub async fn candidate(
 }
 
 /// `POST /v1/candidates/{key}/signature`: the candidate's point only.
+#[utoipa::path(
+    tag = "operators",
+    summary = "Record the signature on the printed form",
+    description = "Who may call it: the candidate's point.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/{key}/signature")]
 pub async fn confirm_signature(
     state: web::Data<AppState>,
     caller: Caller,
@@ -51,6 +81,21 @@ pub async fn confirm_signature(
 
 /// `POST /v1/candidates/{key}/password-reset`: the candidate's point resets both passwords
 /// for a candidate standing at the desk with the ID card.
+#[utoipa::path(
+    tag = "operators",
+    summary = "Reset both passwords for a candidate at the desk (first login opens again, the save-password lock is lifted)",
+    description = "Who may call it: the candidate's point.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/{key}/password-reset")]
 pub async fn reset_passwords(
     state: web::Data<AppState>,
     caller: Caller,
@@ -64,7 +109,7 @@ pub async fn reset_passwords(
 }
 
 /// `POST /v1/candidates/{key}/moral-evaluation` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationRequest {
     qualified: bool,
@@ -72,6 +117,22 @@ pub struct EvaluationRequest {
 }
 
 /// `POST /v1/candidates/{key}/moral-evaluation`: the candidate's point or county.
+#[utoipa::path(
+    tag = "operators",
+    summary = "Record the moral-character evaluation",
+    description = "Who may call it: the candidate's point or county.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::operators::EvaluationRequest,
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/{key}/moral-evaluation")]
 pub async fn moral_evaluation(
     state: web::Data<AppState>,
     caller: Caller,
@@ -91,25 +152,71 @@ pub async fn moral_evaluation(
 }
 
 /// `GET /v1/progress` query: `scope=province | city:4301 | county:430102 | point:430102-001`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ProgressQuery {
     scope: String,
 }
 
 /// `GET /v1/progress`: counts by status within a scope the caller covers.
+#[utoipa::path(
+    tag = "operators",
+    summary = "Counts by status (scope=province|city:C|county:C|point:P)",
+    description = "Who may call it: operators covering the scope.",
+    responses(
+        (status = OK, description = "counts by status", body = crate::routes::operators::Progress),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/progress")]
 pub async fn progress(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<ProgressQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let counts = Operator::of(&state, &caller).progress(&query.scope).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"scope": query.scope, "counts": counts})))
+    Ok(HttpResponse::Ok().json(Progress {
+        scope: query.into_inner().scope,
+        counts,
+    }))
+}
+
+/// Counts by status within a scope.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Progress {
+    /// The scope asked about.
+    scope: String,
+    /// Candidates by status (`captured`, `paid`, `signed`, …).
+    counts: std::collections::BTreeMap<&'static str, u64>,
+}
+
+/// One record of the audit trail.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    /// When, Unix milliseconds.
+    at_ms: i64,
+    /// Operator username.
+    actor: String,
+    /// Their role.
+    role: String,
+    /// What was attempted.
+    action: String,
+    /// On what.
+    target: String,
+    /// `ok`, `started` or the refusal's code.
+    outcome: String,
+    /// The client's address.
+    client: String,
+    /// Pairs a request's intent and outcome records.
+    request: String,
 }
 
 /// `GET /v1/audit` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     limit: Option<usize>,
     /// Only this operator's records (exact username).
@@ -117,6 +224,17 @@ pub struct AuditQuery {
 }
 
 /// `GET /v1/audit`: the newest operator actions (province only; reading it is audited too).
+#[utoipa::path(
+    tag = "operators",
+    summary = "The newest operator actions",
+    description = "Who may call it: province.",
+    responses(
+        (status = OK, description = "the newest records first", body = Vec<crate::routes::operators::AuditEntry>),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/audit")]
 pub async fn audit_trail(
     state: web::Data<AppState>,
     caller: Caller,
@@ -127,13 +245,37 @@ pub async fn audit_trail(
         .await?;
     let view: Vec<_> = records
         .into_iter()
-        .map(|r| serde_json::json!({"at_ms": r.at.0, "actor": r.actor, "role": r.role, "action": r.action, "target": r.target, "outcome": r.outcome, "client": r.client, "request": r.request}))
+        .map(|r| AuditEntry {
+            at_ms: r.at.0,
+            actor: r.actor,
+            role: r.role,
+            action: r.action,
+            target: r.target,
+            outcome: r.outcome,
+            client: r.client,
+            request: r.request,
+        })
         .collect();
     Ok(HttpResponse::Ok().json(view))
 }
 
 /// `POST /v1/candidates/{key}/document-approval`: the candidate's city approves a capture
 /// made with another identity document; the candidate may then log in.
+#[utoipa::path(
+    tag = "operators",
+    summary = "Approve a capture made with another identity document (the candidate's city)",
+    description = "Who may call it: city.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/{key}/document-approval")]
 pub async fn approve_document(
     state: web::Data<AppState>,
     caller: Caller,
@@ -148,6 +290,21 @@ pub async fn approve_document(
 
 /// `POST /v1/candidates/{key}/migrant-approval`: the candidate's county approves a migrant
 /// worker's child's eligibility audit; registration opens.
+#[utoipa::path(
+    tag = "operators",
+    summary = "Approve a migrant worker's child's eligibility audit (the candidate's county)",
+    description = "Who may call it: county.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/{key}/migrant-approval")]
 pub async fn approve_migrant(
     state: web::Data<AppState>,
     caller: Caller,
@@ -162,6 +319,21 @@ pub async fn approve_migrant(
 
 /// `POST /v1/candidates/{key}/id-verification`: the candidate came to a point of their
 /// county with a valid card; the typed-in ID is verified and the open item closed.
+#[utoipa::path(
+    tag = "operators",
+    summary = "Verify a typed-in ID in person and close its open item (a point of the candidate's county)",
+    description = "Who may call it: point.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/{key}/id-verification")]
 pub async fn verify_id(
     state: web::Data<AppState>,
     caller: Caller,
@@ -175,8 +347,9 @@ pub async fn verify_id(
 }
 
 /// `?after=&limit=` of the work lists.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Continue after this candidate key (the previous page's `next`).
     after: Option<String>,
@@ -187,6 +360,20 @@ pub struct PageQuery {
 /// `GET /v1/points/{point}/open-items[?after=&limit=]`: the point's candidates with a
 /// special case still open, for operators whose scope covers the point. One page looks at
 /// `limit` candidates; `next` continues (null: done).
+#[utoipa::path(
+    tag = "operators",
+    summary = "The point's candidates with an open special case (ID to verify, document to approve; paged: ?limit=&after=<next>)",
+    description = "Who may call it: operators in scope.",
+    params(
+        ("point" = String, Path, description = "registration point code, county code and number", pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001"),
+    ),
+    responses(
+        (status = OK, description = "one page of the point's open items", body = crate::app::operator::OpenItems),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/points/{point}/open-items")]
 pub async fn open_items(
     state: web::Data<AppState>,
     caller: Caller,
@@ -201,7 +388,7 @@ pub async fn open_items(
 }
 
 /// `POST /v1/candidates/{key}/declarations/{id}/review` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
     approved: bool,
@@ -210,6 +397,23 @@ pub struct ReviewRequest {
 
 /// `POST /v1/candidates/{key}/declarations/{id}/review`: the candidate's county decides
 /// first, then the candidate's city.
+#[utoipa::path(
+    tag = "operators",
+    summary = "Decide on a declaration: the candidate's county first, then the city",
+    description = "Who may call it: county, city.",
+    params(
+        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        ("id" = u32, Path, description = "the declaration's number on the candidate's record"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::operators::ReviewRequest,
+    responses(
+        (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/{key}/declarations/{id}/review")]
 pub async fn review_declaration(
     state: web::Data<AppState>,
     caller: Caller,
@@ -232,8 +436,9 @@ pub async fn review_declaration(
 }
 
 /// `GET /v1/counties/{county}/declarations` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DeclarationsQuery {
     /// `pending`, `county_approved`, `approved`, `rejected` or `withdrawn`; by default what
     /// the caller decides next (the county: `pending`; the city: `county_approved`).
@@ -247,6 +452,20 @@ pub struct DeclarationsQuery {
 
 /// `GET /v1/counties/{county}/declarations[?stage=&after=&limit=]`: the reviewers' work
 /// list. One page looks at `limit` candidates, point by point; `next` continues.
+#[utoipa::path(
+    tag = "operators",
+    summary = "The reviewers' work list: a county's declarations at one stage (?stage=; paged: ?limit=&after=<next>)",
+    description = "Who may call it: county, city, province.",
+    params(
+        ("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102"),
+    ),
+    responses(
+        (status = OK, description = "one page of the work list", body = crate::app::operator::DeclarationList),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/counties/{county}/declarations")]
 pub async fn county_declarations(
     state: web::Data<AppState>,
     caller: Caller,

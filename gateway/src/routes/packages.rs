@@ -10,6 +10,7 @@ use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post};
 use engine::org::CountyCode;
 use futures::StreamExt;
 use std::io::Write as _;
@@ -24,6 +25,20 @@ pub const MAX_PACKAGE_BYTES: usize = 512 * 1024 * 1024;
 pub const PACKAGE_CONTENT_TYPE: &str = "application/octet-stream";
 
 /// `GET /v1/counties/{county}/export-package`.
+#[utoipa::path(
+    tag = "packages",
+    summary = "A county's signed export package (tar: records, photos, manifest with checksums)",
+    description = "Who may call it: county, city, province.",
+    params(
+        ("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102"),
+    ),
+    responses(
+        (status = OK, description = "the sealed package (encrypted tar of records, photos and a signed manifest)", content_type = "application/octet-stream", body = crate::openapi::Binary),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/counties/{county}/export-package")]
 pub async fn export(
     state: web::Data<AppState>,
     caller: Caller,
@@ -65,6 +80,18 @@ fn file_chunks(
 }
 
 /// `POST /v1/imports/county-package`.
+#[utoipa::path(
+    tag = "packages",
+    summary = "Verify and import a county's export package",
+    description = "Who may call it: city, province.",
+    request_body(content = crate::openapi::Binary, content_type = "application/octet-stream", description = "a package as exported"),
+    responses(
+        (status = OK, description = "what was taken over", body = crate::app::package::ImportReport),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/imports/county-package")]
 pub async fn import(
     state: web::Data<AppState>,
     caller: Caller,

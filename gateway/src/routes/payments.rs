@@ -11,15 +11,16 @@ use crate::app::payments;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
+use actix_web::post;
 use actix_web::{HttpRequest, HttpResponse, web};
 use engine::candidate::{PaymentNotice, PaymentSource, Provider};
 use engine::time::Timestamp;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 /// A payment notification's body (after the provider-specific envelope is decoded).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentNotification {
     order_id: String,
@@ -30,13 +31,20 @@ pub struct PaymentNotification {
 
 /// An identity provider's callback body: the verification ticket it was given, the result,
 /// its own reference, and the SHA-256 (hex) of the ID number it verified.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityCallback {
     verification: String,
     passed: bool,
     reference: String,
     id_number_sha256: String,
+}
+
+/// The acknowledgement of a callback.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Acknowledged {
+    /// `SUCCESS`.
+    code: &'static str,
 }
 
 /// Checks the `X-Signature` header: hex HMAC-SHA256 of the raw body under `key`.
@@ -112,6 +120,21 @@ pub fn callback_body(body: Result<web::Bytes, actix_web::Error>) -> Result<web::
 }
 
 /// `POST /v1/payments/{provider}/notify`.
+#[utoipa::path(
+    tag = "payments",
+    summary = "Payment provider notification (HMAC-signed)",
+    description = "Who may call it: payment provider.",
+    params(
+        ("provider" = String, Path, description = "wechat_pay, alipay or unionpay", pattern = "^(wechat_pay|alipay|unionpay)$"),
+    ),
+    request_body = crate::routes::payments::PaymentNotification,
+    responses(
+        (status = OK, description = "recorded (or recorded before): the provider's own acknowledgement, JSON for WeChat Pay, text for the others", body = String),
+    ),
+    security(("provider_signature" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/payments/{provider}/notify")]
 pub async fn notify(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -144,6 +167,18 @@ pub async fn notify(
 }
 
 /// `POST /v1/identity/callback`.
+#[utoipa::path(
+    tag = "payments",
+    summary = "Real-person authentication result (HMAC-signed)",
+    description = "Who may call it: identity provider.",
+    request_body = crate::routes::payments::IdentityCallback,
+    responses(
+        (status = OK, description = "recorded", body = crate::routes::payments::Acknowledged),
+    ),
+    security(("identity_signature" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/identity/callback")]
 pub async fn identity_callback(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -161,5 +196,5 @@ pub async fn identity_callback(
         &callback.id_number_sha256,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"code": "SUCCESS"})))
+    Ok(HttpResponse::Ok().json(Acknowledged { code: "SUCCESS" }))
 }

@@ -7,11 +7,12 @@ use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
+use actix_web::post;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 /// The pass's parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reconcile {
     /// Orders younger than this are left to their notifications (default 300).
@@ -24,6 +25,18 @@ fn default_min_age_seconds() -> u32 {
 }
 
 /// Runs one pass.
+#[utoipa::path(
+    tag = "reconciliation",
+    summary = "Payment reconciliation: query the providers about unpaid orders, apply what was paid (province)",
+    description = "Who may call it: province.",
+    request_body = crate::routes::reconciliation::Reconcile,
+    responses(
+        (status = OK, description = "what the pass found and did", body = crate::reconciliation::Report),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/reconciliation")]
 pub async fn run(
     state: web::Data<AppState>,
     caller: Caller,

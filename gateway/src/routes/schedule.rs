@@ -11,6 +11,7 @@ use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post, put};
 use engine::schedule::Schedule;
 use engine::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -30,7 +31,7 @@ fn parse_cst(field: &'static str, text: &str) -> Result<Timestamp, ApiError> {
 }
 
 /// One window as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WindowView {
     window: &'static str,
     title: &'static str,
@@ -58,12 +59,23 @@ fn view(schedule: &Schedule, now: Timestamp) -> Vec<WindowView> {
 }
 
 /// `GET /v1/schedule`: any logged-in caller.
+#[utoipa::path(
+    tag = "schedule",
+    summary = "The province's windows (times in China Standard Time), open or not now",
+    description = "Who may call it: any logged-in caller.",
+    responses(
+        (status = OK, description = "the windows", body = Vec<crate::routes::schedule::WindowView>),
+    ),
+    security(("operator_session" = []), ("candidate_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/schedule")]
 pub async fn show(state: web::Data<AppState>, _caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(view(&state.settings.current().schedule, state.now()))
 }
 
 /// `PUT /v1/schedule/{window}` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetWindow {
     opens_at: String,
@@ -71,6 +83,22 @@ pub struct SetWindow {
 }
 
 /// `PUT /v1/schedule/{window}`: sets a window afresh (its extension history starts over).
+#[utoipa::path(
+    tag = "schedule",
+    summary = "Set a window (opens_at, closes_at: 'YYYY-MM-DD HH:MM' CST)",
+    description = "Who may call it: province.",
+    params(
+        ("window" = String, Path, description = "the window's name, as GET /v1/schedule lists them"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::schedule::SetWindow,
+    responses(
+        (status = OK, description = "the windows after the change", body = Vec<crate::routes::schedule::WindowView>),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[put("/v1/schedule/{window}")]
 pub async fn set_window(
     state: web::Data<AppState>,
     caller: Caller,
@@ -89,13 +117,29 @@ pub async fn set_window(
 }
 
 /// `POST /v1/schedule/{window}/extensions` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Extend {
     until: String,
 }
 
 /// `POST /v1/schedule/{window}/extensions`: moves the close later, keeping the history.
+#[utoipa::path(
+    tag = "schedule",
+    summary = "Extend a window (until), keeping the extension history",
+    description = "Who may call it: province.",
+    params(
+        ("window" = String, Path, description = "the window's name, as GET /v1/schedule lists them"),
+        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+    ),
+    request_body = crate::routes::schedule::Extend,
+    responses(
+        (status = OK, description = "the windows after the change", body = Vec<crate::routes::schedule::WindowView>),
+    ),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/schedule/{window}/extensions")]
 pub async fn extend(
     state: web::Data<AppState>,
     caller: Caller,

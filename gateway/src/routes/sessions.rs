@@ -5,11 +5,12 @@ use crate::admission::gate::ticket_of;
 use crate::app::session::{self, Client, Issued, parse_validity};
 use crate::error::ApiError;
 use crate::state::AppState;
+use actix_web::post;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 /// A session as returned to the client.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     /// Bearer token.
     pub token: String,
@@ -20,7 +21,7 @@ pub struct SessionView {
 }
 
 /// `POST /v1/sessions/operator` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OperatorLogin {
     username: String,
@@ -28,7 +29,7 @@ pub struct OperatorLogin {
 }
 
 /// `POST /v1/sessions/candidate/first-login` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FirstLogin {
     id_number: String,
@@ -38,7 +39,7 @@ pub struct FirstLogin {
 }
 
 /// `POST /v1/sessions/candidate` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateLogin {
     /// ID number or eight-digit serial number.
@@ -62,6 +63,18 @@ fn reply(issued: Issued) -> HttpResponse {
 }
 
 /// `POST /v1/sessions/operator`.
+#[utoipa::path(
+    tag = "sessions",
+    summary = "Operator login (username, password)",
+    description = "Who may call it: anyone; rate-limited.",
+    request_body = crate::routes::sessions::OperatorLogin,
+    responses(
+        (status = OK, description = "a session", body = crate::routes::sessions::SessionView),
+    ),
+    security(()),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/sessions/operator")]
 pub async fn operator_login(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -73,6 +86,21 @@ pub async fn operator_login(
 }
 
 /// `POST /v1/sessions/candidate/first-login`.
+#[utoipa::path(
+    tag = "sessions",
+    summary = "Candidate first login (ID number, name, ID validity)",
+    description = "Who may call it: anyone; rate-limited.",
+    params(
+        ("X-Queue-Ticket" = Option<String>, Header, description = "a waiting-room ticket from an earlier queued answer"),
+    ),
+    request_body = crate::routes::sessions::FirstLogin,
+    responses(
+        (status = OK, description = "a session", body = crate::routes::sessions::SessionView),
+    ),
+    security(()),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/sessions/candidate/first-login")]
 pub async fn candidate_first_login(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -92,6 +120,21 @@ pub async fn candidate_first_login(
 }
 
 /// `POST /v1/sessions/candidate`.
+#[utoipa::path(
+    tag = "sessions",
+    summary = "Candidate login (ID or serial number, login password)",
+    description = "Who may call it: anyone; rate-limited.",
+    params(
+        ("X-Queue-Ticket" = Option<String>, Header, description = "a waiting-room ticket from an earlier queued answer"),
+    ),
+    request_body = crate::routes::sessions::CandidateLogin,
+    responses(
+        (status = OK, description = "a session", body = crate::routes::sessions::SessionView),
+    ),
+    security(()),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/sessions/candidate")]
 pub async fn candidate_login(
     state: web::Data<AppState>,
     request: HttpRequest,

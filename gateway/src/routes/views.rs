@@ -6,7 +6,7 @@ use engine::candidate::form::RegistrationForm;
 use serde::Serialize;
 
 /// A candidate as the API returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CandidateView {
     /// Pseudonymous key (use it in operator URLs).
     pub key: String,
@@ -35,6 +35,7 @@ pub struct CandidateView {
     /// Whether the pledge is accepted.
     pub pledge_accepted: bool,
     /// The form.
+    #[schema(value_type = Option<Object>)]
     pub form: Option<RegistrationForm>,
     /// Its version.
     pub form_version: u32,
@@ -55,11 +56,12 @@ pub struct CandidateView {
     /// `gaokao` or `juvenile_class`.
     pub track: &'static str,
     /// Bonus-point and special-plan declarations, with the county's and city's decisions.
+    #[schema(value_type = Vec<Object>)]
     pub declarations: Vec<engine::candidate::declaration::Declaration>,
 }
 
 /// One chosen art/PE category.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArtPeView {
     /// Machine-readable name (`music`).
     pub category: &'static str,
