@@ -77,6 +77,16 @@ pub async fn refresh(state: &AppState) -> Result<(), ApiError> {
             Ok(())
         },
     )
+    .await?;
+    // Operator accounts: a disabled account or a changed password ends sessions here too.
+    refresh_one(
+        state,
+        crate::accounts::SETTING,
+        |directory: crate::accounts::Directory| {
+            state.accounts.replace(directory);
+            Ok(())
+        },
+    )
     .await
 }
 

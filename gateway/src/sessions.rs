@@ -30,6 +30,13 @@ pub struct Session {
     pub region: Option<CityCode>,
     /// When the token stops working.
     pub expires_at: Timestamp,
+    /// Operators: the account's generation when this was issued; a later change (disabled,
+    /// password changed or reset, logout) ends it ([`crate::accounts`]).
+    #[serde(default)]
+    pub generation: u32,
+    /// Operators: issued on a one-time password; good only for choosing a password.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub password_change_required: bool,
 }
 
 /// Issues and checks tokens.
@@ -53,14 +60,38 @@ impl Sessions {
         region: Option<CityCode>,
         now: Timestamp,
     ) -> Result<(String, Timestamp), AppError> {
-        let failed = || AppError::internal("session_unavailable", "cannot issue a session now");
-        let expires_at = now.plus_seconds(self.ttl_seconds);
-        let session = Session {
+        self.issue_session(Session {
             scope,
             subject,
             region,
-            expires_at,
-        };
+            expires_at: now.plus_seconds(self.ttl_seconds),
+            generation: 0,
+            password_change_required: false,
+        })
+    }
+
+    /// Issues a token for an operator account at `generation`.
+    pub fn issue_operator(
+        &self,
+        scope: Scope,
+        username: String,
+        generation: u32,
+        password_change_required: bool,
+        now: Timestamp,
+    ) -> Result<(String, Timestamp), AppError> {
+        self.issue_session(Session {
+            scope,
+            subject: username,
+            region: None,
+            expires_at: now.plus_seconds(self.ttl_seconds),
+            generation,
+            password_change_required,
+        })
+    }
+
+    fn issue_session(&self, session: Session) -> Result<(String, Timestamp), AppError> {
+        let failed = || AppError::internal("session_unavailable", "cannot issue a session now");
+        let expires_at = session.expires_at;
         let json = serde_json::to_vec(&session).map_err(|_| failed())?;
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
         let (key_id, tag) = self.keys.sign(payload.as_bytes());
@@ -191,12 +222,49 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Caller, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Resolved by the admission middleware already, or here.
+        let session = match request.extensions().get::<Caller>() {
+            Some(caller) => Some(caller.0.clone()),
+            None => request
+                .app_data::<web::Data<AppState>>()
+                .and_then(|state| state.session(request.headers())),
+        };
+        ready(match session {
+            Some(session) if session.password_change_required => Err(password_change_required()),
+            Some(session) => Ok(Caller(session)),
+            None => Err(ApiError::unauthenticated()),
+        })
+    }
+}
+
+fn password_change_required() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "password_change_required",
+        "请先修改初始密码 / choose your own password first (PUT /v1/sessions/operator/password)",
+    )
+}
+
+/// The caller of the routes a session on a one-time password may use (choosing a password,
+/// logging out): any valid session.
+#[derive(Debug, Clone)]
+pub struct AnySession(pub Session);
+
+impl FromRequest for AnySession {
+    type Error = ApiError;
+    type Future = Ready<Result<AnySession, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         if let Some(caller) = request.extensions().get::<Caller>() {
-            return ready(Ok(caller.clone()));
+            return ready(Ok(AnySession(caller.0.clone())));
         }
         let session = request
             .app_data::<web::Data<AppState>>()
-            .and_then(|state| state.sessions.from_headers(request.headers(), state.now()));
-        ready(session.map(Caller).ok_or_else(ApiError::unauthenticated))
+            .and_then(|state| state.session(request.headers()));
+        ready(
+            session
+                .map(AnySession)
+                .ok_or_else(ApiError::unauthenticated),
+        )
     }
 }

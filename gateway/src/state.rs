@@ -70,6 +70,23 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The request's session: its token verifies, has not expired and — an operator's —
+    /// its account is enabled and nothing has ended its sessions since it was issued. An
+    /// in-memory lookup: no store read on the hot path.
+    pub fn session(
+        &self,
+        headers: &actix_web::http::header::HeaderMap,
+    ) -> Option<crate::sessions::Session> {
+        let session = self.sessions.from_headers(headers, self.now())?;
+        match session.scope {
+            engine::scope::Scope::Candidate(_) => Some(session),
+            _ => self
+                .accounts
+                .session_valid(&session.subject, session.generation)
+                .then_some(session),
+        }
+    }
+
     /// Now, as the engine wants it.
     pub fn now(&self) -> Timestamp {
         let millis = std::time::SystemTime::now()

@@ -105,7 +105,7 @@ pub async fn gate(
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let now = state.now();
-    let session = state.sessions.from_headers(request.headers(), now);
+    let session = state.session(request.headers());
     if let Some(session) = &session {
         // Resolved once: the `Caller` extractor takes it from here instead of looking again.
         request.extensions_mut().insert(Caller(session.clone()));

@@ -12,6 +12,7 @@
 //! provider callbacks and the reconciliation alike). Node-to-node requests and the
 //! reconciliation pass's own loop stay beside their transport.
 
+pub mod accounts;
 pub mod candidate;
 pub mod capture;
 pub mod documents;

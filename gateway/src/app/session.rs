@@ -38,6 +38,8 @@ pub struct Issued {
     pub expires_at: Timestamp,
     /// Whose.
     pub scope: Scope,
+    /// Issued on a one-time password: good only for choosing a password.
+    pub password_change_required: bool,
 }
 
 /// The one answer to every failed login of any kind (unknown account, wrong password, wrong
@@ -99,6 +101,7 @@ fn issue(
         token,
         expires_at,
         scope,
+        password_change_required: false,
     })
 }
 
@@ -147,17 +150,36 @@ pub async fn operator_login(
             None
         }
     };
-    let outcome = if verified.is_some() {
-        "ok"
-    } else {
-        "invalid_credentials"
+    let outcome = match &verified {
+        Some(account) if account.disabled => "account_disabled",
+        Some(_) => "ok",
+        None => "invalid_credentials",
     };
     crate::audit::login(state, &client.address, username, outcome).await?;
     let Some(account) = verified else {
         return Err(attempt.failed());
     };
+    if account.disabled {
+        // Only someone who knows the password learns that the account is disabled.
+        return Err(AppError::unauthenticated(
+            "account_disabled",
+            "此账号已停用 / this account is disabled; ask the level above",
+        ));
+    }
     attempt.succeeded();
-    issue(state, account.scope, username.to_owned(), None)
+    let (token, expires_at) = state.sessions.issue_operator(
+        account.scope,
+        username.to_owned(),
+        account.generation,
+        account.must_change_password,
+        state.now(),
+    )?;
+    Ok(Issued {
+        token,
+        expires_at,
+        scope: account.scope,
+        password_change_required: account.must_change_password,
+    })
 }
 
 /// A candidate's first login with the captured facts (only until passwords are set).

@@ -2,6 +2,7 @@
 //! authenticate (`Caller`) → call a use case of `crate::app` (which checks scope, decides
 //! through the engine and returns once durable) → render.
 
+pub mod accounts;
 pub mod admission;
 pub mod art_pe;
 pub mod candidates;
@@ -33,6 +34,13 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sessions::operator_login)
         .service(sessions::candidate_first_login)
         .service(sessions::candidate_login)
+        .service(accounts::change_password)
+        .service(accounts::log_out)
+        .service(accounts::set_up)
+        .service(accounts::create)
+        .service(accounts::list)
+        .service(accounts::reset_password)
+        .service(accounts::set_enabled)
         .service(captures::capture)
         .service(imports::import)
         .service(operators::county_declarations)

@@ -18,6 +18,9 @@ pub struct SessionView {
     pub expires_at_ms: i64,
     /// `province` | `city` | `county` | `point` | `candidate`.
     pub role: &'static str,
+    /// Issued on a one-time password: choose a password first
+    /// (`PUT /v1/sessions/operator/password`); every other route refuses it.
+    pub password_change_required: bool,
 }
 
 /// `POST /v1/sessions/operator` body.
@@ -59,6 +62,7 @@ fn reply(issued: Issued) -> HttpResponse {
         token: issued.token,
         expires_at_ms: issued.expires_at.0,
         role: issued.scope.role(),
+        password_change_required: issued.password_change_required,
     })
 }
 

@@ -144,7 +144,18 @@ async fn main() -> anyhow::Result<()> {
                 "  province | city-4301 | county-430102 | point-430102-001 (and every other code)"
             );
         }
-        None => println!("not a demo: no demo data or accounts; every window closed until set"),
+        None => println!(
+            "not a demo: no demo data; {} operator accounts; every window closed until set",
+            state.accounts.len()
+        ),
+    }
+    if let Some(token) = &seeded.setup_token {
+        // Shown once, here only: its digest is all the store keeps. Each start before
+        // set-up makes a new one.
+        println!(
+            "SETUP: no operator account exists yet. Create the province administrator with\n  \
+             POST /v1/setup {{\"setup_token\": \"{token}\", \"username\": …, \"password\": …}}"
+        );
     }
     println!(
         "provider and identity callback keys: {}",

@@ -15,8 +15,11 @@ use storage::{Backend, Journal, Partition, StateStore};
 
 /// The province as this node starts with it.
 pub struct Seeded {
-    /// Operator accounts (the demo's, or none).
+    /// Operator accounts (stored, and the demo's).
     pub accounts: Accounts,
+    /// A real deployment with no account yet: the one-time token that creates the
+    /// province's first administrator (`POST /v1/setup`), to show once.
+    pub setup_token: Option<String>,
     /// The demo operators' password, in the demo.
     pub demo_password: Option<String>,
     /// Schedule and policy in force.
@@ -59,12 +62,17 @@ pub async fn province(
         };
         let hash = hash_now(&password).context("hashing the demo password")?;
         (
-            Accounts::demo(province, layout.points_per_county, &hash),
+            Accounts::default().with_demo(province, layout.points_per_county, &hash),
             Some(password),
         )
     } else {
         (Accounts::default(), None)
     };
+    // The stored accounts, as the province's administration last left them.
+    if let Some(bytes) = store.setting(gateway::accounts::SETTING).await? {
+        accounts
+            .replace(serde_json::from_slice(&bytes).context("the stored accounts are malformed")?);
+    }
     let stored = match store.setting(gateway::routes::schedule::SETTING).await? {
         Some(bytes) => Some(
             serde_json::from_slice::<Schedule>(&bytes)
@@ -82,10 +90,40 @@ pub async fn province(
             .context("the stored admission settings are malformed")?,
         None => AdmissionConfig::default(),
     };
+    let setup_token = if !options.demo
+        && accounts.is_empty()
+        && store.owner_epoch(Partition::Organisation).is_some()
+    {
+        Some(setup_token(store).await?)
+    } else {
+        None
+    };
     Ok(Seeded {
+        setup_token,
         accounts,
         demo_password,
         settings,
         admission,
     })
+}
+
+/// A fresh one-time setup token; only its digest is stored. Each start of a deployment that
+/// still has no account makes a new one (the previous stops working).
+async fn setup_token(store: &Backend) -> anyhow::Result<String> {
+    use sha2::Digest as _;
+    let token = gateway::random_hex(16).ok_or_else(|| anyhow::anyhow!("no entropy"))?;
+    let stored = gateway::accounts::SetupToken {
+        token_sha256: hex::encode(sha2::Sha256::digest(token.as_bytes())),
+    };
+    store
+        .commit(storage::Commit {
+            partition: Partition::Organisation,
+            records: Vec::new(),
+            updates: vec![storage::StateUpdate::Setting {
+                name: gateway::accounts::SETUP_SETTING.to_owned(),
+                value: serde_json::to_vec(&stored)?,
+            }],
+        })
+        .await?;
+    Ok(token)
 }

@@ -1,0 +1,295 @@
+//! Issue 13 (items 1–2): a real deployment starts with no account; the province's first
+//! administrator comes from the one-time setup token; each level creates and manages the
+//! level below; one-time passwords must be replaced; disabling, resetting, changing a
+//! password and logging out end earlier sessions; accounts survive a restart.
+
+use serde_json::{Value, json};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tests::Server;
+
+const REAL: &[(&str, &str)] = &[("REG_DEMO", "false")];
+
+/// Starts a non-demo server on `data`, returning it and what it printed.
+fn start(data: &std::path::Path, name: &str) -> (Server, std::path::PathBuf) {
+    let stdout_path = data.join(name);
+    let stdout = std::fs::File::create(&stdout_path).expect("stdout file");
+    let server = Server::start_logging(data, REAL, stdout, Stdio::null());
+    (server, stdout_path)
+}
+
+fn setup_token(stdout: &std::path::Path) -> String {
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(stdout).unwrap_or_default();
+        if let Some(rest) = text.split("\"setup_token\": \"").nth(1) {
+            return rest.split('"').next().expect("token").to_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no setup token in {text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn login(server: &Server, username: &str, password: &str) -> tests::Response {
+    server.request(
+        "POST",
+        "/v1/sessions/operator",
+        Some(&json!({"username": username, "password": password})),
+        None,
+        None,
+    )
+}
+
+fn token_of(response: &tests::Response) -> String {
+    response.body["token"].as_str().expect("token").to_owned()
+}
+
+/// Creates `username` of `scope` as `manager`; returns the one-time password.
+fn create(server: &Server, manager: &str, username: &str, scope: &str) -> String {
+    let created = server.request(
+        "POST",
+        "/v1/accounts",
+        Some(&json!({"username": username, "scope": scope})),
+        Some(manager),
+        None,
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.body["account"]["must_change_password"], true);
+    created.body["one_time_password"]
+        .as_str()
+        .expect("one-time password")
+        .to_owned()
+}
+
+/// Logs in with a one-time password and replaces it; returns the new session.
+fn first_login(server: &Server, username: &str, one_time: &str, password: &str) -> String {
+    let session = login(server, username, one_time);
+    assert_eq!(session.status, 200, "{}", session.text);
+    assert_eq!(session.body["password_change_required"], true);
+    let limited = token_of(&session);
+    let refused = server.request("GET", "/v1/accounts", None, Some(&limited), None);
+    assert_eq!(
+        (refused.status, refused.code()),
+        (403, "password_change_required")
+    );
+    let changed = server.request(
+        "PUT",
+        "/v1/sessions/operator/password",
+        Some(&json!({"current_password": one_time, "new_password": password})),
+        Some(&limited),
+        None,
+    );
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert_eq!(changed.body["password_change_required"], false);
+    let ended = server.request(
+        "PUT",
+        "/v1/sessions/operator/password",
+        None,
+        Some(&limited),
+        None,
+    );
+    assert_eq!(
+        ended.status, 401,
+        "the one-time session ended: {}",
+        ended.text
+    );
+    token_of(&changed)
+}
+
+#[test]
+fn a_real_province_starts_empty_and_its_levels_manage_their_accounts() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let data = directory.path();
+    let (mut server, stdout) = start(data, "first.out");
+    let printed = std::fs::read_to_string(&stdout).unwrap_or_default();
+    assert!(!printed.contains("DEMO MODE"), "{printed}");
+    let health = server.request("GET", "/healthz", None, None, None);
+    assert_eq!(health.body["demo"], false);
+    let token = setup_token(&stdout);
+    // No demo account exists.
+    assert_eq!(login(&server, "province", tests::DEMO_PASSWORD).status, 401);
+
+    // Set-up: refused precisely, then once.
+    let setup = |token: &str, username: &str, password: &str| {
+        server.request(
+            "POST",
+            "/v1/setup",
+            Some(&json!({"setup_token": token, "username": username, "password": password})),
+            None,
+            None,
+        )
+    };
+    let wrong = setup(
+        "0123456789abcdef0123456789abcdef",
+        "chief",
+        "chief-pass-2026",
+    );
+    assert_eq!((wrong.status, wrong.code()), (401, "setup_token_invalid"));
+    let weak = setup(&token, "chief", "short1");
+    assert_eq!((weak.status, weak.code()), (422, "password_too_weak"));
+    let bad_name = setup(&token, "Chief Admin", "chief-pass-2026");
+    assert_eq!(
+        (bad_name.status, bad_name.code()),
+        (422, "username_invalid")
+    );
+    let done = setup(&token, "chief", "chief-pass-2026");
+    assert_eq!(done.status, 201, "{}", done.text);
+    assert_eq!(done.body["scope"], "province");
+    let again = setup(&token, "chief2", "chief-pass-2026");
+    assert_eq!((again.status, again.code()), (401, "setup_token_invalid"));
+
+    let chief = token_of(&login(&server, "chief", "chief-pass-2026"));
+    // The province creates a city account; not a county one (two levels down).
+    let city_once = create(&server, &chief, "changsha", "city:4301");
+    let skipped = server.request(
+        "POST",
+        "/v1/accounts",
+        Some(&json!({"username": "furong", "scope": "county:430102"})),
+        Some(&chief),
+        None,
+    );
+    assert_eq!((skipped.status, skipped.code()), (403, "out_of_scope"));
+    let taken = server.request(
+        "POST",
+        "/v1/accounts",
+        Some(&json!({"username": "changsha", "scope": "city:4301"})),
+        Some(&chief),
+        None,
+    );
+    assert_eq!((taken.status, taken.code()), (409, "username_taken"));
+    let nowhere = server.request(
+        "POST",
+        "/v1/accounts",
+        Some(&json!({"username": "nowhere", "scope": "city:4399"})),
+        Some(&chief),
+        None,
+    );
+    assert_eq!(
+        (nowhere.status, nowhere.code()),
+        (404, "division_not_found")
+    );
+
+    // The city's holder replaces the one-time password, then creates a county account of
+    // its own city only.
+    let city = first_login(&server, "changsha", &city_once, "changsha-pass-1");
+    let foreign = server.request(
+        "POST",
+        "/v1/accounts",
+        Some(&json!({"username": "hetang", "scope": "county:430202"})),
+        Some(&city),
+        None,
+    );
+    assert_eq!((foreign.status, foreign.code()), (403, "out_of_scope"));
+    let county_once = create(&server, &city, "furong", "county:430102");
+    let county = first_login(&server, "furong", &county_once, "furong-pass-01");
+    let point_once = create(&server, &county, "furong-001", "point:430102-001");
+    let listed = server.request("GET", "/v1/accounts", None, Some(&county), None);
+    let names: Vec<&str> = listed
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|a| a["username"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["furong", "furong-001"],
+        "the county's own unit and its points"
+    );
+    let listed = server.request("GET", "/v1/accounts", None, Some(&city), None);
+    let names: Vec<&str> = listed
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|a| a["username"].as_str())
+        .collect();
+    assert_eq!(names, ["changsha", "furong"]);
+
+    // A reset by the level above ends the county's sessions; the one-time password works.
+    let reset = server.request(
+        "POST",
+        "/v1/accounts/furong/password-reset",
+        None,
+        Some(&city),
+        None,
+    );
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    let stale = server.request("GET", "/v1/accounts", None, Some(&county), None);
+    assert_eq!(stale.status, 401, "a session from before the reset");
+    let reset_once = reset.body["one_time_password"].as_str().expect("password");
+    let county = first_login(&server, "furong", reset_once, "furong-pass-02");
+    // Nobody resets their own account, or one outside their scope (said as "not found").
+    let own = server.request(
+        "POST",
+        "/v1/accounts/furong/password-reset",
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!((own.status, own.code()), (409, "own_account"));
+    let above = server.request(
+        "POST",
+        "/v1/accounts/changsha/password-reset",
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!((above.status, above.code()), (404, "account_not_found"));
+
+    // Disabled: its sessions end at once and it cannot log in; enabled again, it can.
+    let disable = |enabled: bool| {
+        server.request(
+            "PUT",
+            "/v1/accounts/changsha/enabled",
+            Some(&json!({"enabled": enabled})),
+            Some(&chief),
+            None,
+        )
+    };
+    assert_eq!(disable(false).status, 200);
+    let gone = server.request("GET", "/v1/accounts", None, Some(&city), None);
+    assert_eq!(gone.status, 401, "{}", gone.text);
+    let refused = login(&server, "changsha", "changsha-pass-1");
+    assert_eq!((refused.status, refused.code()), (401, "account_disabled"));
+    assert_eq!(disable(true).body["disabled"], false);
+    let city = token_of(&login(&server, "changsha", "changsha-pass-1"));
+
+    // Logout ends the account's sessions.
+    let out = server.request("DELETE", "/v1/sessions/operator", None, Some(&city), None);
+    assert_eq!(out.status, 204, "{}", out.text);
+    let after = server.request("GET", "/v1/accounts", None, Some(&city), None);
+    assert_eq!(after.status, 401);
+
+    // Everything is durable: after a restart the accounts log in, no new setup token.
+    server.kill();
+    let (server, stdout) = start(data, "second.out");
+    assert_eq!(login(&server, "chief", "chief-pass-2026").status, 200);
+    assert_eq!(login(&server, "furong", "furong-pass-02").status, 200);
+    let point = login(&server, "furong-001", &point_once);
+    assert_eq!(point.body["password_change_required"], true);
+    let printed = std::fs::read_to_string(&stdout).unwrap_or_default();
+    assert!(!printed.contains("setup_token"), "{printed}");
+    let trail: Value = server
+        .request(
+            "GET",
+            "/v1/audit?limit=200",
+            None,
+            Some(&token_of(&login(&server, "chief", "chief-pass-2026"))),
+            None,
+        )
+        .body;
+    let actions: Vec<&str> = trail
+        .as_array()
+        .expect("trail")
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    assert!(
+        actions.iter().any(|a| a.contains("/v1/accounts")),
+        "account changes are audited: {actions:?}"
+    );
+}
