@@ -235,6 +235,15 @@ mod tests {
             .find(|parameter| parameter["name"] == "point")
             .expect("point parameter");
         assert_eq!(point["in"], "path");
+        let idempotency = capture["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|parameter| parameter["name"] == "Idempotency-Key")
+            .expect("the idempotency header");
+        assert_eq!(idempotency["in"], "header");
+        assert_eq!(idempotency["required"], true);
+        assert_eq!(idempotency["schema"]["pattern"], "^[A-Za-z0-9_-]{1,64}$");
         assert_eq!(point["schema"]["pattern"], "^[0-9]{6}-[0-9]{3}$");
         let candidate = &document["paths"]["/v1/candidates/{key}"]["get"];
         let keys: Vec<&Value> = candidate["parameters"]

@@ -47,15 +47,19 @@ fn token_of(response: &tests::Response) -> String {
     response.body["token"].as_str().expect("token").to_owned()
 }
 
-/// Creates `username` of `scope` as `manager`; returns the one-time password.
-fn create(server: &Server, manager: &str, username: &str, scope: &str) -> String {
-    let created = server.request(
+fn try_create(server: &Server, manager: &str, username: &str, scope: &str) -> tests::Response {
+    server.request(
         "POST",
         "/v1/accounts",
         Some(&json!({"username": username, "scope": scope})),
         Some(manager),
         None,
-    );
+    )
+}
+
+/// Creates `username` of `scope` as `manager`; returns the one-time password.
+fn create(server: &Server, manager: &str, username: &str, scope: &str) -> String {
+    let created = try_create(server, manager, username, scope);
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.body["account"]["must_change_password"], true);
     created.body["one_time_password"]
@@ -144,29 +148,11 @@ fn a_real_province_starts_empty_and_its_levels_manage_their_accounts() {
     let chief = token_of(&login(&server, "chief", "chief-pass-2026"));
     // The province creates a city account; not a county one (two levels down).
     let city_once = create(&server, &chief, "changsha", "city:4301");
-    let skipped = server.request(
-        "POST",
-        "/v1/accounts",
-        Some(&json!({"username": "furong", "scope": "county:430102"})),
-        Some(&chief),
-        None,
-    );
+    let skipped = try_create(&server, &chief, "furong", "county:430102");
     assert_eq!((skipped.status, skipped.code()), (403, "out_of_scope"));
-    let taken = server.request(
-        "POST",
-        "/v1/accounts",
-        Some(&json!({"username": "changsha", "scope": "city:4301"})),
-        Some(&chief),
-        None,
-    );
+    let taken = try_create(&server, &chief, "changsha", "city:4301");
     assert_eq!((taken.status, taken.code()), (409, "username_taken"));
-    let nowhere = server.request(
-        "POST",
-        "/v1/accounts",
-        Some(&json!({"username": "nowhere", "scope": "city:4399"})),
-        Some(&chief),
-        None,
-    );
+    let nowhere = try_create(&server, &chief, "nowhere", "city:4399");
     assert_eq!(
         (nowhere.status, nowhere.code()),
         (404, "division_not_found")
@@ -175,13 +161,7 @@ fn a_real_province_starts_empty_and_its_levels_manage_their_accounts() {
     // The city's holder replaces the one-time password, then creates a county account of
     // its own city only.
     let city = first_login(&server, "changsha", &city_once, "changsha-pass-1");
-    let foreign = server.request(
-        "POST",
-        "/v1/accounts",
-        Some(&json!({"username": "hetang", "scope": "county:430202"})),
-        Some(&city),
-        None,
-    );
+    let foreign = try_create(&server, &city, "hetang", "county:430202");
     assert_eq!((foreign.status, foreign.code()), (403, "out_of_scope"));
     let county_once = create(&server, &city, "furong", "county:430102");
     let county = first_login(&server, "furong", &county_once, "furong-pass-01");

@@ -59,7 +59,7 @@ pub async fn show(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
     summary = "Replace the admission settings (durable, audited, no restart)",
     description = "Who may call it: province.",
     params(
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::admission::config::AdmissionConfig,
     responses(
@@ -96,7 +96,7 @@ pub struct PauseRequest {
     summary = "Pause or resume all candidate writes (operators and callbacks keep working)",
     description = "Who may call it: province.",
     params(
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::admission::PauseRequest,
     responses(

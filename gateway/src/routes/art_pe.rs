@@ -45,7 +45,7 @@ pub struct ChooseRequest {
     description = "Who may call it: candidate (art/PE window, phone bound).",
     params(
         ("category" = String, Path, description = "art/PE category: music, dance, fine_arts, broadcasting, calligraphy, pe, …"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::art_pe::ChooseRequest,
     responses(
@@ -84,7 +84,7 @@ pub async fn choose(
     description = "Who may call it: candidate (art/PE window).",
     params(
         ("category" = String, Path, description = "art/PE category: music, dance, fine_arts, broadcasting, calligraphy, pe, …"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body(content = Option<crate::routes::candidates::SavePasswordOnly>, description = "the save password, when one is set"),
     responses(
@@ -121,7 +121,7 @@ pub async fn drop_category(
     description = "Who may call it: candidate (art/PE window).",
     params(
         ("category" = String, Path, description = "art/PE category: music, dance, fine_arts, broadcasting, calligraphy, pe, …"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::candidates::FeeOrderRequest,
     responses(

@@ -80,7 +80,7 @@ pub struct FeeOrderRequest {
     summary = "Create a registration-fee order",
     description = "Who may call it: candidate.",
     params(
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::candidates::FeeOrderRequest,
     responses(
@@ -113,7 +113,7 @@ pub async fn create_fee_order(
     summary = "An order for the exam fee (its own window, after the form is signed)",
     description = "Who may call it: candidate.",
     params(
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::candidates::FeeOrderRequest,
     responses(
@@ -231,7 +231,7 @@ pub struct DeclarationRequest {
     summary = "Declare a bonus-point or special-plan eligibility with supporting documents (needs the save password)",
     description = "Who may call it: candidate (declaration window).",
     params(
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::candidates::DeclarationRequest,
     responses(
@@ -268,7 +268,7 @@ pub async fn declare(
     description = "Who may call it: candidate (declaration window).",
     params(
         ("id" = u32, Path, description = "the declaration's number on the candidate's record"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body(content = Option<crate::routes::candidates::SavePasswordOnly>, description = "the save password, when one is set"),
     responses(
@@ -311,7 +311,7 @@ pub struct PasswordsRequest {
     summary = "Set or change login and save passwords",
     description = "Who may call it: candidate.",
     params(
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::candidates::PasswordsRequest,
     responses(
@@ -353,7 +353,7 @@ pub struct PhoneRequest {
     summary = "Bind a mobile phone (needs the save password)",
     description = "Who may call it: candidate.",
     params(
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::candidates::PhoneRequest,
     responses(
@@ -387,7 +387,7 @@ pub async fn bind_phone(
     summary = "Accept the integrity pledge",
     description = "Who may call it: candidate.",
     params(
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     responses(
         (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
@@ -438,7 +438,7 @@ pub struct FormRequest {
     summary = "Save the registration form (needs the save password)",
     description = "Who may call it: candidate.",
     params(
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::candidates::FormRequest,
     responses(

@@ -92,6 +92,18 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(operators::audit_trail);
 }
 
+/// The `Idempotency-Key` header every client write takes, as the route table states it.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKey {
+    /// Required on every client write: 1–64 letters, digits, `-` or `_`; a retry with the
+    /// same key is answered as the first.
+    #[serde(rename = "Idempotency-Key")]
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$")]
+    #[allow(dead_code)] // read by `idempotency_key`, declared here
+    key: String,
+}
+
 /// The request's `Idempotency-Key` header: required on every client write, 1–64 safe chars.
 pub fn idempotency_key(request: &HttpRequest) -> Result<String, ApiError> {
     let value = request

@@ -58,7 +58,7 @@ pub async fn candidate(
     description = "Who may call it: the candidate's point.",
     params(
         ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     responses(
         (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
@@ -87,7 +87,7 @@ pub async fn confirm_signature(
     description = "Who may call it: the candidate's point.",
     params(
         ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     responses(
         (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
@@ -123,7 +123,7 @@ pub struct EvaluationRequest {
     description = "Who may call it: the candidate's point or county.",
     params(
         ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::operators::EvaluationRequest,
     responses(
@@ -267,7 +267,7 @@ pub async fn audit_trail(
     description = "Who may call it: city.",
     params(
         ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     responses(
         (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
@@ -296,7 +296,7 @@ pub async fn approve_document(
     description = "Who may call it: county.",
     params(
         ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     responses(
         (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
@@ -325,7 +325,7 @@ pub async fn approve_migrant(
     description = "Who may call it: point.",
     params(
         ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     responses(
         (status = OK, description = "the candidate's record after the change", body = crate::routes::views::CandidateView),
@@ -404,7 +404,7 @@ pub struct ReviewRequest {
     params(
         ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
         ("id" = u32, Path, description = "the declaration's number on the candidate's record"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::operators::ReviewRequest,
     responses(

@@ -89,7 +89,7 @@ pub struct SetWindow {
     description = "Who may call it: province.",
     params(
         ("window" = String, Path, description = "the window's name, as GET /v1/schedule lists them"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::schedule::SetWindow,
     responses(
@@ -130,7 +130,7 @@ pub struct Extend {
     description = "Who may call it: province.",
     params(
         ("window" = String, Path, description = "the window's name, as GET /v1/schedule lists them"),
-        ("Idempotency-Key" = String, Header, description = "required on every client write: 1–64 letters, digits, - or _; a retry with the same key is answered as the first", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::schedule::Extend,
     responses(
