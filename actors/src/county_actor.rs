@@ -281,6 +281,9 @@ impl<S: Journal + StateStore> Handler<CountyExecute> for CountyActor<S> {
                     if let Some(state) = durable_state {
                         if state.is_frozen() {
                             actor.frozen.insert(actor.code, ());
+                        } else {
+                            // A submission returned for correction opens the records again.
+                            actor.frozen.remove(&actor.code);
                         }
                         actor.state = Some(state);
                     }

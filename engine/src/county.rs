@@ -85,6 +85,11 @@ pub enum CountyCommand {
     },
     /// Submit the county's records to the city (freezes them).
     SubmitToCity,
+    /// The city returns the county's submission for correction (unfreezes it).
+    ReturnSubmission {
+        /// Why (kept in the log; 1–200 characters).
+        reason: String,
+    },
     /// Take over the county's record from another instance's export package: when this
     /// instance's record is empty or behind it (the same points and ranges, none further
     /// along here). Already ahead of it: nothing to do. Any other difference (other points
@@ -143,6 +148,13 @@ pub enum CountyEvent {
         /// When.
         at: Timestamp,
     },
+    /// The city returned the submission for correction: the records are open again.
+    SubmissionReturned {
+        /// Why.
+        reason: String,
+        /// When.
+        at: Timestamp,
+    },
 }
 
 impl County {
@@ -179,15 +191,35 @@ impl County {
         now: Timestamp,
     ) -> Result<Vec<CountyEvent>, Rejection> {
         let at = now;
-        if let CountyCommand::Import(snapshot) = command {
-            return self.decide_import(snapshot, now);
+        match command {
+            CountyCommand::Import(snapshot) => return self.decide_import(snapshot, now),
+            CountyCommand::ReturnSubmission { reason } => {
+                if !self.is_frozen() {
+                    return Err(Rejection::NotSubmitted);
+                }
+                let reason = reason.trim();
+                if reason.is_empty()
+                    || reason.chars().count() > 200
+                    || crate::text::has_forbidden(reason)
+                {
+                    return Err(Rejection::ReturnReasonRequired);
+                }
+                return Ok(vec![CountyEvent::SubmissionReturned {
+                    reason: reason.to_owned(),
+                    at: now,
+                }]);
+            }
+            _ => {}
         }
         // Submission freezes the county: no new points, ranges or captures after it.
         if self.is_frozen() {
             return Err(Rejection::RecordsFrozen);
         }
         match command {
-            CountyCommand::Import(_) => Err(Rejection::ImportConflict),
+            // Decided above, before the freeze applies.
+            CountyCommand::Import(_) | CountyCommand::ReturnSubmission { .. } => {
+                Err(Rejection::ImportConflict)
+            }
             CountyCommand::CreatePoint {
                 number,
                 name,
@@ -366,6 +398,7 @@ impl County {
             }
             CountyEvent::SerialAssigned { serial, .. } => self.ranges.record_assignment(*serial),
             CountyEvent::SubmittedToCity { at } => self.submitted_at = Some(*at),
+            CountyEvent::SubmissionReturned { .. } => self.submitted_at = None,
         }
     }
 }
@@ -522,6 +555,46 @@ mod tests {
             },
         );
         assert_eq!(frozen.expect_err("frozen").code(), "records_frozen");
+        let twice = run(&mut county, CountyCommand::SubmitToCity);
+        assert_eq!(twice.expect_err("frozen").code(), "records_frozen");
+        // The city returns it for correction: a reason is required, then it is open again.
+        for reason in ["", "  ", "\u{202e}倒序"] {
+            let refused = run(
+                &mut county,
+                CountyCommand::ReturnSubmission {
+                    reason: reason.into(),
+                },
+            );
+            assert_eq!(
+                refused.expect_err("no reason").code(),
+                "return_reason_required"
+            );
+        }
+        run(
+            &mut county,
+            CountyCommand::ReturnSubmission {
+                reason: "人数不符，请核对".into(),
+            },
+        )
+        .expect("returned");
+        assert!(!county.is_frozen());
+        let nothing = run(
+            &mut county,
+            CountyCommand::ReturnSubmission {
+                reason: "再次退回".into(),
+            },
+        );
+        assert_eq!(nothing.expect_err("open").code(), "not_submitted");
+        run(
+            &mut county,
+            CountyCommand::CreatePoint {
+                number: 2,
+                name: "二中".into(),
+                expected_headcount: 1,
+            },
+        )
+        .expect("open again");
+        run(&mut county, CountyCommand::SubmitToCity).expect("submitted again");
     }
 
     #[test]

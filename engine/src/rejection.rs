@@ -326,6 +326,12 @@ pub enum Rejection {
         /// Which division.
         what: String,
     },
+    /// Nothing to return: the level has not submitted.
+    #[error("this level has not submitted its records; there is nothing to return")]
+    NotSubmitted,
+    /// Returning a submission for correction needs a reason (1–200 characters).
+    #[error("say why the submission is returned (1–200 characters)")]
+    ReturnReasonRequired,
     /// Too many wrong save passwords: locked until the candidate sets a new save password
     /// (after a fresh real-person authentication) or the point resets the passwords.
     #[error("保存密码错误次数过多，已锁定：请实人认证后重设保存密码，或持身份证到报名点重置密码")]
@@ -405,6 +411,8 @@ impl Rejection {
             Rejection::PointUnknown { .. } => "point_unknown",
             Rejection::AlreadySubmitted => "already_submitted",
             Rejection::LowerLevelNotSubmitted { .. } => "lower_level_not_submitted",
+            Rejection::NotSubmitted => "not_submitted",
+            Rejection::ReturnReasonRequired => "return_reason_required",
             Rejection::SavePasswordLocked => "save_password_locked",
             Rejection::DeclarationLimit { .. } => "declaration_limit",
         }
@@ -458,7 +466,9 @@ impl Rejection {
             | FormNotSigned
             | PointExists { .. }
             | AlreadySubmitted
-            | LowerLevelNotSubmitted { .. } => RejectionKind::Conflict,
+            | LowerLevelNotSubmitted { .. }
+            | NotSubmitted => RejectionKind::Conflict,
+            ReturnReasonRequired => RejectionKind::Invalid,
             InvalidCode { .. }
             | IdNumber(_)
             | Photo(_)

@@ -231,6 +231,10 @@ fn county_events() -> Vec<CountyEvent> {
             at: AT,
         },
         CountyEvent::SubmittedToCity { at: AT },
+        CountyEvent::SubmissionReturned {
+            reason: "考生人数与报名点核对不符".into(),
+            at: AT,
+        },
     ]
 }
 
