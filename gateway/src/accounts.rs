@@ -62,9 +62,6 @@ pub struct SetupToken {
 pub struct Accounts {
     stored: DashMap<String, Account>,
     demo: DashMap<String, Account>,
-    /// Serialises this node's changes to the directory (read, change, commit, put in
-    /// force); in Kafka mode only the organisation partition's owner commits them.
-    pub(crate) changes: tokio::sync::Mutex<()>,
 }
 
 impl Accounts {

@@ -33,6 +33,10 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Operator accounts.
     pub accounts: Accounts,
+    /// Serialises this node's read–change–commit of the organisation's stored settings
+    /// (the account directory, cities' submissions); in Kafka mode only the organisation
+    /// partition's owner commits them.
+    pub organisation_changes: tokio::sync::Mutex<()>,
     /// The bounded password-hashing pool.
     pub hasher: Hasher,
     /// Derives candidate keys from ID numbers.

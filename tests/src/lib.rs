@@ -4,6 +4,7 @@
 
 pub mod fixtures;
 pub mod kafka;
+pub mod operators;
 pub mod pdf;
 pub mod provider;
 

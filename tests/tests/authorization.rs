@@ -124,6 +124,75 @@ fn each_role_reaches_its_own_scope_and_nothing_else() {
             &["candidate-own", "candidate-other"],
         ),
         ("GET", "/v1/audit".into(), None, &["province"]),
+        // Issue 13: county administration, submissions, accounts.
+        (
+            "GET",
+            "/v1/counties/430102".into(),
+            None,
+            &["province", "city-own", "county-own"],
+        ),
+        (
+            "POST",
+            "/v1/counties/430102/points".into(),
+            Some(json!({"number": 50, "name": "矩阵测试点", "expected_headcount": 1})),
+            &["county-own"],
+        ),
+        (
+            "POST",
+            "/v1/counties/430102/ranges".into(),
+            Some(json!({"point": "430102-001", "first": 9990, "last": 9999})),
+            &["county-own"],
+        ),
+        (
+            "GET",
+            "/v1/cities/4301/submission".into(),
+            None,
+            &["province", "city-own"],
+        ),
+        (
+            "POST",
+            "/v1/cities/4301/submission".into(),
+            None,
+            &["city-own"],
+        ),
+        (
+            "DELETE",
+            "/v1/cities/4301/submission".into(),
+            Some(json!({"reason": "矩阵"})),
+            &["province"],
+        ),
+        (
+            "GET",
+            "/v1/accounts".into(),
+            None,
+            &[
+                "province",
+                "city-own",
+                "city-foreign",
+                "county-own",
+                "county-foreign",
+                "point-own",
+                "point-sibling",
+            ],
+        ),
+        (
+            "POST",
+            "/v1/accounts".into(),
+            Some(json!({"username": "matrix-county", "scope": "county:430102"})),
+            &["city-own", "county-own"],
+        ),
+        (
+            "POST",
+            "/v1/counties/430102/submission".into(),
+            None,
+            &["county-own"],
+        ),
+        (
+            "DELETE",
+            "/v1/counties/430102/submission".into(),
+            Some(json!({"reason": "矩阵测试退回"})),
+            &["province", "city-own"],
+        ),
     ];
     let mut checked = 0;
     for (method, path, body, allowed) in &routes {

@@ -172,7 +172,7 @@ pub async fn set_up(
     }
     check_password(password)?;
     let hashed = hash(state, password).await?;
-    let _changes = state.accounts.changes.lock().await;
+    let _changes = state.organisation_changes.lock().await;
     let directory = load(state).await?;
     let stored: Option<SetupToken> = match state.store.setting(SETUP_SETTING).await? {
         Some(bytes) => serde_json::from_slice(&bytes).ok(),
@@ -233,7 +233,7 @@ pub async fn create(
     }
     let password = one_time_password()?;
     let hashed = hash(state, &password).await?;
-    let _changes = state.accounts.changes.lock().await;
+    let _changes = state.organisation_changes.lock().await;
     let mut directory = load(state).await?;
     if directory.contains_key(username) || state.accounts.is_demo(username) {
         return Err(AppError::not_now(
@@ -284,7 +284,7 @@ async fn manage(
             "change your own password with PUT /v1/sessions/operator/password; the level above manages your account",
         ));
     }
-    let _changes = state.accounts.changes.lock().await;
+    let _changes = state.organisation_changes.lock().await;
     let mut directory = load(state).await?;
     let not_found = || AppError::not_found("account_not_found", "no such account in your scope");
     let account = directory.get_mut(username).ok_or_else(not_found)?;
@@ -372,7 +372,7 @@ pub async fn change_own_password(
         ));
     }
     let hashed = hash(state, new).await?;
-    let _changes = state.accounts.changes.lock().await;
+    let _changes = state.organisation_changes.lock().await;
     let mut directory = load(state).await?;
     let account = directory
         .get_mut(&caller.subject)
@@ -391,7 +391,7 @@ pub async fn log_out(state: &AppState, caller: &Session) -> Result<(), AppError>
     if state.accounts.is_demo(&caller.subject) {
         return Ok(());
     }
-    let _changes = state.accounts.changes.lock().await;
+    let _changes = state.organisation_changes.lock().await;
     let mut directory = load(state).await?;
     if let Some(account) = directory.get_mut(&caller.subject) {
         account.generation += 1;

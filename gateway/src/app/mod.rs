@@ -15,6 +15,7 @@
 pub mod accounts;
 pub mod candidate;
 pub mod capture;
+pub mod county;
 pub mod documents;
 pub mod error;
 pub mod operator;
@@ -166,6 +167,17 @@ pub async fn store_setting(
     name: &'static str,
     value: &impl serde::Serialize,
 ) -> Result<(), AppError> {
+    let value = commit_setting(state, name.to_owned(), value).await?;
+    state.settings_versions.record(name, &value);
+    Ok(())
+}
+
+/// Commits a stored setting of the organisation (JSON) and returns its bytes.
+pub async fn commit_setting(
+    state: &AppState,
+    name: String,
+    value: &impl serde::Serialize,
+) -> Result<Vec<u8>, AppError> {
     let value = serde_json::to_vec(value)
         .map_err(|error| AppError::internal("encoding_failed", error.to_string()))?;
     state
@@ -174,11 +186,10 @@ pub async fn store_setting(
             partition: storage::Partition::Organisation,
             records: Vec::new(),
             updates: vec![StateUpdate::Setting {
-                name: name.to_owned(),
+                name,
                 value: value.clone(),
             }],
         })
         .await?;
-    state.settings_versions.record(name, &value);
-    Ok(())
+    Ok(value)
 }

@@ -7,6 +7,7 @@ pub mod admission;
 pub mod art_pe;
 pub mod candidates;
 pub mod captures;
+pub mod counties;
 pub mod documents;
 pub mod health;
 pub mod imports;
@@ -44,6 +45,14 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(captures::capture)
         .service(imports::import)
         .service(operators::county_declarations)
+        .service(counties::show)
+        .service(counties::create_point)
+        .service(counties::allocate)
+        .service(counties::submit)
+        .service(counties::return_submission)
+        .service(counties::city_submission)
+        .service(counties::submit_city)
+        .service(counties::return_city)
         .service(packages::export)
         .service(packages::import)
         .service(imports::template)

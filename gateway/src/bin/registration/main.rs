@@ -115,6 +115,7 @@ async fn main() -> anyhow::Result<()> {
         settings_versions: Default::default(),
         sessions: Sessions::new(options.session_ttl_seconds, keys.sessions.clone()),
         accounts: seeded.accounts,
+        organisation_changes: Default::default(),
         hasher: Hasher::start(per_core(options.hash_threads), options.hash_queue_capacity),
         key_secret: KeySecret::new(keys.candidate_key_secret.clone()),
         merchant_keys,

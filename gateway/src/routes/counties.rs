@@ -1,0 +1,245 @@
+//! A county's administration (points, serial ranges) and the submissions upward, county →
+//! city → province. The use cases are `crate::app::county`.
+
+use super::idempotency_key;
+use crate::app::county::{self, Allocation, CitySubmissionView, CountyView, CreatePoint};
+use crate::error::ApiError;
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{delete, get, post};
+use engine::org::{CityCode, CountyCode};
+use serde::Deserialize;
+
+fn county_code(text: &str) -> Result<CountyCode, ApiError> {
+    Ok(text.parse::<CountyCode>()?)
+}
+
+fn city_code(text: &str) -> Result<CityCode, ApiError> {
+    Ok(text.parse::<CityCode>()?)
+}
+
+/// `GET /v1/counties/{county}`.
+#[utoipa::path(
+    tag = "counties",
+    summary = "A county's registration points, their serial ranges (used and remaining) and its submission",
+    description = "Who may call it: the county, its city, the province.",
+    params(("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102")),
+    responses((status = OK, description = "the county", body = CountyView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/counties/{county}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let county = county::show(&state, &caller.0.scope, county_code(&code)?).await?;
+    Ok(HttpResponse::Ok().json(county))
+}
+
+/// `POST /v1/counties/{county}/points`.
+#[utoipa::path(
+    tag = "counties",
+    summary = "Set up a registration point",
+    description = "Who may call it: the county.",
+    params(
+        ("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102"),
+        crate::routes::IdempotencyKey,
+    ),
+    request_body = CreatePoint,
+    responses((status = CREATED, description = "the county afterwards", body = CountyView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/counties/{county}/points")]
+pub async fn create_point(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    code: web::Path<String>,
+    body: crate::body::Json<CreatePoint>,
+) -> Result<HttpResponse, ApiError> {
+    let county = county::create_point(
+        &state,
+        &caller.0.scope,
+        &caller.0.subject,
+        county_code(&code)?,
+        body.into_inner(),
+        &idempotency_key(&request)?,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(county))
+}
+
+/// `POST /v1/counties/{county}/ranges`.
+#[utoipa::path(
+    tag = "counties",
+    summary = "Give a point a serial range, or divide a run among all points by head-count",
+    description = "Who may call it: the county.",
+    params(
+        ("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102"),
+        crate::routes::IdempotencyKey,
+    ),
+    request_body = Allocation,
+    responses((status = CREATED, description = "the county afterwards", body = CountyView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/counties/{county}/ranges")]
+pub async fn allocate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    code: web::Path<String>,
+    body: crate::body::Json<Allocation>,
+) -> Result<HttpResponse, ApiError> {
+    let county = county::allocate(
+        &state,
+        &caller.0.scope,
+        &caller.0.subject,
+        county_code(&code)?,
+        body.into_inner(),
+        &idempotency_key(&request)?,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(county))
+}
+
+/// `POST /v1/counties/{county}/submission`.
+#[utoipa::path(
+    tag = "counties",
+    summary = "Submit the county's records to the city (county-submission window); they are frozen until returned",
+    description = "Who may call it: the county.",
+    params(
+        ("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102"),
+        crate::routes::IdempotencyKey,
+    ),
+    responses((status = OK, description = "the county afterwards", body = CountyView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/counties/{county}/submission")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let county = county::submit(
+        &state,
+        &caller.0.scope,
+        &caller.0.subject,
+        county_code(&code)?,
+        &idempotency_key(&request)?,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(county))
+}
+
+/// The body of a submission returned for correction.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRequest {
+    /// Why (1–200 characters; kept in the record and the audit trail).
+    reason: String,
+}
+
+/// `DELETE /v1/counties/{county}/submission`.
+#[utoipa::path(
+    tag = "counties",
+    summary = "Return a county's submission for correction: its records are open again",
+    description = "Who may call it: the county's city, the province (not once the city has submitted).",
+    params(
+        ("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102"),
+        crate::routes::IdempotencyKey,
+    ),
+    request_body = ReturnRequest,
+    responses((status = OK, description = "the county afterwards", body = CountyView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[delete("/v1/counties/{county}/submission")]
+pub async fn return_submission(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    code: web::Path<String>,
+    body: crate::body::Json<ReturnRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let county = county::return_submission(
+        &state,
+        &caller.0.scope,
+        &caller.0.subject,
+        county_code(&code)?,
+        &body.reason,
+        &idempotency_key(&request)?,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(county))
+}
+
+/// `GET /v1/cities/{city}/submission`.
+#[utoipa::path(
+    tag = "counties",
+    summary = "A city's submission to the province and each of its counties' submissions",
+    description = "Who may call it: the city, the province.",
+    params(("city" = String, Path, description = "city code (GB/T 2260)", pattern = "^[0-9]{4}$", example = "4301")),
+    responses((status = OK, description = "the submissions", body = CitySubmissionView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/cities/{city}/submission")]
+pub async fn city_submission(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let view = county::city_submission(&state, &caller.0.scope, city_code(&code)?).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `POST /v1/cities/{city}/submission`.
+#[utoipa::path(
+    tag = "counties",
+    summary = "Submit the city's records to the province (city-submission window; every county first)",
+    description = "Who may call it: the city.",
+    params(("city" = String, Path, description = "city code (GB/T 2260)", pattern = "^[0-9]{4}$", example = "4301")),
+    responses((status = OK, description = "the submissions", body = CitySubmissionView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/cities/{city}/submission")]
+pub async fn submit_city(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let view: CitySubmissionView =
+        county::submit_city(&state, &caller.0.scope, city_code(&code)?).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `DELETE /v1/cities/{city}/submission`.
+#[utoipa::path(
+    tag = "counties",
+    summary = "Return a city's submission for correction",
+    description = "Who may call it: the province.",
+    params(("city" = String, Path, description = "city code (GB/T 2260)", pattern = "^[0-9]{4}$", example = "4301")),
+    request_body = ReturnRequest,
+    responses((status = OK, description = "the submissions", body = CitySubmissionView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[delete("/v1/cities/{city}/submission")]
+pub async fn return_city(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+    body: crate::body::Json<ReturnRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let view =
+        county::return_city(&state, &caller.0.scope, city_code(&code)?, &body.reason).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
