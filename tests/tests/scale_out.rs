@@ -245,3 +245,133 @@ fn a_killed_node_rebuilds_everything_it_acknowledged_from_kafka() {
         Some(acknowledged[0].1.as_str())
     );
 }
+
+/// Sends a write to `first`; if it is redirected, to the node named in the redirect.
+fn write(
+    nodes: [&Server; 2],
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    token: &str,
+) -> tests::Response {
+    let started = Instant::now();
+    loop {
+        let answer = nodes[0].request(method, path, body, Some(token), None);
+        let answer = match (answer.status, location(&answer)) {
+            (307, Some(target)) => {
+                let node = nodes
+                    .iter()
+                    .find(|node| target.contains(&node.address))
+                    .expect("redirected to a node of this deployment");
+                node.request(method, path, body, Some(token), None)
+            }
+            _ => answer,
+        };
+        // 421: the owner is changing hands; retry shortly.
+        if answer.status != 421 || started.elapsed() > Duration::from_secs(30) {
+            return answer;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Waits until `server` answers `GET path` with `token` with `status`.
+fn eventually(server: &Server, path: &str, token: &str, status: u16) -> tests::Response {
+    let started = Instant::now();
+    loop {
+        let answer = server.request("GET", path, None, Some(token), None);
+        if answer.status == status || started.elapsed() > Duration::from_secs(10) {
+            return answer;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Issue 13: accounts are stored through the log, so a disabled account, and a session from
+/// before a password change, stop working on every node, not only the one that changed
+/// them.
+#[test]
+fn account_changes_on_one_node_end_sessions_on_the_other() {
+    use tests::operators::{create, first_login, login, setup_token, token_of};
+    let kafka = MockKafka::new(&format!("accounts-{}", std::process::id()), 3, SHARDS);
+    let mut environment = kafka.environment();
+    environment.push(("REG_DEMO".to_owned(), "false".to_owned()));
+    let pairs: Vec<(&str, &str)> = environment
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let first_directory = tempfile::tempdir().expect("temp dir");
+    let stdout_path = first_directory.path().join("first.out");
+    let stdout = std::fs::File::create(&stdout_path).expect("stdout file");
+    let first = Server::start_logging(
+        first_directory.path(),
+        &pairs,
+        stdout,
+        std::process::Stdio::null(),
+    );
+    let token = setup_token(&stdout_path);
+    let setup = first.request(
+        "POST",
+        "/v1/setup",
+        Some(&serde_json::json!({"setup_token": token, "username": "chief", "password": "chief-pass-2026"})),
+        None,
+        None,
+    );
+    assert_eq!(setup.status, 201, "{}", setup.text);
+    let chief = token_of(&login(&first, "chief", "chief-pass-2026"));
+    let once = create(&first, &chief, "changsha", "city:4301");
+    let disabled_soon = first_login(&first, "changsha", &once, "changsha-pass-1");
+    let once = create(&first, &chief, "changsha-2", "city:4301");
+    let changing_soon = first_login(&first, "changsha-2", &once, "changsha-pass-2");
+
+    let second_directory = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(
+        first_directory.path().join("secrets.json"),
+        second_directory.path().join("secrets.json"),
+    )
+    .expect("secrets shared");
+    let second = Server::start_with(second_directory.path(), &pairs);
+    // The second node knows the accounts (from the log) and honours their sessions.
+    for token in [&disabled_soon, &changing_soon] {
+        let seen = eventually(&second, "/v1/accounts", token, 200);
+        assert_eq!(seen.status, 200, "{}", seen.text);
+    }
+
+    // Disabled through the first node: refused on the second.
+    let disabled = write(
+        [&first, &second],
+        "PUT",
+        "/v1/accounts/changsha/enabled",
+        Some(&serde_json::json!({"enabled": false})),
+        &chief,
+    );
+    assert_eq!(disabled.status, 200, "{}", disabled.text);
+    let refused = eventually(&second, "/v1/accounts", &disabled_soon, 401);
+    assert_eq!(
+        refused.status, 401,
+        "a disabled account's session on the other node"
+    );
+    assert_eq!(
+        eventually(&first, "/v1/accounts", &disabled_soon, 401).status,
+        401
+    );
+
+    // A password changed (wherever it lands): the session from before is refused on both.
+    let changed = write(
+        [&first, &second],
+        "PUT",
+        "/v1/sessions/operator/password",
+        Some(
+            &serde_json::json!({"current_password": "changsha-pass-2", "new_password": "changsha-pass-3"}),
+        ),
+        &changing_soon,
+    );
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    let new_token = token_of(&changed);
+    for node in [&first, &second] {
+        let stale = eventually(node, "/v1/accounts", &changing_soon, 401);
+        assert_eq!(stale.status, 401, "a session from before the change");
+        let fresh = eventually(node, "/v1/accounts", &new_token, 200);
+        assert_eq!(fresh.status, 200, "{}", fresh.text);
+    }
+}
