@@ -186,6 +186,70 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
     let by_point = server.request("GET", &base, None, Some(&point_token), None);
     assert_eq!(by_point.code(), "out_of_scope");
 
+    // The county finds them: by serial, by ID number, by the step reached; and exports.
+    let serial = captured.body["serial_number"]
+        .as_str()
+        .expect("serial")
+        .to_owned();
+    let lookup = |body: Value, token: &str| {
+        post(
+            &server,
+            "/v1/candidate-lookups",
+            Some(&body),
+            token,
+            "lookup",
+        )
+    };
+    let by_serial = lookup(json!({"serial_number": serial}), &county);
+    assert_eq!(by_serial.body["candidates"][0]["key"], captured.body["key"]);
+    let by_id = lookup(json!({"id_number": tests::id_number(1)}), &county);
+    assert_eq!(by_id.body["candidates"][0]["key"], captured.body["key"]);
+    assert!(
+        !by_id.text.contains(&tests::id_number(1)),
+        "the ID number comes back masked"
+    );
+    let elsewhere = lookup(json!({"serial_number": serial}), &counties[1].1);
+    assert_eq!(elsewhere.status, 200);
+    assert_eq!(
+        elsewhere.body["candidates"],
+        json!([]),
+        "not confirmed outside the scope"
+    );
+    let both = lookup(
+        json!({"serial_number": serial, "id_number": tests::id_number(1)}),
+        &county,
+    );
+    assert_eq!((both.status, both.code()), (400, "lookup_invalid"));
+    let list = |query: &str, token: &str| {
+        server.request(
+            "GET",
+            &format!("/v1/points/430802-001/candidates{query}"),
+            None,
+            Some(token),
+            None,
+        )
+    };
+    let captured_only = list("?status=captured", &county);
+    assert_eq!(
+        captured_only.body["candidates"][0]["serial_number"],
+        serial.as_str()
+    );
+    assert_eq!(list("?status=paid", &county).body["candidates"], json!([]));
+    let unknown = list("?status=done", &county);
+    assert_eq!((unknown.status, unknown.code()), (400, "status_unknown"));
+    assert_eq!(list("", &counties[1].1).code(), "out_of_scope");
+    let csv = list(".csv?status=captured", &county);
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.text.contains("报名号") && csv.text.contains(&serial),
+        "{}",
+        csv.text
+    );
+    assert!(
+        !csv.text.contains(&tests::id_number(1)),
+        "masked in the file too"
+    );
+
     // The county submits: its records are frozen.
     let submitted = post(&server, &format!("{base}/submission"), None, &county, "s1");
     assert_eq!(submitted.status, 200, "{}", submitted.text);

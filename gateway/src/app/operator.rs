@@ -354,6 +354,77 @@ impl<'a> Operator<'a> {
         })
     }
 
+    /// Finds a candidate the caller may see by serial number or by ID number (exact: the
+    /// ID number becomes the candidate key, as at login — there is no clear-text index and
+    /// no scan). Nothing found, or found outside the caller's scope, is the same empty
+    /// answer: a lookup does not confirm who is registered elsewhere.
+    pub async fn find(
+        &self,
+        serial_number: Option<&str>,
+        id_number: Option<&str>,
+    ) -> Result<Option<Candidate>, AppError> {
+        if matches!(self.scope(), Scope::Candidate(_)) {
+            return Err(AppError::out_of_scope());
+        }
+        let key = match (serial_number, id_number) {
+            (Some(serial), None) => {
+                let serial = engine::serial::SerialNumber::parse(serial)?;
+                self.state.store.candidate_key_by_serial(serial).await?
+            }
+            (None, Some(id_number)) => Some(crate::app::session::key_of(self.state, id_number)?.1),
+            _ => {
+                return Err(AppError::malformed(
+                    "lookup_invalid",
+                    "send exactly one of serial_number and id_number",
+                ));
+            }
+        };
+        let Some(key) = key else {
+            return Ok(None);
+        };
+        let Some(candidate) = self.state.store.candidate(key).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .scope()
+            .covers_candidate(key, candidate.capture.point)
+            .then_some(candidate))
+    }
+
+    /// One page of a point's candidates, of one status if given (`status` is the step
+    /// reached: the step still missing is the next one).
+    pub async fn candidates_at(
+        &self,
+        point: PointCode,
+        status: Option<&str>,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<(Vec<Candidate>, Option<String>), AppError> {
+        if matches!(self.scope(), Scope::Candidate(_)) || !self.scope().covers_point(point) {
+            return Err(AppError::out_of_scope());
+        }
+        let status = status_named(status)?;
+        let (after, limit) = page_bounds(after, limit, MAX_PAGE_CANDIDATES)?;
+        let _place = self.state.heavy.enter(&self.caller.0.subject)?;
+        let (candidates, next) = page_at_point(self.state, point, status, after, limit).await?;
+        Ok((candidates, next.map(|key| key.to_string())))
+    }
+
+    /// Every candidate of a point (of one status if given), for an export: at most a
+    /// point's 9,999 serial numbers, read a page at a time.
+    pub async fn export_point(
+        &self,
+        point: PointCode,
+        status: Option<&str>,
+    ) -> Result<Vec<Candidate>, AppError> {
+        if matches!(self.scope(), Scope::Candidate(_)) || !self.scope().covers_point(point) {
+            return Err(AppError::out_of_scope());
+        }
+        let status = status_named(status)?;
+        let _place = self.state.heavy.enter(&self.caller.0.subject)?;
+        crate::app::all_at_point(self.state, point, status).await
+    }
+
     /// The reviewers' work list: one page of `county`'s declarations at `stage` (by
     /// default what the caller decides next: the county `pending`, the city
     /// `county_approved`), looking at `limit` candidates point by point after `after`
@@ -441,4 +512,24 @@ impl<'a> Operator<'a> {
         }
         Ok(list)
     }
+}
+
+/// The status named `name` (`captured`, `paid`, …), if one is given.
+fn status_named(name: Option<&str>) -> Result<Option<engine::candidate::Status>, AppError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    engine::candidate::Status::ALL
+        .into_iter()
+        .find(|status| status.name() == name)
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::malformed(
+                "status_unknown",
+                format!(
+                    "no status named '{name}'; statuses are {}",
+                    engine::candidate::Status::ALL.map(|s| s.name()).join(", ")
+                ),
+            )
+        })
 }

@@ -12,6 +12,7 @@ pub mod documents;
 pub mod health;
 pub mod imports;
 pub mod internal;
+pub mod lists;
 pub mod operators;
 pub mod packages;
 pub mod payments;
@@ -88,6 +89,9 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(operators::approve_document)
         .service(operators::verify_id)
         .service(operators::open_items)
+        .service(lists::lookup)
+        .service(lists::export)
+        .service(lists::at_point)
         .service(operators::confirm_signature)
         .service(operators::reset_passwords)
         .service(operators::moral_evaluation)

@@ -137,6 +137,50 @@ impl From<&Candidate> for CandidateView {
     }
 }
 
+/// A candidate as an operator's list shows it: one line, ID number masked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CandidateRow {
+    /// Pseudonymous key (use it in operator URLs).
+    pub key: String,
+    /// 报名号.
+    pub serial_number: String,
+    /// 姓名.
+    pub name: String,
+    /// ID number, masked.
+    pub id_number: String,
+    /// The step reached (`captured`, `paid`, …); the step still missing is the next one.
+    pub status: &'static str,
+    /// `gaokao` or `juvenile_class`.
+    pub track: &'static str,
+    /// Whether the registration fee is paid.
+    pub fee_paid: bool,
+    /// Whether the current form is signed at the point.
+    pub signed: bool,
+    /// Something waits for an operator (ID verification, document approval, migrant audit).
+    pub open_item: bool,
+}
+
+impl From<&Candidate> for CandidateRow {
+    fn from(candidate: &Candidate) -> CandidateRow {
+        CandidateRow {
+            key: candidate.key.to_string(),
+            serial_number: candidate.capture.serial.to_string(),
+            name: candidate.capture.id_card.name.clone(),
+            id_number: candidate.capture.id_card.id_number.masked(),
+            status: candidate.status().name(),
+            track: match candidate.capture.track {
+                engine::candidate::Track::Gaokao => "gaokao",
+                engine::candidate::Track::JuvenileClass => "juvenile_class",
+            },
+            fee_paid: candidate.fee.paid.is_some(),
+            signed: candidate.signed_current_form(),
+            open_item: candidate.id_verification_pending
+                || candidate.document_approval_pending
+                || candidate.migrant_audit_pending,
+        }
+    }
+}
+
 /// `138****8000`: the first three and last four characters. Counted in characters, not
 /// bytes: a record imported from a package is not guaranteed to hold eleven ASCII digits,
 /// and slicing bytes would panic on anything else.

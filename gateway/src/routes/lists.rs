@@ -1,0 +1,195 @@
+//! Operators' lists: candidates found by serial or ID number, a point's candidates by the
+//! step reached, and the same as a CSV file. The use cases are `crate::app::operator`.
+
+use super::views::{CandidateRow, CandidateView};
+use crate::app::operator::Operator;
+use crate::error::ApiError;
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
+use engine::org::PointCode;
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/candidate-lookups` body: exactly one of the two. A POST so that an ID number
+/// never travels in a URL (proxies and access logs keep URLs).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    /// The eight-digit serial number.
+    serial_number: Option<String>,
+    /// The full ID number (looked up through the candidate key, never a clear-text index).
+    id_number: Option<String>,
+}
+
+/// What a lookup found.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Found {
+    /// The candidate, if one in the caller's scope has it; empty otherwise.
+    candidates: Vec<CandidateView>,
+}
+
+/// `POST /v1/candidate-lookups`.
+#[utoipa::path(
+    tag = "lists",
+    summary = "Find a candidate in the caller's scope by serial number or ID number",
+    description = "Who may call it: operators (their scope only; anything else is an empty answer).",
+    request_body = Lookup,
+    responses((status = OK, description = "zero or one candidate", body = Found)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[post("/v1/candidate-lookups")]
+pub async fn lookup(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: crate::body::Json<Lookup>,
+) -> Result<HttpResponse, ApiError> {
+    let found = Operator::of(&state, &caller)
+        .find(body.serial_number.as_deref(), body.id_number.as_deref())
+        .await?;
+    Ok(HttpResponse::Ok().json(Found {
+        candidates: found.iter().map(CandidateView::from).collect(),
+    }))
+}
+
+/// `GET /v1/points/{point}/candidates` and `.csv` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only candidates at this step (`captured`, `activated`, `paid`, `authenticated`,
+    /// `passwords_set`, `form_saved`, `signed`, `evaluated`): the step still missing is the
+    /// next one.
+    status: Option<String>,
+    /// Continue after this candidate key (the previous page's `next`).
+    after: Option<String>,
+    /// Candidates per page (1–1000, default 1000).
+    limit: Option<usize>,
+}
+
+/// One page of a point's candidates.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CandidatePage {
+    /// The point.
+    point: String,
+    /// This page, in key order.
+    candidates: Vec<CandidateRow>,
+    /// Where the next page starts (null: done).
+    next: Option<String>,
+}
+
+fn point_code(text: &str) -> Result<PointCode, ApiError> {
+    Ok(text.parse::<PointCode>()?)
+}
+
+/// `GET /v1/points/{point}/candidates`.
+#[utoipa::path(
+    tag = "lists",
+    summary = "A point's candidates, by the step reached (paged)",
+    description = "Who may call it: operators whose scope covers the point.",
+    params(("point" = String, Path, description = "registration point code, county code and number", pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001")),
+    responses((status = OK, description = "one page", body = CandidatePage)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/points/{point}/candidates")]
+pub async fn at_point(
+    state: web::Data<AppState>,
+    caller: Caller,
+    point: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let point = point_code(&point)?;
+    let (candidates, next) = Operator::of(&state, &caller)
+        .candidates_at(
+            point,
+            query.status.as_deref(),
+            query.after.as_deref(),
+            query.limit,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(CandidatePage {
+        point: point.to_string(),
+        candidates: candidates.iter().map(CandidateRow::from).collect(),
+        next,
+    }))
+}
+
+/// `GET /v1/points/{point}/candidates.csv` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// Only candidates at this step, as in the JSON list.
+    status: Option<String>,
+}
+
+/// `GET /v1/points/{point}/candidates.csv`.
+#[utoipa::path(
+    tag = "lists",
+    summary = "A point's candidates as a CSV file (UTF-8 with BOM, ID numbers masked; audited)",
+    description = "Who may call it: operators whose scope covers the point.",
+    params(("point" = String, Path, description = "registration point code, county code and number", pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001")),
+    responses((status = OK, description = "the list", content_type = "text/csv", body = String)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/points/{point}/candidates.csv")]
+pub async fn export(
+    state: web::Data<AppState>,
+    caller: Caller,
+    point: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let point = point_code(&point)?;
+    let candidates = Operator::of(&state, &caller)
+        .export_point(point, query.status.as_deref())
+        .await?;
+    // A BOM first, so that spreadsheet programs read the Chinese names as UTF-8.
+    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let failed = |error: csv::Error| {
+        ApiError::from(crate::app::AppError::internal(
+            "export_failed",
+            error.to_string(),
+        ))
+    };
+    writer
+        .write_record([
+            "报名号",
+            "姓名",
+            "身份证号",
+            "状态",
+            "类型",
+            "已缴费",
+            "已签字",
+            "待办",
+        ])
+        .map_err(failed)?;
+    for candidate in &candidates {
+        let row = CandidateRow::from(candidate);
+        let yes = |value: bool| if value { "是" } else { "否" };
+        writer
+            .write_record([
+                row.serial_number.as_str(),
+                row.name.as_str(),
+                row.id_number.as_str(),
+                row.status,
+                row.track,
+                yes(row.fee_paid),
+                yes(row.signed),
+                yes(row.open_item),
+            ])
+            .map_err(failed)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|error| failed(error.into_error().into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"candidates-{point}.csv\""),
+        ))
+        .body(bytes))
+}
