@@ -124,7 +124,33 @@ fn each_role_reaches_its_own_scope_and_nothing_else() {
             &["candidate-own", "candidate-other"],
         ),
         ("GET", "/v1/audit".into(), None, &["province"]),
-        // Issue 13: county administration, submissions, accounts.
+        // Issue 13: lists, county administration, submissions, accounts.
+        (
+            "GET",
+            "/v1/points/430102-001/candidates".into(),
+            None,
+            &["province", "city-own", "county-own", "point-own"],
+        ),
+        (
+            "GET",
+            "/v1/points/430102-001/candidates.csv".into(),
+            None,
+            &["province", "city-own", "county-own", "point-own"],
+        ),
+        (
+            "POST",
+            "/v1/candidate-lookups".into(),
+            Some(json!({"serial_number": "01020001"})),
+            &[
+                "province",
+                "city-own",
+                "city-foreign",
+                "county-own",
+                "county-foreign",
+                "point-own",
+                "point-sibling",
+            ],
+        ),
         (
             "GET",
             "/v1/counties/430102".into(),

@@ -9,6 +9,59 @@ use serde_json::{Value, json};
 use tests::Server;
 use tests::operators::{create, first_login, login, setup_token, start, token_of};
 
+/// An open `GET /v1/progress/stream`, read as it comes.
+struct ProgressStream {
+    socket: std::net::TcpStream,
+    received: String,
+    seen: usize,
+}
+
+impl ProgressStream {
+    fn open(server: &Server, scope: &str, token: &str) -> ProgressStream {
+        use std::io::Write as _;
+        let mut socket = std::net::TcpStream::connect(&server.address).expect("connects");
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("timeout");
+        write!(
+            socket,
+            "GET /v1/progress/stream?scope={scope} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n",
+            server.address
+        )
+        .expect("request sent");
+        ProgressStream {
+            socket,
+            received: String::new(),
+            seen: 0,
+        }
+    }
+
+    /// The next `progress` event's data.
+    fn next_event(&mut self) -> Value {
+        use std::io::Read as _;
+        let mut buffer = [0u8; 4096];
+        loop {
+            let events: Vec<&str> = self
+                .received
+                .lines()
+                .filter_map(|line| line.strip_prefix("data: "))
+                .collect();
+            if let Some(data) = events.get(self.seen) {
+                let event = serde_json::from_str(data).expect("event data is JSON");
+                self.seen += 1;
+                return event;
+            }
+            let read = self
+                .socket
+                .read(&mut buffer)
+                .expect("the stream stays open");
+            assert!(read > 0, "the stream ended: {}", self.received);
+            self.received
+                .push_str(&String::from_utf8_lossy(&buffer[..read]));
+        }
+    }
+}
+
 /// Sets `window` open from 2020 to 2099.
 fn open_window(server: &Server, chief: &str, window: &str) {
     let set = server.request(
@@ -249,6 +302,24 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
         !csv.text.contains(&tests::id_number(1)),
         "masked in the file too"
     );
+
+    // Live progress: an event now, and one when the next candidate is captured.
+    let mut events = ProgressStream::open(&server, "county:430802", &county);
+    let first_event = events.next_event();
+    assert_eq!(first_event["counts"]["captured"], 1, "{first_event}");
+    let third = server.capture(&point_token, "430802-001", 3, "cap-3");
+    assert_eq!(third.status, 201, "{}", third.text);
+    let second_event = events.next_event();
+    assert_eq!(second_event["counts"]["captured"], 2, "{second_event}");
+    println!("live progress stream, as received:\n{}", events.received);
+    let refused = server.request(
+        "GET",
+        "/v1/progress/stream?scope=county:430811",
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!((refused.status, refused.code()), (403, "out_of_scope"));
 
     // The county submits: its records are frozen.
     let submitted = post(&server, &format!("{base}/submission"), None, &county, "s1");

@@ -16,6 +16,7 @@ pub mod lists;
 pub mod operators;
 pub mod packages;
 pub mod payments;
+pub mod progress_stream;
 pub mod reconciliation;
 pub mod schedule;
 pub mod sessions;
@@ -96,6 +97,7 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(operators::reset_passwords)
         .service(operators::moral_evaluation)
         .service(operators::progress)
+        .service(progress_stream::stream)
         .service(schedule::show)
         .service(schedule::set_window)
         .service(schedule::extend)

@@ -156,7 +156,7 @@ pub async fn moral_evaluation(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ProgressQuery {
-    scope: String,
+    pub(super) scope: String,
 }
 
 /// `GET /v1/progress`: counts by status within a scope the caller covers.
@@ -187,9 +187,9 @@ pub async fn progress(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Progress {
     /// The scope asked about.
-    scope: String,
+    pub scope: String,
     /// Candidates by status (`captured`, `paid`, `signed`, …).
-    counts: std::collections::BTreeMap<&'static str, u64>,
+    pub counts: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// One record of the audit trail.
