@@ -87,30 +87,28 @@ pub async fn stream(
     };
     let events = futures::stream::unfold(Some(opened), move |stream| async move {
         let mut stream = stream?;
-        loop {
-            if stream.state.now() >= expires_at {
-                return None;
-            }
-            if stream.last.is_some() {
-                actix_web::rt::time::sleep(CHECK_INTERVAL).await;
-            }
-            let counts = Operator::of(&stream.state, &stream.caller)
-                .progress(&stream.scope)
-                .await
-                .ok()?;
-            let data = serde_json::to_string(&Progress {
-                scope: stream.scope.clone(),
-                counts,
-            })
-            .ok()?;
-            if stream.last.as_deref() == Some(data.as_str()) {
-                let heartbeat = web::Bytes::from_static(b": unchanged\n\n");
-                return Some((Ok::<_, actix_web::Error>(heartbeat), Some(stream)));
-            }
-            let event = web::Bytes::from(format!("event: progress\ndata: {data}\n\n"));
-            stream.last = Some(data);
-            return Some((Ok(event), Some(stream)));
+        if stream.state.now() >= expires_at {
+            return None;
         }
+        if stream.last.is_some() {
+            actix_web::rt::time::sleep(CHECK_INTERVAL).await;
+        }
+        let counts = Operator::of(&stream.state, &stream.caller)
+            .progress(&stream.scope)
+            .await
+            .ok()?;
+        let data = serde_json::to_string(&Progress {
+            scope: stream.scope.clone(),
+            counts,
+        })
+        .ok()?;
+        if stream.last.as_deref() == Some(data.as_str()) {
+            let heartbeat = web::Bytes::from_static(b": unchanged\n\n");
+            return Some((Ok::<_, actix_web::Error>(heartbeat), Some(stream)));
+        }
+        let event = web::Bytes::from(format!("event: progress\ndata: {data}\n\n"));
+        stream.last = Some(data);
+        Some((Ok(event), Some(stream)))
     });
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
