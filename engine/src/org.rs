@@ -158,6 +158,16 @@ pub struct Division<C> {
     pub name: &'static str,
 }
 
+/// Why a GB/T 2260 division list was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("division data, line {line}: {reason}")]
+pub struct DivisionDataError {
+    /// The line (1-based; 0 for the list as a whole).
+    pub line: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
 /// A province's static divisions: the cities and counties that exist whatever the year.
 /// Registration points are not here: counties create them each cycle (see [`crate::county`]).
 #[derive(Debug, Clone)]
@@ -201,6 +211,88 @@ impl Province {
         }
     }
 
+    /// A province from its GB/T 2260 division list: one division per line, `code name`
+    /// (six digits, whitespace, the official name); the province's own line (`PP0000`),
+    /// its cities (`PPCC00`) and its counties; blank lines and `#` comments ignored. Every
+    /// city and county must belong to the province, and every county to a listed city.
+    ///
+    /// The names live as long as the process (they are read once, at start).
+    pub fn from_gbt2260(text: &str) -> Result<Province, DivisionDataError> {
+        let mut province: Option<(u8, &'static str)> = None;
+        let mut cities = Vec::new();
+        let mut counties = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let invalid = |reason: &str| DivisionDataError {
+                line: index + 1,
+                reason: reason.to_owned(),
+            };
+            let (code, name) = line
+                .split_once(char::is_whitespace)
+                .ok_or_else(|| invalid("expected `code name`"))?;
+            let name = name.trim();
+            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid("a code is six digits"));
+            }
+            if name.is_empty() || name.chars().count() > 30 || crate::text::has_forbidden(name) {
+                return Err(invalid("a name is 1–30 printable characters"));
+            }
+            let number: u32 = code.parse().map_err(|_| invalid("a code is six digits"))?;
+            let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
+            let province_code =
+                u8::try_from(number / 10_000).map_err(|_| invalid("province code"))?;
+            match &province {
+                None if number % 10_000 == 0 => province = Some((province_code, name)),
+                None => return Err(invalid("the province's own line comes first")),
+                Some((own, _)) if *own != province_code => {
+                    return Err(invalid("a division of another province"));
+                }
+                Some(_) if number % 10_000 == 0 => return Err(invalid("a second province line")),
+                Some(_) if number % 100 == 0 => {
+                    let code = u16::try_from(number / 100)
+                        .ok()
+                        .and_then(CityCode::new)
+                        .ok_or_else(|| invalid("not a city code"))?;
+                    cities.push(Division { code, name });
+                }
+                Some(_) => {
+                    let code =
+                        CountyCode::new(number).ok_or_else(|| invalid("not a county code"))?;
+                    if !cities
+                        .iter()
+                        .any(|city: &Division<CityCode>| city.code == code.city())
+                    {
+                        return Err(invalid("a county of a city not listed (list cities first)"));
+                    }
+                    counties.push(Division { code, name });
+                }
+            }
+        }
+        let (code, name) = province.ok_or(DivisionDataError {
+            line: 0,
+            reason: "no province line".to_owned(),
+        })?;
+        cities.sort_by_key(|city| city.code);
+        counties.sort_by_key(|county| county.code);
+        let unique = cities.windows(2).all(|pair| pair[0].code != pair[1].code)
+            && counties.windows(2).all(|pair| pair[0].code != pair[1].code);
+        if !unique || counties.is_empty() {
+            return Err(DivisionDataError {
+                line: 0,
+                reason: "codes must be unique, with at least one county".to_owned(),
+            });
+        }
+        Ok(Province {
+            code,
+            name,
+            cities,
+            counties,
+        })
+    }
+
     /// The city with this code, if it is in the province.
     pub fn city(&self, code: CityCode) -> Option<&Division<CityCode>> {
         self.cities.iter().find(|city| city.code == code)
@@ -227,6 +319,47 @@ impl Province {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shipped_hunan_file_is_the_built_in_province() {
+        let text = include_str!("../../deploy/provinces/430000-hunan.txt");
+        let parsed = Province::from_gbt2260(text).expect("parses");
+        let built_in = Province::hunan();
+        assert_eq!((parsed.code, parsed.name), (built_in.code, built_in.name));
+        assert_eq!(parsed.cities, built_in.cities);
+        assert_eq!(parsed.counties, built_in.counties);
+    }
+
+    #[test]
+    fn division_lists_are_refused_precisely() {
+        let refused = |text: &str| Province::from_gbt2260(text).expect_err("refused");
+        assert_eq!(refused("").reason, "no province line");
+        assert_eq!(refused("430100 长沙市").line, 1, "the province first");
+        let other = refused("430000 湖南省\n440100 广州市");
+        assert_eq!(
+            (other.line, other.reason.as_str()),
+            (2, "a division of another province")
+        );
+        let orphan = refused("430000 湖南省\n430100 长沙市\n430202 荷塘区");
+        assert_eq!(orphan.line, 3);
+        assert_eq!(
+            refused("430000 湖南省\n4301 长沙市").reason,
+            "a code is six digits"
+        );
+        assert_eq!(
+            refused("430000 湖南省\n430100 \u{202e}市").reason,
+            "a name is 1–30 printable characters"
+        );
+        let twice = refused("430000 湖南省\n430100 长沙市\n430102 芙蓉区\n430102 芙蓉区");
+        assert_eq!(twice.line, 0);
+        let small =
+            Province::from_gbt2260("# test\n\n460000 海南省\n460100 海口市\n460105 秀英区\n")
+                .expect("a small province");
+        assert_eq!(
+            (small.code, small.name, small.counties.len()),
+            (46, "海南省", 1)
+        );
+    }
 
     #[test]
     fn hunan_has_fourteen_cities_and_122_counties() {

@@ -176,3 +176,38 @@ fn a_real_province_starts_empty_and_its_levels_manage_their_accounts() {
         "account changes are audited: {actions:?}"
     );
 }
+
+/// Another province is a data file, not code: its divisions are what accounts may name.
+#[test]
+fn another_province_starts_from_its_division_file() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let data = directory.path();
+    let file = data.join("460000-hainan.txt");
+    std::fs::write(
+        &file,
+        "460000 海南省\n460100 海口市\n460105 秀英区\n460106 龙华区\n460200 三亚市\n460202 海棠区\n",
+    )
+    .expect("province file");
+    let stdout_path = data.join("out");
+    let stdout = std::fs::File::create(&stdout_path).expect("stdout file");
+    let file_text = file.display().to_string();
+    let server = tests::Server::start_logging(
+        data,
+        &[("REG_DEMO", "false"), ("REG_PROVINCE_FILE", &file_text)],
+        stdout,
+        std::process::Stdio::null(),
+    );
+    let token = setup_token(&stdout_path);
+    let setup = server.request(
+        "POST",
+        "/v1/setup",
+        Some(&json!({"setup_token": token, "username": "hainan", "password": "hainan-pass-1"})),
+        None,
+        None,
+    );
+    assert_eq!(setup.status, 201, "{}", setup.text);
+    let chief = token_of(&login(&server, "hainan", "hainan-pass-1"));
+    create(&server, &chief, "haikou", "city:4601");
+    let hunan = try_create(&server, &chief, "changsha", "city:4301");
+    assert_eq!((hunan.status, hunan.code()), (404, "division_not_found"));
+}

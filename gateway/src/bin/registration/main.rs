@@ -55,12 +55,18 @@ async fn main() -> anyhow::Result<()> {
     let secrets = Secrets::load_or_create(&secrets_path)?;
     let keys = Keys::from_secrets(&secrets)?;
     let store = Arc::new(open_backend(&options, &keys.log_commits).await?);
-    let hunan = Province::hunan();
+    let province = match &options.province_file {
+        Some(path) => Province::from_gbt2260(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("reading the province file {}", path.display()))?,
+        )?,
+        None => Province::hunan(),
+    };
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis();
     let now = engine::time::Timestamp(i64::try_from(now_ms)?);
-    let seeded = seeding::province(&options, &store, &hunan, now).await?;
+    let seeded = seeding::province(&options, &store, &province, now).await?;
     let cores = std::thread::available_parallelism()
         .map(usize::from)
         .unwrap_or(2);
@@ -72,12 +78,12 @@ async fn main() -> anyhow::Result<()> {
     };
     let registry = Registry::start(
         Arc::clone(&store),
-        &hunan,
+        &province,
         seeded.settings.clone(),
         &shard_config,
     )
     .await?;
-    let admission = Admission::new(hunan.clone(), seeded.admission, keys.tickets.clone())
+    let admission = Admission::new(province.clone(), seeded.admission, keys.tickets.clone())
         .context("the stored admission settings are invalid")?;
     let merchant_keys = HashMap::from([
         (
@@ -110,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
         registry,
         store,
         owners: dashmap::DashMap::new(),
-        province: hunan,
+        province,
         settings: seeded.settings,
         settings_versions: Default::default(),
         sessions: Sessions::new(options.session_ttl_seconds, keys.sessions.clone()),

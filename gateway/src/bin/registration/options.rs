@@ -187,6 +187,10 @@ pub struct Options {
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "REG_HTTP_WORKERS", default_value_t = 0)]
     pub http_workers: usize,
+    /// The province's GB/T 2260 division list (`deploy/provinces/430000-hunan.txt` is the
+    /// form); Hunan, built in, when not given.
+    #[arg(long, env = "REG_PROVINCE_FILE")]
+    pub province_file: Option<std::path::PathBuf>,
     /// Registration points per county in the demo province (on a fresh store).
     #[arg(long, env = "REG_DEMO_POINTS_PER_COUNTY", default_value_t = 3,
           value_parser = clap::value_parser!(u16).range(1..=99))]
