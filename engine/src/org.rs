@@ -245,13 +245,15 @@ impl Province {
             let province_code =
                 u8::try_from(number / 10_000).map_err(|_| invalid("province code"))?;
             match &province {
-                None if number % 10_000 == 0 => province = Some((province_code, name)),
+                None if number.is_multiple_of(10_000) => province = Some((province_code, name)),
                 None => return Err(invalid("the province's own line comes first")),
                 Some((own, _)) if *own != province_code => {
                     return Err(invalid("a division of another province"));
                 }
-                Some(_) if number % 10_000 == 0 => return Err(invalid("a second province line")),
-                Some(_) if number % 100 == 0 => {
+                Some(_) if number.is_multiple_of(10_000) => {
+                    return Err(invalid("a second province line"));
+                }
+                Some(_) if number.is_multiple_of(100) => {
                     let code = u16::try_from(number / 100)
                         .ok()
                         .and_then(CityCode::new)
