@@ -30,20 +30,22 @@ use storage::{Journal, Partition, StateStore, StorageError};
 /// How often a scale-out node re-reads which counties have submitted.
 const FROZEN_REFRESH_SECONDS: u64 = 2;
 
-/// Adds every county the store shows as submitted to `frozen`.
+/// Makes `frozen` what the store shows: the counties that have submitted, without those
+/// whose submission was returned for correction since.
 async fn refresh_frozen<S: StateStore>(
     store: &S,
     province: &Province,
     frozen: &DashMap<CountyCode, ()>,
 ) -> Result<(), StorageError> {
     for county in &province.counties {
-        if !frozen.contains_key(&county.code)
-            && store
-                .county(county.code)
-                .await?
-                .is_some_and(|c| c.is_frozen())
-        {
+        let submitted = store
+            .county(county.code)
+            .await?
+            .is_some_and(|c| c.is_frozen());
+        if submitted {
             frozen.insert(county.code, ());
+        } else {
+            frozen.remove(&county.code);
         }
     }
     Ok(())
@@ -113,7 +115,8 @@ impl<S: Journal + StateStore> Registry<S> {
                 loop {
                     actix::clock::sleep(std::time::Duration::from_secs(FROZEN_REFRESH_SECONDS))
                         .await;
-                    // A failed read is retried on the next turn; nothing is unfrozen.
+                    // A failed read is retried on the next turn; counties not read stay as
+                    // they were.
                     let _ = refresh_frozen(&*store, &province, &frozen).await;
                 }
             });
