@@ -119,6 +119,10 @@ fn every_deploy_file_parses() {
                 );
             }
             Some("md") => continue,
+            Some("txt") if path.parent().is_some_and(|dir| dir.ends_with("provinces")) => {
+                engine::org::Province::from_gbt2260(&read(path))
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            }
             _ if path.file_name().is_some_and(|name| name == "Dockerfile") => {
                 let text = read(path);
                 assert!(text.contains("--bin registration"), "builds the binary");
