@@ -155,6 +155,39 @@ mod tests {
                 crate::routes::schedule::SETTING,
                 serde_json::to_string_pretty(&schedule).expect("encodes"),
             ),
+            (
+                crate::accounts::SETTING,
+                serde_json::to_string_pretty(&crate::accounts::Directory::from([(
+                    "county-430102".to_owned(),
+                    crate::accounts::Account {
+                        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA"
+                            .to_owned(),
+                        scope: engine::scope::Scope::County(
+                            engine::org::CountyCode::new(430102).expect("valid"),
+                        ),
+                        generation: 2,
+                        disabled: false,
+                        must_change_password: true,
+                        created_by: "city-4301".to_owned(),
+                    },
+                )]))
+                .expect("encodes"),
+            ),
+            (
+                crate::accounts::SETUP_SETTING,
+                serde_json::to_string_pretty(&crate::accounts::SetupToken {
+                    token_sha256: "ab".repeat(32),
+                })
+                .expect("encodes"),
+            ),
+            (
+                "city-submission",
+                serde_json::to_string_pretty(&crate::app::county::StoredCitySubmission {
+                    submitted_at: Some(Timestamp(1_780_000_000_000)),
+                    returned_because: Some("材料不全".to_owned()),
+                })
+                .expect("encodes"),
+            ),
         ];
         let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
         let bless = std::env::var("REG_BLESS_GOLDEN").is_ok_and(|value| value == "1");

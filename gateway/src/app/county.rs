@@ -87,11 +87,13 @@ pub struct CountySubmission {
     pub submitted_at: Option<String>,
 }
 
-/// A city's submission as stored.
+/// A city's submission as stored (the setting `city-submission.<city>`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct StoredCitySubmission {
-    submitted_at: Option<Timestamp>,
-    returned_because: Option<String>,
+pub struct StoredCitySubmission {
+    /// When it submitted, if it has (and it was not returned since).
+    pub submitted_at: Option<Timestamp>,
+    /// Why the province last returned it.
+    pub returned_because: Option<String>,
 }
 
 fn setting_name(city: CityCode) -> String {

@@ -18,6 +18,7 @@ pub mod capture;
 pub mod county;
 pub mod documents;
 pub mod error;
+pub mod import;
 pub mod operator;
 pub mod package;
 pub mod payments;

@@ -1,6 +1,9 @@
 //! Outages (the documents' "paper drafts"): when a point could not reach the system, it
 //! captures offline into a CSV file and imports it later.
 //!
+//! The use case is `crate::app::import`; here the file is read and parsed, and the outcome
+//! rendered.
+//!
 //! `POST /v1/points/{point}/imports` takes the file (`text/csv`, UTF-8) in the template of
 //! `GET /v1/imports/capture-template.csv`: a header row with exactly the columns
 //! `id_number,name,gender,ethnicity,birth_date,address,valid_until,category,mode,track,
@@ -21,18 +24,19 @@
 
 use super::captures;
 use super::idempotency_key;
-use crate::app::capture::{self as capture_case, CaptureRequest, Prepared};
+use crate::app::capture::CaptureRequest;
+use crate::app::import::{self as import_case, ImportOutcome, RowProblem};
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{get, post};
+use engine::candidate::Candidate;
 use engine::org::PointCode;
 use futures::StreamExt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 
 /// The template's columns, in order.
 pub const TEMPLATE_COLUMNS: [&str; 14] = [
@@ -191,91 +195,70 @@ pub async fn import(
             ),
         ));
     }
-    let mut errors = Vec::new();
-    let mut ready = Vec::new();
-    let mut already = 0;
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (index, record) in reader.deserialize::<CaptureRequest>().enumerate() {
-        let row = index + 2;
-        let capture = match record {
-            Ok(capture) => capture,
-            Err(error) => {
-                errors.push(RowError {
-                    row,
-                    code: "row_malformed",
-                    message: error.to_string(),
-                });
-                continue;
-            }
-        };
-        if let Some(first) = seen.insert(capture.id_number().to_uppercase(), row) {
-            errors.push(RowError {
-                row,
-                code: "duplicate_in_file",
-                message: format!("the same ID number is on row {first}"),
-            });
-            continue;
+    let rows = reader
+        .deserialize::<CaptureRequest>()
+        .enumerate()
+        .map(|(index, record)| (index + 2, record.map_err(|error| error.to_string())))
+        .collect();
+    let imported_row = |(row, candidate): (usize, Option<Candidate>)| ImportedRow {
+        row,
+        key: candidate.as_ref().map(|c| c.key.to_string()),
+        serial_number: candidate.as_ref().map(|c| c.capture.serial.to_string()),
+    };
+    match import_case::import(&state, point, &file_id, rows).await? {
+        ImportOutcome::Imported { already, rows } => Ok(HttpResponse::Ok().json(ImportSummary {
+            file: file_id,
+            imported: rows.len(),
+            already_imported: already,
+            rows: rows.into_iter().map(imported_row).collect(),
+        })),
+        ImportOutcome::Invalid(problems) => {
+            let errors: Vec<RowError> = problems
+                .into_iter()
+                .map(|(row, problem)| match problem {
+                    RowProblem::Malformed(message) => RowError {
+                        row,
+                        code: "row_malformed",
+                        message,
+                    },
+                    RowProblem::DuplicateInFile { first } => RowError {
+                        row,
+                        code: "duplicate_in_file",
+                        message: format!("the same ID number is on row {first}"),
+                    },
+                    RowProblem::Refused(refusal) => {
+                        let refusal = ApiError::from(refusal);
+                        RowError {
+                            row,
+                            code: refusal.code,
+                            message: refusal.message,
+                        }
+                    }
+                })
+                .collect();
+            Ok(HttpResponse::UnprocessableEntity().json(ImportRefused {
+                code: "import_invalid",
+                message: format!(
+                    "{} of the file's rows are refused; nothing was imported",
+                    errors.len()
+                ),
+                errors,
+                imported: Vec::new(),
+            }))
         }
-        let idempotency = format!("import-{file_id}-{row}");
-        match capture_case::prepare(&state, point, &capture, &idempotency).await {
-            Ok(Prepared::Done(_)) => already += 1,
-            Ok(Prepared::New(new)) => ready.push((row, new, idempotency)),
-            Err(refusal) => {
-                let refusal = ApiError::from(refusal);
-                errors.push(RowError {
-                    row,
-                    code: refusal.code,
-                    message: refusal.message,
-                });
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Ok(HttpResponse::UnprocessableEntity().json(ImportRefused {
-            code: "import_invalid",
-            message: format!(
-                "{} of the file's rows are refused; nothing was imported",
-                errors.len()
-            ),
-            errors,
-            imported: Vec::new(),
-        }));
-    }
-    if ready.is_empty() && already == 0 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "import_empty",
-            "the file has no rows under its header",
-        ));
-    }
-    let mut imported = Vec::new();
-    for (row, new, idempotency) in ready {
-        match capture_case::commit(&state, point, new, idempotency).await {
-            Ok(candidate) => imported.push(ImportedRow {
-                row,
-                key: candidate.as_ref().map(|c| c.key.to_string()),
-                serial_number: candidate.as_ref().map(|c| c.capture.serial.to_string()),
-            }),
-            Err(refusal) => {
-                let refusal = ApiError::from(refusal);
-                return Ok(HttpResponse::build(refusal.status).json(ImportRefused {
-                    code: "import_interrupted",
-                    message: format!(
-                        "row {row} could not be imported ({}: {}); {} rows were imported — send the same file again to finish",
-                        refusal.code,
-                        refusal.message,
-                        imported.len()
-                    ),
-                    errors: Vec::new(),
-                    imported,
-                }));
-            }
+        ImportOutcome::Interrupted { row, refusal, rows } => {
+            let refusal = ApiError::from(refusal);
+            Ok(HttpResponse::build(refusal.status).json(ImportRefused {
+                code: "import_interrupted",
+                message: format!(
+                    "row {row} could not be imported ({}: {}); {} rows were imported — send the same file again to finish",
+                    refusal.code,
+                    refusal.message,
+                    rows.len()
+                ),
+                errors: Vec::new(),
+                imported: rows.into_iter().map(imported_row).collect(),
+            }))
         }
     }
-    Ok(HttpResponse::Ok().json(ImportSummary {
-        file: file_id,
-        imported: imported.len(),
-        already_imported: already,
-        rows: imported,
-    }))
 }
