@@ -459,6 +459,14 @@ fn checked_in_bytes_decode_back_to_their_values() {
             commit: commit()
         })
     );
+    // A record of the previous layout (5) still reads: 6 only appended a county event.
+    assert_eq!(
+        codec::decode(&keys, &read("kafka-commit-layout5")),
+        Ok(codec::Record::Commit {
+            epoch: 42,
+            commit: commit()
+        })
+    );
     for (index, event) in candidate_events().into_iter().enumerate() {
         let record: LogRecord =
             postcard::from_bytes(&read(&format!("log-candidate-{index:02}-{}", event.name())))

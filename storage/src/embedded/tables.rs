@@ -45,7 +45,8 @@ pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// 4: the fee model's three events (`FeeOrdered`, `FeePaymentApplied`,
 ///    `FeeSurplusRecorded`) appended; the nine older fee events are still read. County
 ///    idempotency records carry the request's digest (`v2:` prefix; older ones still read).
-pub const SCHEMA_VERSION: u64 = 4;
+/// 5: the county event `SubmissionReturned` appended (a submission returned for correction).
+pub const SCHEMA_VERSION: u64 = 5;
 
 /// The oldest schema this build reads (everything since was appended): such a store is
 /// marked current when opened.
