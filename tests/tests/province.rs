@@ -321,6 +321,64 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
     );
     assert_eq!((refused.status, refused.code()), (403, "out_of_scope"));
 
+    // The county's whole list, point by point, one candidate per page; and as a file.
+    let mut seen = Vec::new();
+    let mut path = format!("{base}/candidates?limit=1");
+    loop {
+        let page = server.request("GET", &path, None, Some(&county), None);
+        assert_eq!(page.status, 200, "{}", page.text);
+        for row in page.body["candidates"].as_array().expect("rows") {
+            seen.push(row["serial_number"].as_str().expect("serial").to_owned());
+        }
+        match page.body["next"].as_str() {
+            Some(next) => path = format!("{base}/candidates?limit=1&after={next}"),
+            None => break,
+        }
+    }
+    seen.sort();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let file = server.request(
+        "GET",
+        &format!("{base}/candidates.csv"),
+        None,
+        Some(&city),
+        None,
+    );
+    assert_eq!(file.status, 200);
+    assert!(
+        seen.iter()
+            .all(|serial| file.text.contains(serial.as_str())),
+        "{}",
+        file.text
+    );
+    let paid = server.request(
+        "GET",
+        &format!("{base}/candidates?status=paid"),
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!(paid.body["candidates"], json!([]));
+    let bad_cursor = server.request(
+        "GET",
+        &format!("{base}/candidates?after=nonsense"),
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!(
+        (bad_cursor.status, bad_cursor.code()),
+        (400, "after_invalid")
+    );
+    let foreign = server.request(
+        "GET",
+        &format!("{base}/candidates.csv"),
+        None,
+        Some(&counties[1].1),
+        None,
+    );
+    assert_eq!(foreign.code(), "out_of_scope");
+
     // The county submits: its records are frozen.
     let submitted = post(&server, &format!("{base}/submission"), None, &county, "s1");
     assert_eq!(submitted.status, 200, "{}", submitted.text);

@@ -459,59 +459,94 @@ impl<'a> Operator<'a> {
         };
         // Refuse an unknown stage or a malformed page before reading anything.
         matches(&Review::Pending)?;
-        let (start, after) = match after {
-            None => (None, None),
-            Some(cursor) => {
-                let (point, key) = cursor.split_once('/').ok_or_else(|| {
-                    AppError::malformed("after_invalid", "after must be <point>/<candidate key>")
-                })?;
-                let point: PointCode = point.parse()?;
-                let (key, _) = page_bounds(Some(key), None, 1)?;
-                (Some(point), key)
-            }
-        };
-        let (_, mut remaining) = page_bounds(None, limit, MAX_PAGE_CANDIDATES)?;
+        let (_, limit) = page_bounds(None, limit, MAX_PAGE_CANDIDATES)?;
         let mut list = DeclarationList {
             county: county.to_string(),
             stage: stage.clone(),
             items: Vec::new(),
             next: None,
         };
-        let Some(record) = self.state.store.county(county).await? else {
-            return Ok(list);
-        };
-        let points = record
-            .points
-            .values()
-            .filter(|point| start.is_none_or(|start| point.code >= start));
-        for point in points {
-            let after = if Some(point.code) == start {
-                after
-            } else {
-                None
-            };
-            let (candidates, more) =
-                page_at_point(self.state, point.code, None, after, remaining).await?;
-            remaining -= candidates.len();
-            for candidate in candidates {
-                for declaration in &candidate.declarations {
-                    if matches(&declaration.review)? {
-                        list.items.push(DeclarationItem {
-                            key: candidate.key.to_string(),
-                            serial_number: candidate.capture.serial.to_string(),
-                            name: candidate.capture.id_card.name.clone(),
-                            declaration: declaration.clone(),
-                        });
-                    }
+        let (candidates, next) = county_page(self.state, county, None, after, limit).await?;
+        for candidate in candidates {
+            for declaration in &candidate.declarations {
+                if matches(&declaration.review)? {
+                    list.items.push(DeclarationItem {
+                        key: candidate.key.to_string(),
+                        serial_number: candidate.capture.serial.to_string(),
+                        name: candidate.capture.id_card.name.clone(),
+                        declaration: declaration.clone(),
+                    });
                 }
             }
-            if remaining == 0 {
-                list.next = more.map(|key| format!("{}/{key}", point.code));
-                break;
-            }
         }
+        list.next = next;
         Ok(list)
     }
+
+    /// One page of a county's candidates (of one status if given), point by point in code
+    /// order, after `after` (`<point>/<candidate key>`, the previous page's `next`).
+    pub async fn county_candidates(
+        &self,
+        county: CountyCode,
+        status: Option<&str>,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<(Vec<Candidate>, Option<String>), AppError> {
+        let scope = self.scope();
+        if matches!(scope, Scope::Point(_) | Scope::Candidate(_)) || !scope.covers_county(county) {
+            return Err(AppError::out_of_scope());
+        }
+        let status = status_named(status)?;
+        let (_, limit) = page_bounds(None, limit, MAX_PAGE_CANDIDATES)?;
+        let _place = self.state.heavy.enter(&self.caller.0.subject)?;
+        county_page(self.state, county, status, after, limit).await
+    }
+}
+
+/// One page of `county`'s candidates (of `status`, if given), point by point in code order,
+/// after the cursor `after` (`<point>/<candidate key>`): at most `limit`, and the cursor to
+/// continue from when there may be more.
+pub async fn county_page(
+    state: &AppState,
+    county: CountyCode,
+    status: Option<engine::candidate::Status>,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<Candidate>, Option<String>), AppError> {
+    let (start, after) = match after {
+        None => (None, None),
+        Some(cursor) => {
+            let (point, key) = cursor.split_once('/').ok_or_else(|| {
+                AppError::malformed("after_invalid", "after must be <point>/<candidate key>")
+            })?;
+            let point: PointCode = point.parse()?;
+            let (key, _) = page_bounds(Some(key), None, 1)?;
+            (Some(point), key)
+        }
+    };
+    let mut page = Vec::new();
+    let Some(record) = state.store.county(county).await? else {
+        return Ok((page, None));
+    };
+    let points = record
+        .points
+        .values()
+        .filter(|point| start.is_none_or(|start| point.code >= start));
+    for point in points {
+        let after = if Some(point.code) == start {
+            after
+        } else {
+            None
+        };
+        let (candidates, more) =
+            page_at_point(state, point.code, status, after, limit - page.len()).await?;
+        page.extend(candidates);
+        if page.len() == limit {
+            let next = more.map(|key| format!("{}/{key}", point.code));
+            return Ok((page, next));
+        }
+    }
+    Ok((page, None))
 }
 
 /// The status named `name` (`captured`, `paid`, …), if one is given.

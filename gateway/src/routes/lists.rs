@@ -8,7 +8,8 @@ use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use actix_web::{get, post};
-use engine::org::PointCode;
+use engine::org::{CountyCode, PointCode};
+use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/candidate-lookups` body: exactly one of the two. A POST so that an ID number
@@ -116,6 +117,58 @@ pub async fn at_point(
     }))
 }
 
+/// A BOM first, so that spreadsheet programs read the Chinese names as UTF-8.
+const CSV_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `candidates` as CSV lines (ID numbers masked), after the header row if `header`.
+fn csv_lines(
+    candidates: &[engine::candidate::Candidate],
+    header: bool,
+) -> Result<Vec<u8>, ApiError> {
+    let failed = |error: csv::Error| {
+        ApiError::from(crate::app::AppError::internal(
+            "export_failed",
+            error.to_string(),
+        ))
+    };
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    if header {
+        writer
+            .write_record([
+                "报名号",
+                "报名点",
+                "姓名",
+                "身份证号",
+                "状态",
+                "类型",
+                "已缴费",
+                "已签字",
+                "待办",
+            ])
+            .map_err(failed)?;
+    }
+    for candidate in candidates {
+        let row = CandidateRow::from(candidate);
+        let yes = |value: bool| if value { "是" } else { "否" };
+        writer
+            .write_record([
+                row.serial_number.as_str(),
+                &candidate.capture.point.to_string(),
+                row.name.as_str(),
+                row.id_number.as_str(),
+                row.status,
+                row.track,
+                yes(row.fee_paid),
+                yes(row.signed),
+                yes(row.open_item),
+            ])
+            .map_err(failed)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|error| failed(error.into_error().into()))
+}
+
 /// `GET /v1/points/{point}/candidates.csv` query.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -146,45 +199,8 @@ pub async fn export(
     let candidates = Operator::of(&state, &caller)
         .export_point(point, query.status.as_deref())
         .await?;
-    // A BOM first, so that spreadsheet programs read the Chinese names as UTF-8.
-    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let failed = |error: csv::Error| {
-        ApiError::from(crate::app::AppError::internal(
-            "export_failed",
-            error.to_string(),
-        ))
-    };
-    writer
-        .write_record([
-            "报名号",
-            "姓名",
-            "身份证号",
-            "状态",
-            "类型",
-            "已缴费",
-            "已签字",
-            "待办",
-        ])
-        .map_err(failed)?;
-    for candidate in &candidates {
-        let row = CandidateRow::from(candidate);
-        let yes = |value: bool| if value { "是" } else { "否" };
-        writer
-            .write_record([
-                row.serial_number.as_str(),
-                row.name.as_str(),
-                row.id_number.as_str(),
-                row.status,
-                row.track,
-                yes(row.fee_paid),
-                yes(row.signed),
-                yes(row.open_item),
-            ])
-            .map_err(failed)?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|error| failed(error.into_error().into()))?;
+    let mut bytes = CSV_BOM.to_vec();
+    bytes.extend(csv_lines(&candidates, true)?);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -192,4 +208,120 @@ pub async fn export(
             format!("attachment; filename=\"candidates-{point}.csv\""),
         ))
         .body(bytes))
+}
+
+/// One page of a county's candidates.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CountyCandidatePage {
+    /// The county.
+    county: String,
+    /// This page: point by point, in key order within each.
+    candidates: Vec<CandidateRow>,
+    /// Where the next page starts (`<point>/<candidate key>`; null: done).
+    next: Option<String>,
+}
+
+fn county_code(text: &str) -> Result<CountyCode, ApiError> {
+    Ok(text.parse::<CountyCode>()?)
+}
+
+/// `GET /v1/counties/{county}/candidates`.
+#[utoipa::path(
+    tag = "lists",
+    summary = "A county's candidates, point by point, by the step reached (paged)",
+    description = "Who may call it: the county, its city, the province.",
+    params(("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102")),
+    responses((status = OK, description = "one page", body = CountyCandidatePage)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/counties/{county}/candidates")]
+pub async fn in_county(
+    state: web::Data<AppState>,
+    caller: Caller,
+    county: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let county = county_code(&county)?;
+    let (candidates, next) = Operator::of(&state, &caller)
+        .county_candidates(
+            county,
+            query.status.as_deref(),
+            query.after.as_deref(),
+            query.limit,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(CountyCandidatePage {
+        county: county.to_string(),
+        candidates: candidates.iter().map(CandidateRow::from).collect(),
+        next,
+    }))
+}
+
+/// Candidates per page of a streamed county export.
+const EXPORT_PAGE: usize = 500;
+
+/// `GET /v1/counties/{county}/candidates.csv`.
+#[utoipa::path(
+    tag = "lists",
+    summary = "A county's candidates as a CSV file, streamed page by page (ID numbers masked; audited)",
+    description = "Who may call it: the county, its city, the province.",
+    params(("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102")),
+    responses((status = OK, description = "the list", content_type = "text/csv", body = String)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/counties/{county}/candidates.csv")]
+pub async fn export_county(
+    state: web::Data<AppState>,
+    caller: Caller,
+    county: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let county = county_code(&county)?;
+    let status = query.into_inner().status;
+    // Refused (scope, status, a node too busy) before the first byte is sent.
+    let (first, mut next) = Operator::of(&state, &caller)
+        .county_candidates(county, status.as_deref(), None, Some(EXPORT_PAGE))
+        .await?;
+    let mut head = CSV_BOM.to_vec();
+    head.extend(csv_lines(&first, true)?);
+    // Then one page at a time: memory holds a page, whatever the county's size.
+    let rest = futures::stream::unfold(
+        Some((state, caller, status, next.take())),
+        move |running| async move {
+            let (state, caller, status, after) = running?;
+            let after = after?;
+            let page = Operator::of(&state, &caller)
+                .county_candidates(county, status.as_deref(), Some(&after), Some(EXPORT_PAGE))
+                .await
+                .map_err(ApiError::from)
+                .and_then(|(candidates, next)| Ok((csv_lines(&candidates, false)?, next)));
+            match page {
+                Ok((bytes, next)) => Some((
+                    Ok(web::Bytes::from(bytes)),
+                    Some((state, caller, status, next)),
+                )),
+                // The header is sent: the transfer is broken off (no final chunk), so the
+                // client sees an incomplete file, never a short one that looks whole.
+                Err(error) => {
+                    tracing::warn!(%error, "county export stopped");
+                    Some((
+                        Err(actix_web::error::ErrorServiceUnavailable(error.message)),
+                        None,
+                    ))
+                }
+            }
+        },
+    );
+    let body =
+        futures::stream::once(async move { Ok::<_, actix_web::Error>(web::Bytes::from(head)) })
+            .chain(rest);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"candidates-{county}.csv\""),
+        ))
+        .streaming(body))
 }

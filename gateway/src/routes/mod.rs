@@ -48,6 +48,8 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(imports::import)
         .service(operators::county_declarations)
         .service(counties::show)
+        .service(lists::export_county)
+        .service(lists::in_county)
         .service(counties::create_point)
         .service(counties::allocate)
         .service(counties::submit)
