@@ -62,6 +62,11 @@ impl ProgressStream {
     }
 }
 
+/// `text` percent-encoded for a query string.
+fn percent(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
 /// Sets `window` open from 2020 to 2099.
 fn open_window(server: &Server, chief: &str, window: &str) {
     let set = server.request(
@@ -351,6 +356,22 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
         "{}",
         file.text
     );
+    let by_name = |prefix: &str| {
+        server
+            .request(
+                "GET",
+                &format!("{base}/candidates?name={}", percent(prefix)),
+                None,
+                Some(&county),
+                None,
+            )
+            .body["candidates"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    let surname: String = tests::CANDIDATE_NAME.chars().take(1).collect();
+    assert_eq!(by_name(&surname), 2, "by name prefix");
+    assert_eq!(by_name("欧阳"), 0);
     let paid = server.request(
         "GET",
         &format!("{base}/candidates?status=paid"),

@@ -396,17 +396,18 @@ impl<'a> Operator<'a> {
     pub async fn candidates_at(
         &self,
         point: PointCode,
-        status: Option<&str>,
+        filter: &ListFilter,
         after: Option<&str>,
         limit: Option<usize>,
     ) -> Result<(Vec<Candidate>, Option<String>), AppError> {
         if matches!(self.scope(), Scope::Candidate(_)) || !self.scope().covers_point(point) {
             return Err(AppError::out_of_scope());
         }
-        let status = status_named(status)?;
+        let (status, name) = filter.parsed()?;
         let (after, limit) = page_bounds(after, limit, MAX_PAGE_CANDIDATES)?;
         let _place = self.state.heavy.enter(&self.caller.0.subject)?;
-        let (candidates, next) = page_at_point(self.state, point, status, after, limit).await?;
+        let (mut candidates, next) = page_at_point(self.state, point, status, after, limit).await?;
+        candidates.retain(|candidate| name.keeps(candidate));
         Ok((candidates, next.map(|key| key.to_string())))
     }
 
@@ -415,14 +416,16 @@ impl<'a> Operator<'a> {
     pub async fn export_point(
         &self,
         point: PointCode,
-        status: Option<&str>,
+        filter: &ListFilter,
     ) -> Result<Vec<Candidate>, AppError> {
         if matches!(self.scope(), Scope::Candidate(_)) || !self.scope().covers_point(point) {
             return Err(AppError::out_of_scope());
         }
-        let status = status_named(status)?;
+        let (status, name) = filter.parsed()?;
         let _place = self.state.heavy.enter(&self.caller.0.subject)?;
-        crate::app::all_at_point(self.state, point, status).await
+        let mut candidates = crate::app::all_at_point(self.state, point, status).await?;
+        candidates.retain(|candidate| name.keeps(candidate));
+        Ok(candidates)
     }
 
     /// The reviewers' work list: one page of `county`'s declarations at `stage` (by
@@ -488,7 +491,7 @@ impl<'a> Operator<'a> {
     pub async fn county_candidates(
         &self,
         county: CountyCode,
-        status: Option<&str>,
+        filter: &ListFilter,
         after: Option<&str>,
         limit: Option<usize>,
     ) -> Result<(Vec<Candidate>, Option<String>), AppError> {
@@ -496,10 +499,12 @@ impl<'a> Operator<'a> {
         if matches!(scope, Scope::Point(_) | Scope::Candidate(_)) || !scope.covers_county(county) {
             return Err(AppError::out_of_scope());
         }
-        let status = status_named(status)?;
+        let (status, name) = filter.parsed()?;
         let (_, limit) = page_bounds(None, limit, MAX_PAGE_CANDIDATES)?;
         let _place = self.state.heavy.enter(&self.caller.0.subject)?;
-        county_page(self.state, county, status, after, limit).await
+        let (mut candidates, next) = county_page(self.state, county, status, after, limit).await?;
+        candidates.retain(|candidate| name.keeps(candidate));
+        Ok((candidates, next))
     }
 }
 
@@ -547,6 +552,50 @@ pub async fn county_page(
         }
     }
     Ok((page, None))
+}
+
+/// What an operator's list keeps: candidates at one step, whose name starts with a prefix.
+/// A page looks at `limit` candidates and returns those kept; `next` continues.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// `captured`, `paid`, … (the step reached).
+    pub status: Option<String>,
+    /// The start of the name (姓名), 1–30 characters.
+    pub name_prefix: Option<String>,
+}
+
+/// The name part of a [`ListFilter`], checked.
+pub struct NamePrefix(Option<String>);
+
+impl NamePrefix {
+    fn keeps(&self, candidate: &Candidate) -> bool {
+        self.0
+            .as_deref()
+            .is_none_or(|prefix| candidate.capture.id_card.name.starts_with(prefix))
+    }
+}
+
+impl ListFilter {
+    fn parsed(&self) -> Result<(Option<engine::candidate::Status>, NamePrefix), AppError> {
+        let status = status_named(self.status.as_deref())?;
+        let name = match self.name_prefix.as_deref().map(str::trim) {
+            None => None,
+            Some(prefix)
+                if !prefix.is_empty()
+                    && prefix.chars().count() <= 30
+                    && !engine::text::has_forbidden(prefix) =>
+            {
+                Some(prefix.to_owned())
+            }
+            Some(_) => {
+                return Err(AppError::malformed(
+                    "name_prefix_invalid",
+                    "name is the start of a name: 1–30 printable characters",
+                ));
+            }
+        };
+        Ok((status, NamePrefix(name)))
+    }
 }
 
 /// The status named `name` (`captured`, `paid`, …), if one is given.

@@ -2,7 +2,7 @@
 //! step reached, and the same as a CSV file. The use cases are `crate::app::operator`.
 
 use super::views::{CandidateRow, CandidateView};
-use crate::app::operator::Operator;
+use crate::app::operator::{ListFilter, Operator};
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
@@ -63,10 +63,21 @@ pub struct ListQuery {
     /// `passwords_set`, `form_saved`, `signed`, `evaluated`): the step still missing is the
     /// next one.
     status: Option<String>,
-    /// Continue after this candidate key (the previous page's `next`).
+    /// Only candidates whose name (姓名) starts with this.
+    name: Option<String>,
+    /// Continue after the previous page's `next`.
     after: Option<String>,
-    /// Candidates per page (1–1000, default 1000).
+    /// Candidates looked at per page (1–1000, default 1000).
     limit: Option<usize>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> ListFilter {
+        ListFilter {
+            status: self.status.clone(),
+            name_prefix: self.name.clone(),
+        }
+    }
 }
 
 /// One page of a point's candidates.
@@ -103,12 +114,7 @@ pub async fn at_point(
 ) -> Result<HttpResponse, ApiError> {
     let point = point_code(&point)?;
     let (candidates, next) = Operator::of(&state, &caller)
-        .candidates_at(
-            point,
-            query.status.as_deref(),
-            query.after.as_deref(),
-            query.limit,
-        )
+        .candidates_at(point, &query.filter(), query.after.as_deref(), query.limit)
         .await?;
     Ok(HttpResponse::Ok().json(CandidatePage {
         point: point.to_string(),
@@ -176,6 +182,17 @@ fn csv_lines(
 pub struct ExportQuery {
     /// Only candidates at this step, as in the JSON list.
     status: Option<String>,
+    /// Only candidates whose name starts with this.
+    name: Option<String>,
+}
+
+impl ExportQuery {
+    fn filter(self) -> ListFilter {
+        ListFilter {
+            status: self.status,
+            name_prefix: self.name,
+        }
+    }
 }
 
 /// `GET /v1/points/{point}/candidates.csv`.
@@ -197,7 +214,7 @@ pub async fn export(
 ) -> Result<HttpResponse, ApiError> {
     let point = point_code(&point)?;
     let candidates = Operator::of(&state, &caller)
-        .export_point(point, query.status.as_deref())
+        .export_point(point, &query.into_inner().filter())
         .await?;
     let mut bytes = CSV_BOM.to_vec();
     bytes.extend(csv_lines(&candidates, true)?);
@@ -244,12 +261,7 @@ pub async fn in_county(
 ) -> Result<HttpResponse, ApiError> {
     let county = county_code(&county)?;
     let (candidates, next) = Operator::of(&state, &caller)
-        .county_candidates(
-            county,
-            query.status.as_deref(),
-            query.after.as_deref(),
-            query.limit,
-        )
+        .county_candidates(county, &query.filter(), query.after.as_deref(), query.limit)
         .await?;
     Ok(HttpResponse::Ok().json(CountyCandidatePage {
         county: county.to_string(),
@@ -279,28 +291,28 @@ pub async fn export_county(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let county = county_code(&county)?;
-    let status = query.into_inner().status;
+    let filter = query.into_inner().filter();
     // Refused (scope, status, a node too busy) before the first byte is sent.
     let (first, mut next) = Operator::of(&state, &caller)
-        .county_candidates(county, status.as_deref(), None, Some(EXPORT_PAGE))
+        .county_candidates(county, &filter, None, Some(EXPORT_PAGE))
         .await?;
     let mut head = CSV_BOM.to_vec();
     head.extend(csv_lines(&first, true)?);
     // Then one page at a time: memory holds a page, whatever the county's size.
     let rest = futures::stream::unfold(
-        Some((state, caller, status, next.take())),
+        Some((state, caller, filter, next.take())),
         move |running| async move {
-            let (state, caller, status, after) = running?;
+            let (state, caller, filter, after) = running?;
             let after = after?;
             let page = Operator::of(&state, &caller)
-                .county_candidates(county, status.as_deref(), Some(&after), Some(EXPORT_PAGE))
+                .county_candidates(county, &filter, Some(&after), Some(EXPORT_PAGE))
                 .await
                 .map_err(ApiError::from)
                 .and_then(|(candidates, next)| Ok((csv_lines(&candidates, false)?, next)));
             match page {
                 Ok((bytes, next)) => Some((
                     Ok(web::Bytes::from(bytes)),
-                    Some((state, caller, status, next)),
+                    Some((state, caller, filter, next)),
                 )),
                 // The header is sent: the transfer is broken off (no final chunk), so the
                 // client sees an incomplete file, never a short one that looks whole.
