@@ -133,6 +133,12 @@ fn each_role_reaches_its_own_scope_and_nothing_else() {
         ),
         (
             "GET",
+            "/v1/counties/430102/candidates".into(),
+            None,
+            &["province", "city-own", "county-own"],
+        ),
+        (
+            "GET",
             "/v1/points/430102-001/candidates.csv".into(),
             None,
             &["province", "city-own", "county-own", "point-own"],
