@@ -98,6 +98,18 @@ fn build() -> OpenApi {
     );
     for item in api.paths.paths.values_mut() {
         for operation in operations(item) {
+            // A path parameter declared with its pattern (`KeyPath`, …) and the same one
+            // inferred from the handler's `web::Path<String>`: the declared one stays.
+            if let Some(parameters) = operation.parameters.as_mut() {
+                let mut seen = std::collections::HashSet::new();
+                parameters.retain(|parameter| match parameter {
+                    RefOr::T(parameter) => seen.insert((
+                        parameter.name.clone(),
+                        serde_json::to_string(&parameter.parameter_in).unwrap_or_default(),
+                    )),
+                    RefOr::Ref(_) => true,
+                });
+            }
             // Handlers of two groups may share a name (`create_fee_order`): the id is
             // qualified by the group.
             if let (Some(tag), id) = (
@@ -210,6 +222,24 @@ mod tests {
                     "{name}: refusals"
                 );
                 assert!(operation["security"].is_array(), "{name}: security");
+                let parameters: Vec<(String, String)> = operation["parameters"]
+                    .as_array()
+                    .map(|all| {
+                        all.iter()
+                            .map(|p| (p["name"].to_string(), p["in"].to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let unique: std::collections::BTreeSet<_> = parameters.iter().collect();
+                assert_eq!(unique.len(), parameters.len(), "{name}: {parameters:?}");
+                for segment in path.split('/').filter(|s| s.starts_with('{')) {
+                    let wanted = segment.trim_matches(|c| c == '{' || c == '}');
+                    let declared = operation["parameters"]
+                        .as_array()
+                        .and_then(|all| all.iter().find(|p| p["name"] == wanted))
+                        .unwrap_or_else(|| panic!("{name}: {wanted} undeclared"));
+                    assert_eq!(declared["in"], "path", "{name}");
+                }
                 let class = operation["x-admission"].as_str().unwrap_or_default();
                 assert!(
                     Class::named(class).is_some(),

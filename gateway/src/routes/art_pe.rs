@@ -177,7 +177,7 @@ pub async fn exam_ticket(
     summary = "A candidate's art/PE exam ticket (PDF), printed on the candidate's behalf",
     description = "Who may call it: operators in scope.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
     ),
     responses(
         (status = OK, description = "the candidate's art/PE exam ticket", content_type = "application/pdf", body = crate::openapi::Binary),

@@ -163,7 +163,7 @@ pub async fn admission_ticket(
     summary = "A candidate's admission ticket (PDF), printed on the candidate's behalf",
     description = "Who may call it: operators in scope.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
     ),
     responses(
         (status = OK, description = "the candidate's admission ticket", content_type = "application/pdf", body = crate::openapi::Binary),

@@ -16,7 +16,7 @@ use engine::org::PointCode;
     summary = "Capture ID data, photo and serial number",
     description = "Who may call it: point, county.",
     params(
-        ("point" = String, Path, description = "registration point code, county code and number", pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001"),
+        crate::routes::PointPath,
         crate::routes::IdempotencyKey,
     ),
     request_body = crate::app::capture::CaptureRequest,

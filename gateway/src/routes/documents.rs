@@ -54,7 +54,7 @@ pub async fn own_registration_form(
     summary = "A candidate's registration form (PDF), printed on the candidate's behalf",
     description = "Who may call it: operators in scope.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
     ),
     responses(
         (status = OK, description = "the candidate's registration form", content_type = "application/pdf", body = crate::openapi::Binary),
@@ -127,7 +127,7 @@ async fn registration_form_pdf(
     summary = "The migrant worker's child's eligibility audit form (PDF with photo)",
     description = "Who may call it: operators in scope.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
     ),
     responses(
         (status = OK, description = "the migrant worker's child eligibility audit form", content_type = "application/pdf", body = crate::openapi::Binary),
@@ -195,7 +195,7 @@ pub struct CardFilter {
     summary = "A candidate's login card (PDF)",
     description = "Who may call it: operators in scope.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
     ),
     responses(
         (status = OK, description = "the candidate's login card (first-login instructions)", content_type = "application/pdf", body = crate::openapi::Binary),
@@ -224,7 +224,7 @@ pub async fn candidate_login_card(
     summary = "A point's login cards, four to a page (PDF; ?status= to filter; runs of ?limit= cards, X-Next-After for ?after=)",
     description = "Who may call it: operators in scope.",
     params(
-        ("point" = String, Path, description = "registration point code, county code and number", pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001"),
+        crate::routes::PointPath,
     ),
     responses(
         (status = OK, description = "login cards of the point's candidates, one page each", content_type = "application/pdf", body = crate::openapi::Binary),

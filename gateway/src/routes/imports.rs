@@ -155,7 +155,7 @@ async fn read_limited(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     summary = "Import a point's offline captures from the CSV template (all rows or none; re-sending is safe)",
     description = "Who may call it: point, county.",
     params(
-        ("point" = String, Path, description = "registration point code, county code and number", pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001"),
+        crate::routes::PointPath,
     ),
     request_body(content = String, content_type = "text/csv", description = "the capture template, filled in (UTF-8, header row first)"),
     responses(

@@ -121,6 +121,46 @@ pub struct IdempotencyKey {
     key: String,
 }
 
+/// The `{key}` path parameter: a candidate's pseudonymous key.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct KeyPath {
+    /// The candidate's key (pseudonymous, 32 hex digits).
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    #[allow(dead_code)] // extracted as `web::Path<String>`, declared here
+    key: String,
+}
+
+/// The `{point}` path parameter.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PointPath {
+    /// Registration point code: county code and number.
+    #[param(pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001")]
+    #[allow(dead_code)] // extracted as `web::Path<String>`, declared here
+    point: String,
+}
+
+/// The `{county}` path parameter.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CountyPath {
+    /// County code (GB/T 2260).
+    #[param(pattern = "^[0-9]{6}$", example = "430102")]
+    #[allow(dead_code)] // extracted as `web::Path<String>`, declared here
+    county: String,
+}
+
+/// The `{city}` path parameter.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CityPath {
+    /// City code (GB/T 2260).
+    #[param(pattern = "^[0-9]{4}$", example = "4301")]
+    #[allow(dead_code)] // extracted as `web::Path<String>`, declared here
+    city: String,
+}
+
 /// The request's `Idempotency-Key` header: required on every client write, 1–64 safe chars.
 pub fn idempotency_key(request: &HttpRequest) -> Result<String, ApiError> {
     let value = request

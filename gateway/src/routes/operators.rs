@@ -33,7 +33,7 @@ fn reply(outcome: &Outcome) -> HttpResponse {
     summary = "A candidate within the caller's scope",
     description = "Who may call it: operators in scope, the candidate.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
     ),
     responses(
         (status = OK, description = "the record", body = crate::routes::views::CandidateView),
@@ -57,7 +57,7 @@ pub async fn candidate(
     summary = "Record the signature on the printed form",
     description = "Who may call it: the candidate's point.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
         crate::routes::IdempotencyKey,
     ),
     responses(
@@ -86,7 +86,7 @@ pub async fn confirm_signature(
     summary = "Reset both passwords for a candidate at the desk (first login opens again, the save-password lock is lifted)",
     description = "Who may call it: the candidate's point.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
         crate::routes::IdempotencyKey,
     ),
     responses(
@@ -122,7 +122,7 @@ pub struct EvaluationRequest {
     summary = "Record the moral-character evaluation",
     description = "Who may call it: the candidate's point or county.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
         crate::routes::IdempotencyKey,
     ),
     request_body = crate::routes::operators::EvaluationRequest,
@@ -266,7 +266,7 @@ pub async fn audit_trail(
     summary = "Approve a capture made with another identity document (the candidate's city)",
     description = "Who may call it: city.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
         crate::routes::IdempotencyKey,
     ),
     responses(
@@ -295,7 +295,7 @@ pub async fn approve_document(
     summary = "Approve a migrant worker's child's eligibility audit (the candidate's county)",
     description = "Who may call it: county.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
         crate::routes::IdempotencyKey,
     ),
     responses(
@@ -324,7 +324,7 @@ pub async fn approve_migrant(
     summary = "Verify a typed-in ID in person and close its open item (a point of the candidate's county)",
     description = "Who may call it: point.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
         crate::routes::IdempotencyKey,
     ),
     responses(
@@ -365,7 +365,7 @@ pub struct PageQuery {
     summary = "The point's candidates with an open special case (ID to verify, document to approve; paged: ?limit=&after=<next>)",
     description = "Who may call it: operators in scope.",
     params(
-        ("point" = String, Path, description = "registration point code, county code and number", pattern = "^[0-9]{6}-[0-9]{3}$", example = "430102-001"),
+        crate::routes::PointPath,
     ),
     responses(
         (status = OK, description = "one page of the point's open items", body = crate::app::operator::OpenItems),
@@ -402,7 +402,7 @@ pub struct ReviewRequest {
     summary = "Decide on a declaration: the candidate's county first, then the city",
     description = "Who may call it: county, city.",
     params(
-        ("key" = String, Path, description = "the candidate's key (pseudonymous, 32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+        crate::routes::KeyPath,
         ("id" = u32, Path, description = "the declaration's number on the candidate's record"),
         crate::routes::IdempotencyKey,
     ),
@@ -457,7 +457,7 @@ pub struct DeclarationsQuery {
     summary = "The reviewers' work list: a county's declarations at one stage (?stage=; paged: ?limit=&after=<next>)",
     description = "Who may call it: county, city, province.",
     params(
-        ("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102"),
+        crate::routes::CountyPath,
     ),
     responses(
         (status = OK, description = "one page of the work list", body = crate::app::operator::DeclarationList),

@@ -30,7 +30,7 @@ pub const PACKAGE_CONTENT_TYPE: &str = "application/octet-stream";
     summary = "A county's signed export package (tar: records, photos, manifest with checksums)",
     description = "Who may call it: county, city, province.",
     params(
-        ("county" = String, Path, description = "county code (GB/T 2260)", pattern = "^[0-9]{6}$", example = "430102"),
+        crate::routes::CountyPath,
     ),
     responses(
         (status = OK, description = "the sealed package (encrypted tar of records, photos and a signed manifest)", content_type = "application/octet-stream", body = crate::openapi::Binary),
