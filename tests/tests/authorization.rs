@@ -133,6 +133,12 @@ fn each_role_reaches_its_own_scope_and_nothing_else() {
         ),
         (
             "GET",
+            "/v1/cities/4301/candidates?limit=10".into(),
+            None,
+            &["province", "city-own"],
+        ),
+        (
+            "GET",
             "/v1/counties/430102/candidates".into(),
             None,
             &["province", "city-own", "county-own"],

@@ -342,6 +342,61 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
     }
     seen.sort();
     assert_eq!(seen.len(), 2, "{seen:?}");
+    let in_county = seen.clone();
+    // A candidate in a second county, so that the city's list crosses counties.
+    let (wulingyuan, second_county) = (counties[1].0, counties[1].1.clone());
+    let second = format!("/v1/counties/{wulingyuan}");
+    let made = post(
+        &server,
+        &format!("{second}/points"),
+        Some(&json!({"number": 1, "name": "武陵源一中", "expected_headcount": 50})),
+        &second_county,
+        "w-p1",
+    );
+    assert_eq!(made.status, 201, "{}", made.text);
+    let given = post(
+        &server,
+        &format!("{second}/ranges"),
+        Some(&json!({"point": "430811-001", "first": 1, "last": 50})),
+        &second_county,
+        "w-r1",
+    );
+    assert_eq!(given.status, 201, "{}", given.text);
+    let once = create(&server, &second_county, "wly-yizhong", "point:430811-001");
+    let wly_point = first_login(&server, "wly-yizhong", &once, "wlypoint-pass-1");
+    let there = server.capture(&wly_point, "430811-001", 4, "cap-4");
+    assert_eq!(there.status, 201, "{}", there.text);
+    seen.push(
+        there.body["serial_number"]
+            .as_str()
+            .expect("serial")
+            .to_owned(),
+    );
+    seen.sort();
+    // The city's list pages across its counties the same way.
+    let mut in_city = Vec::new();
+    let mut path = "/v1/cities/4308/candidates?limit=1".to_owned();
+    loop {
+        let page = server.request("GET", &path, None, Some(&city), None);
+        assert_eq!(page.status, 200, "{}", page.text);
+        for row in page.body["candidates"].as_array().expect("rows") {
+            in_city.push(row["serial_number"].as_str().expect("serial").to_owned());
+        }
+        match page.body["next"].as_str() {
+            Some(next) => path = format!("/v1/cities/4308/candidates?limit=1&after={next}"),
+            None => break,
+        }
+    }
+    in_city.sort();
+    assert_eq!(in_city, seen);
+    let not_yours = server.request(
+        "GET",
+        "/v1/cities/4308/candidates",
+        None,
+        Some(&county),
+        None,
+    );
+    assert_eq!(not_yours.code(), "out_of_scope");
     let file = server.request(
         "GET",
         &format!("{base}/candidates.csv"),
@@ -351,7 +406,8 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
     );
     assert_eq!(file.status, 200);
     assert!(
-        seen.iter()
+        in_county
+            .iter()
             .all(|serial| file.text.contains(serial.as_str())),
         "{}",
         file.text

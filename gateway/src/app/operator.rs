@@ -506,6 +506,69 @@ impl<'a> Operator<'a> {
         candidates.retain(|candidate| name.keeps(candidate));
         Ok((candidates, next))
     }
+
+    /// One page of a city's candidates, county by county and point by point, after
+    /// `after` (`<point>/<candidate key>`, the previous page's `next`).
+    pub async fn city_candidates(
+        &self,
+        city: engine::org::CityCode,
+        filter: &ListFilter,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<(Vec<Candidate>, Option<String>), AppError> {
+        let scope = self.scope();
+        if scope != Scope::Province && scope != Scope::City(city) {
+            return Err(AppError::out_of_scope());
+        }
+        if self.state.province.city(city).is_none() {
+            return Err(AppError::not_found(
+                "division_not_found",
+                "no such city in this province",
+            ));
+        }
+        let (status, name) = filter.parsed()?;
+        let (_, limit) = page_bounds(None, limit, MAX_PAGE_CANDIDATES)?;
+        let _place = self.state.heavy.enter(&self.caller.0.subject)?;
+        let counties = self
+            .state
+            .province
+            .counties_of(city)
+            .map(|county| county.code);
+        let (mut candidates, next) =
+            counties_page(self.state, counties, status, after, limit).await?;
+        candidates.retain(|candidate| name.keeps(candidate));
+        Ok((candidates, next))
+    }
+}
+
+/// One page of the candidates of `counties` (in code order; of `status`, if given), point
+/// by point, after the cursor `after` (`<point>/<candidate key>`, which names its county):
+/// at most `limit`, and the cursor to continue from when there may be more.
+pub async fn counties_page(
+    state: &AppState,
+    counties: impl Iterator<Item = CountyCode>,
+    status: Option<engine::candidate::Status>,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<Candidate>, Option<String>), AppError> {
+    let start = match after {
+        None => None,
+        Some(cursor) => {
+            let point = cursor.split_once('/').map_or(cursor, |(point, _)| point);
+            Some(point.parse::<PointCode>()?.county())
+        }
+    };
+    let mut page = Vec::new();
+    for county in counties.filter(|county| start.is_none_or(|start| *county >= start)) {
+        let cursor = after.filter(|_| Some(county) == start);
+        let (candidates, next) =
+            county_page(state, county, status, cursor, limit - page.len()).await?;
+        page.extend(candidates);
+        if page.len() == limit {
+            return Ok((page, next));
+        }
+    }
+    Ok((page, None))
 }
 
 /// One page of `county`'s candidates (of `status`, if given), point by point in code order,

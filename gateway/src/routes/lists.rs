@@ -8,7 +8,7 @@ use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use actix_web::{get, post};
-use engine::org::{CountyCode, PointCode};
+use engine::org::{CityCode, CountyCode, PointCode};
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
@@ -336,4 +336,43 @@ pub async fn export_county(
             format!("attachment; filename=\"candidates-{county}.csv\""),
         ))
         .streaming(body))
+}
+
+/// One page of a city's candidates.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CityCandidatePage {
+    /// The city.
+    city: String,
+    /// This page: county by county, point by point, in key order within each.
+    candidates: Vec<CandidateRow>,
+    /// Where the next page starts (`<point>/<candidate key>`; null: done).
+    next: Option<String>,
+}
+
+/// `GET /v1/cities/{city}/candidates`.
+#[utoipa::path(
+    tag = "lists",
+    summary = "A city's candidates, county by county, by the step reached and the start of the name (paged)",
+    description = "Who may call it: the city, the province.",
+    params(crate::routes::CityPath),
+    responses((status = OK, description = "one page", body = CityCandidatePage)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/cities/{city}/candidates")]
+pub async fn in_city(
+    state: web::Data<AppState>,
+    caller: Caller,
+    city: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let city: CityCode = city.parse()?;
+    let (candidates, next) = Operator::of(&state, &caller)
+        .city_candidates(city, &query.filter(), query.after.as_deref(), query.limit)
+        .await?;
+    Ok(HttpResponse::Ok().json(CityCandidatePage {
+        city: city.to_string(),
+        candidates: candidates.iter().map(CandidateRow::from).collect(),
+        next,
+    }))
 }

@@ -55,6 +55,7 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(counties::submit)
         .service(counties::return_submission)
         .service(counties::city_submission)
+        .service(lists::in_city)
         .service(counties::submit_city)
         .service(counties::return_city)
         .service(packages::export)
