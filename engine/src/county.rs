@@ -85,6 +85,21 @@ pub enum CountyCommand {
     },
     /// Submit the county's records to the city (freezes them).
     SubmitToCity,
+    /// Change a point's name or expected head-count.
+    UpdatePoint {
+        /// The point.
+        point: PointCode,
+        /// A new name, if it changes.
+        name: Option<String>,
+        /// A new expected head-count, if it changes.
+        expected_headcount: Option<u32>,
+    },
+    /// Close a point that has handed out no serial number: it and its ranges go (the
+    /// numbers return to the county's free runs).
+    RemovePoint {
+        /// The point.
+        point: PointCode,
+    },
     /// The city returns the county's submission for correction (unfreezes it).
     ReturnSubmission {
         /// Why (kept in the log; 1–200 characters).
@@ -155,6 +170,34 @@ pub enum CountyEvent {
         /// When.
         at: Timestamp,
     },
+    /// A point's name or expected head-count changed.
+    PointUpdated {
+        /// The point as it is now.
+        point: Point,
+        /// When.
+        at: Timestamp,
+    },
+    /// A point that had handed out no number was closed, with its ranges.
+    PointRemoved {
+        /// The point.
+        point: PointCode,
+        /// When.
+        at: Timestamp,
+    },
+}
+
+/// A point's name: 1–60 printable characters.
+fn check_point_name(name: &str) -> Result<(), Rejection> {
+    if name.trim().is_empty()
+        || name.chars().count() > 60
+        || name.chars().any(crate::text::is_forbidden)
+    {
+        return Err(Rejection::FormFieldInvalid {
+            field: "name",
+            reason: "must be 1–60 characters".into(),
+        });
+    }
+    Ok(())
 }
 
 impl County {
@@ -233,15 +276,7 @@ impl County {
                 if self.points.contains_key(number) {
                     return Err(Rejection::PointExists { point: code });
                 }
-                if name.trim().is_empty()
-                    || name.chars().count() > 60
-                    || name.chars().any(crate::text::is_forbidden)
-                {
-                    return Err(Rejection::FormFieldInvalid {
-                        field: "name",
-                        reason: "must be 1–60 characters".into(),
-                    });
-                }
+                check_point_name(name)?;
                 let point = Point {
                     code,
                     name: name.clone(),
@@ -294,6 +329,40 @@ impl County {
                         at,
                     })
                     .collect())
+            }
+            CountyCommand::UpdatePoint {
+                point,
+                name,
+                expected_headcount,
+            } => {
+                self.require_point(*point)?;
+                let Some(current) = self.points.get(&point.number()) else {
+                    return Err(Rejection::PointUnknown { point: *point });
+                };
+                if let Some(name) = name {
+                    check_point_name(name)?;
+                }
+                let updated = Point {
+                    name: name.clone().unwrap_or_else(|| current.name.clone()),
+                    expected_headcount: expected_headcount.unwrap_or(current.expected_headcount),
+                    ..current.clone()
+                };
+                if updated == *current {
+                    return Ok(vec![]);
+                }
+                Ok(vec![CountyEvent::PointUpdated { point: updated, at }])
+            }
+            CountyCommand::RemovePoint { point } => {
+                self.require_point(*point)?;
+                let used = self
+                    .ranges
+                    .ranges()
+                    .iter()
+                    .any(|range| range.point == *point && range.next > range.first);
+                if used {
+                    return Err(Rejection::PointInUse { point: *point });
+                }
+                Ok(vec![CountyEvent::PointRemoved { point: *point, at }])
             }
             CountyCommand::DesignateForMigrantChildren { point } => {
                 let designated = self
@@ -399,6 +468,13 @@ impl County {
             CountyEvent::SerialAssigned { serial, .. } => self.ranges.record_assignment(*serial),
             CountyEvent::SubmittedToCity { at } => self.submitted_at = Some(*at),
             CountyEvent::SubmissionReturned { .. } => self.submitted_at = None,
+            CountyEvent::PointUpdated { point, .. } => {
+                self.points.insert(point.code.number(), point.clone());
+            }
+            CountyEvent::PointRemoved { point, .. } => {
+                self.points.remove(&point.number());
+                self.ranges.remove_point(*point);
+            }
         }
     }
 }
@@ -595,6 +671,101 @@ mod tests {
         )
         .expect("open again");
         run(&mut county, CountyCommand::SubmitToCity).expect("submitted again");
+    }
+
+    #[test]
+    fn a_point_is_edited_and_closed_only_while_it_has_handed_out_nothing() {
+        let mut county = county();
+        let point = PointCode::new(county.code, 1).expect("valid");
+        run(
+            &mut county,
+            CountyCommand::CreatePoint {
+                number: 1,
+                name: "一中".into(),
+                expected_headcount: 10,
+            },
+        )
+        .expect("created");
+        let renamed = run(
+            &mut county,
+            CountyCommand::UpdatePoint {
+                point,
+                name: Some("长沙市第一中学".into()),
+                expected_headcount: Some(300),
+            },
+        )
+        .expect("updated");
+        assert_eq!(renamed.len(), 1);
+        assert_eq!(county.points[&1].name, "长沙市第一中学");
+        assert_eq!(county.points[&1].expected_headcount, 300);
+        let same = run(
+            &mut county,
+            CountyCommand::UpdatePoint {
+                point,
+                name: None,
+                expected_headcount: Some(300),
+            },
+        )
+        .expect("nothing to change");
+        assert!(same.is_empty());
+        let empty = run(
+            &mut county,
+            CountyCommand::UpdatePoint {
+                point,
+                name: Some(" ".into()),
+                expected_headcount: None,
+            },
+        );
+        assert_eq!(empty.expect_err("blank").code(), "form_field_invalid");
+        let ghost = PointCode::new(county.code, 9).expect("valid");
+        let unknown = run(&mut county, CountyCommand::RemovePoint { point: ghost });
+        assert_eq!(unknown.expect_err("unknown").code(), "point_unknown");
+        run(
+            &mut county,
+            CountyCommand::AllocateRange {
+                point,
+                category: None,
+                first: 1,
+                last: 100,
+            },
+        )
+        .expect("allocated");
+        // Nothing handed out yet: it closes, and its numbers are free again.
+        run(&mut county, CountyCommand::RemovePoint { point }).expect("closed");
+        assert!(county.points.is_empty());
+        assert!(county.ranges.ranges().is_empty());
+        assert_eq!(county.ranges.free_runs().first(), Some(&(1, 9999)));
+        // Set up again and used: it can no longer be closed.
+        run(
+            &mut county,
+            CountyCommand::CreatePoint {
+                number: 1,
+                name: "一中".into(),
+                expected_headcount: 10,
+            },
+        )
+        .expect("created");
+        run(
+            &mut county,
+            CountyCommand::AllocateRange {
+                point,
+                category: None,
+                first: 1,
+                last: 100,
+            },
+        )
+        .expect("allocated");
+        run(
+            &mut county,
+            CountyCommand::AssignSerial {
+                point,
+                category: SubjectCategory::Physics,
+                migrant_child: false,
+            },
+        )
+        .expect("assigned");
+        let in_use = run(&mut county, CountyCommand::RemovePoint { point });
+        assert_eq!(in_use.expect_err("in use").code(), "point_in_use");
     }
 
     #[test]

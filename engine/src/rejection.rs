@@ -326,6 +326,12 @@ pub enum Rejection {
         /// Which division.
         what: String,
     },
+    /// The point has handed out serial numbers: it cannot be closed.
+    #[error("registration point {point} has candidates; it cannot be closed")]
+    PointInUse {
+        /// The point.
+        point: PointCode,
+    },
     /// Nothing to return: the level has not submitted.
     #[error("this level has not submitted its records; there is nothing to return")]
     NotSubmitted,
@@ -412,6 +418,7 @@ impl Rejection {
             Rejection::AlreadySubmitted => "already_submitted",
             Rejection::LowerLevelNotSubmitted { .. } => "lower_level_not_submitted",
             Rejection::NotSubmitted => "not_submitted",
+            Rejection::PointInUse { .. } => "point_in_use",
             Rejection::ReturnReasonRequired => "return_reason_required",
             Rejection::SavePasswordLocked => "save_password_locked",
             Rejection::DeclarationLimit { .. } => "declaration_limit",
@@ -467,7 +474,8 @@ impl Rejection {
             | PointExists { .. }
             | AlreadySubmitted
             | LowerLevelNotSubmitted { .. }
-            | NotSubmitted => RejectionKind::Conflict,
+            | NotSubmitted
+            | PointInUse { .. } => RejectionKind::Conflict,
             ReturnReasonRequired => RejectionKind::Invalid,
             InvalidCode { .. }
             | IdNumber(_)

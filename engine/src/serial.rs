@@ -116,6 +116,12 @@ impl RangeBook {
         &self.ranges
     }
 
+    /// Drops every range of `point` (a point closed before handing out a number): the
+    /// numbers are free again.
+    pub fn remove_point(&mut self, point: PointCode) {
+        self.ranges.retain(|range| range.point != point);
+    }
+
     /// Checks that `first..=last` may be given to a point: well-formed and overlapping none.
     pub fn check_allocation(&self, first: u16, last: u16) -> Result<(), Rejection> {
         if first == 0 || first > last || last > MAX_SEQUENCE {

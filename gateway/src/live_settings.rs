@@ -181,6 +181,18 @@ mod tests {
                 .expect("encodes"),
             ),
             (
+                "point-details",
+                serde_json::to_string_pretty(&std::collections::BTreeMap::from([(
+                    1u16,
+                    crate::app::county::PointDetails {
+                        address: Some("永定区大庸路1号".to_owned()),
+                        contact: Some("王老师".to_owned()),
+                        phone: Some("0744-8221234".to_owned()),
+                    },
+                )]))
+                .expect("encodes"),
+            ),
+            (
                 "city-submission",
                 serde_json::to_string_pretty(&crate::app::county::StoredCitySubmission {
                     submitted_at: Some(Timestamp(1_780_000_000_000)),

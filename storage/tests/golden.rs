@@ -235,6 +235,14 @@ fn county_events() -> Vec<CountyEvent> {
             reason: "考生人数与报名点核对不符".into(),
             at: AT,
         },
+        CountyEvent::PointUpdated {
+            point: school(1),
+            at: AT,
+        },
+        CountyEvent::PointRemoved {
+            point: point(430102, 2),
+            at: AT,
+        },
     ]
 }
 

@@ -176,6 +176,12 @@ fn each_role_reaches_its_own_scope_and_nothing_else() {
             &["county-own"],
         ),
         (
+            "PUT",
+            "/v1/counties/430102/points/50".into(),
+            Some(json!({"contact": "矩阵"})),
+            &["county-own"],
+        ),
+        (
             "POST",
             "/v1/counties/430102/ranges".into(),
             Some(json!({"point": "430102-001", "first": 9990, "last": 9999})),

@@ -225,6 +225,44 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
     assert_eq!(ranges(&divided.body, 1), [(701, 800)]);
     assert_eq!(divided.body["unallocated"][0], json!([801, 9999]));
 
+    // A point is edited (name, head-count, address, contact, phone) and, while it has
+    // handed out nothing, closed: its numbers are free again.
+    let edit = |number: u32, body: Value, key: &str| {
+        server.request(
+            "PUT",
+            &format!("{base}/points/{number}"),
+            Some(&body),
+            Some(&county),
+            Some(key),
+        )
+    };
+    let edited = edit(
+        2,
+        json!({"name": "张家界市民族中学", "expected_headcount": 120, "address": "永定区大庸路1号", "contact": "王老师", "phone": "0744-8221234"}),
+        "e1",
+    );
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    assert_eq!(edited.body["points"][1]["name"], "张家界市民族中学");
+    assert_eq!(edited.body["points"][1]["details"]["phone"], "0744-8221234");
+    let bad_phone = edit(2, json!({"phone": "12345"}), "e2");
+    assert_eq!((bad_phone.status, bad_phone.code()), (422, "phone_invalid"));
+    let long_name = edit(2, json!({"name": "长".repeat(61)}), "e3");
+    assert_eq!(long_name.status, 422, "{}", long_name.text);
+    let no_such = edit(7, json!({"name": "七中"}), "e4");
+    assert_eq!(no_such.code(), "point_unknown");
+    let unknown_field = edit(2, json!({"principal": "x"}), "e5");
+    assert_eq!(unknown_field.code(), "unknown_field");
+    let closed = server.request(
+        "DELETE",
+        &format!("{base}/points/2"),
+        None,
+        Some(&county),
+        Some("close-2"),
+    );
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    assert_eq!(closed.body["points"].as_array().map(Vec::len), Some(1));
+    assert_eq!(closed.body["unallocated"][0], json!([701, 9999]));
+
     // The point captures a candidate; the county sees the number used.
     let point_once = create(&server, &county, "zjj-yizhong", "point:430802-001");
     let point_token = first_login(&server, "zjj-yizhong", &point_once, "yizhong-pass-1");
@@ -239,6 +277,14 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
     let seen = server.request("GET", &base, None, Some(&county), None);
     assert_eq!(seen.body["points"][0]["ranges"][0]["used"], 1);
     assert_eq!(seen.body["points"][0]["ranges"][0]["remaining"], 399);
+    let in_use = server.request(
+        "DELETE",
+        &format!("{base}/points/1"),
+        None,
+        Some(&county),
+        Some("close-1"),
+    );
+    assert_eq!((in_use.status, in_use.code()), (409, "point_in_use"));
     let by_city = server.request("GET", &base, None, Some(&city), None);
     assert_eq!(by_city.status, 200);
     let by_point = server.request("GET", &base, None, Some(&point_token), None);

@@ -46,8 +46,88 @@ pub struct PointView {
     pub expected_headcount: u32,
     /// Designated to register migrant workers' children.
     pub designated_for_migrant_children: bool,
+    /// Address, contact and phone, as the county keeps them.
+    pub details: PointDetails,
     /// Its serial ranges.
     pub ranges: Vec<RangeView>,
+}
+
+/// What a county keeps about a point besides the engine's record: where it is and whom to
+/// call (the setting `point-details.<county>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PointDetails {
+    /// Address (1–100 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The contact person (1–30 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// The contact's phone: 11-digit mobile, or a landline `0731-12345678`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl PointDetails {
+    fn check(&self) -> Result<(), AppError> {
+        let text = |value: &Option<String>, most: usize| {
+            value.as_deref().is_none_or(|value| {
+                let value = value.trim();
+                !value.is_empty()
+                    && value.chars().count() <= most
+                    && !engine::text::has_forbidden(value)
+            })
+        };
+        let phone = self.phone.as_deref().is_none_or(|phone| {
+            let mobile = phone.len() == 11
+                && phone.starts_with('1')
+                && phone.bytes().all(|b| b.is_ascii_digit());
+            let landline = phone.split_once('-').is_some_and(|(area, number)| {
+                (3..=4).contains(&area.len())
+                    && area.starts_with('0')
+                    && (7..=8).contains(&number.len())
+                    && area
+                        .bytes()
+                        .chain(number.bytes())
+                        .all(|b| b.is_ascii_digit())
+            });
+            mobile || landline
+        });
+        if !text(&self.address, 100) {
+            return Err(AppError::invalid(
+                "address_invalid",
+                "an address is 1–100 characters",
+            ));
+        }
+        if !text(&self.contact, 30) {
+            return Err(AppError::invalid(
+                "contact_invalid",
+                "a contact is 1–30 characters",
+            ));
+        }
+        if !phone {
+            return Err(AppError::invalid(
+                "phone_invalid",
+                "a phone is an 11-digit mobile number or a landline such as 0731-12345678",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn details_setting(county: CountyCode) -> String {
+    format!("point-details.{county}")
+}
+
+async fn stored_details(
+    state: &AppState,
+    county: CountyCode,
+) -> Result<std::collections::BTreeMap<u16, PointDetails>, AppError> {
+    match state.store.setting(&details_setting(county)).await? {
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|error| AppError::internal("setting_malformed", error.to_string())),
+        None => Ok(Default::default()),
+    }
 }
 
 /// One serial range of a point.
@@ -107,7 +187,11 @@ fn category_name(category: SubjectCategory) -> String {
         .unwrap_or_default()
 }
 
-fn view(state: &AppState, county: &County) -> CountyView {
+fn view(
+    state: &AppState,
+    county: &County,
+    details: &std::collections::BTreeMap<u16, PointDetails>,
+) -> CountyView {
     let points = county
         .points
         .values()
@@ -116,6 +200,10 @@ fn view(state: &AppState, county: &County) -> CountyView {
             name: point.name.clone(),
             expected_headcount: point.expected_headcount,
             designated_for_migrant_children: point.designated_for_migrant_children,
+            details: details
+                .get(&point.code.number())
+                .cloned()
+                .unwrap_or_default(),
             ranges: county
                 .ranges
                 .ranges()
@@ -171,11 +259,11 @@ pub async fn show(
         .county(code)
         .await?
         .unwrap_or_else(|| County::new(code));
-    Ok(view(state, &county))
+    Ok(view(state, &county, &stored_details(state, code).await?))
 }
 
 /// A change to the county's record by its own administration.
-async fn change(
+async fn change_county(
     state: &AppState,
     subject: &str,
     code: CountyCode,
@@ -195,7 +283,11 @@ async fn change(
             },
         )
         .await?;
-    Ok(view(state, &outcome.county))
+    Ok(view(
+        state,
+        &outcome.county,
+        &stored_details(state, code).await?,
+    ))
 }
 
 fn own_county(scope: &Scope, code: CountyCode) -> Result<(), AppError> {
@@ -221,13 +313,13 @@ pub async fn create_point(
         name: point.name.trim().to_owned(),
         expected_headcount: point.expected_headcount,
     };
-    let view = change(state, subject, code, command, idempotency_key).await?;
+    let view = change_county(state, subject, code, command, idempotency_key).await?;
     if point.designated_for_migrant_children
         && let Some(code) = PointCode::new(code, point.number)
     {
         let command = CountyCommand::DesignateForMigrantChildren { point: code };
         let key = format!("{idempotency_key}-designation");
-        return change(state, subject, code.county(), command, &key).await;
+        return change_county(state, subject, code.county(), command, &key).await;
     }
     Ok(view)
 }
@@ -245,6 +337,82 @@ pub struct CreatePoint {
     /// Designated to register migrant workers' children (随迁子女). Default false.
     #[serde(default)]
     pub designated_for_migrant_children: bool,
+}
+
+/// A change to a point: any of its fields.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PointChange {
+    /// A new name (1–60 characters).
+    pub name: Option<String>,
+    /// A new expected head-count.
+    pub expected_headcount: Option<u32>,
+    /// A new address (1–100 characters).
+    pub address: Option<String>,
+    /// A new contact person (1–30 characters).
+    pub contact: Option<String>,
+    /// A new phone: 11-digit mobile, or a landline `0731-12345678`.
+    pub phone: Option<String>,
+}
+
+/// A county operator changes a point: name and head-count in the county's record, address,
+/// contact and phone beside it.
+pub async fn update_point(
+    state: &AppState,
+    scope: &Scope,
+    subject: &str,
+    point: PointCode,
+    change: PointChange,
+    idempotency_key: &str,
+) -> Result<CountyView, AppError> {
+    let code = point.county();
+    own_county(scope, code)?;
+    let given = PointDetails {
+        address: change.address,
+        contact: change.contact,
+        phone: change.phone,
+    };
+    given.check()?;
+    let command = CountyCommand::UpdatePoint {
+        point,
+        name: change.name.map(|name| name.trim().to_owned()),
+        expected_headcount: change.expected_headcount,
+    };
+    // The record first: it refuses an unknown point or a frozen county before the details
+    // change.
+    let view = change_county(state, subject, code, command, idempotency_key).await?;
+    if given == PointDetails::default() {
+        return Ok(view);
+    }
+    let _changes = state.organisation_changes.lock().await;
+    state.store.caught_up(Partition::Organisation).await?;
+    let mut details = stored_details(state, code).await?;
+    let entry = details.entry(point.number()).or_default();
+    for (field, value) in [
+        (&mut entry.address, given.address),
+        (&mut entry.contact, given.contact),
+        (&mut entry.phone, given.phone),
+    ] {
+        if let Some(value) = value {
+            *field = Some(value.trim().to_owned());
+        }
+    }
+    commit_setting(state, details_setting(code), &details).await?;
+    show(state, scope, code).await
+}
+
+/// A county operator closes a point that has handed out no serial number.
+pub async fn remove_point(
+    state: &AppState,
+    scope: &Scope,
+    subject: &str,
+    point: PointCode,
+    idempotency_key: &str,
+) -> Result<CountyView, AppError> {
+    let code = point.county();
+    own_county(scope, code)?;
+    let command = CountyCommand::RemovePoint { point };
+    change_county(state, subject, code, command, idempotency_key).await
 }
 
 /// Numbers to give out: a range to one point, or (`point` absent) a run of numbers divided
@@ -301,7 +469,7 @@ pub async fn allocate(
             ));
         }
     };
-    change(state, subject, code, command, idempotency_key).await
+    change_county(state, subject, code, command, idempotency_key).await
 }
 
 /// The first sequence of the first free run that division would start at.
@@ -327,7 +495,7 @@ pub async fn submit(
     idempotency_key: &str,
 ) -> Result<CountyView, AppError> {
     own_county(scope, code)?;
-    change(
+    change_county(
         state,
         subject,
         code,
@@ -358,7 +526,7 @@ pub async fn return_submission(
     let command = CountyCommand::ReturnSubmission {
         reason: reason.to_owned(),
     };
-    change(state, subject, code, command, idempotency_key).await
+    change_county(state, subject, code, command, idempotency_key).await
 }
 
 async fn stored_city(

@@ -2,13 +2,15 @@
 //! city → province. The use cases are `crate::app::county`.
 
 use super::idempotency_key;
-use crate::app::county::{self, Allocation, CitySubmissionView, CountyView, CreatePoint};
+use crate::app::county::{
+    self, Allocation, CitySubmissionView, CountyView, CreatePoint, PointChange,
+};
 use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_web::{delete, get, post};
-use engine::org::{CityCode, CountyCode};
+use actix_web::{delete, get, post, put};
+use engine::org::{CityCode, CountyCode, PointCode};
 use serde::Deserialize;
 
 fn county_code(text: &str) -> Result<CountyCode, ApiError> {
@@ -71,6 +73,85 @@ pub async fn create_point(
     )
     .await?;
     Ok(HttpResponse::Created().json(county))
+}
+
+fn point_of(county: &str, number: u16) -> Result<PointCode, ApiError> {
+    PointCode::new(county_code(county)?, number).ok_or_else(|| {
+        engine::Rejection::InvalidCode {
+            kind: "point",
+            value: format!("{county}-{number:03}"),
+        }
+        .into()
+    })
+}
+
+/// `PUT /v1/counties/{county}/points/{number}`.
+#[utoipa::path(
+    tag = "counties",
+    summary = "Change a registration point: name, expected head-count, address, contact, phone",
+    description = "Who may call it: the county.",
+    params(
+        crate::routes::CountyPath,
+        ("number" = u16, Path, description = "the point's number within the county (1–999)", minimum = 1, maximum = 999),
+        crate::routes::IdempotencyKey,
+    ),
+    request_body = PointChange,
+    responses((status = OK, description = "the county afterwards", body = CountyView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[put("/v1/counties/{county}/points/{number}")]
+pub async fn update_point(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    path: web::Path<(String, u16)>,
+    body: crate::body::Json<PointChange>,
+) -> Result<HttpResponse, ApiError> {
+    let (county, number) = path.into_inner();
+    let county = county::update_point(
+        &state,
+        &caller.0.scope,
+        &caller.0.subject,
+        point_of(&county, number)?,
+        body.into_inner(),
+        &idempotency_key(&request)?,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(county))
+}
+
+/// `DELETE /v1/counties/{county}/points/{number}`.
+#[utoipa::path(
+    tag = "counties",
+    summary = "Close a registration point that has handed out no serial number (its ranges are freed)",
+    description = "Who may call it: the county.",
+    params(
+        crate::routes::CountyPath,
+        ("number" = u16, Path, description = "the point's number within the county (1–999)", minimum = 1, maximum = 999),
+        crate::routes::IdempotencyKey,
+    ),
+    responses((status = OK, description = "the county afterwards", body = CountyView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[delete("/v1/counties/{county}/points/{number}")]
+pub async fn remove_point(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    path: web::Path<(String, u16)>,
+) -> Result<HttpResponse, ApiError> {
+    let (county, number) = path.into_inner();
+    let county = county::remove_point(
+        &state,
+        &caller.0.scope,
+        &caller.0.subject,
+        point_of(&county, number)?,
+        &idempotency_key(&request)?,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(county))
 }
 
 /// `POST /v1/counties/{county}/ranges`.

@@ -51,6 +51,8 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(lists::export_county)
         .service(lists::in_county)
         .service(counties::create_point)
+        .service(counties::update_point)
+        .service(counties::remove_point)
         .service(counties::allocate)
         .service(counties::submit)
         .service(counties::return_submission)

@@ -46,7 +46,8 @@ pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 ///    `FeeSurplusRecorded`) appended; the nine older fee events are still read. County
 ///    idempotency records carry the request's digest (`v2:` prefix; older ones still read).
 /// 5: the county event `SubmissionReturned` appended (a submission returned for correction).
-pub const SCHEMA_VERSION: u64 = 5;
+/// 6: the county events `PointUpdated` and `PointRemoved` appended.
+pub const SCHEMA_VERSION: u64 = 6;
 
 /// The oldest schema this build reads (everything since was appended): such a store is
 /// marked current when opened.
