@@ -224,6 +224,21 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
     assert_eq!(ranges(&divided.body, 0), [(1, 400), (401, 700)]);
     assert_eq!(ranges(&divided.body, 1), [(701, 800)]);
     assert_eq!(divided.body["unallocated"][0], json!([801, 9999]));
+    assert_eq!(divided.body["points"][0]["categories"], json!(["any"]));
+    let reserved = allocate(
+        json!({"point": "430802-002", "category": "history", "first": 801, "last": 850}),
+        "r6",
+    );
+    assert_eq!(reserved.status, 201, "{}", reserved.text);
+    assert_eq!(reserved.body["points"][1]["categories"], json!(["any"]));
+    // A point whose only range is reserved takes only that category.
+    let fourth = point(4, "历史类报名点", "p4");
+    assert_eq!(fourth.status, 201, "{}", fourth.text);
+    let history = allocate(
+        json!({"point": "430802-004", "category": "history", "first": 9000, "last": 9010}),
+        "r7",
+    );
+    assert_eq!(history.body["points"][2]["categories"], json!(["history"]));
 
     // A point is edited (name, head-count, address, contact, phone) and, while it has
     // handed out nothing, closed: its numbers are free again.
@@ -260,8 +275,9 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
         Some("close-2"),
     );
     assert_eq!(closed.status, 200, "{}", closed.text);
-    assert_eq!(closed.body["points"].as_array().map(Vec::len), Some(1));
-    assert_eq!(closed.body["unallocated"][0], json!([701, 9999]));
+    assert_eq!(closed.body["points"].as_array().map(Vec::len), Some(2));
+    assert_eq!(closed.body["unallocated"][0], json!([701, 8999]));
+    assert_eq!(closed.body["points"][0]["categories"], json!(["any"]));
 
     // The point captures a candidate; the county sees the number used.
     let point_once = create(&server, &county, "zjj-yizhong", "point:430802-001");

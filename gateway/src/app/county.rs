@@ -46,6 +46,10 @@ pub struct PointView {
     pub expected_headcount: u32,
     /// Designated to register migrant workers' children.
     pub designated_for_migrant_children: bool,
+    /// The subject categories it takes: those its ranges serve (`["any"]` when a range is
+    /// reserved for none; empty before it has a range). A capture of another category is
+    /// refused (`serial_range_missing`).
+    pub categories: Vec<String>,
     /// Address, contact and phone, as the county keeps them.
     pub details: PointDetails,
     /// Its serial ranges.
@@ -200,6 +204,25 @@ fn view(
             name: point.name.clone(),
             expected_headcount: point.expected_headcount,
             designated_for_migrant_children: point.designated_for_migrant_children,
+            categories: {
+                let mut served: Vec<String> = county
+                    .ranges
+                    .ranges()
+                    .iter()
+                    .filter(|range| range.point == point.code && range.next <= range.last)
+                    .map(|range| {
+                        range
+                            .category
+                            .map_or_else(|| "any".to_owned(), category_name)
+                    })
+                    .collect();
+                served.sort();
+                served.dedup();
+                if served.iter().any(|category| category == "any") {
+                    served = vec!["any".to_owned()];
+                }
+                served
+            },
             details: details
                 .get(&point.code.number())
                 .cloned()
