@@ -57,6 +57,32 @@ impl Timestamp {
         ))
     }
 
+    /// Reads an RFC 3339 instant with whole seconds and an offset, as payment providers
+    /// send them: `2026-11-29T09:30:00+08:00`, `…Z`. `None` for anything else.
+    pub fn from_rfc3339(text: &str) -> Option<Timestamp> {
+        let (date, rest) = text.split_once('T')?;
+        let date = Date::parse(date)?;
+        let (clock, offset_seconds) = match rest.strip_suffix('Z') {
+            Some(clock) => (clock, 0),
+            None => {
+                let split = rest.rfind(['+', '-'])?;
+                let (clock, offset) = rest.split_at(split);
+                let sign = if offset.starts_with('-') { -1 } else { 1 };
+                let minutes = i64::from(minute_of_day(&offset[1..])?);
+                (clock, sign * minutes * 60)
+            }
+        };
+        let (hour_minute, second) = clock.rsplit_once(':')?;
+        let minutes = minute_of_day(hour_minute)?;
+        let second: i64 = second
+            .parse()
+            .ok()
+            .filter(|s| (0..60).contains(s) && second.len() == 2)?;
+        let seconds =
+            date.days_since_epoch() * 86_400 + i64::from(minutes) * 60 + second - offset_seconds;
+        Some(Timestamp(seconds * 1000))
+    }
+
     /// The instant at `hour:minute` China Standard Time on `date`.
     pub fn from_cst(date: Date, hour: u32, minute: u32) -> Timestamp {
         let seconds =
@@ -200,6 +226,34 @@ fn days_in_month(year: i32, month: u32) -> u32 {
         2 if is_leap(year) => 29,
         2 => 28,
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod rfc3339_tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_instants_with_offsets_read_exactly() {
+        let cst = Timestamp::from_rfc3339("2026-11-29T09:30:00+08:00").expect("reads");
+        assert_eq!(
+            cst,
+            Timestamp::from_rfc3339("2026-11-29T01:30:00Z").expect("reads")
+        );
+        assert_eq!(
+            cst,
+            Timestamp::from_rfc3339("2026-11-28T20:30:00-05:00").expect("reads")
+        );
+        assert_eq!(cst.cst_text(), "2026-11-29 09:30");
+        for bad in [
+            "2026-11-29 09:30:00+08:00",
+            "2026-11-29T09:30+08:00",
+            "2026-11-29T09:30:60Z",
+            "2026-13-01T00:00:00Z",
+            "",
+        ] {
+            assert!(Timestamp::from_rfc3339(bad).is_none(), "{bad}");
+        }
     }
 }
 

@@ -25,6 +25,7 @@ pub mod node_auth;
 pub mod openapi;
 pub mod orders;
 pub mod packages;
+pub mod providers;
 pub mod reconciliation;
 pub mod redirect;
 pub mod routes;
