@@ -7,7 +7,7 @@
 //! are redirected there), then put in force here at once and on every other node by
 //! [`crate::live_settings`].
 
-use super::{AppError, store_setting};
+use super::{AppError, store_setting, stored_setting};
 use crate::accounts::{self, Account, Directory, SETTING, SETUP_SETTING, SetupToken, manages};
 use crate::sessions::Session;
 use crate::state::AppState;
@@ -95,11 +95,7 @@ fn parse_scope(state: &AppState, text: &str) -> Result<Scope, AppError> {
 
 async fn load(state: &AppState) -> Result<Directory, AppError> {
     state.store.caught_up(Partition::Organisation).await?;
-    match state.store.setting(SETTING).await? {
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|error| AppError::internal("setting_malformed", error.to_string())),
-        None => Ok(Directory::new()),
-    }
+    Ok(stored_setting(state, SETTING).await?.unwrap_or_default())
 }
 
 async fn save(state: &AppState, directory: Directory) -> Result<(), AppError> {

@@ -8,7 +8,7 @@
 //! before the answer); a city's submission is a stored setting (`city-submission.<code>`),
 //! committed through the organisation partition.
 
-use super::{AppError, commit_setting};
+use super::{AppError, commit_setting, stored_setting};
 use crate::state::AppState;
 use actors::CountyExecute;
 use engine::county::{CitySubmission, County, CountyCommand};
@@ -127,11 +127,9 @@ async fn stored_details(
     state: &AppState,
     county: CountyCode,
 ) -> Result<std::collections::BTreeMap<u16, PointDetails>, AppError> {
-    match state.store.setting(&details_setting(county)).await? {
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|error| AppError::internal("setting_malformed", error.to_string())),
-        None => Ok(Default::default()),
-    }
+    Ok(stored_setting(state, &details_setting(county))
+        .await?
+        .unwrap_or_default())
 }
 
 /// One serial range of a point.
@@ -557,12 +555,24 @@ async fn stored_city(
     city: CityCode,
 ) -> Result<Option<StoredCitySubmission>, AppError> {
     state.store.caught_up(Partition::Organisation).await?;
-    match state.store.setting(&setting_name(city)).await? {
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|error| AppError::internal("setting_malformed", error.to_string())),
-        None => Ok(None),
+    stored_setting(state, &setting_name(city)).await
+}
+
+/// When each county of `city` submitted (none: not yet, or returned since).
+async fn county_submissions(
+    state: &AppState,
+    city: CityCode,
+) -> Result<Vec<(CountyCode, Option<Timestamp>)>, AppError> {
+    let mut counties = Vec::new();
+    for county in state.province.counties_of(city) {
+        let submitted_at = state
+            .store
+            .county(county.code)
+            .await?
+            .and_then(|record| record.submitted_at);
+        counties.push((county.code, submitted_at));
     }
+    Ok(counties)
 }
 
 /// The submission state of `city` and its counties, for operators covering the city.
@@ -581,23 +591,14 @@ pub async fn city_submission(
         ));
     }
     let stored = stored_city(state, city).await?.unwrap_or_default();
-    let mut counties = Vec::new();
-    for county in state
-        .province
-        .counties
-        .iter()
-        .filter(|c| c.code.city() == city)
-    {
-        let submitted_at = state
-            .store
-            .county(county.code)
-            .await?
-            .and_then(|record| record.submitted_at);
-        counties.push(CountySubmission {
-            county: county.code.to_string(),
+    let counties = county_submissions(state, city)
+        .await?
+        .into_iter()
+        .map(|(county, submitted_at)| CountySubmission {
+            county: county.to_string(),
             submitted_at: submitted_at.map(Timestamp::cst_text),
-        });
-    }
+        })
+        .collect();
     Ok(CitySubmissionView {
         city: city.to_string(),
         submitted_at: stored.submitted_at.map(Timestamp::cst_text),
@@ -621,18 +622,10 @@ pub async fn submit_city(
     if current.submitted_at.is_some() {
         return Ok(current);
     }
-    let counties: Vec<(CountyCode, bool)> = state
-        .province
-        .counties
-        .iter()
-        .filter(|c| c.code.city() == city)
-        .map(|c| {
-            let submitted = current
-                .counties
-                .iter()
-                .any(|s| s.county == c.code.to_string() && s.submitted_at.is_some());
-            (c.code, submitted)
-        })
+    let counties: Vec<(CountyCode, bool)> = county_submissions(state, city)
+        .await?
+        .into_iter()
+        .map(|(county, submitted_at)| (county, submitted_at.is_some()))
         .collect();
     let decision = CitySubmission {
         city,
@@ -644,7 +637,7 @@ pub async fn submit_city(
         submitted_at: Some(at),
         returned_because: None,
     };
-    store_city(state, city, &stored).await?;
+    commit_setting(state, setting_name(city), &stored).await?;
     city_submission(state, scope, city).await
 }
 
@@ -671,15 +664,6 @@ pub async fn return_city(
         submitted_at: None,
         returned_because: Some(reason.to_owned()),
     };
-    store_city(state, city, &stored).await?;
+    commit_setting(state, setting_name(city), &stored).await?;
     city_submission(state, scope, city).await
-}
-
-async fn store_city(
-    state: &AppState,
-    city: CityCode,
-    stored: &StoredCitySubmission,
-) -> Result<(), AppError> {
-    commit_setting(state, setting_name(city), stored).await?;
-    Ok(())
 }

@@ -173,6 +173,19 @@ pub async fn store_setting(
     Ok(())
 }
 
+/// Reads a stored setting of the organisation (JSON), if it was ever committed.
+pub async fn stored_setting<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    name: &str,
+) -> Result<Option<T>, AppError> {
+    match state.store.setting(name).await? {
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|error| AppError::internal("setting_malformed", error.to_string())),
+        None => Ok(None),
+    }
+}
+
 /// Commits a stored setting of the organisation (JSON) and returns its bytes.
 pub async fn commit_setting(
     state: &AppState,
