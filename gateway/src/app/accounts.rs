@@ -72,18 +72,7 @@ fn parse_scope(state: &AppState, text: &str) -> Result<Scope, AppError> {
             "no such city or county in this province",
         )
     };
-    let scope = match text.split_once(':') {
-        None if text == "province" => Scope::Province,
-        Some(("city", code)) => Scope::City(code.parse()?),
-        Some(("county", code)) => Scope::County(code.parse()?),
-        Some(("point", code)) => Scope::Point(code.parse()?),
-        _ => {
-            return Err(AppError::malformed(
-                "invalid_scope",
-                "scope is province, city:CODE, county:CODE or point:CODE",
-            ));
-        }
-    };
+    let scope = super::scope_named(text)?;
     let exists = match scope {
         Scope::City(city) => state.province.city(city).is_some(),
         Scope::County(county) => state.province.county(county).is_some(),

@@ -153,6 +153,24 @@ pub async fn load(state: &AppState, key: CandidateKey) -> Result<Candidate, AppE
         .ok_or_else(|| engine::Rejection::CandidateNotFound.into())
 }
 
+/// Reads `province | city:4301 | county:430102 | point:430102-001` (the API's spelling of a
+/// scope; whether the division exists is the caller's to check).
+pub fn scope_named(text: &str) -> Result<engine::scope::Scope, AppError> {
+    use engine::scope::Scope;
+    Ok(match text.split_once(':') {
+        None if text == "province" => Scope::Province,
+        Some(("city", code)) => Scope::City(code.parse()?),
+        Some(("county", code)) => Scope::County(code.parse()?),
+        Some(("point", code)) => Scope::Point(code.parse()?),
+        _ => {
+            return Err(AppError::malformed(
+                "invalid_scope",
+                "scope is province, city:CODE, county:CODE or point:CODE",
+            ));
+        }
+    })
+}
+
 /// Refuses anyone but a province operator.
 pub fn province_only(caller: &crate::sessions::Caller) -> Result<(), AppError> {
     match caller.0.scope {

@@ -235,31 +235,15 @@ impl<'a> Operator<'a> {
         scope_text: &str,
     ) -> Result<BTreeMap<&'static str, u64>, AppError> {
         let scope = self.scope();
-        let (requested, allowed) = match scope_text.split_once(':') {
-            None if scope_text == "province" => {
-                (ProgressScope::Province, matches!(scope, Scope::Province))
-            }
-            Some(("city", code)) => {
-                let city = code.parse()?;
-                (
-                    ProgressScope::City(city),
-                    matches!(scope, Scope::Province) || scope == Scope::City(city),
-                )
-            }
-            Some(("county", code)) => {
-                let county = code.parse()?;
-                (ProgressScope::County(county), scope.covers_county(county))
-            }
-            Some(("point", code)) => {
-                let point = code.parse()?;
-                (ProgressScope::Point(point), scope.covers_point(point))
-            }
-            _ => {
-                return Err(AppError::malformed(
-                    "invalid_scope",
-                    "scope is province, city:CODE, county:CODE or point:CODE",
-                ));
-            }
+        let (requested, allowed) = match super::scope_named(scope_text)? {
+            Scope::Province => (ProgressScope::Province, matches!(scope, Scope::Province)),
+            Scope::City(city) => (
+                ProgressScope::City(city),
+                matches!(scope, Scope::Province) || scope == Scope::City(city),
+            ),
+            Scope::County(county) => (ProgressScope::County(county), scope.covers_county(county)),
+            Scope::Point(point) => (ProgressScope::Point(point), scope.covers_point(point)),
+            Scope::Candidate(_) => return Err(AppError::out_of_scope()),
         };
         if !allowed {
             return Err(AppError::out_of_scope());

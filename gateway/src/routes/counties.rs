@@ -13,14 +13,6 @@ use actix_web::{delete, get, post, put};
 use engine::org::{CityCode, CountyCode, PointCode};
 use serde::Deserialize;
 
-fn county_code(text: &str) -> Result<CountyCode, ApiError> {
-    Ok(text.parse::<CountyCode>()?)
-}
-
-fn city_code(text: &str) -> Result<CityCode, ApiError> {
-    Ok(text.parse::<CityCode>()?)
-}
-
 /// `GET /v1/counties/{county}`.
 #[utoipa::path(
     tag = "counties",
@@ -37,7 +29,7 @@ pub async fn show(
     caller: Caller,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let county = county::show(&state, &caller.0.scope, county_code(&code)?).await?;
+    let county = county::show(&state, &caller.0.scope, code.parse::<CountyCode>()?).await?;
     Ok(HttpResponse::Ok().json(county))
 }
 
@@ -67,7 +59,7 @@ pub async fn create_point(
         &state,
         &caller.0.scope,
         &caller.0.subject,
-        county_code(&code)?,
+        code.parse::<CountyCode>()?,
         body.into_inner(),
         &idempotency_key(&request)?,
     )
@@ -76,7 +68,7 @@ pub async fn create_point(
 }
 
 fn point_of(county: &str, number: u16) -> Result<PointCode, ApiError> {
-    PointCode::new(county_code(county)?, number).ok_or_else(|| {
+    PointCode::new(county.parse::<CountyCode>()?, number).ok_or_else(|| {
         engine::Rejection::InvalidCode {
             kind: "point",
             value: format!("{county}-{number:03}"),
@@ -180,7 +172,7 @@ pub async fn allocate(
         &state,
         &caller.0.scope,
         &caller.0.subject,
-        county_code(&code)?,
+        code.parse::<CountyCode>()?,
         body.into_inner(),
         &idempotency_key(&request)?,
     )
@@ -212,7 +204,7 @@ pub async fn submit(
         &state,
         &caller.0.scope,
         &caller.0.subject,
-        county_code(&code)?,
+        code.parse::<CountyCode>()?,
         &idempotency_key(&request)?,
     )
     .await?;
@@ -253,7 +245,7 @@ pub async fn return_submission(
         &state,
         &caller.0.scope,
         &caller.0.subject,
-        county_code(&code)?,
+        code.parse::<CountyCode>()?,
         &body.reason,
         &idempotency_key(&request)?,
     )
@@ -277,7 +269,7 @@ pub async fn city_submission(
     caller: Caller,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = county::city_submission(&state, &caller.0.scope, city_code(&code)?).await?;
+    let view = county::city_submission(&state, &caller.0.scope, code.parse::<CityCode>()?).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -298,7 +290,7 @@ pub async fn submit_city(
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let view: CitySubmissionView =
-        county::submit_city(&state, &caller.0.scope, city_code(&code)?).await?;
+        county::submit_city(&state, &caller.0.scope, code.parse::<CityCode>()?).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -320,7 +312,12 @@ pub async fn return_city(
     code: web::Path<String>,
     body: crate::body::Json<ReturnRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let view =
-        county::return_city(&state, &caller.0.scope, city_code(&code)?, &body.reason).await?;
+    let view = county::return_city(
+        &state,
+        &caller.0.scope,
+        code.parse::<CityCode>()?,
+        &body.reason,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(view))
 }

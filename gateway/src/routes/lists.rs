@@ -91,10 +91,6 @@ pub struct CandidatePage {
     next: Option<String>,
 }
 
-fn point_code(text: &str) -> Result<PointCode, ApiError> {
-    Ok(text.parse::<PointCode>()?)
-}
-
 /// `GET /v1/points/{point}/candidates`.
 #[utoipa::path(
     tag = "lists",
@@ -112,7 +108,7 @@ pub async fn at_point(
     point: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let point = point_code(&point)?;
+    let point = point.parse::<PointCode>()?;
     let (candidates, next) = Operator::of(&state, &caller)
         .candidates_at(point, &query.filter(), query.after.as_deref(), query.limit)
         .await?;
@@ -212,7 +208,7 @@ pub async fn export(
     point: web::Path<String>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let point = point_code(&point)?;
+    let point = point.parse::<PointCode>()?;
     let candidates = Operator::of(&state, &caller)
         .export_point(point, &query.into_inner().filter())
         .await?;
@@ -238,10 +234,6 @@ pub struct CountyCandidatePage {
     next: Option<String>,
 }
 
-fn county_code(text: &str) -> Result<CountyCode, ApiError> {
-    Ok(text.parse::<CountyCode>()?)
-}
-
 /// `GET /v1/counties/{county}/candidates`.
 #[utoipa::path(
     tag = "lists",
@@ -259,7 +251,7 @@ pub async fn in_county(
     county: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let county = county_code(&county)?;
+    let county = county.parse::<CountyCode>()?;
     let (candidates, next) = Operator::of(&state, &caller)
         .county_candidates(county, &query.filter(), query.after.as_deref(), query.limit)
         .await?;
@@ -290,7 +282,7 @@ pub async fn export_county(
     county: web::Path<String>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let county = county_code(&county)?;
+    let county = county.parse::<CountyCode>()?;
     let filter = query.into_inner().filter();
     // Refused (scope, status, a node too busy) before the first byte is sent.
     let (first, mut next) = Operator::of(&state, &caller)
