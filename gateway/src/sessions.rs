@@ -222,18 +222,21 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Caller, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // Resolved by the admission middleware already, or here.
-        let session = match request.extensions().get::<Caller>() {
-            Some(caller) => Some(caller.0.clone()),
-            None => request
-                .app_data::<web::Data<AppState>>()
-                .and_then(|state| state.session(request.headers())),
-        };
-        ready(match session {
+        ready(match resolved(request) {
             Some(session) if session.password_change_required => Err(password_change_required()),
             Some(session) => Ok(Caller(session)),
             None => Err(ApiError::unauthenticated()),
         })
+    }
+}
+
+/// The request's session: as the admission middleware resolved it already, or resolved here.
+fn resolved(request: &HttpRequest) -> Option<Session> {
+    match request.extensions().get::<Caller>() {
+        Some(caller) => Some(caller.0.clone()),
+        None => request
+            .app_data::<web::Data<AppState>>()
+            .and_then(|state| state.session(request.headers())),
     }
 }
 
@@ -255,14 +258,8 @@ impl FromRequest for AnySession {
     type Future = Ready<Result<AnySession, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if let Some(caller) = request.extensions().get::<Caller>() {
-            return ready(Ok(AnySession(caller.0.clone())));
-        }
-        let session = request
-            .app_data::<web::Data<AppState>>()
-            .and_then(|state| state.session(request.headers()));
         ready(
-            session
+            resolved(request)
                 .map(AnySession)
                 .ok_or_else(ApiError::unauthenticated),
         )

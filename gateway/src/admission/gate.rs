@@ -52,8 +52,10 @@ impl Class {
 
 /// Every route's class by method and path pattern, read once from the generated document
 /// (so from the same attributes that register the routes).
-static CLASSES: LazyLock<HashMap<(String, String), Class>> = LazyLock::new(|| {
-    let mut classes = HashMap::new();
+/// By path pattern, then method (lower case): looked up by the matched pattern as it is,
+/// with nothing allocated per request.
+static CLASSES: LazyLock<HashMap<String, Vec<(&'static str, Class)>>> = LazyLock::new(|| {
+    let mut classes: HashMap<String, Vec<(&'static str, Class)>> = HashMap::new();
     for (path, item) in &crate::openapi::document().paths.paths {
         for (method, operation) in crate::openapi::operations_of(item) {
             let class = operation
@@ -63,7 +65,10 @@ static CLASSES: LazyLock<HashMap<(String, String), Class>> = LazyLock::new(|| {
                 .and_then(|value| value.as_str())
                 .and_then(Class::named);
             if let Some(class) = class {
-                classes.insert((method.to_owned(), path.clone()), class);
+                classes
+                    .entry(path.clone())
+                    .or_default()
+                    .push((method, class));
             }
         }
     }
@@ -73,11 +78,15 @@ static CLASSES: LazyLock<HashMap<(String, String), Class>> = LazyLock::new(|| {
 /// The class of the route `method` `pattern` (as actix matched it). A path no route
 /// matches is answered 404 by the router; until then it counts as a read or a write.
 pub fn class_of(method: &Method, pattern: Option<&str>) -> Class {
-    let method = method.as_str().to_ascii_lowercase();
     pattern
-        .and_then(|pattern| CLASSES.get(&(method.clone(), pattern.to_owned())))
-        .copied()
-        .unwrap_or(if method == "get" || method == "head" {
+        .and_then(|pattern| CLASSES.get(pattern))
+        .and_then(|methods| {
+            methods
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(method.as_str()))
+        })
+        .map(|&(_, class)| class)
+        .unwrap_or(if matches!(*method, Method::GET | Method::HEAD) {
             Class::Candidate(Kind::Read)
         } else {
             Class::Candidate(Kind::Write)

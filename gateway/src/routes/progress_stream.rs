@@ -85,8 +85,7 @@ pub async fn stream(
         last: None,
         _place: place,
     };
-    let events = futures::stream::unfold(Some(opened), move |stream| async move {
-        let mut stream = stream?;
+    let events = futures::stream::unfold(opened, move |mut stream| async move {
         if stream.state.now() >= expires_at {
             return None;
         }
@@ -104,11 +103,11 @@ pub async fn stream(
         .ok()?;
         if stream.last.as_deref() == Some(data.as_str()) {
             let heartbeat = web::Bytes::from_static(b": unchanged\n\n");
-            return Some((Ok::<_, actix_web::Error>(heartbeat), Some(stream)));
+            return Some((Ok::<_, actix_web::Error>(heartbeat), stream));
         }
         let event = web::Bytes::from(format!("event: progress\ndata: {data}\n\n"));
         stream.last = Some(data);
-        Some((Ok(event), Some(stream)))
+        Some((Ok(event), stream))
     });
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
