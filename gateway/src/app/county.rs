@@ -271,7 +271,7 @@ pub async fn show(
     scope: &Scope,
     code: CountyCode,
 ) -> Result<CountyView, AppError> {
-    if matches!(scope, Scope::Point(_) | Scope::Candidate(_)) || !scope.covers_county(code) {
+    if !scope.covers_county(code) {
         return Err(AppError::out_of_scope());
     }
     exists(state, code)?;

@@ -384,7 +384,7 @@ impl<'a> Operator<'a> {
         after: Option<&str>,
         limit: Option<usize>,
     ) -> Result<(Vec<Candidate>, Option<String>), AppError> {
-        if matches!(self.scope(), Scope::Candidate(_)) || !self.scope().covers_point(point) {
+        if !self.scope().covers_point(point) {
             return Err(AppError::out_of_scope());
         }
         let (status, name) = filter.parsed()?;
@@ -402,7 +402,7 @@ impl<'a> Operator<'a> {
         point: PointCode,
         filter: &ListFilter,
     ) -> Result<Vec<Candidate>, AppError> {
-        if matches!(self.scope(), Scope::Candidate(_)) || !self.scope().covers_point(point) {
+        if !self.scope().covers_point(point) {
             return Err(AppError::out_of_scope());
         }
         let (status, name) = filter.parsed()?;
@@ -424,7 +424,7 @@ impl<'a> Operator<'a> {
         limit: Option<usize>,
     ) -> Result<DeclarationList, AppError> {
         let scope = self.scope();
-        if matches!(scope, Scope::Point(_) | Scope::Candidate(_)) || !scope.covers_county(county) {
+        if !scope.covers_county(county) {
             return Err(AppError::out_of_scope());
         }
         let _place = self.state.heavy.enter(&self.caller.0.subject)?;
@@ -480,7 +480,7 @@ impl<'a> Operator<'a> {
         limit: Option<usize>,
     ) -> Result<(Vec<Candidate>, Option<String>), AppError> {
         let scope = self.scope();
-        if matches!(scope, Scope::Point(_) | Scope::Candidate(_)) || !scope.covers_county(county) {
+        if !scope.covers_county(county) {
             return Err(AppError::out_of_scope());
         }
         let (status, name) = filter.parsed()?;

@@ -71,9 +71,7 @@ pub async fn export(
     caller: &Caller,
     code: CountyCode,
 ) -> Result<std::fs::File, AppError> {
-    if matches!(caller.0.scope, Scope::Point(_) | Scope::Candidate(_))
-        || !caller.0.scope.covers_county(code)
-    {
+    if !caller.0.scope.covers_county(code) {
         return Err(AppError::out_of_scope());
     }
     let _place = state.packages.try_acquire().map_err(|_| packages_busy())?;
