@@ -117,10 +117,7 @@ async fn hash(state: &AppState, password: &str) -> Result<String, AppError> {
 }
 
 fn check_password(password: &str) -> Result<(), AppError> {
-    let long_enough = (10..=64).contains(&password.chars().count());
-    let mixed = password.chars().any(|c| c.is_ascii_alphabetic())
-        && password.chars().any(|c| c.is_ascii_digit());
-    if long_enough && mixed {
+    if super::password_strong(password, 10) {
         Ok(())
     } else {
         Err(AppError::invalid(

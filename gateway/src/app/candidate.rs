@@ -369,10 +369,7 @@ fn orders_of(candidate: &Candidate, fee: FeeKind) -> Option<&Vec<FeeOrder>> {
 
 /// At least 8 characters with letters and digits; at most 64.
 fn check_strength(field: &'static str, password: &str) -> Result<(), AppError> {
-    let long_enough = (8..=64).contains(&password.chars().count());
-    let mixed = password.chars().any(|c| c.is_ascii_alphabetic())
-        && password.chars().any(|c| c.is_ascii_digit());
-    if !long_enough || !mixed {
+    if !super::password_strong(password, 8) {
         return Err(AppError::invalid(
             "password_too_weak",
             format!("{field} must be 8–64 characters with both letters and digits"),

@@ -171,6 +171,14 @@ pub fn scope_named(text: &str) -> Result<engine::scope::Scope, AppError> {
     })
 }
 
+/// The one password rule, at a length that differs by who chooses it (candidates 8,
+/// operators 10): `min_chars`–64 characters with both letters and digits.
+pub fn password_strong(password: &str, min_chars: usize) -> bool {
+    (min_chars..=64).contains(&password.chars().count())
+        && password.chars().any(|c| c.is_ascii_alphabetic())
+        && password.chars().any(|c| c.is_ascii_digit())
+}
+
 /// Refuses anyone but a province operator.
 pub fn province_only(caller: &crate::sessions::Caller) -> Result<(), AppError> {
     match caller.0.scope {
