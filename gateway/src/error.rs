@@ -237,6 +237,9 @@ impl From<AppError> for ApiError {
             AppError::Internal { code, message } => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, code, message)
             }
+            AppError::Upstream { code, message } => {
+                ApiError::new(StatusCode::BAD_GATEWAY, code, message)
+            }
         }
     }
 }

@@ -43,6 +43,27 @@ pub fn payment_notification(provider: &'static str, outcome: &'static str) {
         .increment(1);
 }
 
+/// Payment notifications refused, labelled `provider` and `reason`
+/// (`providers::Refusal::label`: signature, unknown_key, stale, malformed, wrong_merchant,
+/// not_paid, order_unknown, wrong_amount, unavailable).
+pub const PAYMENT_NOTIFICATIONS_REFUSED_TOTAL: &str =
+    "registration_payments_notifications_refused_total";
+
+/// Counts one refused notification.
+pub fn payment_notification_refused(provider: &'static str, reason: &'static str) {
+    metrics::counter!(PAYMENT_NOTIFICATIONS_REFUSED_TOTAL, "provider" => provider, "reason" => reason)
+        .increment(1);
+}
+
+/// Payments a provider could not create (unreachable, an error, an answer that does not
+/// verify), labelled `provider`.
+pub const PAYMENT_CREATE_FAILED_TOTAL: &str = "registration_payments_create_failed_total";
+
+/// Counts one failed creation.
+pub fn payment_create_failed(provider: &'static str) {
+    metrics::counter!(PAYMENT_CREATE_FAILED_TOTAL, "provider" => provider).increment(1);
+}
+
 /// Orders asked about by reconciliation that led to something, labelled `outcome`:
 /// `applied`, `already_applied`, `refused`, or why no answer came (`unreachable`,
 /// `bad_signature`, `malformed`, `unconfigured`).

@@ -78,8 +78,8 @@ fn build() -> OpenApi {
     components.security_schemes.insert(
         "provider_signature".to_owned(),
         signature(
-            "X-Signature",
-            "the payment provider's signature over the body",
+            "Wechatpay-Signature",
+            "the payment provider's RSA signature: WeChat Pay's headers, Alipay's `sign` or UnionPay's `signature` field",
         ),
     );
     components.security_schemes.insert(
@@ -247,7 +247,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(operations, 79, "every route of the table is documented");
+        assert_eq!(operations, 80, "every route of the table is documented");
     }
 
     #[test]
@@ -316,7 +316,7 @@ mod tests {
             .flat_map(|item| item.as_object().expect("item").values())
             .filter_map(|operation| operation["operationId"].as_str())
             .collect();
-        assert_eq!(ids.len(), 79, "operation ids are unique");
+        assert_eq!(ids.len(), 80, "operation ids are unique");
     }
 
     /// The classes the gate applied before the table stated them (matched on paths then).

@@ -6,11 +6,9 @@ use crate::hashing::Hasher;
 use crate::sessions::Sessions;
 use actors::{Registry, SharedSettings};
 use dashmap::DashMap;
-use engine::candidate::Provider;
 use engine::key::KeySecret;
 use engine::org::Province;
 use engine::time::Timestamp;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 use storage::{Backend, Partition};
@@ -41,13 +39,11 @@ pub struct AppState {
     pub hasher: Hasher,
     /// Derives candidate keys from ID numbers.
     pub key_secret: KeySecret,
-    /// Payment providers' notification signing keys.
-    pub merchant_keys: HashMap<Provider, Vec<u8>>,
+    /// The payment providers this province takes (the sandbox in the demo).
+    pub providers: crate::providers::Providers,
     /// Signs and verifies node-to-node requests (scale-out mode); its key is derived from
     /// the candidate-key secret, which every node of a deployment shares.
     pub internal: crate::node_auth::NodeAuth,
-    /// The providers' query-order adapters (reconciliation); may be unconfigured.
-    pub order_query: crate::reconciliation::SignedHttpQuery,
     /// Signs, encrypts and opens county export packages (the `packages` ring, shared by
     /// the province's instances).
     pub export_key: storage::keys::KeyRing,

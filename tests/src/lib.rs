@@ -5,6 +5,7 @@
 pub mod fixtures;
 pub mod kafka;
 pub mod operators;
+pub mod payments;
 pub mod pdf;
 pub mod provider;
 
@@ -38,6 +39,9 @@ pub struct Server {
     pub address: String,
     /// Its data directory.
     pub data_dir: PathBuf,
+    /// Whether it takes payments through the provider doubles (`REG_PAYMENTS_FILE`) rather
+    /// than the demo's sandbox: notifications are signed accordingly.
+    doubles: bool,
 }
 
 /// A response: status and JSON body (`Value::Null` when not JSON).
@@ -130,6 +134,9 @@ impl Server {
             child,
             address,
             data_dir: data_dir.to_owned(),
+            doubles: environment
+                .iter()
+                .any(|(name, _)| *name == "REG_PAYMENTS_FILE"),
         };
         let started = Instant::now();
         while server
@@ -245,6 +252,54 @@ impl Server {
         )
     }
 
+    /// Sends `provider`'s notification of a payment, signed as the provider the server
+    /// trusts signs (the demo's sandbox, or the doubles); `None` if the server did not
+    /// answer.
+    pub fn try_notify(
+        &self,
+        provider: &str,
+        order_id: &str,
+        transaction_id: &str,
+        amount_fen: u64,
+    ) -> Option<Response> {
+        let payment = payments::Payment::now(order_id, transaction_id, amount_fen);
+        let signer = if self.doubles {
+            provider::double_signer(provider)
+        } else {
+            payments::Signer::sandbox(provider)
+        };
+        let (headers, body) = signer.notification(provider, &payment);
+        self.try_signed(provider, &headers, &body)
+    }
+
+    /// Posts a notification (headers and body as the provider sends them) to `provider`'s
+    /// notification route; `None` if the server did not answer.
+    pub fn try_signed(
+        &self,
+        provider: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Option<Response> {
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let path = format!("/v1/payments/{provider}/notify");
+        self.try_request("POST", &path, Some(body), &headers)
+    }
+
+    /// [`Server::try_notify`]; panics if the server does not answer.
+    pub fn notify(
+        &self,
+        provider: &str,
+        order_id: &str,
+        transaction_id: &str,
+        amount_fen: u64,
+    ) -> Response {
+        self.try_notify(provider, order_id, transaction_id, amount_fen)
+            .unwrap_or_else(|| panic!("no answer to {provider}'s notification"))
+    }
+
     /// Sends raw bytes with the given headers; panics if the server does not answer.
     pub fn raw(&self, method: &str, path: &str, body: &[u8], headers: &[(&str, &str)]) -> Response {
         self.try_request(method, path, Some(body), headers)
@@ -302,16 +357,11 @@ impl Server {
             Some("order"),
         );
         assert_eq!(order.status, 201, "{}", order.text);
-        let notification = serde_json::json!({
-            "order_id": order.body["order_id"],
-            "transaction_id": format!("tx-{sequence}"),
-            "amount_fen": order.body["amount_fen"],
-            "paid_at_ms": 1_700_000_000_000i64,
-        });
-        let paid = self.callback(
-            "/v1/payments/wechat_pay/notify",
-            &notification,
-            &self.secret("wechat_pay"),
+        let paid = self.notify(
+            "wechat_pay",
+            order.body["order_id"].as_str().expect("order id"),
+            &format!("tx-{sequence}"),
+            order.body["amount_fen"].as_u64().expect("amount"),
         );
         assert_eq!(paid.status, 200, "{}", paid.text);
         let _ = key;

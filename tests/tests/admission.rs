@@ -138,12 +138,11 @@ fn slots_pause_and_live_settings() {
     );
     assert_eq!(by_county.status, 200, "{}", by_county.text);
     // 长沙市's payment notification arrives outside its slot: callbacks are never slotted.
-    let notification = json!({"order_id": order.body["order_id"], "transaction_id": "ali-1", "amount_fen": order.body["amount_fen"], "paid_at_ms": 1_700_000_000_000i64});
-    let paid = server.callback(
-        "/v1/payments/alipay/notify",
-        &notification,
-        &server.secret("alipay"),
+    let (order_id, amount) = (
+        order.body["order_id"].as_str().expect("order").to_owned(),
+        order.body["amount_fen"].as_u64().expect("amount"),
     );
+    let paid = server.notify("alipay", &order_id, "ali-1", amount);
     assert_eq!(paid.status, 200, "{}", paid.text);
     assert!(
         metric(
@@ -194,11 +193,7 @@ fn slots_pause_and_live_settings() {
             .status,
         201
     );
-    let repeated = server.callback(
-        "/v1/payments/alipay/notify",
-        &notification,
-        &server.secret("alipay"),
-    );
+    let repeated = server.notify("alipay", &order_id, "ali-1", amount);
     assert_eq!(repeated.status, 200, "{}", repeated.text);
     assert_eq!(metric(&server, "registration_admission_paused"), 1.0);
 

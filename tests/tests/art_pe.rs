@@ -16,16 +16,11 @@ fn put(
 }
 
 fn notify(server: &Server, order: &Value, transaction: &str) -> tests::Response {
-    let notification = json!({
-        "order_id": order["order_id"],
-        "transaction_id": transaction,
-        "amount_fen": order["amount_fen"],
-        "paid_at_ms": 1_700_000_000_000i64,
-    });
-    server.callback(
-        "/v1/payments/alipay/notify",
-        &notification,
-        &server.secret("alipay"),
+    server.notify(
+        "alipay",
+        order["order_id"].as_str().expect("order"),
+        transaction,
+        order["amount_fen"].as_u64().expect("amount"),
     )
 }
 

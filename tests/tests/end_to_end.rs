@@ -135,17 +135,33 @@ fn register_one_candidate(server: &Server) {
     assert_eq!(order.status, 201, "{}", order.text);
     let order_id = order.body["order_id"].as_str().expect("order").to_owned();
     let amount = order.body["amount_fen"].as_u64().expect("amount");
-    let notification = json!({"order_id": order_id, "transaction_id": "4200001", "amount_fen": amount, "paid_at_ms": 1_700_000_000_000i64});
-    let wechat_key = server.secret("wechat_pay");
-    let forged = server.callback(
-        "/v1/payments/wechat_pay/notify",
-        &notification,
-        &"00".repeat(32),
+    // The demo pays in the sandbox: the order says so and gives its pay link.
+    assert_eq!(order.body["pay"]["sandbox"], true, "{}", order.text);
+    assert!(
+        order.body["pay"]["notice"]
+            .as_str()
+            .is_some_and(|notice| notice.contains("沙箱") && notice.contains("不要重复支付"))
     );
-    assert_eq!((forged.status, forged.code()), (401, "signature_invalid"));
+    // A notification signed by someone else's key is WeChat Pay's failure answer.
+    let forger = tests::payments::Signer::new(
+        include_str!("../keys/wechat-platform-test.pem"),
+        tests::payments::SANDBOX_SERIAL,
+        "SANDBOX",
+        "SANDBOX",
+    );
+    let (headers, body) = forger.notification(
+        "wechat_pay",
+        &tests::payments::Payment::now(&order_id, "4200001", amount),
+    );
+    let forged = server
+        .try_signed("wechat_pay", &headers, &body)
+        .expect("answer");
+    assert_eq!(
+        (forged.status, forged.body["code"].as_str()),
+        (401, Some("FAIL"))
+    );
     for _ in 0..3 {
-        let delivered =
-            server.callback("/v1/payments/wechat_pay/notify", &notification, &wechat_key);
+        let delivered = server.notify("wechat_pay", &order_id, "4200001", amount);
         assert_eq!(
             (delivered.status, delivered.body["code"].as_str()),
             (200, Some("SUCCESS")),
@@ -153,12 +169,10 @@ fn register_one_candidate(server: &Server) {
             delivered.text
         );
     }
-    let wrong_amount = json!({"order_id": order_id, "transaction_id": "4200002", "amount_fen": 1, "paid_at_ms": 1_700_000_000_000i64});
+    let wrong_amount = server.notify("wechat_pay", &order_id, "4200002", 1);
     assert_eq!(
-        server
-            .callback("/v1/payments/wechat_pay/notify", &wrong_amount, &wechat_key)
-            .code(),
-        "payment_amount_mismatch"
+        (wrong_amount.status, wrong_amount.body["code"].as_str()),
+        (400, Some("FAIL"))
     );
     let me = server.request("GET", "/v1/candidates/me", None, Some(&candidate), None);
     assert_eq!(

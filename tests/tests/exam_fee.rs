@@ -131,14 +131,12 @@ fn the_admission_ticket_prints_once_the_exam_fee_is_paid_in_its_window() {
             .as_str()
             .is_some_and(|id| id.starts_with("EX"))
     );
-    let notification = json!({"order_id": ordered.body["order_id"], "transaction_id": "4200009001",
-                              "amount_fen": ordered.body["amount_fen"], "paid_at_ms": 1_700_000_000_000i64});
+    let (order_id, amount) = (
+        ordered.body["order_id"].as_str().expect("order"),
+        ordered.body["amount_fen"].as_u64().expect("amount"),
+    );
     for _ in 0..3 {
-        let delivered = server.callback(
-            "/v1/payments/wechat_pay/notify",
-            &notification,
-            &server.secret("wechat_pay"),
-        );
+        let delivered = server.notify("wechat_pay", order_id, "4200009001", amount);
         assert_eq!(
             (delivered.status, delivered.body["code"].as_str()),
             (200, Some("SUCCESS"))

@@ -1,33 +1,25 @@
-//! Payment reconciliation against a provider double that follows WeChat Pay's documented
-//! query-order and notification semantics: a lost notification's payment is found by
+//! Payment reconciliation through each provider's own query API, against the provider
+//! doubles (`tests::provider`: WeChat Pay's order query, `alipay.trade.query`, UnionPay's
+//! `queryTrans.do`, each signed as documented): a lost notification's payment is found by
 //! querying and applied once; a late notification afterwards applies nothing; unpaid,
-//! closed, forged and wrong-amount answers change nothing; the route's refusals are
-//! specific.
+//! closed, unknown, forged and wrong-amount answers change nothing; the route's refusals
+//! are specific.
 
 use serde_json::{Value, json};
-use tests::provider::{ProviderDouble, WECHAT_RETRY_SCHEDULE_SECONDS, notify_until_acknowledged};
+use tests::provider::{Doubles, WECHAT_RETRY_SCHEDULE_SECONDS, notify_until_acknowledged};
 use tests::{SAVE_PASSWORD, Server};
 
-const WECHAT_KEY: &str = "7765636861742d6d65726368616e742d6b65792d666f722d7465737473212121";
-
-/// A data directory whose secrets are known before the server starts, so the provider
-/// double can sign with the merchant key the server will check.
-fn data_dir_with_secrets() -> tempfile::TempDir {
-    let directory = tempfile::tempdir().expect("temp dir");
-    let secrets = json!({
-        "candidate_key_secret": "11".repeat(32),
-        "wechat_pay": WECHAT_KEY,
-        "alipay": "22".repeat(32),
-        "unionpay": "33".repeat(32),
-        "identity": "44".repeat(32),
-    });
-    std::fs::write(directory.path().join("secrets.json"), secrets.to_string()).expect("secrets");
-    directory
-}
-
-/// Captures candidate `sequence`, logs them in and creates a WeChat Pay order:
-/// (candidate key, order id, amount).
-fn candidate_with_order(server: &Server, point: &str, sequence: u32) -> (String, String, u64) {
+/// Captures candidate `sequence`, logs them in and creates an order with `provider` on
+/// `channel` (a UnionPay order is created at the provider when the payer's browser posts
+/// the signed form: the test posts it): (candidate key, order id, amount).
+fn candidate_with_order(
+    server: &Server,
+    doubles: &Doubles,
+    point: &str,
+    sequence: u32,
+    provider: &str,
+    channel: &str,
+) -> (String, String, u64) {
     let captured = server.capture(point, "430102-001", sequence, &format!("cap-{sequence}"));
     assert_eq!(captured.status, 201, "{}", captured.text);
     let key = captured.body["key"].as_str().expect("key").to_owned();
@@ -35,16 +27,44 @@ fn candidate_with_order(server: &Server, point: &str, sequence: u32) -> (String,
     let order = server.request(
         "POST",
         "/v1/candidates/me/fee-orders",
-        Some(&json!({"provider": "wechat_pay"})),
+        Some(&json!({"provider": provider, "channel": channel})),
         Some(&token),
         Some("order"),
     );
     assert_eq!(order.status, 201, "{}", order.text);
+    if order.body["pay"]["method"] == "form" {
+        submit_form(doubles, &order.body["pay"]);
+    }
     (
         key,
         order.body["order_id"].as_str().expect("order").to_owned(),
         order.body["amount_fen"].as_u64().expect("amount"),
     )
+}
+
+/// Posts a UnionPay payment form to the double, as the payer's browser does.
+pub fn submit_form(doubles: &Doubles, pay: &Value) {
+    let action = pay["content"].as_str().expect("action");
+    let path = action
+        .strip_prefix(&doubles.unionpay.url)
+        .expect("the form goes to UnionPay");
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pay["fields"].as_object().expect("fields") {
+        form.append_pair(name, value.as_str().expect("text"));
+    }
+    let body = form.finish();
+    let address = doubles.unionpay.url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connects");
+    use std::io::{Read, Write};
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("sent");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    assert!(answer.contains("respCode=00"), "{answer}");
 }
 
 fn status(server: &Server, county: &str, key: &str) -> String {
@@ -70,28 +90,39 @@ fn reconcile(server: &Server, token: &str, body: &Value, idempotency: &str) -> t
 }
 
 #[test]
-fn lost_payments_are_found_by_querying_and_applied_exactly_once() {
-    let provider = ProviderDouble::start(WECHAT_KEY);
-    let directory = data_dir_with_secrets();
-    let server = Server::start_with(
-        directory.path(),
-        &[("REG_WECHAT_PAY_QUERY_URL", provider.url.as_str())],
-    );
+fn lost_payments_are_found_through_each_providers_query_api_and_applied_exactly_once() {
+    let doubles = Doubles::start();
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with_all(directory.path(), &doubles.environment());
     let point = server.operator("point-430102-001");
     let county = server.operator("county-430102");
     let province = server.operator("province");
+    let order = |sequence, provider, channel| {
+        candidate_with_order(&server, &doubles, &point, sequence, provider, channel)
+    };
 
-    let (lost, lost_order, amount) = candidate_with_order(&server, &point, 1);
-    let (unpaid, unpaid_order, _) = candidate_with_order(&server, &point, 2);
-    let (closed, closed_order, _) = candidate_with_order(&server, &point, 3);
-    let (forged, forged_order, _) = candidate_with_order(&server, &point, 4);
-    let (short, short_order, _) = candidate_with_order(&server, &point, 5);
-    provider.paid(&lost_order, "4200000001", amount);
-    provider.state(&unpaid_order, "NOTPAY");
-    provider.state(&closed_order, "CLOSED");
-    provider.paid(&forged_order, "4200000004", amount);
-    provider.forge_answers_about(&forged_order);
-    provider.paid(&short_order, "4200000005", amount - 1);
+    let (wechat_lost, wechat_lost_order, _) = order(1, "wechat_pay", "qr");
+    let (unpaid, unpaid_order, _) = order(2, "wechat_pay", "mobile");
+    let (closed, closed_order, _) = order(3, "wechat_pay", "qr");
+    let (forged, forged_order, _) = order(4, "wechat_pay", "qr");
+    let (short, short_order, amount) = order(5, "wechat_pay", "qr");
+    let (alipay_lost, alipay_lost_order, _) = order(6, "alipay", "qr");
+    let (unknown, _, _) = order(7, "alipay", "mobile");
+    let (unionpay_lost, unionpay_lost_order, _) = order(8, "unionpay", "qr");
+    let (unionpay_closed, unionpay_closed_order, _) = order(9, "unionpay", "mobile");
+    let wechat = &doubles.wechat_pay;
+    let lost_payment = wechat.pay(&wechat_lost_order, "4200000001");
+    wechat.close(&closed_order);
+    wechat.pay(&forged_order, "4200000004");
+    wechat.forge_answers_about(&forged_order);
+    wechat.pay_amount(&short_order, "4200000005", amount - 1);
+    doubles
+        .alipay
+        .pay(&alipay_lost_order, "2026112922001400000006");
+    doubles
+        .unionpay
+        .pay(&unionpay_lost_order, "762611290930000000008");
+    doubles.unionpay.close(&unionpay_closed_order);
 
     // Refusals first: they change nothing.
     let everything_now = json!({"min_order_age_seconds": 0});
@@ -119,31 +150,43 @@ fn lost_payments_are_found_by_querying_and_applied_exactly_once() {
         (no_key.status, no_key.code()),
         (400, "idempotency_key_required")
     );
-    let unknown = reconcile(&server, &province, &json!({"min_age": 0}), "r0");
-    assert_eq!((unknown.status, unknown.code()), (400, "unknown_field"));
+    let unknown_field = reconcile(&server, &province, &json!({"min_age": 0}), "r0");
+    assert_eq!(
+        (unknown_field.status, unknown_field.code()),
+        (400, "unknown_field")
+    );
     // Orders younger than the minimum age are left to their notifications.
     let young = reconcile(&server, &province, &json!({}), "r1");
     assert_eq!(young.status, 200, "{}", young.text);
     assert_eq!(young.body["orders_checked"], 0);
-    assert_eq!(status(&server, &county, &lost), "activated");
+    assert_eq!(status(&server, &county, &wechat_lost), "activated");
 
     let report = reconcile(&server, &province, &everything_now, "r2");
     assert_eq!(report.status, 200, "{}", report.text);
     assert_eq!(
         report.body,
         json!({
-            "orders_checked": 5,
-            "applied": 1,
+            "orders_checked": 9,
+            "applied": 3,
             "already_applied": 0,
             "not_paid": 1,
-            "closed": 1,
-            "not_found": 0,
+            "closed": 2,
+            "not_found": 1,
             "refused": {"payment_amount_mismatch": 1},
             "failed": {"bad_signature": 1},
         })
     );
-    assert_eq!(status(&server, &county, &lost), "paid");
-    for key in [&unpaid, &closed, &forged, &short] {
+    for key in [&wechat_lost, &alipay_lost, &unionpay_lost] {
+        assert_eq!(status(&server, &county, key), "paid", "{key}");
+    }
+    for key in [
+        &unpaid,
+        &closed,
+        &forged,
+        &short,
+        &unknown,
+        &unionpay_closed,
+    ] {
         assert_eq!(
             status(&server, &county, key),
             "activated",
@@ -151,58 +194,45 @@ fn lost_payments_are_found_by_querying_and_applied_exactly_once() {
         );
     }
 
-    // The provider's notification for the found payment arrives late: acknowledged with
-    // the success body (so the provider stops), and nothing is applied a second time.
-    let notification = json!({"order_id": lost_order, "transaction_id": "4200000001",
-                              "amount_fen": amount, "paid_at_ms": 1_700_000_000_000i64});
+    // The provider's notification for the found payment arrives late: acknowledged (so the
+    // provider stops), and nothing is applied a second time.
+    let (headers, body) = wechat.notification(&lost_payment);
     let (attempts, acknowledged) = notify_until_acknowledged(
-        || server.try_callback("/v1/payments/wechat_pay/notify", &notification, WECHAT_KEY),
+        "wechat_pay",
+        || server.try_signed("wechat_pay", &headers, &body),
         0.0,
     );
     assert_eq!((attempts, acknowledged), (1, true));
-    let lost_record = server.request(
-        "GET",
-        &format!("/v1/candidates/{lost}"),
-        None,
-        Some(&county),
-        None,
-    );
-    assert_eq!(lost_record.body["status"], "paid");
+    assert_eq!(status(&server, &county, &wechat_lost), "paid");
     let again = reconcile(&server, &province, &everything_now, "r3");
     assert_eq!(
-        again.body["orders_checked"], 4,
-        "the paid candidate is no longer checked"
+        again.body["orders_checked"], 6,
+        "the paid candidates are no longer checked: {}",
+        again.text
     );
     assert_eq!(again.body["applied"], 0);
 
     // Paid later at the provider: the next pass finds it.
-    provider.paid(&unpaid_order, "4200000002", amount);
+    wechat.pay(&unpaid_order, "4200000002");
     let later = reconcile(&server, &province, &everything_now, "r4");
     assert_eq!(later.body["applied"], 1, "{}", later.text);
     assert_eq!(status(&server, &county, &unpaid), "paid");
     let metrics = server.request("GET", "/metrics", None, None, None).text;
-    assert!(metrics.contains("registration_payments_reconciliation_total{outcome=\"applied\"} 2"));
+    assert!(metrics.contains("registration_payments_reconciliation_total{outcome=\"applied\"} 4"));
+    // Every request the gateway made was signed as the providers require.
+    for provider in ["wechat_pay", "alipay", "unionpay"] {
+        assert_eq!(doubles.get(provider).unverified_requests(), 0, "{provider}");
+    }
 }
 
-#[test]
-fn reconciliation_without_a_provider_endpoint_says_so() {
-    let directory = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(directory.path());
-    let province = server.operator("province");
-    let refused = reconcile(&server, &province, &json!({}), "r1");
-    assert_eq!(
-        (refused.status, refused.code()),
-        (503, "reconciliation_unconfigured")
-    );
-}
-
-/// The double retries an unacknowledged notification on WeChat Pay's schedule and stops at
-/// the first success body.
+/// The doubles deliver an unacknowledged notification on WeChat Pay's schedule and stop
+/// at the first acceptance.
 #[test]
 fn notifications_are_retried_on_the_providers_schedule_until_acknowledged() {
     let mut calls = Vec::new();
     let started = std::time::Instant::now();
     let (attempts, acknowledged) = notify_until_acknowledged(
+        "wechat_pay",
         || {
             calls.push(started.elapsed());
             (calls.len() == 3).then(|| tests::Response {
@@ -221,7 +251,7 @@ fn notifications_are_retried_on_the_providers_schedule_until_acknowledged() {
     assert!(
         calls[2] - calls[1] >= std::time::Duration::from_millis(WECHAT_RETRY_SCHEDULE_SECONDS[1])
     );
-    let (attempts, acknowledged) = notify_until_acknowledged(|| None, 0.0);
+    let (attempts, acknowledged) = notify_until_acknowledged("wechat_pay", || None, 0.0);
     assert_eq!(
         (attempts, acknowledged),
         (16, false),
@@ -233,12 +263,9 @@ fn notifications_are_retried_on_the_providers_schedule_until_acknowledged() {
 /// a category's order is found by querying, and only that category becomes paid.
 #[test]
 fn art_pe_orders_are_reconciled_too() {
-    let provider = ProviderDouble::start(WECHAT_KEY);
-    let directory = data_dir_with_secrets();
-    let server = Server::start_with(
-        directory.path(),
-        &[("REG_WECHAT_PAY_QUERY_URL", provider.url.as_str())],
-    );
+    let doubles = Doubles::start();
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with_all(directory.path(), &doubles.environment());
     let point = server.operator("point-430102-001");
     let captured = server.capture(&point, "430102-001", 1, "cap-1");
     let key = captured.body["key"].as_str().expect("key").to_owned();
@@ -284,12 +311,10 @@ fn art_pe_orders_are_reconciled_too() {
     };
     let music = order("music");
     let fine_arts = order("fine_arts");
-    provider.paid(
-        music["order_id"].as_str().expect("order"),
-        "4200000077",
-        music["amount_fen"].as_u64().expect("amount"),
-    );
-    provider.state(fine_arts["order_id"].as_str().expect("order"), "NOTPAY");
+    doubles
+        .wechat_pay
+        .pay(music["order_id"].as_str().expect("order"), "4200000077");
+    assert!(fine_arts["order_id"].is_string());
 
     let province = server.operator("province");
     let report = reconcile(

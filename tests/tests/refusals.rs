@@ -102,8 +102,12 @@ fn malformed_requests_get_specific_errors_and_change_nothing() {
         Some("x"),
     );
     assert_eq!((bad_point.status, bad_point.code()), (422, "invalid_code"));
-    let unknown_provider =
-        server.callback("/v1/payments/paypal/notify", &json!({}), &"00".repeat(32));
+    let unknown_provider = server.raw(
+        "POST",
+        "/v1/payments/paypal/notify",
+        b"{}",
+        &[("Content-Type", "application/json")],
+    );
     assert_eq!(
         (unknown_provider.status, unknown_provider.code()),
         (404, "provider_unknown")

@@ -596,35 +596,34 @@ fn item_11_unsigned_callback_floods_do_not_starve_real_notifications() {
     );
     assert_eq!(put.status, 200, "{}", put.text);
     let order = fee_order(&server, &token);
-    let notification = json!({
-        "order_id": order["order_id"],
-        "transaction_id": "tx-flood",
-        "amount_fen": order["amount_fen"],
-        "paid_at_ms": 1_700_000_000_000i64,
-    });
-    // Forty forged notifications first: each refused for its signature, none counted.
+    let (order_id, amount) = (
+        order["order_id"].as_str().expect("order"),
+        order["amount_fen"].as_u64().expect("amount"),
+    );
+    // Forty forged notifications first (signed by a key that is not the provider's): each
+    // refused for its signature, none counted.
+    let forger = tests::payments::Signer::new(
+        include_str!("../keys/wechat-platform-test.pem"),
+        tests::payments::SANDBOX_SERIAL,
+        "SANDBOX",
+        "SANDBOX",
+    );
+    let (headers, body) = forger.notification(
+        "wechat_pay",
+        &tests::payments::Payment::now(order_id, "tx-flood", amount),
+    );
     for _ in 0..40 {
-        let forged = server.raw(
-            "POST",
-            "/v1/payments/wechat_pay/notify",
-            notification.to_string().as_bytes(),
-            &[
-                ("Content-Type", "application/json"),
-                ("X-Signature", "00ff"),
-            ],
-        );
+        let forged = server
+            .try_signed("wechat_pay", &headers, &body)
+            .expect("answer");
         assert_eq!(
-            (forged.status, forged.code()),
-            (401, "signature_invalid"),
+            (forged.status, forged.body["code"].as_str()),
+            (401, Some("FAIL")),
             "{}",
             forged.text
         );
     }
-    let real = server.callback(
-        "/v1/payments/wechat_pay/notify",
-        &notification,
-        &server.secret("wechat_pay"),
-    );
+    let real = server.notify("wechat_pay", order_id, "tx-flood", amount);
     assert_eq!(
         real.status, 200,
         "the real notification got through: {}",
@@ -749,10 +748,11 @@ fn item_16_identity_results_count_only_for_the_person_verified() {
         None,
     );
     assert_eq!((early.status, early.code()), (409, "fee_not_paid"));
-    let paid = server.callback(
-        "/v1/payments/wechat_pay/notify",
-        &json!({"order_id": order["order_id"], "transaction_id": "tx-16", "amount_fen": 2000, "paid_at_ms": 1_700_000_000_000i64}),
-        &server.secret("wechat_pay"),
+    let paid = server.notify(
+        "wechat_pay",
+        order["order_id"].as_str().expect("order"),
+        "tx-16",
+        2000,
     );
     assert_eq!(paid.status, 200, "{}", paid.text);
     let started = server.request(

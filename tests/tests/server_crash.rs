@@ -17,13 +17,7 @@ struct Acknowledged {
 }
 
 /// Registers and pays for candidates until the server stops answering.
-fn writer(
-    server: &Server,
-    writer: u32,
-    point: &str,
-    wechat_key: &str,
-    acknowledged: &Mutex<Acknowledged>,
-) {
+fn writer(server: &Server, writer: u32, point: &str, acknowledged: &Mutex<Acknowledged>) {
     for index in 0..CANDIDATES_PER_WRITER {
         let sequence = writer * 1000 + index;
         let idempotency = format!("cap-{sequence}");
@@ -65,12 +59,14 @@ fn writer(
         ) else {
             return;
         };
-        let notification = json!({
-            "order_id": order.body["order_id"], "transaction_id": format!("tx-{sequence}"),
-            "amount_fen": order.body["amount_fen"], "paid_at_ms": 1_700_000_000_000i64,
-        });
+        let (Some(order_id), Some(amount)) = (
+            order.body["order_id"].as_str(),
+            order.body["amount_fen"].as_u64(),
+        ) else {
+            return;
+        };
         for _ in 0..2 {
-            match server.try_callback("/v1/payments/wechat_pay/notify", &notification, wechat_key) {
+            match server.try_notify("wechat_pay", order_id, &format!("tx-{sequence}"), amount) {
                 Some(response) if response.status == 200 => {
                     acknowledged.lock().expect("lock").paid.push(key.clone())
                 }
@@ -86,12 +82,11 @@ fn acknowledged_writes_survive_kill_dash_nine() {
     let directory = tempfile::tempdir().expect("temp dir");
     let mut server = Server::start(directory.path());
     let point = server.operator("point-430102-001");
-    let wechat_key = server.secret("wechat_pay");
     let acknowledged = Mutex::new(Acknowledged::default());
     std::thread::scope(|scope| {
         for index in 0..WRITERS {
-            let (server, point, key, acknowledged) = (&server, &point, &wechat_key, &acknowledged);
-            scope.spawn(move || writer(server, index, point, key, acknowledged));
+            let (server, point, acknowledged) = (&server, &point, &acknowledged);
+            scope.spawn(move || writer(server, index, point, acknowledged));
         }
         // Let the burst run, then pull the plug in the middle of it.
         let started = Instant::now();

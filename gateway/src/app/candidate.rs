@@ -8,6 +8,7 @@ use crate::app::AppError;
 use crate::app::session::busy;
 use crate::app::{fresh_idempotency_key, load, run};
 use crate::orders::order_id;
+use crate::providers::{Channel, NewPayment, PayInstructions};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actors::Outcome;
@@ -20,16 +21,29 @@ use engine::scope::Scope;
 use serde::Serialize;
 use storage::StateStore as _;
 
-/// An order to pay, as the candidate gives it to the provider.
+/// An order to pay, and how to pay it at the provider.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FeeOrderView {
-    /// Our order number: give it to the provider.
+    /// Our order number.
     pub order_id: String,
     /// Amount due, fen.
     pub amount_fen: u32,
     /// Provider.
     #[schema(value_type = String, example = "wechat_pay")]
     pub provider: Provider,
+    /// What the provider answered: the QR code, link or form to pay with.
+    pub pay: PayInstructions,
+}
+
+/// Who pays an order, and how.
+#[derive(Debug, Clone)]
+pub struct Payer {
+    /// With which provider.
+    pub provider: Provider,
+    /// On a computer (QR code) or in the phone's browser.
+    pub channel: Channel,
+    /// The payer's address (WeChat Pay's H5 payments need it).
+    pub client_ip: String,
 }
 
 /// A started real-person verification.
@@ -139,12 +153,28 @@ impl<'a> Myself<'a> {
     /// Creates an order for one of the candidate's fees. The order number depends on the
     /// orders made so far, so a retry would build another command: a request already
     /// applied is answered from the record (its newest order of that fee) instead.
+    ///
+    /// The order is durable before the provider is asked to create the payment; if the
+    /// provider cannot be reached the caller gets 502 and retries with the same key, which
+    /// asks the provider again for the same order number (idempotent at every provider).
     pub async fn create_order(
         &self,
         fee: FeeKind,
-        provider: Provider,
+        payer: Payer,
         idempotency: String,
     ) -> Result<FeeOrderView, AppError> {
+        let provider = payer.provider;
+        let gateway = self
+            .state
+            .providers
+            .get(provider)
+            .ok_or_else(|| AppError::NotNow {
+                code: "provider_unavailable",
+                message: format!(
+                    "该支付方式暂未开通，请选择其他支付方式 ({} is not offered here)",
+                    provider.name()
+                ),
+            })?;
         let existing = self.record().await?;
         let applied = self
             .state
@@ -164,10 +194,27 @@ impl<'a> Myself<'a> {
         let created = orders_of(&record, fee)
             .and_then(|orders| orders.last())
             .ok_or(engine::Rejection::CandidateNotFound)?;
+        let pay = gateway
+            .create(NewPayment {
+                order: created,
+                description: fee_description(fee),
+                channel: payer.channel,
+                client_ip: &payer.client_ip,
+                now: self.state.now(),
+            })
+            .await
+            .map_err(|error| {
+                crate::metrics::payment_create_failed(provider.name());
+                AppError::Upstream {
+                    code: "provider_unreachable",
+                    message: format!("支付平台暂时无法创建支付，请稍后用同一请求重试 ({error})"),
+                }
+            })?;
         Ok(FeeOrderView {
             order_id: created.order_id.clone(),
             amount_fen: created.amount_fen,
             provider: created.provider,
+            pay,
         })
     }
 
@@ -363,6 +410,15 @@ fn order_command(
 }
 
 /// The orders of `fee` on `candidate`.
+/// What is paid for, as the provider shows it to the payer.
+fn fee_description(fee: FeeKind) -> &'static str {
+    match fee {
+        FeeKind::Registration => "普通高考报名费",
+        FeeKind::Exam => "普通高考考试费",
+        FeeKind::ArtPe(_) => "艺术体育类专业考试费",
+    }
+}
+
 fn orders_of(candidate: &Candidate, fee: FeeKind) -> Option<&Vec<FeeOrder>> {
     candidate.account(fee).map(|account| &account.orders)
 }

@@ -71,6 +71,15 @@ pub enum AppError {
         /// When to retry.
         retry_after_seconds: u64,
     },
+    /// A service outside (a payment provider) could not do its part; what is ours is done
+    /// and durable, and a retry with the same idempotency key asks it again.
+    #[error("{message}")]
+    Upstream {
+        /// Stable code.
+        code: &'static str,
+        /// What failed.
+        message: String,
+    },
     /// The node failed (no entropy, an encoding that cannot fail did): nothing was done.
     #[error("{message}")]
     Internal {

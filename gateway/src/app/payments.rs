@@ -6,8 +6,11 @@
 
 use crate::app::AppError;
 use crate::app::{load, run};
+use crate::providers::{Answer, Headers, Paid, PaymentGateway, Refusal};
 use crate::state::AppState;
-use engine::candidate::{Command, Event, PaymentNotice};
+use engine::Rejection;
+use engine::candidate::{Command, Event, PaymentNotice, PaymentSource, Provider};
+use serde::Serialize;
 
 /// What a payment report did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +60,161 @@ pub async fn record_payment(
             _ => None,
         })
         .unwrap_or(PaymentOutcome::Duplicate))
+}
+
+/// A provider's notification as received: verified by the provider's module, recorded, and
+/// answered the way that provider expects — accepted (it stops), or refused with its failure
+/// answer (it retries), the reason counted. Nothing is applied unless every check passes.
+///
+/// An error is returned only when the provider is not configured here, or the candidate's
+/// shard is owned by another node (the answer is the redirect every write gets).
+pub async fn notified(
+    state: &AppState,
+    provider: Provider,
+    headers: Headers<'_>,
+    body: &[u8],
+) -> Result<Answer, AppError> {
+    let gateway = configured(state, provider)?;
+    let refuse = |refusal: Refusal| {
+        crate::metrics::payment_notification_refused(provider.name(), refusal.label());
+        Ok(gateway.refused(&refusal))
+    };
+    let paid = match gateway.read_notification(headers, body, state.now()) {
+        Ok(paid) => paid,
+        Err(refusal) => return refuse(refusal),
+    };
+    // Counted against the callback rate only once it verified: a flood of forgeries cannot
+    // crowd out the provider's real notifications.
+    if state.admission.admit_callback().is_err() {
+        return refuse(Refusal::Unavailable);
+    }
+    match record_payment(state, notice(provider, paid, PaymentSource::Notification)).await {
+        Ok(outcome) => {
+            crate::metrics::payment_notification(provider.name(), outcome.label());
+            Ok(gateway.accepted())
+        }
+        Err(error) => match refusal_of(error) {
+            Ok(refusal) => refuse(refusal),
+            Err(error) => Err(error),
+        },
+    }
+}
+
+/// The provider, if this deployment takes it.
+fn configured(state: &AppState, provider: Provider) -> Result<&dyn PaymentGateway, AppError> {
+    state
+        .providers
+        .get(provider)
+        .ok_or_else(|| AppError::NotFound {
+            code: "provider_unknown",
+            message: format!("{} is not configured here", provider.name()),
+        })
+}
+
+/// What the provider is told when recording failed; the errors a provider cannot act on
+/// (another node owns the candidate: the redirect) are passed on.
+fn refusal_of(error: AppError) -> Result<Refusal, AppError> {
+    let rejection = match &error {
+        AppError::Rejected(rejection) => Some(rejection),
+        AppError::Actor(actors::ActorError::Rejected(rejection)) => Some(rejection),
+        AppError::Actor(actors::ActorError::Storage(storage::StorageError::NotOwner(_))) => {
+            return Err(error);
+        }
+        _ => None,
+    };
+    Ok(match rejection {
+        Some(Rejection::PaymentOrderUnknown | Rejection::CandidateNotFound) => {
+            Refusal::OrderUnknown
+        }
+        Some(Rejection::PaymentAmountMismatch { .. }) => Refusal::WrongAmount,
+        Some(other) => Refusal::Malformed(other.to_string()),
+        // Another report of this transaction carried other details.
+        None if matches!(
+            error,
+            AppError::Actor(actors::ActorError::IdempotencyKeyReused)
+        ) =>
+        {
+            Refusal::Malformed("this transaction was reported before with other details".into())
+        }
+        None => Refusal::Unavailable,
+    })
+}
+
+/// The engine's command for a verified payment.
+pub fn notice(provider: Provider, paid: Paid, source: PaymentSource) -> PaymentNotice {
+    PaymentNotice {
+        provider,
+        order_id: paid.order_id,
+        transaction_id: paid.transaction_id,
+        amount_fen: paid.amount_fen,
+        paid_at: paid.paid_at,
+        source,
+    }
+}
+
+/// What paying in the sandbox did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SandboxPayment {
+    /// Always true: no money moved (沙箱).
+    pub sandbox: bool,
+    /// The sandbox's transaction id.
+    pub transaction_id: String,
+    /// Amount "paid", fen.
+    pub amount_fen: u32,
+    /// Whether the notification was sent (false: a lost notification, for reconciliation
+    /// to find).
+    pub notified: bool,
+    /// The HTTP status this service answered the notification with.
+    pub notification_status: Option<u16>,
+    /// What to tell the candidate.
+    pub notice: String,
+}
+
+/// Pays an order in the demo's sandbox: the sandbox records the payment in its ledger and,
+/// unless `notify` is false, sends the provider's own notification, signed with the
+/// sandbox's key, through [`notified`] — the path a real notification takes.
+pub async fn sandbox_pay(
+    state: &AppState,
+    order_id: &str,
+    notify: bool,
+) -> Result<SandboxPayment, AppError> {
+    let not_found = || AppError::NotFound {
+        code: "order_unknown",
+        message: "没有这个订单 (no such order)".into(),
+    };
+    let sandbox = state
+        .providers
+        .sandbox()
+        .ok_or_else(|| AppError::NotFound {
+            code: "sandbox_unavailable",
+            message: "the payment sandbox exists only in the demo".into(),
+        })?;
+    let key = crate::orders::key_of(order_id).ok_or_else(not_found)?;
+    let candidate = load(state, key).await.map_err(|_| not_found())?;
+    let order = candidate
+        .accounts()
+        .flat_map(|(_, account)| account.orders.iter())
+        .find(|order| order.order_id == order_id)
+        .ok_or_else(not_found)?;
+    let gateway = configured(state, order.provider)?;
+    let now = state.now();
+    let paid = sandbox.pay(order.provider, order_id, order.amount_fen, now);
+    let notification_status = match gateway.sandbox_notification(&paid, now) {
+        Some(sent) if notify => {
+            let answer =
+                notified(state, order.provider, &|name| sent.header(name), &sent.body).await?;
+            Some(answer.status)
+        }
+        _ => None,
+    };
+    Ok(SandboxPayment {
+        sandbox: true,
+        transaction_id: paid.transaction_id,
+        amount_fen: paid.amount_fen,
+        notified: notification_status.is_some(),
+        notification_status,
+        notice: "【沙箱 sandbox】演示支付成功，没有真实扣款。请回到报名页面刷新支付状态。".into(),
+    })
 }
 
 /// Records the identity provider's result for the verification ticket the candidate's own

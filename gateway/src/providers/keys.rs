@@ -13,7 +13,7 @@ use x509_cert::der::{DecodePem, Encode};
 
 /// A private key that signs (ours at the provider; the sandbox's as the provider).
 #[derive(Clone)]
-pub struct PrivateKey(SigningKey<Sha256>);
+pub struct PrivateKey(Box<SigningKey<Sha256>>);
 
 impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -28,7 +28,7 @@ impl PrivateKey {
         let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
             .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(pem))
             .ok()?;
-        Some(PrivateKey(SigningKey::new(key)))
+        Some(PrivateKey(Box::new(SigningKey::new(key))))
     }
 
     /// SHA256-with-RSA of `message`, base64.

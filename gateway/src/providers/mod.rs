@@ -27,7 +27,6 @@ pub mod sandbox;
 pub mod unionpay;
 pub mod wechat_pay;
 
-use crate::reconciliation::{OrderState, QueryError};
 use engine::candidate::{FeeOrder, Provider};
 use engine::time::Timestamp;
 use futures::future::LocalBoxFuture;
@@ -35,6 +34,55 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 pub use http::HttpClient;
+
+/// What the provider says about one of our orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderState {
+    /// Paid.
+    Paid {
+        /// The provider's transaction id (the unit of exactly-once).
+        transaction_id: String,
+        /// Amount paid, in fen.
+        amount_fen: u32,
+        /// When it was paid.
+        paid_at: Timestamp,
+    },
+    /// Created, not paid (the candidate may still pay).
+    NotPaid,
+    /// Closed without payment.
+    Closed,
+    /// The provider has no such order.
+    NotFound,
+}
+
+/// Why a query gave no answer to act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    /// No adapter is configured for the provider.
+    #[error("no query endpoint is configured for {0}")]
+    Unconfigured(&'static str),
+    /// The adapter could not be reached or failed.
+    #[error("the provider could not be asked: {0}")]
+    Unreachable(String),
+    /// The answer's signature does not verify: it is ignored.
+    #[error("the provider's answer is not signed with the merchant key")]
+    BadSignature,
+    /// The answer is not what the protocol says (or is about another order).
+    #[error("the provider's answer is malformed: {0}")]
+    Malformed(String),
+}
+
+impl QueryError {
+    /// A bounded name, for the report and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            QueryError::Unconfigured(_) => "unconfigured",
+            QueryError::Unreachable(_) => "unreachable",
+            QueryError::BadSignature => "bad_signature",
+            QueryError::Malformed(_) => "malformed",
+        }
+    }
+}
 
 /// What the provider needs to create a payment for one of our orders.
 #[derive(Debug, Clone, Copy)]

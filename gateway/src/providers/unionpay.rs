@@ -24,10 +24,9 @@
 use super::keys::{Certificate, PrivateKey};
 use super::sandbox::Sandbox;
 use super::{
-    Answer, Channel, CreateError, Headers, HttpClient, NewPayment, Notification, Paid,
-    PayInstructions, PayMethod, PaymentGateway, Refusal,
+    Answer, Channel, CreateError, Headers, HttpClient, NewPayment, Notification, OrderState, Paid,
+    PayInstructions, PayMethod, PaymentGateway, QueryError, Refusal,
 };
-use crate::reconciliation::{OrderState, QueryError};
 use engine::candidate::{FeeOrder, Provider};
 use engine::time::Timestamp;
 use futures::future::LocalBoxFuture;

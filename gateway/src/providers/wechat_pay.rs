@@ -27,10 +27,9 @@
 use super::keys::{Certificate, PrivateKey, PublicKey};
 use super::sandbox::Sandbox;
 use super::{
-    Answer, Channel, CreateError, Headers, HttpClient, NewPayment, Notification, Paid,
-    PayInstructions, PayMethod, PaymentGateway, Refusal,
+    Answer, Channel, CreateError, Headers, HttpClient, NewPayment, Notification, OrderState, Paid,
+    PayInstructions, PayMethod, PaymentGateway, QueryError, Refusal,
 };
-use crate::reconciliation::{OrderState, QueryError};
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::Engine as _;

@@ -4,7 +4,7 @@
 //! key, `source = order_query`), so the pass and a late notification apply it once between
 //! them. In scale-out mode a node checks only the candidates of the shards it owns.
 
-use super::provider::{OrderQuery, OrderState};
+use super::OrderState;
 use crate::app::all_at_point;
 use crate::app::payments::PaymentOutcome;
 use crate::error::ApiError;
@@ -35,12 +35,8 @@ pub struct Report {
     pub failed: BTreeMap<String, u64>,
 }
 
-/// Runs one pass with `query`, over orders at least `min_age_seconds` old.
-pub async fn reconcile(
-    state: &AppState,
-    query: &dyn OrderQuery,
-    min_age_seconds: i64,
-) -> Result<Report, ApiError> {
+/// Runs one pass over orders at least `min_age_seconds` old, asking each order's provider.
+pub async fn reconcile(state: &AppState, min_age_seconds: i64) -> Result<Report, ApiError> {
     let cutoff = state.now().plus_seconds(-min_age_seconds);
     let shards = state.registry.shard_count();
     let mut report = Report::default();
@@ -62,7 +58,7 @@ pub async fn reconcile(
                     .flat_map(|(_, account)| account.orders.iter())
                     .filter(|order| order.created_at <= cutoff);
                 for order in unpaid_orders {
-                    check_order(state, query, order, &mut report).await;
+                    check_order(state, order, &mut report).await;
                 }
             }
         }
@@ -71,29 +67,27 @@ pub async fn reconcile(
 }
 
 /// Asks the provider about one order and records a payment it reports.
-async fn check_order(
-    state: &AppState,
-    query: &dyn OrderQuery,
-    order: &FeeOrder,
-    report: &mut Report,
-) {
+async fn check_order(state: &AppState, order: &FeeOrder, report: &mut Report) {
     report.orders_checked += 1;
-    let (transaction_id, amount_fen, paid_at) =
-        match query.query(order.provider, &order.order_id).await {
-            Ok(OrderState::Paid {
-                transaction_id,
-                amount_fen,
-                paid_at,
-            }) => (transaction_id, amount_fen, paid_at),
-            Ok(OrderState::NotPaid) => return report.not_paid += 1,
-            Ok(OrderState::Closed) => return report.closed += 1,
-            Ok(OrderState::NotFound) => return report.not_found += 1,
-            Err(error) => {
-                crate::metrics::reconciliation(error.kind());
-                *report.failed.entry(error.kind().to_owned()).or_default() += 1;
-                return;
-            }
-        };
+    let answer = match state.providers.get(order.provider) {
+        Some(gateway) => gateway.query(order, state.now()).await,
+        None => Err(super::QueryError::Unconfigured(order.provider.name())),
+    };
+    let (transaction_id, amount_fen, paid_at) = match answer {
+        Ok(OrderState::Paid {
+            transaction_id,
+            amount_fen,
+            paid_at,
+        }) => (transaction_id, amount_fen, paid_at),
+        Ok(OrderState::NotPaid) => return report.not_paid += 1,
+        Ok(OrderState::Closed) => return report.closed += 1,
+        Ok(OrderState::NotFound) => return report.not_found += 1,
+        Err(error) => {
+            crate::metrics::reconciliation(error.kind());
+            *report.failed.entry(error.kind().to_owned()).or_default() += 1;
+            return;
+        }
+    };
     let notice = PaymentNotice {
         provider: order.provider,
         order_id: order.order_id.clone(),

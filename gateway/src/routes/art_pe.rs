@@ -142,7 +142,7 @@ pub async fn create_fee_order(
     let order = Myself::of(&state, &caller)?
         .create_order(
             FeeKind::ArtPe(category),
-            body.provider,
+            body.payer(&request),
             idempotency_key(&request)?,
         )
         .await?;

@@ -72,6 +72,20 @@ pub async fn start_verification(
 pub struct FeeOrderRequest {
     #[schema(value_type = String, example = "wechat_pay")]
     pub(super) provider: Provider,
+    /// `qr` (a QR code to scan, the default) or `mobile` (pay in this phone's browser).
+    #[serde(default)]
+    pub(super) channel: Option<crate::providers::Channel>,
+}
+
+impl FeeOrderRequest {
+    /// Who pays, and how.
+    pub(super) fn payer(&self, request: &HttpRequest) -> crate::app::candidate::Payer {
+        crate::app::candidate::Payer {
+            provider: self.provider,
+            channel: self.channel.unwrap_or(crate::providers::Channel::Qr),
+            client_ip: crate::audit::client_address(request),
+        }
+    }
 }
 
 /// `POST /v1/candidates/me/fee-orders`.
@@ -99,7 +113,7 @@ pub async fn create_fee_order(
     let order = Myself::of(&state, &caller)?
         .create_order(
             FeeKind::Registration,
-            body.provider,
+            body.payer(&request),
             idempotency_key(&request)?,
         )
         .await?;
@@ -130,7 +144,11 @@ pub async fn create_exam_fee_order(
     body: crate::body::Json<FeeOrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let order = Myself::of(&state, &caller)?
-        .create_order(FeeKind::Exam, body.provider, idempotency_key(&request)?)
+        .create_order(
+            FeeKind::Exam,
+            body.payer(&request),
+            idempotency_key(&request)?,
+        )
         .await?;
     Ok(HttpResponse::Created().json(order))
 }

@@ -80,6 +80,7 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(art_pe::drop_category)
         .service(art_pe::create_fee_order)
         .service(payments::notify)
+        .service(payments::sandbox_pay)
         .service(payments::identity_callback)
         .service(internal::serial)
         .service(reconciliation::run)

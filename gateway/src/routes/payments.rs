@@ -1,11 +1,13 @@
-//! Callbacks from outside: payment providers' notifications and the identity provider's
-//! real-person authentication results.
+//! Callbacks from outside: payment providers' notifications, the identity provider's
+//! real-person authentication results, and (demo only) the payment sandbox.
 //!
-//! Both are authenticated by an HMAC-SHA256 signature of the raw body under the provider's
-//! configured key (`X-Signature`, hex), never by a session. A payment is applied exactly once
-//! per provider transaction: the idempotency key is the transaction id, and the engine's own
-//! ledger refuses a second application whatever order notifications arrive in. Each provider
-//! gets the success body it expects, so it stops retrying.
+//! Notifications arrive in each provider's own format and are verified by its module
+//! (`providers::{wechat_pay, alipay, unionpay}`: RSA signatures by keys and certificates from
+//! the payments file), never by a session; each is answered the way its provider expects,
+//! accepted or refused. A payment is applied exactly once per provider transaction: the
+//! idempotency key is the transaction id, and the engine's own ledger refuses a second
+//! application whatever order notifications arrive in. The identity provider signs its
+//! callbacks with an HMAC-SHA256 of the body (`X-Signature`, hex).
 
 use crate::app::payments;
 use crate::error::ApiError;
@@ -13,21 +15,10 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::post;
 use actix_web::{HttpRequest, HttpResponse, web};
-use engine::candidate::{PaymentNotice, PaymentSource, Provider};
-use engine::time::Timestamp;
+use engine::candidate::Provider;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-
-/// A payment notification's body (after the provider-specific envelope is decoded).
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PaymentNotification {
-    order_id: String,
-    transaction_id: String,
-    amount_fen: u32,
-    paid_at_ms: i64,
-}
 
 /// An identity provider's callback body: the verification ticket it was given, the result,
 /// its own reference, and the SHA-256 (hex) of the ID number it verified.
@@ -73,30 +64,13 @@ pub(crate) fn verify_signature(
 }
 
 fn provider_named(name: &str) -> Result<Provider, ApiError> {
-    [Provider::WeChatPay, Provider::Alipay, Provider::UnionPay]
-        .into_iter()
-        .find(|provider| provider.name() == name)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "provider_unknown",
-                format!("no payment provider '{name}'"),
-            )
-        })
-}
-
-fn success_body(provider: Provider) -> HttpResponse {
-    match provider {
-        // WeChat Pay v3: 200 with a JSON code.
-        Provider::WeChatPay => {
-            HttpResponse::Ok().json(serde_json::json!({"code": "SUCCESS", "message": "成功"}))
-        }
-        // Alipay and UnionPay: the literal text.
-        Provider::Alipay => HttpResponse::Ok()
-            .content_type("text/plain")
-            .body("success"),
-        Provider::UnionPay => HttpResponse::Ok().content_type("text/plain").body("ok"),
-    }
+    crate::providers::named(name).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "provider_unknown",
+            format!("no payment provider '{name}'"),
+        )
+    })
 }
 
 /// A callback's raw body. A body over [`crate::MAX_CALLBACK_BYTES`] gets the API's JSON 413
@@ -122,14 +96,17 @@ pub fn callback_body(body: Result<web::Bytes, actix_web::Error>) -> Result<web::
 /// `POST /v1/payments/{provider}/notify`.
 #[utoipa::path(
     tag = "payments",
-    summary = "Payment provider notification (HMAC-signed)",
-    description = "Who may call it: payment provider.",
+    summary = "Payment provider notification, in the provider's own format",
+    description = "Who may call it: payment provider. WeChat Pay API v3 (JSON, `Wechatpay-Signature`/`-Serial`/`-Timestamp`/`-Nonce` headers, encrypted resource), Alipay (form, RSA2 `sign`), UnionPay 5.1.0 (form, `signature` and `signPubKeyCert`). Answered in the provider's format: accepted (200) or refused (4xx, 5xx when retrying may help), so the provider retries or stops as it documents.",
     params(
         ("provider" = String, Path, description = "wechat_pay, alipay or unionpay", pattern = "^(wechat_pay|alipay|unionpay)$"),
     ),
-    request_body = crate::routes::payments::PaymentNotification,
+    request_body(content = String, description = "the provider's notification, as it sends it", content_type = "application/json"),
     responses(
         (status = OK, description = "recorded (or recorded before): the provider's own acknowledgement, JSON for WeChat Pay, text for the others", body = String),
+        (status = BAD_REQUEST, description = "refused (malformed, another merchant, not paid, unknown order, wrong amount): the provider's failure answer", body = String),
+        (status = UNAUTHORIZED, description = "refused (signature, unknown key or certificate, stale): the provider's failure answer", body = String),
+        (status = SERVICE_UNAVAILABLE, description = "not recorded now: the provider's failure answer; it retries", body = String),
     ),
     security(("provider_signature" = [])),
     extensions(("x-admission" = json!("exempt"))),
@@ -143,27 +120,68 @@ pub async fn notify(
 ) -> Result<HttpResponse, ApiError> {
     let body = callback_body(body)?;
     let provider = provider_named(&provider)?;
-    let key = state.merchant_keys.get(&provider).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "provider_unknown",
-            format!("{} is not configured", provider.name()),
-        )
-    })?;
-    verify_signature(key, &request, &body)?;
-    state.admission.admit_callback()?;
-    let notification: PaymentNotification = crate::body::parse(&body)?;
-    let notice = PaymentNotice {
-        provider,
-        order_id: notification.order_id,
-        transaction_id: notification.transaction_id,
-        amount_fen: notification.amount_fen,
-        paid_at: Timestamp(notification.paid_at_ms),
-        source: PaymentSource::Notification,
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
     };
-    let outcome = payments::record_payment(&state, notice).await?;
-    crate::metrics::payment_notification(provider.name(), outcome.label());
-    Ok(success_body(provider))
+    let answer = payments::notified(&state, provider, &header, &body).await?;
+    Ok(answered(answer))
+}
+
+/// The provider's answer as an HTTP response.
+fn answered(answer: crate::providers::Answer) -> HttpResponse {
+    HttpResponse::build(
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    )
+    .content_type(answer.content_type)
+    .body(answer.body)
+}
+
+/// A sandbox payment's options.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxPay {
+    /// Send the notification (default true; false leaves it for reconciliation to find).
+    #[serde(default = "yes")]
+    notify: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `POST /v1/sandbox/orders/{order_id}/pay` (demo only).
+#[utoipa::path(
+    tag = "payments",
+    summary = "Pay an order in the demo's payment sandbox (沙箱: no money moves)",
+    description = "Who may call it: anyone holding the order number, as with a provider's QR code; only in the demo. The sandbox sends the provider's own notification, signed with the sandbox's published key, through the same verification and recording as a real one.",
+    params(
+        ("order_id" = String, Path, description = "our order number", pattern = "^[A-Z0-9]{1,32}$"),
+    ),
+    request_body(content = crate::routes::payments::SandboxPay, description = "optional"),
+    responses(
+        (status = OK, description = "paid in the sandbox", body = crate::app::payments::SandboxPayment),
+    ),
+    security(()),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/sandbox/orders/{order_id}/pay")]
+pub async fn sandbox_pay(
+    state: web::Data<AppState>,
+    order_id: web::Path<String>,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, ApiError> {
+    let body = callback_body(body)?;
+    let options: SandboxPay = if body.is_empty() {
+        SandboxPay { notify: true }
+    } else {
+        crate::body::parse(&body)?
+    };
+    let paid = payments::sandbox_pay(&state, &order_id, options.notify).await?;
+    Ok(HttpResponse::Ok().json(paid))
 }
 
 /// `POST /v1/identity/callback`.

@@ -46,18 +46,14 @@ pub async fn run(
     province_only(&caller)?;
     let _place = state.heavy.enter(&caller.0.subject)?;
     idempotency_key(&request)?;
-    if !state.order_query.is_configured() {
+    if state.providers.configured().is_empty() {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "reconciliation_unconfigured",
-            "no provider query endpoint is configured (--wechat-pay-query-url and the like)",
+            "no payment provider is configured (REG_PAYMENTS_FILE)",
         ));
     }
-    let report = crate::reconciliation::reconcile(
-        &state,
-        &state.order_query,
-        i64::from(body.min_order_age_seconds),
-    )
-    .await?;
+    let report =
+        crate::reconciliation::reconcile(&state, i64::from(body.min_order_age_seconds)).await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -15,16 +15,15 @@ use actors::{Registry, ShardConfig};
 use anyhow::Context as _;
 use backend::{open_backend, scylla_config};
 use clap::Parser;
-use engine::candidate::Provider;
 use engine::key::KeySecret;
 use engine::org::Province;
 use gateway::admission::Admission;
 use gateway::hashing::Hasher;
+use gateway::providers::Providers;
 use gateway::secrets::{Keys, Secrets};
 use gateway::sessions::Sessions;
 use gateway::state::AppState;
 use options::{Command, LogKind, Options, arguments};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,32 +84,11 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let admission = Admission::new(province.clone(), seeded.admission, keys.tickets.clone())
         .context("the stored admission settings are invalid")?;
-    let merchant_keys = HashMap::from([
-        (
-            Provider::WeChatPay,
-            Keys::notification_key("wechat_pay", &secrets.wechat_pay)?,
-        ),
-        (
-            Provider::Alipay,
-            Keys::notification_key("alipay", &secrets.alipay)?,
-        ),
-        (
-            Provider::UnionPay,
-            Keys::notification_key("unionpay", &secrets.unionpay)?,
-        ),
-    ]);
-    let order_query = gateway::reconciliation::SignedHttpQuery::new(
-        [
-            (Provider::WeChatPay, options.wechat_pay_query_url.clone()),
-            (Provider::Alipay, options.alipay_query_url.clone()),
-            (Provider::UnionPay, options.unionpay_query_url.clone()),
-        ]
-        .into_iter()
-        .filter_map(|(provider, url)| url.map(|url| (provider, url)))
-        .collect(),
-        merchant_keys.clone(),
-        Duration::from_secs(options.provider_query_timeout_seconds),
-    );
+    let public_url = options
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", options.listen));
+    let providers = payment_providers(&options, &public_url)?;
     let per_core = |configured: usize| if configured == 0 { cores } else { configured };
     let state = web::Data::new(AppState {
         registry,
@@ -124,19 +102,15 @@ async fn main() -> anyhow::Result<()> {
         organisation_changes: Default::default(),
         hasher: Hasher::start(per_core(options.hash_threads), options.hash_queue_capacity),
         key_secret: KeySecret::new(keys.candidate_key_secret.clone()),
-        merchant_keys,
+        providers,
         identity_key: Keys::notification_key("identity", &secrets.identity)?,
         verifications: gateway::verification::Verifications::new(keys.verifications.clone()),
         internal: gateway::node_auth::NodeAuth::new(keys.node_requests.clone()),
-        order_query,
         export_key: keys.packages.clone(),
         packages: tokio::sync::Semaphore::new(gateway::routes::packages::CONCURRENT_PACKAGES),
         heavy: Default::default(),
         redirect_allow: options.redirect_allow.clone(),
-        public_url: options
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", options.listen)),
+        public_url,
         admission,
         demo: options.demo,
     });
@@ -164,10 +138,17 @@ async fn main() -> anyhow::Result<()> {
              POST /v1/setup {{\"setup_token\": \"{token}\", \"username\": …, \"password\": …}}"
         );
     }
-    println!(
-        "provider and identity callback keys: {}",
-        secrets_path.display()
-    );
+    match state.providers.sandbox() {
+        Some(_) => println!(
+            "payments: SANDBOX (沙箱) for {} — no money moves; pay an order with POST /v1/sandbox/orders/{{order_id}}/pay",
+            state.providers.configured().join(", ")
+        ),
+        None if state.providers.configured().is_empty() => {
+            println!("payments: none configured (REG_PAYMENTS_FILE): fee orders are refused")
+        }
+        None => println!("payments: {}", state.providers.configured().join(", ")),
+    }
+    println!("identity callback key: {}", secrets_path.display());
     println!("listening on http://{}", options.listen);
     tracing::info!(
         listen = %options.listen,
@@ -178,4 +159,22 @@ async fn main() -> anyhow::Result<()> {
     );
     server::spawn_background(&options, &state);
     server::serve(&options, state, prometheus, per_core(options.http_workers)).await
+}
+
+/// The payment providers: the deployment's payments file; else, in the demo, the sandbox;
+/// else none (fee orders are refused until a payments file is given).
+fn payment_providers(options: &Options, public_url: &str) -> anyhow::Result<Providers> {
+    let http =
+        gateway::providers::HttpClient::new(Duration::from_secs(options.provider_timeout_seconds));
+    Ok(match &options.payments_file {
+        Some(path) => Providers::new(
+            gateway::providers::config::load(path, public_url, http)?,
+            None,
+        ),
+        None if options.demo => {
+            let (gateways, sandbox) = gateway::providers::config::sandbox(public_url);
+            Providers::new(gateways, Some(sandbox))
+        }
+        None => Providers::default(),
+    })
 }

@@ -143,19 +143,14 @@ pub struct Options {
     /// Where candidates reach the service, printed on login cards (default: http://LISTEN).
     #[arg(long, env = "REG_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// WeChat Pay's query-order adapter (`GET <url>/orders/<id>`, signed answers), for
-    /// payment reconciliation.
-    #[arg(long, env = "REG_WECHAT_PAY_QUERY_URL")]
-    pub wechat_pay_query_url: Option<String>,
-    /// Alipay's query-order adapter.
-    #[arg(long, env = "REG_ALIPAY_QUERY_URL")]
-    pub alipay_query_url: Option<String>,
-    /// UnionPay's query-order adapter.
-    #[arg(long, env = "REG_UNIONPAY_QUERY_URL")]
-    pub unionpay_query_url: Option<String>,
-    /// How long one order query may take.
-    #[arg(long, env = "REG_PROVIDER_QUERY_TIMEOUT_SECONDS", default_value_t = 5)]
-    pub provider_query_timeout_seconds: u64,
+    /// The payment providers this province takes: merchant accounts, key and certificate
+    /// files (`gateway/src/providers/config.rs` documents the format). Without it the demo
+    /// pays in the sandbox and a real deployment takes no payment.
+    #[arg(long, env = "REG_PAYMENTS_FILE")]
+    pub payments_file: Option<PathBuf>,
+    /// How long one call to a payment provider (create, query) may take.
+    #[arg(long, env = "REG_PROVIDER_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub provider_timeout_seconds: u64,
     /// Run a reconciliation pass this often (0: only when the province asks).
     #[arg(long, env = "REG_RECONCILE_INTERVAL_SECONDS", default_value_t = 0)]
     pub reconcile_interval_seconds: u64,

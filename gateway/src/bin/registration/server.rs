@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// Starts the background loops on this node.
 pub fn spawn_background(options: &Options, state: &web::Data<AppState>) {
-    if options.reconcile_interval_seconds > 0 && state.order_query.is_configured() {
+    if options.reconcile_interval_seconds > 0 && !state.providers.configured().is_empty() {
         // Every node runs it for the shards it owns; a failed pass is retried next time.
         let (state, interval, min_age) = (
             state.clone(),
@@ -19,9 +19,7 @@ pub fn spawn_background(options: &Options, state: &web::Data<AppState>) {
         actix_web::rt::spawn(async move {
             loop {
                 actix_web::rt::time::sleep(interval).await;
-                if let Err(error) =
-                    gateway::reconciliation::reconcile(&state, &state.order_query, min_age).await
-                {
+                if let Err(error) = gateway::reconciliation::reconcile(&state, min_age).await {
                     tracing::warn!(%error, "reconciliation pass failed");
                 }
             }
