@@ -130,6 +130,8 @@ fn one_candidate_pays_with_each_provider_through_its_double() {
         );
         assert_eq!((attempts, acknowledged), (1, true), "{provider}");
         assert!(fee_paid(&server, &token), "{provider}");
+        let me = server.request("GET", "/v1/candidates/me", None, Some(&token), None);
+        assert_eq!(me.body["fee_paid_in_sandbox"], false);
         // Duplicates, and a copy signed later (another timestamp and nonce), are
         // acknowledged and change nothing.
         for _ in 0..2 {
@@ -441,6 +443,8 @@ fn the_demo_pays_in_its_sandbox_through_the_same_verification() {
             paid.text
         );
         assert!(fee_paid(&server, &token), "{provider}");
+        let me = server.request("GET", "/v1/candidates/me", None, Some(&token), None);
+        assert_eq!(me.body["fee_paid_in_sandbox"], true, "{}", me.text);
         assert!(
             metric(
                 &server,

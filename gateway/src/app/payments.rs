@@ -79,10 +79,13 @@ pub async fn notified(
         crate::metrics::payment_notification_refused(provider.name(), refusal.label());
         Ok(gateway.refused(&refusal))
     };
-    let paid = match gateway.read_notification(headers, body, state.now()) {
+    let mut paid = match gateway.read_notification(headers, body, state.now()) {
         Ok(paid) => paid,
         Err(refusal) => return refuse(refusal),
     };
+    if gateway.is_sandbox() {
+        paid.transaction_id = crate::providers::sandbox::marked(paid.transaction_id);
+    }
     // Counted against the callback rate only once it verified: a flood of forgeries cannot
     // crowd out the provider's real notifications.
     if state.admission.admit_callback().is_err() {

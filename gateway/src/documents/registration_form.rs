@@ -210,10 +210,15 @@ pub fn render(input: FormSheet<'_>) -> Result<Vec<u8>, DocumentError> {
         // Full-width rows.
         let fee = match &candidate.fee.paid {
             Some(payment) => format!(
-                "已缴费  {} 元  {}  {}",
+                "已缴费  {} 元  {}  {}{}",
                 payment.amount_fen / 100,
                 provider_name(payment.provider),
-                payment.paid_at.cst_text()
+                payment.paid_at.cst_text(),
+                if crate::providers::sandbox::is_sandbox_transaction(&payment.transaction_id) {
+                    "  （沙箱 sandbox：演示，未真实扣款）"
+                } else {
+                    ""
+                }
             ),
             None => "未缴费".to_owned(),
         };

@@ -89,7 +89,7 @@ impl Sandbox {
         let paid = Paid {
             order_id: order_id.to_owned(),
             transaction_id: format!(
-                "SANDBOX-{}-{}-{sequence}",
+                "{MARK}{}-{}-{sequence}",
                 provider.name().replace('_', ""),
                 now.0
             ),
@@ -114,6 +114,24 @@ impl Sandbox {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(order_id)
             .cloned()
+    }
+}
+
+/// What every sandbox transaction id starts with (the providers' own are digits).
+const MARK: &str = "SANDBOX-";
+
+/// Whether a payment was made in the sandbox, so that what shows it says 沙箱.
+pub fn is_sandbox_transaction(transaction_id: &str) -> bool {
+    transaction_id.starts_with(MARK)
+}
+
+/// A transaction id recorded by a sandbox deployment, marked as such (every payment in the
+/// demo is a sandbox payment, whoever signed its notification with the published key).
+pub fn marked(transaction_id: String) -> String {
+    if is_sandbox_transaction(&transaction_id) {
+        transaction_id
+    } else {
+        format!("{MARK}{transaction_id}")
     }
 }
 

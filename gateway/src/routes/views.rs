@@ -22,6 +22,8 @@ pub struct CandidateView {
     pub id_number: String,
     /// Whether the registration fee is paid.
     pub fee_paid: bool,
+    /// Whether it was paid in the demo's sandbox (沙箱: no money moved).
+    pub fee_paid_in_sandbox: bool,
     /// Fee orders created.
     pub fee_orders: Vec<String>,
     /// Payments beyond the first (paid twice; fees are not refunded, finance follows up).
@@ -87,6 +89,9 @@ impl From<&Candidate> for CandidateView {
             name: candidate.capture.id_card.name.clone(),
             id_number: candidate.capture.id_card.id_number.masked(),
             fee_paid: candidate.fee.paid.is_some(),
+            fee_paid_in_sandbox: candidate.fee.paid.as_ref().is_some_and(|payment| {
+                crate::providers::sandbox::is_sandbox_transaction(&payment.transaction_id)
+            }),
             fee_orders: candidate
                 .fee
                 .orders
