@@ -83,6 +83,12 @@ fn each_role_reaches_its_own_scope_and_nothing_else() {
         ),
         (
             "POST",
+            "/v1/candidates/me/payment-status".into(),
+            None,
+            &["candidate-own", "candidate-other"],
+        ),
+        (
+            "POST",
             format!("/v1/candidates/{a}/signature"),
             None,
             &["point-own"],

@@ -475,6 +475,39 @@ fn the_demo_pays_in_its_sandbox_through_the_same_verification() {
     );
     assert_eq!(report.body["applied"], 1, "{}", report.text);
     assert!(fee_paid(&server, &token));
+    // The candidate's own "refresh payment status" finds a lost one too.
+    let (_key, token) = candidate(&server, &point, 5);
+    let created = order(&server, &token, "unionpay", "mobile", "order");
+    let lost = server.request(
+        "POST",
+        &pay_path(&created),
+        Some(&json!({"notify": false})),
+        None,
+        None,
+    );
+    assert_eq!(lost.status, 200, "{}", lost.text);
+    let refreshed = server.request(
+        "POST",
+        "/v1/candidates/me/payment-status",
+        None,
+        Some(&token),
+        None,
+    );
+    assert_eq!(
+        (refreshed.status, &refreshed.body["applied"]),
+        (200, &json!(1)),
+        "{}",
+        refreshed.text
+    );
+    assert!(fee_paid(&server, &token));
+    let again = server.request(
+        "POST",
+        "/v1/candidates/me/payment-status",
+        None,
+        Some(&token),
+        None,
+    );
+    assert_eq!(again.body["orders_checked"], 0, "nothing unpaid is left");
     // Refusals: an order that does not exist, a malformed body.
     let unknown = server.request(
         "POST",

@@ -218,6 +218,22 @@ impl<'a> Myself<'a> {
         })
     }
 
+    /// "Refresh payment status": asks the providers about this candidate's unpaid orders
+    /// (their query APIs, as reconciliation does) and records what was paid — for the
+    /// candidate whose notification is late or lost.
+    pub async fn refresh_payments(&self) -> Result<crate::reconciliation::Report, AppError> {
+        let candidate = self.record().await?;
+        let mut report = crate::reconciliation::Report::default();
+        crate::reconciliation::job::check_candidate(
+            self.state,
+            &candidate,
+            self.state.now(),
+            &mut report,
+        )
+        .await;
+        Ok(report)
+    }
+
     /// Declares a bonus-point or special-plan eligibility.
     pub async fn declare(
         &self,

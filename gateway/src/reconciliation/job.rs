@@ -52,18 +52,29 @@ pub async fn reconcile(state: &AppState, min_age_seconds: i64) -> Result<Report,
                 if state.store.owner_epoch(shard).is_none() {
                     continue;
                 }
-                let unpaid_orders = candidate
-                    .accounts()
-                    .filter(|(_, account)| account.paid.is_none())
-                    .flat_map(|(_, account)| account.orders.iter())
-                    .filter(|order| order.created_at <= cutoff);
-                for order in unpaid_orders {
-                    check_order(state, order, &mut report).await;
-                }
+                check_candidate(state, &candidate, cutoff, &mut report).await;
             }
         }
     }
     Ok(report)
+}
+
+/// Asks the providers about the candidate's unpaid orders made at or before `cutoff`, and
+/// records what they report paid. Also the candidate's own "refresh payment status".
+pub async fn check_candidate(
+    state: &AppState,
+    candidate: &engine::candidate::Candidate,
+    cutoff: engine::time::Timestamp,
+    report: &mut Report,
+) {
+    let unpaid_orders = candidate
+        .accounts()
+        .filter(|(_, account)| account.paid.is_none())
+        .flat_map(|(_, account)| account.orders.iter())
+        .filter(|order| order.created_at <= cutoff);
+    for order in unpaid_orders {
+        check_order(state, order, report).await;
+    }
 }
 
 /// Asks the provider about one order and records a payment it reports.

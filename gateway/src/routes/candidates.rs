@@ -120,6 +120,26 @@ pub async fn create_fee_order(
     Ok(HttpResponse::Created().json(order))
 }
 
+/// `POST /v1/candidates/me/payment-status`: "refresh payment status".
+#[utoipa::path(
+    tag = "candidates",
+    summary = "Refresh payment status: ask the providers about my unpaid orders and record what was paid",
+    description = "Who may call it: candidate.",
+    responses(
+        (status = OK, description = "what the providers said", body = crate::reconciliation::Report),
+    ),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/candidates/me/payment-status")]
+pub async fn refresh_payment_status(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let report = Myself::of(&state, &caller)?.refresh_payments().await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
 /// `POST /v1/candidates/me/exam-fee-orders`: start paying the exam fee (its own window,
 /// after the registration form is signed).
 #[utoipa::path(

@@ -64,6 +64,7 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(packages::import)
         .service(imports::template)
         .service(candidates::me)
+        .service(candidates::refresh_payment_status)
         .service(candidates::create_fee_order)
         .service(candidates::start_verification)
         .service(candidates::set_passwords)
