@@ -3,6 +3,7 @@
 set -euo pipefail
 API=${API:-http://127.0.0.1:8080}; DATA=${DATA:-./data}; PASS=${PASS:?demo password printed at start}
 j() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
+# The identity provider's callbacks are HMAC-signed with the key in $DATA/secrets.json.
 sign() { python3 -c "import hmac,hashlib,sys; print(hmac.new(bytes.fromhex(sys.argv[1]), sys.argv[2].encode(), hashlib.sha256).hexdigest())" "$1" "$2"; }
 key() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$DATA/secrets.json" "$1"; }
 echo '# 1. point operator logs in'
@@ -16,9 +17,12 @@ echo '# 3. candidate first login (ID number + name + validity), then the fee ord
 TOKEN=$(curl -s -XPOST $API/v1/sessions/candidate/first-login -H 'content-type: application/json' -d '{"id_number":"11010519491231002X","name":"张三","valid_until":"长期"}' | j "['token']")
 curl -s -XPOST $API/v1/candidates/me/fee-orders -H "authorization: Bearer $TOKEN" -H 'idempotency-key: order-1' -H 'content-type: application/json' -d '{"provider":"wechat_pay"}' | tee /tmp/order.json; echo
 ORDER=$(j "['order_id']" < /tmp/order.json)
-echo '# 4. WeChat Pay notifies twice (signed); the fee is applied once'
-BODY="{\"order_id\":\"$ORDER\",\"transaction_id\":\"4200000001\",\"amount_fen\":2000,\"paid_at_ms\":1700000000000}"
-for i in 1 2; do curl -s -XPOST $API/v1/payments/wechat_pay/notify -H "x-signature: $(sign $(key wechat_pay) "$BODY")" -H 'content-type: application/json' -d "$BODY"; echo; done
+echo '# 4. the candidate pays in the demo sandbox (沙箱): it sends WeChat Pay v3 notifications, RSA-signed with the sandbox key and'
+echo '#    AES-GCM encrypted, through the same verification as a real one; paying a second time is a second (surplus) payment'
+PAY=$(j "['pay']['content']" < /tmp/order.json); PAY=${PAY#*/v1/}
+curl -s -XPOST $API/v1/$PAY; echo
+curl -s -XPOST $API/v1/candidates/me/payment-status -H "authorization: Bearer $TOKEN"; echo
+curl -s $API/v1/candidates/me -H "authorization: Bearer $TOKEN" | python3 -c "import sys,json; d=json.load(sys.stdin); print({k: d[k] for k in ('status','fee_paid','fee_paid_in_sandbox')})"
 echo '# 5. real-person authentication (the candidate starts it; the provider calls back with the ticket and the digest of the ID it verified), passwords, pledge'
 VERIFICATION=$(curl -s -XPOST $API/v1/candidates/me/identity-verification -H "authorization: Bearer $TOKEN" | j "['verification']")
 DIGEST=$(printf %s 11010519491231002X | sha256sum | cut -d' ' -f1)

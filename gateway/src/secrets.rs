@@ -1,7 +1,8 @@
-//! The deployment's secrets: the candidate-key secret, payment providers' notification keys
-//! and the identity provider's key. Generated once per data directory (so candidate keys
-//! stay stable across restarts) and overridable by `REG_`-prefixed environment variables in
-//! a real deployment, where the providers issue the keys.
+//! The deployment's secrets: the candidate-key secret, the identity provider's key and the
+//! signing key rings. Generated once per data directory (so candidate keys stay stable
+//! across restarts). Payment providers' keys and certificates are not here: they are the
+//! providers' own, named by the payments file (`providers::config`). Files written before
+//! that still carry per-provider notification keys, which are read and ignored.
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -12,12 +13,6 @@ use storage::keys::KeyRing;
 pub struct Secrets {
     /// HMAC key deriving candidate keys from ID numbers.
     pub candidate_key_secret: String,
-    /// WeChat Pay notification key.
-    pub wechat_pay: String,
-    /// Alipay notification key.
-    pub alipay: String,
-    /// UnionPay notification key.
-    pub unionpay: String,
     /// Identity-provider callback key.
     pub identity: String,
     /// Keys that sign what this deployment issues, by purpose ([`PURPOSES`]), newest first:
@@ -139,7 +134,7 @@ impl Keys {
         })
     }
 
-    /// A provider's or the identity provider's notification key, decoded.
+    /// The identity provider's callback key, decoded.
     pub fn notification_key(name: &str, text: &str) -> Result<Vec<u8>, SecretsError> {
         decode_hex(name, text)
     }
@@ -159,9 +154,6 @@ impl Secrets {
         }
         let secrets = Secrets {
             candidate_key_secret: random_hex()?,
-            wechat_pay: random_hex()?,
-            alipay: random_hex()?,
-            unionpay: random_hex()?,
             identity: random_hex()?,
             // Independent of the candidate-key secret: rotating it re-keys nobody.
             signing_keys: PURPOSES

@@ -52,6 +52,8 @@ pub struct Call<'a> {
     pub signature: Option<String>,
     /// X-Queue-Ticket: a waiting-room place being presented.
     pub ticket: Option<String>,
+    /// Headers as a payment provider sends them (its signature, its content type).
+    pub headers: Arc<[(String, String)]>,
 }
 
 impl<'a> Call<'a> {
@@ -66,7 +68,15 @@ impl<'a> Call<'a> {
             idempotency: None,
             signature: None,
             ticket: None,
+            headers: Arc::new([]),
         }
+    }
+
+    /// With a body and headers exactly as a payment provider sends them.
+    pub fn provider(mut self, headers: Arc<[(String, String)]>, body: Bytes) -> Call<'a> {
+        self.headers = headers;
+        self.body = Some(body);
+        self
     }
 
     /// With a JSON body.
@@ -145,8 +155,13 @@ impl Http {
             .map_err(|_| "client closed".to_owned())?;
         let mut request = hyper::Request::builder()
             .method(call.method.clone())
-            .uri(format!("{}{}", self.base, call.path))
-            .header("Content-Type", "application/json");
+            .uri(format!("{}{}", self.base, call.path));
+        if call.headers.is_empty() {
+            request = request.header("Content-Type", "application/json");
+        }
+        for (name, value) in call.headers.iter() {
+            request = request.header(name.as_str(), value.as_str());
+        }
         if let Some(token) = call.token {
             request = request.header("Authorization", format!("Bearer {token}"));
         }

@@ -14,6 +14,7 @@ use crate::client::{Attempt, Call, Http};
 use crate::population::{Candidate, Special};
 use crate::stats::Class;
 use base64::Engine as _;
+use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use hyper::Method;
 use serde_json::{Value, json};
@@ -22,6 +23,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tests::payments::{Payment, Signer, unix_now};
 
 /// The login and save passwords every generated candidate sets.
 const LOGIN_PASSWORD: &str = "Login2026x";
@@ -58,13 +60,38 @@ pub enum JourneyKind {
     Payments,
 }
 
-/// The callback keys (from the server's secrets file).
+/// The identity provider's callback key (from the server's secrets file). The payment
+/// providers sign as the demo's sandbox does, with its published key
+/// (`tests::payments::Signer::sandbox`): the server must be a demo.
 #[derive(Debug, Clone)]
 pub struct CallbackKeys {
-    /// Per provider.
-    pub payers: HashMap<&'static str, Vec<u8>>,
     /// The identity provider's.
     pub identity: Vec<u8>,
+}
+
+/// A notification as its provider sends it, signed once: its copies are identical.
+#[derive(Clone)]
+pub struct Signed {
+    /// `/v1/payments/{provider}/notify`.
+    pub path: String,
+    /// The provider's headers (its signature, its content type).
+    pub headers: Arc<[(String, String)]>,
+    /// The provider's body.
+    pub body: Bytes,
+}
+
+/// A payment the storm will report (the payments journey stops at the order; its
+/// notifications are signed ahead of the storm and sent in it).
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The journey's arrival index (its ledger entry).
+    pub index: u64,
+    /// Which provider.
+    pub provider: &'static str,
+    /// What it reports.
+    pub payment: Payment,
+    /// How many copies it sends.
+    pub copies: u32,
 }
 
 fn sign(key: &[u8], body: &[u8]) -> String {
@@ -88,7 +115,8 @@ pub enum Ack {
 }
 
 impl Ack {
-    fn of(attempt: &Attempt) -> Ack {
+    /// What an attempt's outcome says.
+    pub fn of(attempt: &Attempt) -> Ack {
         match attempt {
             Attempt::Ok(_) => Ack::Yes,
             Attempt::Refused(_) => Ack::No,
@@ -96,7 +124,8 @@ impl Ack {
         }
     }
 
-    fn merge(self, other: Ack) -> Ack {
+    /// The better of two outcomes (one acknowledged copy acknowledges the payment).
+    pub fn merge(self, other: Ack) -> Ack {
         match (self, other) {
             (Ack::Yes, _) | (_, Ack::Yes) => Ack::Yes,
             (Ack::Unknown, _) | (_, Ack::Unknown) => Ack::Unknown,
@@ -144,6 +173,19 @@ impl Ledger {
             .push(entry);
     }
 
+    /// Records the storm's outcomes, by journey index.
+    pub fn set_payments(&self, acks: &HashMap<u64, Ack>) {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for entry in entries.iter_mut() {
+            if let Some(ack) = acks.get(&entry.index) {
+                entry.payment = entry.payment.merge(*ack);
+            }
+        }
+    }
+
     /// How many journeys have finished.
     pub fn len(&self) -> usize {
         self.entries
@@ -189,6 +231,10 @@ pub struct Driver {
     pub hashes: AtomicU64,
     /// Payment notification copies acknowledged (duplicates included).
     pub notifications_acknowledged: AtomicU64,
+    /// The payment providers' signing side (the demo sandbox's key).
+    signers: HashMap<&'static str, Signer>,
+    /// Payments waiting for the storm (payments journey only).
+    pub pending: Mutex<Vec<Pending>>,
     photos: Vec<String>,
 }
 
@@ -221,7 +267,26 @@ impl Driver {
             ledger: Ledger::default(),
             hashes: AtomicU64::new(0),
             notifications_acknowledged: AtomicU64::new(0),
+            signers: ["wechat_pay", "alipay", "unionpay"]
+                .into_iter()
+                .map(|provider| (provider, Signer::sandbox(provider)))
+                .collect(),
+            pending: Mutex::default(),
             photos,
+        }
+    }
+
+    /// `provider`'s notification of `payment`, signed (RSA; WeChat Pay's also encrypted):
+    /// CPU work, done off the request path.
+    pub fn sign(&self, provider: &'static str, payment: &Payment) -> Signed {
+        let (headers, body) = match self.signers.get(provider) {
+            Some(signer) => signer.notification(provider, payment),
+            None => (Vec::new(), Vec::new()),
+        };
+        Signed {
+            path: format!("/v1/payments/{provider}/notify"),
+            headers: headers.into(),
+            body: Bytes::from(body),
         }
     }
 }
@@ -424,7 +489,11 @@ impl Driver {
         };
         // 4. The provider notifies, 1–4 copies, independently of the candidate.
         let mut copies = self.notifications(candidate, &order_id, amount, pace.due, "");
-        entry.notifications_sent = copies.len() as u32;
+        entry.notifications_sent = if self.kind == JourneyKind::Payments {
+            u32::from(candidate.notification_copies) + u32::from(candidate.late_notification)
+        } else {
+            copies.len() as u32
+        };
         if self.kind == JourneyKind::Payments {
             entry.finished = true;
             return copies;
@@ -653,19 +722,44 @@ impl Driver {
         ordered: Instant,
         purpose: &str,
     ) -> Vec<tokio::task::JoinHandle<Ack>> {
-        let body = json!({
-            "order_id": order_id,
-            "transaction_id": self.idempotency(candidate, &format!("tx{purpose}")),
-            "amount_fen": amount,
-            "paid_at_ms": 1_780_000_000_000i64 + candidate.index as i64,
-        });
-        let signature = sign(
-            self.keys
-                .payers
-                .get(candidate.payer.name())
-                .map_or(&[][..], Vec::as_slice),
-            body.to_string().as_bytes(),
-        );
+        let provider = candidate.payer.name();
+        let payment = Payment {
+            order_id: order_id.to_owned(),
+            transaction_id: self.idempotency(candidate, &format!("tx{purpose}")),
+            amount_fen: amount,
+            paid_at: unix_now(),
+        };
+        let copies =
+            u32::from(candidate.notification_copies) + u32::from(candidate.late_notification);
+        if self.kind == JourneyKind::Payments && !self.bare {
+            // The storm sends them, signed ahead of time.
+            self.pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(Pending {
+                    index: candidate.index,
+                    provider,
+                    payment,
+                    copies,
+                });
+            return Vec::new();
+        }
+        // Signed once, now, on the blocking pool (never on the request path): the first
+        // copy is due seconds later.
+        let (signed_tx, signed_rx) = tokio::sync::watch::channel(None::<Signed>);
+        if self.bare {
+            // The bare handler reads nothing: no signing in the ceiling's generator.
+            let _ = signed_tx.send(Some(Signed {
+                path: format!("/v1/payments/{provider}/notify"),
+                headers: Arc::new([]),
+                body: Bytes::from_static(b"{}"),
+            }));
+        } else {
+            let driver = Arc::clone(self);
+            tokio::task::spawn_blocking(move || {
+                let _ = signed_tx.send(Some(driver.sign(provider, &payment)));
+            });
+        }
         let mut dice = crate::population::Dice::new(candidate.index, candidate.index, 7);
         let mut delays: Vec<f64> = (0..candidate.notification_copies)
             .map(|copy| {
@@ -679,27 +773,30 @@ impl Driver {
         if candidate.late_notification {
             delays.push(dice.between(300.0, 900.0));
         }
-        let path = format!("/v1/payments/{}/notify", candidate.payer.name());
         delays
             .into_iter()
             .map(|delay| {
                 let driver = Arc::clone(self);
-                let body = body.clone();
-                let signature = signature.clone();
-                let path = path.clone();
+                let mut signed = signed_rx.clone();
                 let due = if driver.speed.is_finite() {
                     ordered + Duration::from_secs_f64(delay / driver.speed)
                 } else {
                     ordered
                 };
                 tokio::spawn(async move {
+                    let Ok(signed) = signed.wait_for(Option::is_some).await.map(|s| s.clone())
+                    else {
+                        return Ack::No;
+                    };
+                    let Some(signed) = signed else {
+                        return Ack::No;
+                    };
                     let attempt = driver
                         .http
                         .at(
                             due,
-                            Call::new(Class::Callback, Method::POST, path)
-                                .json(&body)
-                                .signature(signature),
+                            Call::new(Class::Callback, Method::POST, signed.path)
+                                .provider(signed.headers, signed.body),
                         )
                         .await;
                     let ack = Ack::of(&attempt);

@@ -13,4 +13,5 @@ pub mod population;
 pub mod report;
 pub mod setup;
 pub mod stats;
+pub mod storm;
 pub mod verify;

@@ -11,7 +11,7 @@ use loadtest::journey::{CallbackKeys, Driver, JourneyKind};
 use loadtest::population::{Population, PopulationConfig};
 use loadtest::report::{Ceiling, Hashing, Report, Resources};
 use loadtest::stats::Recorder;
-use loadtest::{ceiling, monitor, setup, verify};
+use loadtest::{ceiling, monitor, setup, storm, verify};
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -349,7 +349,6 @@ async fn measure_ceiling(
         Arc::clone(&recorder),
     );
     let keys = CallbackKeys {
-        payers: HashMap::new(),
         identity: Vec::new(),
     };
     let driver = Arc::new(Driver::new(
@@ -538,8 +537,32 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         drain: Duration::from_secs(load.drain_seconds),
     };
     let dispatched = dispatch(Arc::clone(&driver), &population, &schedule, "run").await;
-    let summary = recorder.summary(dispatched.wall_seconds);
-    let resources = Resources::of(resources.samples());
+    let mut summary = recorder.summary(dispatched.wall_seconds);
+    let mut resources = Resources::of(resources.samples());
+    let storm = if load.journey == JourneyKind::Payments {
+        // The preparation (captures, logins, orders) is done; the storm is timed alone.
+        eprintln!(
+            "prepared {} payments ({:.0} requests/s); signing their notifications on {} threads, then the storm ...",
+            driver.pending.lock().map_or(0, |pending| pending.len()),
+            summary.all.ok_per_second,
+            cores()
+        );
+        let storm_recorder = Arc::new(Recorder::new());
+        let storm_http = Http::new(
+            &base,
+            load.connections,
+            timeout,
+            Arc::clone(&storm_recorder),
+        );
+        let prepared = storm::prepare(&driver, cores()).await;
+        let storm_monitor = monitor::Monitor::start(server_pid);
+        let storm = storm::send(&driver, &storm_http, prepared, load.in_flight).await;
+        summary = storm_recorder.summary(storm.wall_seconds);
+        resources = Resources::of(storm_monitor.samples());
+        Some(storm)
+    } else {
+        None
+    };
     if !args.keep_admission {
         setup::set_admission(
             &setup_http,
@@ -570,7 +593,9 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let acknowledged_copies = driver
         .notifications_acknowledged
         .load(std::sync::atomic::Ordering::Relaxed);
-    let wall_seconds = dispatched.wall_seconds.max(1e-3);
+    let wall_seconds = storm
+        .map_or(dispatched.wall_seconds, |storm| storm.wall_seconds)
+        .max(1e-3);
     let report = Report {
         command,
         cores: cores(),
@@ -593,6 +618,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         ceiling,
         resources,
         verification,
+        storm,
     };
     drop(spawned);
     report.write(&args.out)?;

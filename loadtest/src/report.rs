@@ -100,6 +100,9 @@ pub struct Report {
     pub resources: Resources,
     /// The verification pass.
     pub verification: Option<Verification>,
+    /// The payment storm (`--journey payments`): then `summary` and `resources` are the
+    /// storm's, and the preparation's requests are not in them.
+    pub storm: Option<crate::storm::Storm>,
 }
 
 impl Report {
@@ -188,6 +191,20 @@ impl Report {
             "\npayment notification copies acknowledged: {:.1}/s",
             self.notifications_per_second
         );
+        if let Some(storm) = &self.storm {
+            let cpu = self.resources.server_mean_cpu_cores * storm.wall_seconds;
+            let _ = writeln!(
+                out,
+                "payment storm: {} payments, {} copies (real provider formats, signed ahead in {:.1} s), {} acknowledged in {:.1} s; server {:.2} cores mean = {:.2} ms CPU per notification",
+                storm.payments,
+                storm.copies,
+                storm.signing_seconds,
+                storm.acknowledged,
+                storm.wall_seconds,
+                self.resources.server_mean_cpu_cores,
+                cpu * 1000.0 / (storm.acknowledged.max(1) as f64)
+            );
+        }
         if let Some(hashing) = &self.hashing {
             let _ = writeln!(
                 out,

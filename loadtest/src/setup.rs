@@ -115,17 +115,14 @@ pub async fn spawn(options: &SpawnOptions, http_probe: &Http) -> Result<Spawned,
     }
 }
 
-/// The part of the server's `secrets.json` a payment provider and an identity provider
-/// would hold (their notification keys); the rest of the file is not read.
+/// The part of the server's `secrets.json` the identity provider would hold; the rest of
+/// the file is not read.
 #[derive(serde::Deserialize)]
 struct SecretsFile {
-    wechat_pay: String,
-    alipay: String,
-    unionpay: String,
     identity: String,
 }
 
-/// Reads the callback keys from the server's `secrets.json`.
+/// Reads the identity provider's callback key from the server's `secrets.json`.
 pub fn callback_keys(data_dir: &Path) -> Result<CallbackKeys, SetupError> {
     let path = data_dir.join("secrets.json");
     let failed = |detail: String| SetupError::Secrets {
@@ -135,14 +132,8 @@ pub fn callback_keys(data_dir: &Path) -> Result<CallbackKeys, SetupError> {
     let text = std::fs::read_to_string(&path).map_err(|error| failed(error.to_string()))?;
     let secrets: SecretsFile =
         serde_json::from_str(&text).map_err(|error| failed(error.to_string()))?;
-    let decode = |hex_text: &str| hex::decode(hex_text).map_err(|error| failed(error.to_string()));
     Ok(CallbackKeys {
-        payers: HashMap::from([
-            ("wechat_pay", decode(&secrets.wechat_pay)?),
-            ("alipay", decode(&secrets.alipay)?),
-            ("unionpay", decode(&secrets.unionpay)?),
-        ]),
-        identity: decode(&secrets.identity)?,
+        identity: hex::decode(&secrets.identity).map_err(|error| failed(error.to_string()))?,
     })
 }
 
