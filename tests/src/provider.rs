@@ -22,9 +22,8 @@
 use crate::Response;
 use crate::payments::{Payment, Signer, cst, form, joined, unix_now};
 use base64::Engine as _;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::pkcs8::DecodePublicKey;
-use rsa::signature::Verifier;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Public};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -143,22 +142,25 @@ struct Answer {
     body: Vec<u8>,
 }
 
-fn public_key(pem: &str) -> VerifyingKey<Sha256> {
-    VerifyingKey::new(rsa::RsaPublicKey::from_public_key_pem(pem).expect("public key"))
+fn public_key(pem: &str) -> PKey<Public> {
+    PKey::public_key_from_pem(pem.as_bytes()).expect("public key")
 }
 
-fn verifies(key: &VerifyingKey<Sha256>, message: &[u8], signature_base64: &str) -> bool {
-    base64::engine::general_purpose::STANDARD
-        .decode(signature_base64)
-        .ok()
-        .and_then(|bytes| Signature::try_from(bytes.as_slice()).ok())
-        .is_some_and(|signature| key.verify(message, &signature).is_ok())
+fn verifies(key: &PKey<Public>, message: &[u8], signature_base64: &str) -> bool {
+    let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(signature_base64) else {
+        return false;
+    };
+    openssl::sign::Verifier::new(MessageDigest::sha256(), key)
+        .and_then(|mut verifier| verifier.verify_oneshot(&signature, message))
+        .unwrap_or(false)
 }
 
-/// The public key inside a PEM certificate (found by its SubjectPublicKeyInfo, which
-/// `openssl x509 -pubkey` prints; the test keys' public halves are beside them).
-fn merchant_certificate_key() -> VerifyingKey<Sha256> {
-    public_key(&key_file("unionpay-merchant-test.pub.pem"))
+/// The public key of the merchant's UnionPay signing certificate (what `certId` names).
+fn merchant_certificate_key() -> PKey<Public> {
+    let certificate =
+        openssl::x509::X509::from_pem(key_file("unionpay-merchant-test.crt").as_bytes())
+            .expect("certificate");
+    certificate.public_key().expect("its key")
 }
 
 impl Double {
