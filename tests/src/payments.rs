@@ -117,6 +117,16 @@ impl Signer {
         Signer::new(SANDBOX_KEY, name, "SANDBOX", "SANDBOX")
     }
 
+    /// Someone who signs `provider`'s format as the sandbox would, but with a key that is not
+    /// the sandbox's (a forger).
+    pub fn forger(provider: &str) -> Signer {
+        let mut forger = Signer::sandbox(provider);
+        forger.key =
+            PKey::private_key_from_pem(include_str!("../keys/wechat-merchant-test.pem").as_bytes())
+                .expect("a PEM RSA key");
+        forger
+    }
+
     /// SHA256-with-RSA (PKCS#1 v1.5), base64.
     pub fn sign(&self, message: &[u8]) -> String {
         let mut signer =

@@ -69,7 +69,11 @@ fn every_dashboard_and_alert_metric_is_exported() {
         b"{}",
         &[("Content-Type", "application/json")],
     );
-    assert_eq!(refused_notification.status, 400, "{}", refused_notification.text);
+    assert_eq!(
+        refused_notification.status, 400,
+        "{}",
+        refused_notification.text
+    );
     let province = server.operator("province");
     let paused = server.request(
         "PUT",

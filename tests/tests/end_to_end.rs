@@ -143,12 +143,7 @@ fn register_one_candidate(server: &Server) {
             .is_some_and(|notice| notice.contains("沙箱") && notice.contains("不要重复支付"))
     );
     // A notification signed by someone else's key is WeChat Pay's failure answer.
-    let forger = tests::payments::Signer::new(
-        include_str!("../keys/wechat-platform-test.pem"),
-        tests::payments::SANDBOX_SERIAL,
-        "SANDBOX",
-        "SANDBOX",
-    );
+    let forger = tests::payments::Signer::forger("wechat_pay");
     let (headers, body) = forger.notification(
         "wechat_pay",
         &tests::payments::Payment::now(&order_id, "4200001", amount),

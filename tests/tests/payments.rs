@@ -5,7 +5,7 @@
 //! gets the provider's failure answer, is counted by reason and changes nothing; and the
 //! demo's sandbox pays through the same path.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tests::payments::{Payment, Signer, unix_now};
 use tests::provider::{Doubles, accepted, notify_until_acknowledged};
 use tests::{Response, Server};
@@ -42,31 +42,6 @@ fn metric(server: &Server, line_start: &str) -> f64 {
         .and_then(|line| line.rsplit(' ').next())
         .and_then(|value| value.parse().ok())
         .unwrap_or(0.0)
-}
-
-/// Posts a UnionPay payment form to the double, as the payer's browser does.
-fn submit_form(doubles: &Doubles, pay: &Value) {
-    let action = pay["content"].as_str().expect("action");
-    let path = action
-        .strip_prefix(&doubles.unionpay.url)
-        .expect("the form goes to UnionPay");
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in pay["fields"].as_object().expect("fields") {
-        form.append_pair(name, value.as_str().expect("text"));
-    }
-    let body = form.finish();
-    let address = doubles.unionpay.url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).expect("connects");
-    use std::io::{Read, Write};
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("sent");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("answer");
-    assert!(answer.contains("respCode=00"), "{answer}");
 }
 
 #[test]
@@ -110,7 +85,7 @@ fn one_candidate_pays_with_each_provider_through_its_double() {
                 pay["fields"]["txnAmt"],
                 created.body["amount_fen"].to_string().as_str()
             );
-            submit_form(&doubles, pay);
+            doubles.submit_form(pay);
         }
         // A retry with the same key asks the provider again for the same order.
         let retried = order(&server, &token, provider, channel, "order-1");
@@ -190,7 +165,7 @@ fn every_bad_notification_gets_the_providers_failure_answer_and_changes_nothing(
         let created = order(&server, &token, provider, "qr", "order");
         assert_eq!(created.status, 201, "{}", created.text);
         if provider == "unionpay" {
-            submit_form(&doubles, &created.body["pay"]);
+            doubles.submit_form(&created.body["pay"]);
         }
         let order_id = created.body["order_id"].as_str().expect("order").to_owned();
         let amount = created.body["amount_fen"].as_u64().expect("amount");

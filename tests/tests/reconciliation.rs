@@ -33,38 +33,13 @@ fn candidate_with_order(
     );
     assert_eq!(order.status, 201, "{}", order.text);
     if order.body["pay"]["method"] == "form" {
-        submit_form(doubles, &order.body["pay"]);
+        doubles.submit_form(&order.body["pay"]);
     }
     (
         key,
         order.body["order_id"].as_str().expect("order").to_owned(),
         order.body["amount_fen"].as_u64().expect("amount"),
     )
-}
-
-/// Posts a UnionPay payment form to the double, as the payer's browser does.
-pub fn submit_form(doubles: &Doubles, pay: &Value) {
-    let action = pay["content"].as_str().expect("action");
-    let path = action
-        .strip_prefix(&doubles.unionpay.url)
-        .expect("the form goes to UnionPay");
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in pay["fields"].as_object().expect("fields") {
-        form.append_pair(name, value.as_str().expect("text"));
-    }
-    let body = form.finish();
-    let address = doubles.unionpay.url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).expect("connects");
-    use std::io::{Read, Write};
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("sent");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("answer");
-    assert!(answer.contains("respCode=00"), "{answer}");
 }
 
 fn status(server: &Server, county: &str, key: &str) -> String {

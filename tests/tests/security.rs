@@ -602,12 +602,7 @@ fn item_11_unsigned_callback_floods_do_not_starve_real_notifications() {
     );
     // Forty forged notifications first (signed by a key that is not the provider's): each
     // refused for its signature, none counted.
-    let forger = tests::payments::Signer::new(
-        include_str!("../keys/wechat-platform-test.pem"),
-        tests::payments::SANDBOX_SERIAL,
-        "SANDBOX",
-        "SANDBOX",
-    );
+    let forger = tests::payments::Signer::forger("wechat_pay");
     let (headers, body) = forger.notification(
         "wechat_pay",
         &tests::payments::Payment::now(order_id, "tx-flood", amount),

@@ -77,9 +77,10 @@ impl Sandbox {
         &self.certificate
     }
 
-    /// Where the candidate "pays" an order.
-    pub fn pay_link(&self, order_id: &str) -> String {
-        format!("{}/v1/sandbox/orders/{order_id}/pay", self.public_url)
+    /// How the candidate "pays" an order: a link to the sandbox, shown as a QR code.
+    pub fn instructions(&self, order_id: &str) -> super::PayInstructions {
+        let link = format!("{}/v1/sandbox/orders/{order_id}/pay", self.public_url);
+        super::PayInstructions::new(super::PayMethod::Qr, link, true)
     }
 
     /// Records a payment of `amount_fen` for `order_id` by `provider` at `now`: a new

@@ -224,8 +224,7 @@ impl PaymentGateway for UnionPay {
         Box::pin(async move {
             let (gateway_url, signing_key, cert_id) = match &self.mode {
                 Mode::Sandbox(sandbox) => {
-                    let link = sandbox.pay_link(&payment.order.order_id);
-                    return Ok(PayInstructions::new(PayMethod::Qr, link, true));
+                    return Ok(sandbox.instructions(&payment.order.order_id));
                 }
                 Mode::Live {
                     gateway_url,

@@ -332,8 +332,7 @@ impl PaymentGateway for WeChatPay {
     ) -> LocalBoxFuture<'a, Result<PayInstructions, CreateError>> {
         Box::pin(async move {
             if let Mode::Sandbox(sandbox) = &self.mode {
-                let link = sandbox.pay_link(&payment.order.order_id);
-                return Ok(PayInstructions::new(PayMethod::Qr, link, true));
+                return Ok(sandbox.instructions(&payment.order.order_id));
             }
             let mut body = serde_json::json!({
                 "appid": self.appid,
