@@ -25,6 +25,7 @@ pub mod node_auth;
 pub mod openapi;
 pub mod orders;
 pub mod packages;
+pub mod pages;
 pub mod providers;
 pub mod reconciliation;
 pub mod redirect;
@@ -80,5 +81,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
             routes::table(&mut utoipa_actix_web::service_config::ServiceConfig::new(
                 config,
             ))
-        });
+        })
+        .configure(pages::configure);
 }

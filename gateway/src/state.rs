@@ -67,6 +67,9 @@ pub struct AppState {
     pub admission: Admission,
     /// Whether this is the demo province (said in `/healthz`).
     pub demo: bool,
+    /// Whether clients reach the service over HTTPS (TLS ends at the load balancer): the
+    /// pages' cookies are then `Secure`.
+    pub tls_at_balancer: bool,
 }
 
 impl AppState {

@@ -220,6 +220,37 @@ pub async fn sandbox_pay(
     })
 }
 
+/// In the demo only: the sandbox's identity provider verifies the candidate at once — the
+/// result recorded for their ticket through [`record_identity_result`], with the digest of
+/// the ID number the engine holds, as a real provider's callback would be.
+pub async fn sandbox_identity(
+    state: &AppState,
+    myself: &crate::app::candidate::Myself<'_>,
+    verification: &str,
+) -> Result<(), AppError> {
+    if state.providers.sandbox().is_none() {
+        return Err(AppError::not_now(
+            "identity_app_required",
+            "complete the face verification in the identity provider's app with your ticket",
+        ));
+    }
+    let candidate = myself.record().await?;
+    let digest = {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(
+            candidate.capture.id_card.id_number.expose().as_bytes(),
+        ))
+    };
+    record_identity_result(
+        state,
+        verification,
+        true,
+        format!("sandbox-{}", &digest[..12]),
+        &digest,
+    )
+    .await
+}
+
 /// Records the identity provider's result for the verification ticket the candidate's own
 /// session started: the candidate comes from the ticket, never from the callback, and the
 /// ID number the provider verified must be that candidate's. One result per ticket: a

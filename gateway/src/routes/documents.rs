@@ -72,7 +72,7 @@ pub async fn candidate_registration_form(
     registration_form_pdf(state, candidate).await
 }
 
-async fn registration_form_pdf(
+pub(crate) async fn registration_form_pdf(
     state: web::Data<AppState>,
     candidate: Candidate,
 ) -> Result<HttpResponse, ApiError> {

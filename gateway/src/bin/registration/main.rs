@@ -113,6 +113,7 @@ async fn main() -> anyhow::Result<()> {
         public_url,
         admission,
         demo: options.demo,
+        tls_at_balancer: options.hsts_max_age_seconds > 0,
     });
     match &seeded.demo_password {
         Some(password) => {

@@ -1,0 +1,171 @@
+//! The page frame every page shares, the candidate's step tracker, and refusals in Chinese.
+
+use crate::error::ApiError;
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use maud::{DOCTYPE, Markup, html};
+
+/// A whole page: zh-CN, mobile first, the style sheet and htmx, a skip link, `main`.
+pub fn page(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 普通高考网上报名" }
+                link rel="stylesheet" href="/assets/site.css";
+                script src="/assets/htmx.min.js" defer {}
+            }
+            body {
+                a class="skip" href="#main" { "跳到正文" }
+                header class="top" {
+                    p class="brand" { "普通高考网上报名" }
+                }
+                main id="main" tabindex="-1" { (body) }
+                footer { p { "如遇问题请联系所在报名点。" } }
+            }
+        }
+    }
+}
+
+/// A page as an HTTP answer with `status`, uncached, under the pages' CSP.
+pub fn respond(status: actix_web::http::StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("Content-Security-Policy", super::CONTENT_SECURITY_POLICY))
+        .body(markup.into_string())
+}
+
+/// One step of the candidate's registration, as the tracker shows it.
+pub struct Step {
+    /// What it is called.
+    pub name: &'static str,
+    /// Whether it is done.
+    pub done: bool,
+}
+
+/// The step tracker: done steps ticked, the first open one marked current.
+pub fn tracker(steps: &[Step]) -> Markup {
+    let current = steps.iter().position(|step| !step.done);
+    html! {
+        nav aria-label="报名进度" {
+            ol class="steps" {
+                @for (index, step) in steps.iter().enumerate() {
+                    @let state = if step.done { "done" } else if Some(index) == current { "current" } else { "todo" };
+                    li class=(state) aria-current=[(Some(index) == current).then_some("step")] {
+                        span class="mark" aria-hidden="true" { @if step.done { "✓" } @else { (index + 1) } }
+                        " " (step.name)
+                        @if step.done { span class="visually-hidden" { "（已完成）" } }
+                        @else if Some(index) == current { span class="visually-hidden" { "（当前步骤）" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A refusal, for a page: which field it belongs to (if any), and what to tell the person.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// The form field it is about, so the message can stand beside it.
+    pub field: Option<&'static str>,
+    /// Chinese text (with the code, for the help desk).
+    pub message: String,
+    /// For admission refusals: when to come back.
+    pub retry_after_seconds: Option<u64>,
+}
+
+impl Problem {
+    /// The API's refusal, said in Chinese where the code is known.
+    pub fn of(error: &ApiError) -> Problem {
+        let (field, text): (Option<&'static str>, &str) = match error.code {
+            "save_password_incorrect" | "save_password_required" => {
+                (Some("save_password"), "保存密码不正确，请重新输入。")
+            }
+            "save_password_locked" => (
+                Some("save_password"),
+                "保存密码错误次数过多，已锁定；请到报名点重置密码。",
+            ),
+            "invalid_credentials" => (None, "登录信息不正确，请核对后重试。"),
+            "password_too_weak" | "weak_password" => (
+                Some("login_password"),
+                "密码至少 8 位，须同时包含字母和数字。",
+            ),
+            "passwords_identical" => (Some("save_password"), "保存密码不能与登录密码相同。"),
+            "fee_already_paid" => (None, "报名费已缴纳，请勿重复支付。"),
+            "fee_not_paid" => (None, "请先缴纳报名费。"),
+            "provider_unavailable" => {
+                (Some("provider"), "该支付方式暂未开通，请选择其他支付方式。")
+            }
+            "provider_unreachable" => (None, "支付平台暂时无法连接，请稍后重试。"),
+            "form_field_invalid" => (None, "报名表填写有误："),
+            "registration_paused" => (None, "报名系统暂停服务，请稍后再来。"),
+            "outside_region_slot" => (None, "现在不是您所在地区的报名时段。"),
+            "queued" | "waiting_room" => (None, "当前访问人数较多，您已进入排队。"),
+            "rate_limited" | "too_many_requests" => (None, "请求过于频繁，请稍后重试。"),
+            "window_closed" | "window_not_yet_open" | "window_not_configured" => {
+                (None, "当前不在报名时间内。")
+            }
+            _ => (None, ""),
+        };
+        let message = if text.is_empty() {
+            format!("操作未成功（{}）：{}", error.code, error.message)
+        } else if text.ends_with('：') {
+            format!("{text}{}（{}）", error.message, error.code)
+        } else {
+            format!("{text}（{}）", error.code)
+        };
+        Problem {
+            field,
+            message,
+            retry_after_seconds: error.retry_after_seconds,
+        }
+    }
+}
+
+/// A refusal not tied to a field, as an alert at the top of the page.
+pub fn alert(problem: Option<&Problem>) -> Markup {
+    html! {
+        @if let Some(problem) = problem.filter(|p| p.field.is_none()) {
+            div class="alert" role="alert" {
+                p { (problem.message) }
+                @if let Some(seconds) = problem.retry_after_seconds {
+                    p { "请在 " (seconds.div_ceil(60).max(1)) " 分钟后再试。" }
+                }
+            }
+        }
+    }
+}
+
+/// A labelled input; a refusal about it stands beside it, tied by `aria-describedby`.
+pub fn field(
+    name: &'static str,
+    label: &str,
+    kind: &str,
+    value: &str,
+    problem: Option<&Problem>,
+    autocomplete: &str,
+) -> Markup {
+    let error = problem.filter(|p| p.field == Some(name));
+    let error_id = format!("{name}-error");
+    html! {
+        div class="field" {
+            label for=(name) { (label) }
+            // A refused field takes the focus (and the screen), so its message is read first.
+            input id=(name) name=(name) type=(kind) value=(value) autocomplete=(autocomplete)
+                autofocus[error.is_some()]
+                aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| error_id.as_str())];
+            @if let Some(error) = error {
+                p class="error" id=(error_id) { (error.message) }
+            }
+        }
+    }
+}
+
+/// The hidden CSRF field every form carries.
+pub fn csrf(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}

@@ -1,0 +1,671 @@
+//! The candidate portal (`/`): first login, the fee (the provider's QR code or link; the
+//! sandbox in the demo) with "refresh payment status", real-person authentication,
+//! passwords, the pledge, the registration form with the save password, the printable form.
+//! A step tracker says what is done and what comes next. Each handler parses the form, checks
+//! its CSRF token, calls `crate::app` and renders (or redirects after success).
+
+use super::layout::{Problem, Step, alert, csrf, field, page, respond, tracker};
+use super::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, csrf_of, csrf_ok, see_other, session};
+use crate::app::candidate::{Myself, Payer};
+use crate::app::{AppError, fresh_idempotency_key};
+use crate::error::ApiError;
+use crate::providers::{Channel, PayInstructions, PayMethod};
+use crate::routes::views::CandidateView;
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use engine::candidate::{Candidate, FeeKind, Provider};
+use maud::{Markup, html};
+use std::collections::HashMap;
+
+/// Registers the portal's pages.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::get().to(home))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/fee", web::post().to(fee))
+        .route("/fee/refresh", web::post().to(refresh))
+        .route("/sandbox/pay", web::post().to(sandbox_pay))
+        .route("/verification", web::post().to(verification))
+        .route("/passwords", web::post().to(passwords))
+        .route("/pledge", web::post().to(pledge))
+        .route("/form", web::post().to(form))
+        .route("/registration-form.pdf", web::get().to(printable));
+}
+
+/// A posted form: its fields by name (repeated names keep the last; electives are two
+/// named fields).
+type Fields = web::Form<HashMap<String, String>>;
+
+fn text<'a>(fields: &'a HashMap<String, String>, name: &str) -> &'a str {
+    fields.get(name).map_or("", |value| value.trim())
+}
+
+/// `GET /`: the login page, or the candidate's registration.
+async fn home(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    match session(&state, &request) {
+        Some((session, token)) => {
+            dashboard(&state, Caller(session), &token, None, None, None).await
+        }
+        None => login_page(&state, &request, None),
+    }
+}
+
+fn login_page(state: &AppState, request: &HttpRequest, problem: Option<&Problem>) -> HttpResponse {
+    let token = request
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+        .or_else(|| crate::random_hex(16))
+        .unwrap_or_default();
+    let body = html! {
+        h1 { "考生登录" }
+        (alert(problem))
+        section aria-labelledby="first-login" {
+            h2 id="first-login" { "首次登录" }
+            p class="hint" { "使用报名点采集的身份证信息登录。设置密码后，首次登录即失效。" }
+            form method="post" action="/login" {
+                (csrf(&token))
+                input type="hidden" name="mode" value="first";
+                (field("id_number", "身份证号", "text", "", problem, "off"))
+                (field("name", "姓名", "text", "", problem, "name"))
+                (field("valid_until", "身份证有效期至（如 2030-01-01，或“长期”）", "text", "", problem, "off"))
+                button type="submit" { "登录" }
+            }
+        }
+        section aria-labelledby="password-login" {
+            h2 id="password-login" { "密码登录" }
+            form method="post" action="/login" {
+                (csrf(&token))
+                input type="hidden" name="mode" value="password";
+                (field("login", "身份证号或报名号", "text", "", problem, "username"))
+                (field("password", "登录密码", "password", "", problem, "current-password"))
+                button type="submit" { "登录" }
+            }
+        }
+    };
+    let status = if problem.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    let mut response = respond(status, page("考生登录", body));
+    let _ = response.add_cookie(&cookie(state, LOGIN_CSRF_COOKIE, token, 3600));
+    response
+}
+
+/// `POST /login`: first login or password login; the session goes into the cookie.
+async fn login(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
+    if !csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let client = crate::app::session::Client {
+        address: crate::audit::client_address(&request),
+        ticket: None,
+    };
+    let issued = if text(&fields, "mode") == "first" {
+        match crate::app::session::parse_validity(text(&fields, "valid_until")) {
+            Ok(valid_until) => {
+                crate::app::session::first_login(
+                    &state,
+                    &client,
+                    text(&fields, "id_number"),
+                    text(&fields, "name").to_owned(),
+                    valid_until,
+                )
+                .await
+            }
+            Err(error) => Err(error),
+        }
+    } else {
+        crate::app::session::candidate_login(
+            &state,
+            &client,
+            text(&fields, "login"),
+            text(&fields, "password"),
+        )
+        .await
+    };
+    match issued {
+        Ok(issued) => {
+            let seconds = issued.expires_at.seconds_since(state.now()).max(60);
+            let mut response = see_other("/");
+            let _ = response.add_cookie(&cookie(&state, SESSION_COOKIE, issued.token, seconds));
+            response
+        }
+        Err(error) => login_page(&state, &request, Some(&Problem::of(&ApiError::from(error)))),
+    }
+}
+
+/// `POST /logout`.
+async fn logout(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
+    if !csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let mut response = see_other("/");
+    let _ = response.add_cookie(&cookie(&state, SESSION_COOKIE, String::new(), 0));
+    response
+}
+
+fn forbidden() -> HttpResponse {
+    respond(
+        StatusCode::FORBIDDEN,
+        page(
+            "请求无效",
+            html! {
+                h1 { "请求无效" }
+                p { "页面已过期或来源不明（csrf_invalid）。请返回首页重新操作。" }
+                p { a href="/" { "返回首页" } }
+            },
+        ),
+    )
+}
+
+/// Runs `action` for the signed-in candidate after the CSRF check; success goes back to
+/// `/`, a refusal re-renders the registration with its message.
+async fn act<F, Fut>(
+    state: &AppState,
+    request: &HttpRequest,
+    fields: &HashMap<String, String>,
+    action: F,
+) -> HttpResponse
+where
+    F: FnOnce(Caller) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<PayInstructions>, AppError>>,
+{
+    let Some((session, token)) = session(state, request) else {
+        return see_other("/");
+    };
+    if !csrf_ok(request, text(fields, "csrf")) {
+        return forbidden();
+    }
+    match action(Caller(session.clone())).await {
+        Ok(None) => see_other("/"),
+        Ok(Some(pay)) => dashboard(state, Caller(session), &token, None, Some(pay), None).await,
+        Err(error) => {
+            // The page comes back with what was typed (passwords excepted) and why not.
+            let problem = Problem::of(&ApiError::from(error));
+            dashboard(
+                state,
+                Caller(session),
+                &token,
+                Some(problem),
+                None,
+                Some(fields),
+            )
+            .await
+        }
+    }
+}
+
+/// A form's idempotency key: made when the form was rendered, so posting it twice (a double
+/// click, a reload) is one request.
+fn key(fields: &HashMap<String, String>) -> Result<String, AppError> {
+    match fields
+        .get("key")
+        .filter(|key| !key.is_empty() && key.len() <= 64)
+    {
+        Some(key) => Ok(format!("page-{key}")),
+        None => fresh_idempotency_key("page"),
+    }
+}
+
+/// `POST /fee`: an order with the chosen provider; the page shows how to pay it.
+async fn fee(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        let provider = crate::providers::named(text(fields, "provider")).ok_or_else(|| {
+            AppError::invalid(
+                "provider_unavailable",
+                "choose WeChat Pay, Alipay or UnionPay",
+            )
+        })?;
+        let channel = if text(fields, "channel") == "mobile" {
+            Channel::Mobile
+        } else {
+            Channel::Qr
+        };
+        let payer = Payer {
+            provider,
+            channel,
+            client_ip: crate::audit::client_address(request),
+        };
+        let order = Myself::of(state, &caller)?
+            .create_order(FeeKind::Registration, payer, key(fields)?)
+            .await?;
+        Ok(Some(order.pay))
+    })
+    .await
+}
+
+/// `POST /fee/refresh`: "refresh payment status".
+async fn refresh(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        Myself::of(state, &caller)?.refresh_payments().await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// `POST /sandbox/pay` (demo only): pays the order in the sandbox, which notifies through
+/// the providers' real path.
+async fn sandbox_pay(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: Fields,
+) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        let order_id = text(fields, "order_id");
+        // Only the candidate's own orders, from their page.
+        let orders = Myself::of(state, &caller)?.record().await?;
+        if !orders
+            .accounts()
+            .flat_map(|(_, account)| account.orders.iter())
+            .any(|order| order.order_id == order_id)
+        {
+            return Err(AppError::not_found(
+                "order_unknown",
+                "no such order of yours",
+            ));
+        }
+        crate::app::payments::sandbox_pay(state, order_id, true).await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// `POST /verification`: starts real-person authentication; in the demo the sandbox's
+/// identity provider completes it at once.
+async fn verification(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: Fields,
+) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        let myself = Myself::of(state, &caller)?;
+        let started = myself.start_verification().await?;
+        crate::app::payments::sandbox_identity(state, &myself, &started.verification).await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// `POST /passwords`.
+async fn passwords(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: Fields,
+) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        Myself::of(state, &caller)?
+            .set_passwords(
+                Some(text(fields, "login_password").to_owned()),
+                Some(text(fields, "save_password").to_owned()),
+                key(fields)?,
+            )
+            .await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// `POST /pledge`.
+async fn pledge(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        if text(fields, "accept") != "yes" {
+            return Err(AppError::invalid(
+                "pledge_not_accepted",
+                "tick the pledge to accept it",
+            ));
+        }
+        Myself::of(state, &caller)?
+            .accept_pledge(key(fields)?)
+            .await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// `POST /form`: the registration form, with the save password.
+async fn form(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        let form = registration_form(fields)?;
+        Myself::of(state, &caller)?
+            .save_form(form, Some(text(fields, "save_password")), key(fields)?)
+            .await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// The form's fields as the API's JSON reads them (the engine checks every rule).
+fn registration_form(
+    fields: &HashMap<String, String>,
+) -> Result<engine::candidate::form::RegistrationForm, AppError> {
+    let vocational = text(fields, "exam_type") == "vocational";
+    let to = text(fields, "resume_to");
+    let json = serde_json::json!({
+        "exam_type": if vocational { "vocational" } else { "general" },
+        "first_subject": (!vocational).then(|| text(fields, "first_subject")),
+        "electives": if vocational { vec![] } else { vec![text(fields, "elective_1"), text(fields, "elective_2")] },
+        "vocational_group": vocational.then(|| text(fields, "vocational_group")),
+        "graduation": text(fields, "graduation"),
+        "school": text(fields, "school"),
+        "urban_rural_code": text(fields, "urban_rural_code").parse::<u16>().unwrap_or(0),
+        "resume": [{
+            "from": text(fields, "resume_from"),
+            "to": if to.is_empty() { serde_json::Value::Null } else { to.into() },
+            "organisation": text(fields, "resume_organisation"),
+            "role": text(fields, "resume_role"),
+            "witness": text(fields, "resume_witness"),
+        }],
+    });
+    serde_json::from_value(json)
+        .map_err(|error| AppError::malformed("form_field_invalid", error.to_string()))
+}
+
+/// `GET /registration-form.pdf`: the candidate's printable form.
+async fn printable(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    let Some((session, _)) = session(&state, &request) else {
+        return see_other("/");
+    };
+    let candidate = match Myself::of(&state, &Caller(session)) {
+        Ok(myself) => myself.record().await,
+        Err(error) => Err(error),
+    };
+    let answer = match candidate {
+        Ok(candidate) => crate::routes::documents::registration_form_pdf(state, candidate).await,
+        Err(error) => Err(ApiError::from(error)),
+    };
+    answer.unwrap_or_else(|error| {
+        respond(
+            error.status,
+            page("无法打印", html! { h1 { "无法打印" } (alert(Some(&Problem::of(&error)))) p { a href="/" { "返回" } } }),
+        )
+    })
+}
+
+/// The candidate's registration: who, the tracker, the next step's form, documents.
+async fn dashboard(
+    state: &AppState,
+    caller: Caller,
+    token: &str,
+    problem: Option<Problem>,
+    pay: Option<PayInstructions>,
+    posted: Option<&HashMap<String, String>>,
+) -> HttpResponse {
+    let candidate = match Myself::of(state, &caller) {
+        Ok(myself) => myself.record().await,
+        Err(error) => Err(error),
+    };
+    let candidate = match candidate {
+        Ok(candidate) => candidate,
+        Err(error) => {
+            let error = ApiError::from(error);
+            return respond(
+                error.status,
+                page("出错了", alert(Some(&Problem::of(&error)))),
+            );
+        }
+    };
+    let view = CandidateView::from(&candidate);
+    let csrf_token = csrf_of(token);
+    let steps = [
+        Step {
+            name: "现场采集",
+            done: true,
+        },
+        Step {
+            name: "缴纳报名费",
+            done: view.fee_paid,
+        },
+        Step {
+            name: "实人认证",
+            done: view.authenticated,
+        },
+        Step {
+            name: "设置密码",
+            done: view.passwords_set,
+        },
+        Step {
+            name: "诚信承诺",
+            done: view.pledge_accepted,
+        },
+        Step {
+            name: "填写报名表",
+            done: view.form_version > 0,
+        },
+        Step {
+            name: "报名点确认签字",
+            done: view.signed,
+        },
+    ];
+    let problem = problem.as_ref();
+    let form_key = crate::random_hex(12).unwrap_or_default();
+    let body = html! {
+        h1 { "我的报名" }
+        p class="who" { (view.name) " · 报名号 " (view.serial_number) " · 身份证 " (view.id_number) }
+        (tracker(&steps))
+        (alert(problem))
+        @if !view.fee_paid {
+            (fee_section(state, &candidate, &csrf_token, &form_key, problem, pay.as_ref()))
+        } @else if !view.authenticated {
+            section aria-labelledby="auth" {
+                h2 id="auth" { "实人认证" }
+                @if view.fee_paid_in_sandbox { p class="sandbox" { "【沙箱 sandbox】报名费已在演示环境支付，未真实扣款。" } }
+                p { "请本人完成人脸识别认证。" }
+                @if state.demo { p class="sandbox" { "演示环境：点击后由沙箱认证服务立即完成认证。" } }
+                form method="post" action="/verification" { (csrf(&csrf_token)) button type="submit" { "开始实人认证" } }
+            }
+        } @else if !view.passwords_set {
+            section aria-labelledby="passwords" {
+                h2 id="passwords" { "设置密码" }
+                p class="hint" { "登录密码用于登录，保存密码用于保存和修改报名信息，两者不能相同；至少 8 位，含字母和数字。" }
+                form method="post" action="/passwords" {
+                    (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
+                    (field("login_password", "登录密码", "password", "", problem, "new-password"))
+                    (field("save_password", "保存密码", "password", "", problem, "new-password"))
+                    button type="submit" { "保存密码" }
+                }
+            }
+        } @else if !view.pledge_accepted {
+            section aria-labelledby="pledge" {
+                h2 id="pledge" { "考生诚信承诺" }
+                p { "本人承诺所填报名信息真实、准确、完整，如有虚假，愿承担由此造成的一切后果。" }
+                form method="post" action="/pledge" {
+                    (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
+                    div class="check" {
+                        input id="accept" type="checkbox" name="accept" value="yes" required;
+                        label for="accept" { "我已阅读并同意以上承诺" }
+                    }
+                    button type="submit" { "提交承诺" }
+                }
+            }
+        } @else {
+            (form_section(&view, &csrf_token, &form_key, problem, posted))
+        }
+        @if view.form_version > 0 {
+            section aria-labelledby="documents" {
+                h2 id="documents" { "下载与打印" }
+                p { a href="/registration-form.pdf" download="registration-form.pdf" { "下载报名登记表（PDF）" } }
+                @if !view.signed { p class="hint" { "请打印报名登记表，到报名点核对并签字确认。" } }
+            }
+        }
+        form method="post" action="/logout" class="logout" { (csrf(&csrf_token)) button type="submit" class="secondary" { "退出登录" } }
+    };
+    let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
+    respond(status, page("我的报名", body))
+}
+
+fn provider_label(provider: Provider) -> &'static str {
+    match provider {
+        Provider::WeChatPay => "微信支付",
+        Provider::Alipay => "支付宝",
+        Provider::UnionPay => "银联",
+    }
+}
+
+fn fee_section(
+    state: &AppState,
+    candidate: &Candidate,
+    csrf_token: &str,
+    form_key: &str,
+    problem: Option<&Problem>,
+    pay: Option<&PayInstructions>,
+) -> Markup {
+    let latest = candidate.fee.orders.last();
+    let configured = state.providers.configured();
+    html! {
+        section aria-labelledby="fee" {
+            h2 id="fee" { "缴纳报名费" }
+            p class="notice" { "请勿重复支付：支付后请点击“刷新支付状态”；重复支付的款项不会自动退回。" }
+            @if let Some(pay) = pay {
+                div class="pay" {
+                    @if pay.sandbox { p class="sandbox" { (pay.notice) } } @else { p { (pay.notice) } }
+                    @match pay.method {
+                        PayMethod::Form => {
+                            form method="post" action=(pay.content) {
+                                @for (name, value) in &pay.fields { input type="hidden" name=(name) value=(value); }
+                                button type="submit" { "前往银联支付" }
+                            }
+                        }
+                        _ if pay.sandbox => {
+                            @if let Some(order) = latest {
+                                form method="post" action="/sandbox/pay" {
+                                    (csrf(csrf_token))
+                                    input type="hidden" name="order_id" value=(order.order_id);
+                                    button type="submit" { "在沙箱中支付 " (order.amount_fen / 100) " 元" }
+                                }
+                            }
+                        }
+                        PayMethod::Link => { p { a href=(pay.content) { "打开支付页面" } } }
+                        PayMethod::Qr => { p { "请用手机扫描二维码支付：" } p class="qr" { code { (pay.content) } } }
+                    }
+                }
+            }
+            @if let Some(order) = latest {
+                p { "订单号 " code { (order.order_id) } " · " (provider_label(order.provider)) " · " (order.amount_fen / 100) " 元" }
+                form method="post" action="/fee/refresh" { (csrf(csrf_token)) button type="submit" class="secondary" { "刷新支付状态" } }
+            }
+            @if pay.is_none() {
+                form method="post" action="/fee" {
+                    (csrf(csrf_token)) input type="hidden" name="key" value=(form_key);
+                    fieldset {
+                        legend { "支付方式" }
+                        @for name in &configured {
+                            @if let Some(provider) = crate::providers::named(name) {
+                                div class="check" {
+                                    input type="radio" name="provider" id={"provider-" (name)} value=(name) checked[*name == "wechat_pay"];
+                                    label for={"provider-" (name)} { (provider_label(provider)) }
+                                }
+                            }
+                        }
+                        @if problem.is_some_and(|p| p.field == Some("provider")) {
+                            p class="error" { (problem.map(|p| p.message.as_str()).unwrap_or_default()) }
+                        }
+                    }
+                    fieldset {
+                        legend { "在哪里支付" }
+                        div class="check" { input type="radio" name="channel" id="channel-mobile" value="mobile" checked; label for="channel-mobile" { "在本手机上支付" } }
+                        div class="check" { input type="radio" name="channel" id="channel-qr" value="qr"; label for="channel-qr" { "显示二维码，用另一部手机扫码" } }
+                    }
+                    button type="submit" { @if latest.is_some() { "重新获取支付方式" } @else { "去缴费" } }
+                }
+            }
+        }
+    }
+}
+
+fn form_section(
+    view: &CandidateView,
+    csrf_token: &str,
+    form_key: &str,
+    problem: Option<&Problem>,
+    posted: Option<&HashMap<String, String>>,
+) -> Markup {
+    let saved = view.form.as_ref();
+    let value = |name: &str| -> String {
+        if let Some(typed) = posted.and_then(|fields| fields.get(name)) {
+            return typed.clone();
+        }
+        saved
+            .and_then(|form| serde_json::to_value(form).ok())
+            .and_then(|json| match name {
+                "resume_from" => json["resume"][0]["from"].as_str().map(str::to_owned),
+                "resume_to" => json["resume"][0]["to"].as_str().map(str::to_owned),
+                "resume_organisation" => json["resume"][0]["organisation"]
+                    .as_str()
+                    .map(str::to_owned),
+                "resume_role" => json["resume"][0]["role"].as_str().map(str::to_owned),
+                "resume_witness" => json["resume"][0]["witness"].as_str().map(str::to_owned),
+                "urban_rural_code" => json[name].as_u64().map(|code| code.to_string()),
+                "elective_1" => json["electives"][0].as_str().map(str::to_owned),
+                "elective_2" => json["electives"][1].as_str().map(str::to_owned),
+                other => json[other].as_str().map(str::to_owned),
+            })
+            .unwrap_or_default()
+    };
+    let subjects = [("physics", "物理"), ("history", "历史")];
+    let electives = [
+        ("chemistry", "化学"),
+        ("biology", "生物"),
+        ("politics", "思想政治"),
+        ("geography", "地理"),
+    ];
+    html! {
+        section aria-labelledby="form" {
+            h2 id="form" { @if view.form_version > 0 { "修改报名表" } @else { "填写报名表" } }
+            @if view.signed { p class="notice" { "报名点已签字确认，报名表不能再修改。" } }
+            form method="post" action="/form" {
+                (csrf(csrf_token)) input type="hidden" name="key" value=(form_key);
+                input type="hidden" name="exam_type" value="general";
+                div class="field" {
+                    label for="first_subject" { "首选科目" }
+                    select id="first_subject" name="first_subject" {
+                        @for (code, name) in subjects { option value=(code) selected[value("first_subject") == code] { (name) } }
+                    }
+                }
+                fieldset {
+                    legend { "再选科目（两门）" }
+                    @for (index, field_name) in ["elective_1", "elective_2"].iter().enumerate() {
+                        div class="field" {
+                            label for=(field_name) { "再选科目 " (index + 1) }
+                            @let chosen = value(field_name);
+                            select id=(field_name) name=(field_name) {
+                                @for (position, (code, name)) in electives.iter().enumerate() {
+                                    option value=(code) selected[if chosen.is_empty() { position == index } else { chosen == *code }] { (name) }
+                                }
+                            }
+                        }
+                    }
+                }
+                div class="field" {
+                    label for="graduation" { "应届/往届" }
+                    select id="graduation" name="graduation" {
+                        option value="current" selected[value("graduation") != "previous"] { "应届" }
+                        option value="previous" selected[value("graduation") == "previous"] { "往届" }
+                    }
+                }
+                (field("school", "毕业学校", "text", &value("school"), problem, "organization"))
+                (field("urban_rural_code", "城乡分类代码（111–220）", "text", &value("urban_rural_code"), problem, "off"))
+                fieldset {
+                    legend { "简历（最近一段）" }
+                    (field("resume_from", "起始年月（如 2020-09）", "text", &value("resume_from"), problem, "off"))
+                    (field("resume_to", "截止年月（至今可不填）", "text", &value("resume_to"), problem, "off"))
+                    (field("resume_organisation", "学校或单位", "text", &value("resume_organisation"), problem, "off"))
+                    (field("resume_role", "职务", "text", &value("resume_role"), problem, "off"))
+                    (field("resume_witness", "证明人", "text", &value("resume_witness"), problem, "off"))
+                }
+                (field("save_password", "保存密码", "password", "", problem, "current-password"))
+                button type="submit" { "保存报名表" }
+            }
+        }
+    }
+}

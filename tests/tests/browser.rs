@@ -1,0 +1,285 @@
+//! The candidate portal in a real browser: headless Chromium driven over WebDriver
+//! (`chromedriver`, `fantoccini`), on a phone-sized window (390×844). A point captures the
+//! candidate (through the API: the console comes next); the candidate then registers through
+//! the portal alone — first login, the fee paid in the demo's sandbox, real-person
+//! authentication (the sandbox's), passwords (a refusal shown beside its field), the pledge,
+//! the form (a wrong save password refused beside its field, then saved), and the printable
+//! form downloaded. Screenshots of every step go to `target/browser-screenshots/`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them
+//! the test says SKIPPED — except under CI (`CI=true`), where it fails.
+
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tests::Server;
+
+/// chromedriver on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+fn start_driver() -> Option<Driver> {
+    if !installed("chromedriver") || !installed("chromium") {
+        assert!(
+            std::env::var("CI").is_err(),
+            "chromium and chromedriver must be installed in CI (.ci/run installs them)"
+        );
+        println!(
+            "SKIPPED: chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(Driver { child, url })
+}
+
+fn screenshots() -> PathBuf {
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-screenshots");
+    std::fs::create_dir_all(&directory).expect("screenshot directory");
+    directory
+}
+
+async fn browser(driver: &Driver, profile: &Path) -> fantoccini::Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", "--lang=zh-CN",
+            format!("--user-data-dir={}", profile.display()),
+        ]}),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a browser session");
+    client.set_window_size(390, 844).await.expect("phone-sized");
+    client
+}
+
+async fn shot(client: &fantoccini::Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("saved");
+}
+
+async fn fill(client: &fantoccini::Client, id: &str, text: &str) {
+    let input = client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("#{id} on the page"));
+    input.clear().await.expect("cleared");
+    input.send_keys(text).await.expect("typed");
+}
+
+/// Submits the form posting to `form_action` and waits for the next page to load (a mark
+/// left on this document must be gone, and the new one complete).
+async fn submit(client: &fantoccini::Client, form_action: &str) {
+    client
+        .execute("window.__before_submit = true;", vec![])
+        .await
+        .expect("marked");
+    client
+        .find(Locator::Css(&format!(
+            "form[action='{form_action}'] button[type=submit]"
+        )))
+        .await
+        .unwrap_or_else(|_| panic!("a form posting to {form_action}"))
+        .click()
+        .await
+        .expect("submitted");
+    let started = Instant::now();
+    loop {
+        let loaded = client
+            .execute(
+                "return window.__before_submit === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|value| value.as_bool())
+            .unwrap_or(false);
+        if loaded {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no page after posting to {form_action}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn current_step(client: &fantoccini::Client) -> String {
+    client
+        .find(Locator::Css(".steps li.current"))
+        .await
+        .expect("a current step")
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_registers_through_the_portal_on_a_phone() {
+    let Some(driver) = start_driver() else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("data");
+    let server = tokio::task::spawn_blocking({
+        let path = data.path().to_owned();
+        move || Server::start(&path)
+    })
+    .await
+    .expect("server");
+    let point = server.operator("point-430102-001");
+    let captured = server.capture(&point, "430102-001", 1, "cap-1");
+    assert_eq!(captured.status, 201, "{}", captured.text);
+    let profile = tempfile::tempdir().expect("profile");
+    let client = browser(&driver, profile.path()).await;
+    let base = format!("http://{}", server.address);
+
+    // First login with the captured ID-card facts.
+    client.goto(&format!("{base}/")).await.expect("portal");
+    shot(&client, "01-login").await;
+    fill(&client, "id_number", &tests::id_number(1)).await;
+    fill(&client, "name", tests::CANDIDATE_NAME).await;
+    fill(&client, "valid_until", "长期").await;
+    submit(&client, "/login").await;
+    assert!(current_step(&client).await.contains("缴纳报名费"));
+    shot(&client, "02-fee").await;
+
+    // The fee: an order, then paid in the sandbox.
+    submit(&client, "/fee").await;
+    let source = client.source().await.expect("page");
+    assert!(
+        source.contains("沙箱") && source.contains("不要重复支付"),
+        "{source}"
+    );
+    shot(&client, "03-pay").await;
+    submit(&client, "/sandbox/pay").await;
+    assert!(current_step(&client).await.contains("实人认证"));
+
+    // Real-person authentication (the sandbox's), then passwords: identical ones are
+    // refused beside the save-password field.
+    submit(&client, "/verification").await;
+    assert!(current_step(&client).await.contains("设置密码"));
+    fill(&client, "login_password", tests::LOGIN_PASSWORD).await;
+    fill(&client, "save_password", tests::LOGIN_PASSWORD).await;
+    submit(&client, "/passwords").await;
+    let error = client
+        .find(Locator::Id("save_password-error"))
+        .await
+        .expect("the refusal beside its field")
+        .text()
+        .await
+        .expect("text");
+    assert!(error.contains("不能与登录密码相同"), "{error}");
+    shot(&client, "04-passwords-refused").await;
+    fill(&client, "login_password", tests::LOGIN_PASSWORD).await;
+    fill(&client, "save_password", tests::SAVE_PASSWORD).await;
+    submit(&client, "/passwords").await;
+
+    // The pledge.
+    assert!(current_step(&client).await.contains("诚信承诺"));
+    client
+        .find(Locator::Id("accept"))
+        .await
+        .expect("the pledge box")
+        .click()
+        .await
+        .expect("ticked");
+    submit(&client, "/pledge").await;
+
+    // The form: a wrong save password is refused beside its field; then saved.
+    assert!(current_step(&client).await.contains("填写报名表"));
+    fill(&client, "school", "长沙市第一中学").await;
+    fill(&client, "urban_rural_code", "111").await;
+    fill(&client, "resume_from", "2020-09").await;
+    fill(&client, "resume_organisation", "长沙市第一中学").await;
+    fill(&client, "resume_role", "学生").await;
+    fill(&client, "resume_witness", "王老师").await;
+    fill(&client, "save_password", "Wrong2024z").await;
+    submit(&client, "/form").await;
+    let error = client
+        .find(Locator::Id("save_password-error"))
+        .await
+        .expect("the refusal beside its field")
+        .text()
+        .await
+        .expect("text");
+    assert!(error.contains("保存密码不正确"), "{error}");
+    shot(&client, "05-form-refused").await;
+    fill(&client, "save_password", tests::SAVE_PASSWORD).await;
+    submit(&client, "/form").await;
+    let step = current_step(&client).await;
+    assert!(
+        step.contains("报名点确认签字"),
+        "{step}: {}",
+        client.source().await.unwrap_or_default()
+    );
+    shot(&client, "06-form-saved").await;
+
+    // The printable form, downloaded with the browser's own session.
+    let link = client
+        .find(Locator::Css("a[href='/registration-form.pdf']"))
+        .await
+        .expect("the download link");
+    assert!(link.text().await.expect("text").contains("报名登记表"));
+    let session = client
+        .get_all_cookies()
+        .await
+        .expect("cookies")
+        .into_iter()
+        .find(|cookie| cookie.name() == "reg_session")
+        .expect("the session cookie");
+    assert_eq!(session.http_only(), Some(true));
+    let cookie = format!("reg_session={}", session.value());
+    let pdf = tokio::task::spawn_blocking(move || {
+        server.raw("GET", "/registration-form.pdf", b"", &[("Cookie", &cookie)])
+    })
+    .await
+    .expect("download");
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.bytes.starts_with(b"%PDF"), "a PDF");
+    client.close().await.expect("closed");
+}
