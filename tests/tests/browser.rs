@@ -259,6 +259,35 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     );
     shot(&client, "06-form-saved").await;
 
+    // The province pauses registration: the next change is turned away by a page that says
+    // so in Chinese, with when to come back, and retries by itself.
+    let province = server.operator("province");
+    let paused = server.request(
+        "PUT",
+        "/v1/admission/pause",
+        Some(&json!({"paused": true, "retry_after_seconds": 300})),
+        Some(&province),
+        Some("pause"),
+    );
+    assert_eq!(paused.status, 200, "{}", paused.text);
+    fill(&client, "save_password", tests::SAVE_PASSWORD).await;
+    submit(&client, "/form").await;
+    let source = client.source().await.expect("page");
+    assert!(
+        source.contains("暂停") && source.contains("分钟后再来") && source.contains("http-equiv=\"refresh\""),
+        "{source}"
+    );
+    shot(&client, "07-paused").await;
+    let resumed = server.request(
+        "PUT",
+        "/v1/admission/pause",
+        Some(&json!({"paused": false})),
+        Some(&province),
+        Some("resume"),
+    );
+    assert_eq!(resumed.status, 200, "{}", resumed.text);
+    client.goto(&format!("{base}/")).await.expect("back");
+
     // The printable form, downloaded with the browser's own session.
     let link = client
         .find(Locator::Css("a[href='/registration-form.pdf']"))

@@ -114,7 +114,14 @@ pub async fn gate(
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
     let now = state.now();
-    let session = state.session(request.headers());
+    // A page's candidate is known by the browser's cookie, and is told of a refusal by a
+    // page (in Chinese, with when to come back), not by JSON.
+    let page = crate::pages::is_page(request.path());
+    let session = if page {
+        crate::pages::session(&state, request.request()).map(|(session, _)| session)
+    } else {
+        state.session(request.headers())
+    };
     if let Some(session) = &session {
         // Resolved once: the `Caller` extractor takes it from here instead of looking again.
         request.extensions_mut().insert(Caller(session.clone()));
@@ -123,7 +130,13 @@ pub async fn gate(
     else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
-    let ticket = ticket_of(request.headers());
+    let ticket = if page {
+        request
+            .cookie(crate::pages::TICKET_COOKIE)
+            .map(|cookie| cookie.value().to_owned())
+    } else {
+        ticket_of(request.headers())
+    };
     let permit = match state
         .admission
         .admit_candidate(
@@ -136,6 +149,10 @@ pub async fn gate(
         .await
     {
         Ok(permit) => permit,
+        Err(refusal) if page => {
+            let response = crate::pages::layout::refused(&state, &ApiError::from(refusal));
+            return Ok(request.into_response(response));
+        }
         Err(refusal) => return Ok(request.error_response(ApiError::from(refusal))),
     };
     let response = next.call(request).await;

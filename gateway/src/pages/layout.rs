@@ -125,6 +125,62 @@ impl Problem {
     }
 }
 
+/// Admission control turned the page away: why, and when to come back — the page reloads
+/// itself then (a `meta` refresh: no script needed). In the waiting room it shows the place
+/// and keeps the ticket in a cookie for its retries.
+pub fn refused(state: &crate::state::AppState, error: &ApiError) -> HttpResponse {
+    let problem = Problem::of(error);
+    let wait = error
+        .queue
+        .as_ref()
+        .map(|place| place.estimated_wait_seconds)
+        .or(error.retry_after_seconds)
+        .unwrap_or(30);
+    // Come back when told, but look again within two minutes: a pause may end early.
+    let refresh = wait.clamp(5, 120);
+    let body = html! {
+        h1 { @if error.queue.is_some() { "正在排队" } @else { "请稍后再来" } }
+        div class="alert" role="status" aria-live="polite" {
+            p { (problem.message) }
+            @if let Some(place) = &error.queue {
+                p { "您前面还有 " strong { (place.position.saturating_sub(1)) } " 人，预计等待约 " (place.estimated_wait_seconds.div_ceil(60).max(1)) " 分钟。" }
+                p { "请不要关闭本页，轮到您时页面会自动进入。" }
+            } @else {
+                p { "请在约 " (wait.div_ceil(60).max(1)) " 分钟后再来；本页会自动重试。" }
+            }
+        }
+        p { a href="/" { "立即重试" } }
+    };
+    let markup = html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta http-equiv="refresh" content=(refresh);
+                title { "请稍后 · 普通高考网上报名" }
+                link rel="stylesheet" href="/assets/site.css";
+            }
+            body { main id="main" { (body) } }
+        }
+    };
+    let mut response = respond(error.status, markup);
+    if let Some(seconds) = error.retry_after_seconds {
+        let _ = response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
+    if let Some(place) = &error.queue {
+        let _ = response.add_cookie(&super::cookie(
+            state,
+            super::TICKET_COOKIE,
+            place.ticket.clone(),
+            3600,
+        ));
+    }
+    response
+}
+
 /// A refusal not tied to a field, as an alert at the top of the page.
 pub fn alert(problem: Option<&Problem>) -> Markup {
     html! {

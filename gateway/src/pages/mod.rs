@@ -26,6 +26,15 @@ use sha2::{Digest, Sha256};
 pub const SESSION_COOKIE: &str = "reg_session";
 /// The pre-login CSRF cookie (double submit).
 pub const LOGIN_CSRF_COOKIE: &str = "reg_csrf";
+/// A waiting-room ticket, kept by the browser between its retries.
+pub const TICKET_COOKIE: &str = "reg_ticket";
+
+/// Whether `path` is a page (rather than the JSON API, an asset or an operations route).
+pub fn is_page(path: &str) -> bool {
+    !(path.starts_with("/v1/")
+        || path.starts_with("/assets/")
+        || matches!(path, "/healthz" | "/metrics" | "/openapi.json"))
+}
 
 /// What pages may load: nothing inline, nothing from elsewhere.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
