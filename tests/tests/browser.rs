@@ -4,7 +4,9 @@
 //! the portal alone — first login, the fee paid in the demo's sandbox, real-person
 //! authentication (the sandbox's), passwords (a refusal shown beside its field), the pledge,
 //! the form (a wrong save password refused beside its field, then saved), and the printable
-//! form downloaded. Screenshots of every step go to `target/browser-screenshots/`.
+//! form downloaded; then a paused registration's page. Every page passes axe-core's WCAG 2.1
+//! A/AA rules with no serious or critical violation. Screenshots of every step go to
+//! `target/browser-screenshots/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them
 //! the test says SKIPPED — except under CI (`CI=true`), where it fails.
@@ -102,6 +104,30 @@ async fn shot(client: &fantoccini::Client, name: &str) {
     std::fs::write(screenshots().join(format!("{name}.png")), png).expect("saved");
 }
 
+/// axe-core, from the npm registry at build time (`tests/build.rs`).
+const AXE: &str = include_str!(concat!(env!("OUT_DIR"), "/axe.min.js"));
+
+/// Runs axe-core's WCAG 2.1 A/AA rules on the page: no serious or critical violation.
+async fn accessible(client: &fantoccini::Client, name: &str) {
+    client
+        .execute(AXE, vec![])
+        .await
+        .expect("axe-core injected");
+    let violations = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+               .then(r => done(r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("axe-core ran");
+    assert_eq!(violations, json!([]), "{name}: accessibility violations");
+}
+
 async fn fill(client: &fantoccini::Client, id: &str, text: &str) {
     let input = client
         .find(Locator::Id(id))
@@ -181,12 +207,14 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     // First login with the captured ID-card facts.
     client.goto(&format!("{base}/")).await.expect("portal");
     shot(&client, "01-login").await;
+    accessible(&client, "login").await;
     fill(&client, "id_number", &tests::id_number(1)).await;
     fill(&client, "name", tests::CANDIDATE_NAME).await;
     fill(&client, "valid_until", "长期").await;
     submit(&client, "/login").await;
     assert!(current_step(&client).await.contains("缴纳报名费"));
     shot(&client, "02-fee").await;
+    accessible(&client, "fee").await;
 
     // The fee: an order, then paid in the sandbox.
     submit(&client, "/fee").await;
@@ -196,6 +224,7 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
         "{source}"
     );
     shot(&client, "03-pay").await;
+    accessible(&client, "pay").await;
     submit(&client, "/sandbox/pay").await;
     assert!(current_step(&client).await.contains("实人认证"));
 
@@ -215,6 +244,7 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
         .expect("text");
     assert!(error.contains("不能与登录密码相同"), "{error}");
     shot(&client, "04-passwords-refused").await;
+    accessible(&client, "passwords refused").await;
     fill(&client, "login_password", tests::LOGIN_PASSWORD).await;
     fill(&client, "save_password", tests::SAVE_PASSWORD).await;
     submit(&client, "/passwords").await;
@@ -249,6 +279,7 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
         .expect("text");
     assert!(error.contains("保存密码不正确"), "{error}");
     shot(&client, "05-form-refused").await;
+    accessible(&client, "form refused").await;
     fill(&client, "save_password", tests::SAVE_PASSWORD).await;
     submit(&client, "/form").await;
     let step = current_step(&client).await;
@@ -258,6 +289,7 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
         client.source().await.unwrap_or_default()
     );
     shot(&client, "06-form-saved").await;
+    accessible(&client, "form saved").await;
 
     // The province pauses registration: the next change is turned away by a page that says
     // so in Chinese, with when to come back, and retries by itself.
@@ -265,7 +297,7 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     let paused = server.request(
         "PUT",
         "/v1/admission/pause",
-        Some(&json!({"paused": true, "retry_after_seconds": 300})),
+        Some(&json!({"paused": true, "retry_after_seconds": 5})),
         Some(&province),
         Some("pause"),
     );
@@ -274,10 +306,13 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     submit(&client, "/form").await;
     let source = client.source().await.expect("page");
     assert!(
-        source.contains("暂停") && source.contains("分钟后再来") && source.contains("http-equiv=\"refresh\""),
+        source.contains("暂停")
+            && source.contains("分钟后再来")
+            && source.contains("hx-trigger=\"every "),
         "{source}"
     );
     shot(&client, "07-paused").await;
+    accessible(&client, "paused").await;
     let resumed = server.request(
         "PUT",
         "/v1/admission/pause",
@@ -286,7 +321,15 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
         Some("resume"),
     );
     assert_eq!(resumed.status, 200, "{}", resumed.text);
-    client.goto(&format!("{base}/")).await.expect("back");
+    // The page asks again by itself and shows the registration once admitted.
+    let started = Instant::now();
+    while client.find(Locator::Css(".steps")).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the paused page did not come back by itself"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 
     // The printable form, downloaded with the browser's own session.
     let link = client

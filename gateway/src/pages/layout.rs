@@ -125,9 +125,12 @@ impl Problem {
     }
 }
 
-/// Admission control turned the page away: why, and when to come back — the page reloads
-/// itself then (a `meta` refresh: no script needed). In the waiting room it shows the place
-/// and keeps the ticket in a cookie for its retries.
+/// Admission control turned the page away: why, and when to come back. With htmx the page
+/// asks again by itself every so often and shows the registration once admitted (a refused
+/// retry changes nothing on screen); without script, the "try now" link does the same. (Not a
+/// `meta` refresh: a timed reload takes the page away from someone still reading it, WCAG
+/// 2.2.1.) In the waiting room it shows the place and keeps the ticket in a cookie for its
+/// retries.
 pub fn refused(state: &crate::state::AppState, error: &ApiError) -> HttpResponse {
     let problem = Problem::of(error);
     let wait = error
@@ -136,8 +139,8 @@ pub fn refused(state: &crate::state::AppState, error: &ApiError) -> HttpResponse
         .map(|place| place.estimated_wait_seconds)
         .or(error.retry_after_seconds)
         .unwrap_or(30);
-    // Come back when told, but look again within two minutes: a pause may end early.
-    let refresh = wait.clamp(5, 120);
+    // Look again at most every half minute: a pause may end early, a queue moves.
+    let refresh = wait.clamp(5, 30);
     let body = html! {
         h1 { @if error.queue.is_some() { "正在排队" } @else { "请稍后再来" } }
         div class="alert" role="status" aria-live="polite" {
@@ -157,11 +160,15 @@ pub fn refused(state: &crate::state::AppState, error: &ApiError) -> HttpResponse
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta http-equiv="refresh" content=(refresh);
                 title { "请稍后 · 普通高考网上报名" }
                 link rel="stylesheet" href="/assets/site.css";
+                script src="/assets/htmx.min.js" defer {}
             }
-            body { main id="main" { (body) } }
+            body {
+                main id="main" hx-get="/" hx-trigger={"every " (refresh) "s"} hx-target="#main" hx-select="#main" hx-swap="outerHTML" {
+                    (body)
+                }
+            }
         }
     };
     let mut response = respond(error.status, markup);
