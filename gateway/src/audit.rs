@@ -23,10 +23,16 @@ pub async fn record(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = request.app_data::<web::Data<AppState>>().cloned();
+    // An operator acts through the API (bearer token) or the console (its cookie): both
+    // are audited alike.
     let operator = state.as_ref().and_then(|state| {
         let session = state
             .sessions
-            .from_headers(request.headers(), state.now())?;
+            .from_headers(request.headers(), state.now())
+            .or_else(|| {
+                let cookie = request.cookie(crate::pages::console::OPERATOR_COOKIE)?;
+                state.sessions.resolve(cookie.value(), state.now())
+            })?;
         (!matches!(session.scope, Scope::Candidate(_))).then_some(session)
     });
     let (Some(state), Some(session)) = (state, operator) else {

@@ -355,3 +355,169 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     assert!(pdf.bytes.starts_with(b"%PDF"), "a PDF");
     client.close().await.expect("closed");
 }
+
+async fn choose(client: &fantoccini::Client, select_id: &str, value: &str) {
+    client
+        .find(Locator::Css(&format!(
+            "#{select_id} option[value='{value}']"
+        )))
+        .await
+        .unwrap_or_else(|_| panic!("#{select_id} offers {value}"))
+        .click()
+        .await
+        .expect("chosen");
+}
+
+async fn console_login(client: &fantoccini::Client, base: &str, username: &str) {
+    client
+        .goto(&format!("{base}/console"))
+        .await
+        .expect("console");
+    fill(client, "username", username).await;
+    fill(client, "password", tests::DEMO_PASSWORD).await;
+    submit(client, "/console/login").await;
+}
+
+/// The dashboard's "captured" count (read again if htmx swaps the table mid-read).
+async fn captured_count(client: &fantoccini::Client) -> u64 {
+    let started = Instant::now();
+    loop {
+        if let Ok(cell) = client
+            .find(Locator::Css("#progress td[data-status='captured']"))
+            .await
+        {
+            if let Ok(text) = cell.text().await {
+                return text.trim().parse().unwrap_or(0);
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no captured count"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A point operator captures a candidate with a photo file; the county operator sees the
+/// dashboard count change without reloading and finds the candidate in a filtered list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_capture_and_watch_progress_in_the_console() {
+    let Some(driver) = start_driver() else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("data");
+    let server = tokio::task::spawn_blocking({
+        let path = data.path().to_owned();
+        move || Server::start(&path)
+    })
+    .await
+    .expect("server");
+    let profile = tempfile::tempdir().expect("profile");
+    let client = browser(&driver, profile.path()).await;
+    client
+        .set_window_size(1280, 900)
+        .await
+        .expect("a desk's screen");
+    let base = format!("http://{}", server.address);
+
+    // The point captures candidate 2: ID-card fields and a photo file.
+    console_login(&client, &base, "point-430102-001").await;
+    accessible(&client, "console workspace").await;
+    let body = tests::capture_body(2);
+    fill(
+        &client,
+        "id_number",
+        body["id_number"].as_str().expect("id"),
+    )
+    .await;
+    fill(&client, "name", "王小明").await;
+    choose(&client, "gender", body["gender"].as_str().expect("gender")).await;
+    fill(
+        &client,
+        "birth_date",
+        body["birth_date"].as_str().expect("birth"),
+    )
+    .await;
+    fill(&client, "address", "湖南省长沙市芙蓉区五一大道1号").await;
+    let photo = profile.path().join("photo.jpg");
+    std::fs::write(
+        &photo,
+        engine::photo::synthetic_jpeg(480, 640, 30 * 1024, 2),
+    )
+    .expect("photo");
+    client
+        .find(Locator::Id("photo"))
+        .await
+        .expect("the photo input")
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("chosen");
+    shot(&client, "10-capture").await;
+    submit(&client, "/console/capture").await;
+    let serial = client
+        .find(Locator::Id("captured-serial"))
+        .await
+        .expect("the capture's serial number (see 10-capture.png)")
+        .text()
+        .await
+        .expect("serial");
+    assert_eq!(serial.len(), 8, "{serial}");
+    accessible(&client, "console captured").await;
+
+    // The county's dashboard: the count moves by itself when the point captures again.
+    client
+        .find(Locator::Css("form[action='/console/logout'] button"))
+        .await
+        .expect("logout")
+        .click()
+        .await
+        .expect("logged out");
+    console_login(&client, &base, "county-430102").await;
+    let before = captured_count(&client).await;
+    assert!(before >= 1, "the capture is counted");
+    let point = server.operator("point-430102-001");
+    let captured = server.capture(&point, "430102-001", 3, "cap-3");
+    assert_eq!(captured.status, 201, "{}", captured.text);
+    let started = Instant::now();
+    while captured_count(&client).await != before + 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the dashboard did not update by itself"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    shot(&client, "11-dashboard").await;
+    accessible(&client, "console dashboard").await;
+
+    // The list, filtered by step and the start of the name.
+    choose(&client, "status", "captured").await;
+    fill(&client, "name-filter", "王").await;
+    client
+        .find(Locator::Css("form.filters button"))
+        .await
+        .expect("the filter button")
+        .click()
+        .await
+        .expect("filtered");
+    let started = Instant::now();
+    loop {
+        let rows = client
+            .find_all(Locator::Css("#candidates tbody tr"))
+            .await
+            .expect("rows");
+        let mut texts = Vec::new();
+        for row in &rows {
+            texts.push(row.text().await.unwrap_or_default());
+        }
+        if texts.len() == 1 && texts[0].contains("王小明") && texts[0].contains(&serial) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the filtered list shows only 王小明: {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    shot(&client, "12-list").await;
+    client.close().await.expect("closed");
+}

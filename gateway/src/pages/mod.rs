@@ -11,7 +11,9 @@
 //!
 //! - [`layout`]: the page frame, the step tracker, refusals in Chinese.
 //! - [`portal`]: the candidate's pages.
+//! - [`console`]: the operators' pages (begun).
 
+pub mod console;
 pub mod layout;
 pub mod portal;
 
@@ -49,7 +51,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/assets/htmx.min.js", web::get().to(htmx))
         .route("/assets/site.css", web::get().to(style))
-        .configure(portal::configure);
+        .configure(portal::configure)
+        .configure(console::configure);
 }
 
 async fn htmx() -> HttpResponse {

@@ -1,0 +1,518 @@
+//! The operator console (`/console`), begun: login (and the forced password change of a
+//! one-time password), a point's capture of a candidate with a photo file (the photo
+//! checked — and its verdict shown — before a serial number is spent), and for every level
+//! the live progress of its scope (updating by itself through htmx polling) with a candidate
+//! list filtered by step and name. Like the portal, each handler parses, checks the CSRF
+//! token, calls `crate::app` and renders.
+
+use super::layout::{Problem, alert, csrf, field, respond};
+use super::{csrf_of, csrf_ok, see_other};
+use crate::app::AppError;
+use crate::app::operator::{ListFilter, Operator};
+use crate::error::ApiError;
+use crate::sessions::{Caller, Session};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use engine::scope::Scope;
+use futures::StreamExt as _;
+use maud::{DOCTYPE, Markup, html};
+use std::collections::HashMap;
+
+/// The operator's session cookie (apart from a candidate's on the same browser).
+pub const OPERATOR_COOKIE: &str = "reg_operator";
+
+/// The largest upload a capture takes (a photo is ~30 KB; the API takes 256 KiB of JSON).
+const MAX_UPLOAD_BYTES: usize = 256 * 1024;
+
+/// Registers the console's pages.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/console", web::get().to(home))
+        .route("/console/login", web::post().to(login))
+        .route("/console/logout", web::post().to(logout))
+        .route("/console/password", web::post().to(password))
+        .route("/console/capture", web::post().to(capture))
+        .route("/console/progress", web::get().to(progress));
+}
+
+/// The operator's session, from the console cookie, checked like a bearer token's (a
+/// disabled account, a reset or a logout ends it).
+fn operator_session(state: &AppState, request: &HttpRequest) -> Option<(Session, String)> {
+    let token = request.cookie(OPERATOR_COOKIE)?.value().to_owned();
+    let session = state.sessions.resolve(&token, state.now())?;
+    if matches!(session.scope, Scope::Candidate(_))
+        || !state
+            .accounts
+            .session_valid(&session.subject, session.generation)
+    {
+        return None;
+    }
+    Some((session, token))
+}
+
+fn frame(title: &str, who: Option<&Session>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 报名管理" }
+                link rel="stylesheet" href="/assets/site.css";
+                script src="/assets/htmx.min.js" defer {}
+            }
+            body class="console" {
+                a class="skip" href="#main" { "跳到正文" }
+                header class="top" {
+                    p class="brand" { "普通高考报名管理" @if let Some(who) = who { " · " (who.subject) } }
+                }
+                main id="main" tabindex="-1" { (body) }
+            }
+        }
+    }
+}
+
+fn text<'a>(fields: &'a HashMap<String, String>, name: &str) -> &'a str {
+    fields.get(name).map_or("", |value| value.trim())
+}
+
+/// `GET /console`.
+async fn home(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    match operator_session(&state, &request) {
+        Some((session, token)) => workspace(&state, &request, session, &token, None, None).await,
+        None => login_page(&state, &request, None),
+    }
+}
+
+fn login_page(state: &AppState, request: &HttpRequest, problem: Option<&Problem>) -> HttpResponse {
+    let token = request
+        .cookie(super::LOGIN_CSRF_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+        .or_else(|| crate::random_hex(16))
+        .unwrap_or_default();
+    let body = html! {
+        h1 { "工作人员登录" }
+        (alert(problem))
+        section {
+            form method="post" action="/console/login" {
+                (csrf(&token))
+                (field("username", "用户名", "text", "", problem, "username"))
+                (field("password", "密码", "password", "", problem, "current-password"))
+                button type="submit" { "登录" }
+            }
+        }
+    };
+    let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNAUTHORIZED);
+    let mut response = respond(status, frame("工作人员登录", None, body));
+    let _ = response.add_cookie(&super::cookie(state, super::LOGIN_CSRF_COOKIE, token, 3600));
+    response
+}
+
+/// `POST /console/login`.
+async fn login(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    if !csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let client = crate::app::session::Client {
+        address: crate::audit::client_address(&request),
+        ticket: None,
+    };
+    match crate::app::session::operator_login(
+        &state,
+        &client,
+        text(&fields, "username"),
+        text(&fields, "password"),
+    )
+    .await
+    {
+        Ok(issued) => {
+            let seconds = issued.expires_at.seconds_since(state.now()).max(60);
+            let mut response = see_other("/console");
+            let _ = response.add_cookie(&super::cookie(
+                &state,
+                OPERATOR_COOKIE,
+                issued.token,
+                seconds,
+            ));
+            response
+        }
+        Err(error) => login_page(&state, &request, Some(&Problem::of(&ApiError::from(error)))),
+    }
+}
+
+/// `POST /console/logout`: the session ends on every node (as the API's logout).
+async fn logout(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    if let Some((session, _)) = operator_session(&state, &request) {
+        if !console_csrf_ok(&request, text(&fields, "csrf")) {
+            return forbidden();
+        }
+        let _ = crate::app::accounts::log_out(&state, &session).await;
+    }
+    let mut response = see_other("/console");
+    let _ = response.add_cookie(&super::cookie(&state, OPERATOR_COOKIE, String::new(), 0));
+    response
+}
+
+fn console_csrf_ok(request: &HttpRequest, posted: &str) -> bool {
+    request
+        .cookie(OPERATOR_COOKIE)
+        .is_some_and(|cookie| !posted.is_empty() && csrf_of(cookie.value()) == posted)
+}
+
+fn forbidden() -> HttpResponse {
+    respond(
+        StatusCode::FORBIDDEN,
+        frame(
+            "请求无效",
+            None,
+            html! { h1 { "请求无效" } p { "页面已过期或来源不明（csrf_invalid）。" } p { a href="/console" { "返回" } } },
+        ),
+    )
+}
+
+/// `POST /console/password`: a one-time password is replaced before anything else.
+async fn password(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, token)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    if !console_csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    match crate::app::accounts::change_own_password(
+        &state,
+        &session,
+        text(&fields, "current_password"),
+        text(&fields, "new_password"),
+    )
+    .await
+    {
+        // Every earlier session of the account ends with the change: log in again.
+        Ok(_) => {
+            let mut response = see_other("/console");
+            let _ = response.add_cookie(&super::cookie(&state, OPERATOR_COOKIE, String::new(), 0));
+            response
+        }
+        Err(error) => {
+            let problem = Problem::of(&ApiError::from(error));
+            workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
+/// `POST /console/capture` (multipart: the ID-card fields and the photo file).
+async fn capture(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    mut payload: actix_multipart::Multipart,
+) -> HttpResponse {
+    let Some((session, token)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    let (fields, photo) = match read_multipart(&mut payload).await {
+        Ok(parts) => parts,
+        Err(problem) => {
+            return workspace(&state, &request, session, &token, Some(problem), None).await;
+        }
+    };
+    if !console_csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let Scope::Point(point) = session.scope else {
+        let problem = Problem::of(&ApiError::out_of_scope());
+        return workspace(&state, &request, session, &token, Some(problem), None).await;
+    };
+    let outcome = capture_with(&state, point, &fields, photo).await;
+    match outcome {
+        Ok(serial) => workspace(&state, &request, session, &token, None, Some(serial)).await,
+        Err(error) => {
+            let mut problem = Problem::of(&ApiError::from(error));
+            if problem.message.contains("photo") {
+                problem.field = Some("photo");
+            }
+            workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
+async fn capture_with(
+    state: &AppState,
+    point: engine::org::PointCode,
+    fields: &HashMap<String, String>,
+    photo: Vec<u8>,
+) -> Result<String, AppError> {
+    use base64::Engine as _;
+    let body = serde_json::json!({
+        "id_number": text(fields, "id_number"),
+        "name": text(fields, "name"),
+        "gender": text(fields, "gender"),
+        "ethnicity": text(fields, "ethnicity").parse::<u8>().unwrap_or(0),
+        "birth_date": text(fields, "birth_date"),
+        "address": text(fields, "address"),
+        "valid_until": text(fields, "valid_until"),
+        "category": text(fields, "category"),
+        "mode": "card_read",
+        "photo_base64": base64::engine::general_purpose::STANDARD.encode(photo),
+    });
+    let request: crate::app::capture::CaptureRequest = serde_json::from_value(body)
+        .map_err(|error| AppError::malformed("invalid_capture", error.to_string()))?;
+    let idempotency = match fields
+        .get("key")
+        .filter(|key| !key.is_empty() && key.len() <= 64)
+    {
+        Some(key) => format!("console-{key}"),
+        None => crate::app::fresh_idempotency_key("console")?,
+    };
+    let candidate = match crate::app::capture::prepare(state, point, &request, &idempotency).await?
+    {
+        crate::app::capture::Prepared::Done(candidate) => Some(*candidate),
+        crate::app::capture::Prepared::New(capture) => {
+            crate::app::capture::commit(state, point, capture, idempotency).await?
+        }
+    };
+    Ok(candidate
+        .map(|candidate| candidate.capture.serial.to_string())
+        .unwrap_or_default())
+}
+
+/// The form's text fields and the photo file, bounded.
+async fn read_multipart(
+    payload: &mut actix_multipart::Multipart,
+) -> Result<(HashMap<String, String>, Vec<u8>), Problem> {
+    let too_large = || Problem {
+        field: Some("photo"),
+        message: "上传内容过大：照片不超过 256 KB（body_too_large）".to_owned(),
+        retry_after_seconds: None,
+    };
+    let malformed = || Problem {
+        field: None,
+        message: "表单无法读取（malformed_body）".to_owned(),
+        retry_after_seconds: None,
+    };
+    let mut fields = HashMap::new();
+    let mut photo = Vec::new();
+    let mut total = 0usize;
+    while let Some(part) = payload.next().await {
+        let mut part = part.map_err(|_| malformed())?;
+        let name = part.name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|_| malformed())?;
+            total += chunk.len();
+            if total > MAX_UPLOAD_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "photo" {
+            photo = bytes;
+        } else {
+            fields.insert(name, String::from_utf8(bytes).map_err(|_| malformed())?);
+        }
+    }
+    Ok((fields, photo))
+}
+
+/// `GET /console/progress?scope=…`: the counts, as a fragment htmx swaps in every few
+/// seconds (and a page of its own without htmx).
+async fn progress(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, _)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    let caller = Caller(session);
+    let scope = query
+        .get("scope")
+        .cloned()
+        .unwrap_or_else(|| crate::app::accounts::scope_text(&caller.0.scope));
+    match Operator::of(&state, &caller).progress(&scope).await {
+        Ok(counts) => respond(StatusCode::OK, counts_table(&scope, &counts)),
+        Err(error) => respond(
+            ApiError::from(error).status,
+            html! { p class="error" { "无法读取进度" } },
+        ),
+    }
+}
+
+/// The step names as operators read them.
+fn step_label(status: &str) -> &str {
+    match status {
+        "captured" => "已采集",
+        "activated" => "已首次登录",
+        "paid" => "已缴费",
+        "authenticated" => "已实人认证",
+        "passwords_set" => "已设密码",
+        "form_saved" => "已填报名表",
+        "signed" => "已签字确认",
+        "evaluated" => "已品德评价",
+        other => other,
+    }
+}
+
+fn counts_table(scope: &str, counts: &std::collections::BTreeMap<&'static str, u64>) -> Markup {
+    let total: u64 = counts.values().sum();
+    html! {
+        div id="progress" hx-get={"/console/progress?scope=" (scope)} hx-trigger="every 2s" hx-swap="outerHTML" {
+            table {
+                caption { "报名进度（合计 " span id="progress-total" { (total) } " 人，每 2 秒自动更新）" }
+                thead { tr { th scope="col" { "步骤" } th scope="col" { "人数" } } }
+                tbody {
+                    @for (status, count) in counts {
+                        tr { th scope="row" { (step_label(status)) } td data-status=(status) { (count) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The operator's workspace: the capture form (a point), the live progress and the list.
+async fn workspace(
+    state: &AppState,
+    request: &HttpRequest,
+    session: Session,
+    token: &str,
+    problem: Option<Problem>,
+    captured: Option<String>,
+) -> HttpResponse {
+    let csrf_token = csrf_of(token);
+    let problem = problem.as_ref();
+    if session.password_change_required {
+        let body = html! {
+            h1 { "请先修改密码" }
+            p { "您使用的是一次性密码，修改后才能办理业务。" }
+            (alert(problem))
+            form method="post" action="/console/password" {
+                (csrf(&csrf_token))
+                (field("current_password", "当前密码", "password", "", problem, "current-password"))
+                (field("new_password", "新密码（至少 10 位，含字母和数字）", "password", "", problem, "new-password"))
+                button type="submit" { "修改密码" }
+            }
+        };
+        return respond(StatusCode::OK, frame("修改密码", Some(&session), body));
+    }
+    let caller = Caller(session.clone());
+    let scope = crate::app::accounts::scope_text(&session.scope);
+    let query: HashMap<String, String> =
+        web::Query::<HashMap<String, String>>::from_query(request.query_string())
+            .map(|query| query.into_inner())
+            .unwrap_or_default();
+    let filter = ListFilter {
+        status: query.get("status").filter(|s| !s.is_empty()).cloned(),
+        name_prefix: query.get("name").filter(|s| !s.is_empty()).cloned(),
+    };
+    let operator = Operator::of(state, &caller);
+    let counts = operator.progress(&scope).await.unwrap_or_default();
+    let listed = match session.scope {
+        Scope::Point(point) => operator
+            .candidates_at(point, &filter, None, Some(50))
+            .await
+            .map(|(list, _)| list),
+        Scope::County(county) => operator
+            .county_candidates(county, &filter, None, Some(50))
+            .await
+            .map(|(list, _)| list),
+        _ => Ok(Vec::new()),
+    };
+    let (listed, list_problem) = match listed {
+        Ok(list) => (list, None),
+        Err(error) => (Vec::new(), Some(Problem::of(&ApiError::from(error)))),
+    };
+    let form_key = crate::random_hex(12).unwrap_or_default();
+    let statuses = engine::candidate::Status::ALL.map(|status| status.name());
+    let body = html! {
+        h1 { "工作台" }
+        (alert(problem))
+        @if let Some(serial) = &captured {
+            div class="notice" role="status" { "采集成功，报名号 " strong id="captured-serial" { (serial) } "。" }
+        }
+        @if let Scope::Point(_) = session.scope {
+            section aria-labelledby="capture" {
+                h2 id="capture" { "现场采集" }
+                form method="post" action="/console/capture" enctype="multipart/form-data" {
+                    (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
+                    (field("id_number", "身份证号", "text", "", problem, "off"))
+                    (field("name", "姓名", "text", "", problem, "off"))
+                    div class="field" {
+                        label for="gender" { "性别" }
+                        select id="gender" name="gender" { option value="male" { "男" } option value="female" { "女" } }
+                    }
+                    (field("ethnicity", "民族代码（01 汉族）", "text", "1", problem, "off"))
+                    (field("birth_date", "出生日期（YYYY-MM-DD）", "text", "", problem, "off"))
+                    (field("address", "住址", "text", "", problem, "off"))
+                    (field("valid_until", "有效期至（YYYY-MM-DD 或“长期”）", "text", "长期", problem, "off"))
+                    div class="field" {
+                        label for="category" { "科类" }
+                        select id="category" name="category" { option value="physics" { "物理类" } option value="history" { "历史类" } option value="vocational" { "对口" } }
+                    }
+                    div class="field" {
+                        label for="photo" { "照片（JPEG，480×640）" }
+                        input id="photo" name="photo" type="file" accept="image/jpeg" capture="user"
+                            aria-invalid=[problem.filter(|p| p.field == Some("photo")).map(|_| "true")]
+                            aria-describedby=[problem.filter(|p| p.field == Some("photo")).map(|_| "photo-error")];
+                        @if let Some(problem) = problem.filter(|p| p.field == Some("photo")) {
+                            p class="error" id="photo-error" { (problem.message) }
+                        }
+                    }
+                    button type="submit" { "采集并分配报名号" }
+                }
+            }
+        }
+        section aria-labelledby="progress-heading" {
+            h2 id="progress-heading" { "进度 · " (scope) }
+            (counts_table(&scope, &counts))
+        }
+        @if matches!(session.scope, Scope::Point(_) | Scope::County(_)) {
+            section aria-labelledby="list" {
+                h2 id="list" { "考生名单" }
+                form method="get" action="/console" class="filters" {
+                    div class="field" {
+                        label for="status" { "步骤" }
+                        select id="status" name="status" {
+                            option value="" { "全部" }
+                            @for status in statuses { option value=(status) selected[filter.status.as_deref() == Some(status)] { (step_label(status)) } }
+                        }
+                    }
+                    div class="field" {
+                        label for="name-filter" { "姓名开头" }
+                        input id="name-filter" name="name" type="text" value=(filter.name_prefix.clone().unwrap_or_default());
+                    }
+                    button type="submit" class="secondary" { "查找" }
+                }
+                (alert(list_problem.as_ref()))
+                table id="candidates" {
+                    caption { "共 " (listed.len()) " 人（最多显示 50 人）" }
+                    thead { tr { th scope="col" { "报名号" } th scope="col" { "姓名" } th scope="col" { "身份证号" } th scope="col" { "步骤" } } }
+                    tbody {
+                        @for candidate in &listed {
+                            tr {
+                                td { (candidate.capture.serial.to_string()) }
+                                td { (candidate.capture.id_card.name) }
+                                td { (candidate.capture.id_card.id_number.masked()) }
+                                td { (step_label(candidate.status().name())) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action="/console/logout" class="logout" { (csrf(&csrf_token)) button type="submit" class="secondary" { "退出登录" } }
+    };
+    let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
+    respond(status, frame("工作台", Some(&session), body))
+}
