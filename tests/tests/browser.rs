@@ -382,13 +382,14 @@ async fn console_login(client: &fantoccini::Client, base: &str, username: &str) 
 async fn captured_count(client: &fantoccini::Client) -> u64 {
     let started = Instant::now();
     loop {
-        if let Ok(cell) = client
+        let cell = client
             .find(Locator::Css("#progress td[data-status='captured']"))
-            .await
-        {
-            if let Ok(text) = cell.text().await {
-                return text.trim().parse().unwrap_or(0);
-            }
+            .await;
+        if let Ok(text) = match cell {
+            Ok(cell) => cell.text().await,
+            Err(error) => Err(error),
+        } {
+            return text.trim().parse().unwrap_or(0);
         }
         assert!(
             started.elapsed() < Duration::from_secs(10),
