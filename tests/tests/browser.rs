@@ -146,7 +146,7 @@ async fn submit(client: &fantoccini::Client, form_action: &str) {
         .expect("marked");
     client
         .find(Locator::Css(&format!(
-            "form[action='{form_action}'] button[type=submit]"
+            "form[action^='{form_action}'] button[type=submit]"
         )))
         .await
         .unwrap_or_else(|_| panic!("a form posting to {form_action}"))
@@ -193,7 +193,7 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     let data = tempfile::tempdir().expect("data");
     let server = tokio::task::spawn_blocking({
         let path = data.path().to_owned();
-        move || Server::start(&path)
+        move || std::sync::Arc::new(Server::start(&path))
     })
     .await
     .expect("server");
@@ -346,13 +346,30 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
         .expect("the session cookie");
     assert_eq!(session.http_only(), Some(true));
     let cookie = format!("reg_session={}", session.value());
+    let downloader = std::sync::Arc::clone(&server);
     let pdf = tokio::task::spawn_blocking(move || {
-        server.raw("GET", "/registration-form.pdf", b"", &[("Cookie", &cookie)])
+        downloader.raw("GET", "/registration-form.pdf", b"", &[("Cookie", &cookie)])
     })
     .await
     .expect("download");
     assert_eq!(pdf.status, 200);
     assert!(pdf.bytes.starts_with(b"%PDF"), "a PDF");
+
+    // At the point, the operator confirms the signed form in the console; the candidate's
+    // tracker then shows every step done.
+    console_login(&client, &base, "point-430102-001").await;
+    shot(&client, "09-console-sign").await;
+    submit(&client, "/console/candidates/").await;
+    client.goto(&format!("{base}/")).await.expect("portal");
+    assert!(
+        client
+            .find(Locator::Css(".steps li.current"))
+            .await
+            .is_err(),
+        "every step is done"
+    );
+    accessible(&client, "portal, all done").await;
+    shot(&client, "08-signed").await;
     client.close().await.expect("closed");
 }
 

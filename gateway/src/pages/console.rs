@@ -6,7 +6,7 @@
 //! token, calls `crate::app` and renders.
 
 use super::layout::{Problem, alert, csrf, field, respond};
-use super::{csrf_of, csrf_ok, see_other};
+use super::{csrf_of, login_csrf_ok, see_other};
 use crate::app::AppError;
 use crate::app::operator::{ListFilter, Operator};
 use crate::error::ApiError;
@@ -33,7 +33,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/console/logout", web::post().to(logout))
         .route("/console/password", web::post().to(password))
         .route("/console/capture", web::post().to(capture))
-        .route("/console/progress", web::get().to(progress));
+        .route("/console/progress", web::get().to(progress))
+        .route(
+            "/console/candidates/{key}/signature",
+            web::post().to(signature),
+        )
+        .route(
+            "/console/candidates/{key}/registration-form.pdf",
+            web::get().to(printable),
+        )
+        .route("/console/pause", web::post().to(pause));
 }
 
 /// The operator's session, from the console cookie, checked like a bearer token's (a
@@ -115,7 +124,7 @@ async fn login(
     request: HttpRequest,
     fields: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    if !csrf_ok(&request, text(&fields, "csrf")) {
+    if !login_csrf_ok(&request, text(&fields, "csrf")) {
         return forbidden();
     }
     let client = crate::app::session::Client {
@@ -165,7 +174,7 @@ async fn logout(
 fn console_csrf_ok(request: &HttpRequest, posted: &str) -> bool {
     request
         .cookie(OPERATOR_COOKIE)
-        .is_some_and(|cookie| !posted.is_empty() && csrf_of(cookie.value()) == posted)
+        .is_some_and(|cookie| super::same(&csrf_of(cookie.value()), posted))
 }
 
 fn forbidden() -> HttpResponse {
@@ -325,6 +334,84 @@ async fn read_multipart(
     Ok((fields, photo))
 }
 
+/// `POST /console/candidates/{key}/signature`: the point confirms the printed form was
+/// signed.
+async fn signature(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    key: web::Path<String>,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, token)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    if !console_csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let idempotency = format!("console-sign-{}", text(&fields, "key"));
+    let caller = Caller(session.clone());
+    match Operator::of(&state, &caller)
+        .confirm_signature(&key, idempotency)
+        .await
+    {
+        Ok(_) => see_other("/console"),
+        Err(error) => {
+            let problem = Problem::of(&ApiError::from(error));
+            workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
+/// `GET /console/candidates/{key}/registration-form.pdf`: a candidate's form, printed by an
+/// operator in scope.
+async fn printable(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    key: web::Path<String>,
+) -> HttpResponse {
+    let Some((session, _)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    let caller = Caller(session);
+    let answer = match Operator::of(&state, &caller).candidate(&key).await {
+        Ok(candidate) => crate::routes::documents::registration_form_pdf(state, candidate).await,
+        Err(error) => Err(ApiError::from(error)),
+    };
+    answer.unwrap_or_else(|error| {
+        respond(
+            error.status,
+            frame(
+                "无法打印",
+                None,
+                html! { h1 { "无法打印" } (alert(Some(&Problem::of(&error)))) },
+            ),
+        )
+    })
+}
+
+/// `POST /console/pause` (province): the emergency switch.
+async fn pause(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, token)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    if !console_csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let paused = text(&fields, "paused") == "yes";
+    let retry = text(&fields, "retry_after_seconds").parse::<u32>().ok();
+    match crate::app::settings::pause(&state, &Caller(session.clone()), paused, retry).await {
+        Ok(()) => see_other("/console"),
+        Err(error) => {
+            let problem = Problem::of(&ApiError::from(error));
+            workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
 /// `GET /console/progress?scope=…`: the counts, as a fragment htmx swaps in every few
 /// seconds (and a page of its own without htmx).
 async fn progress(
@@ -473,6 +560,21 @@ async fn workspace(
                 }
             }
         }
+        @if matches!(session.scope, Scope::Province) {
+            @let config = state.admission.config();
+            section aria-labelledby="pause-heading" {
+                h2 id="pause-heading" { "紧急暂停" }
+                p { "当前状态：" strong { @if config.paused { "已暂停考生写操作" } @else { "正常受理" } } }
+                form method="post" action="/console/pause" {
+                    (csrf(&csrf_token))
+                    input type="hidden" name="paused" value=(if config.paused { "no" } else { "yes" });
+                    @if !config.paused {
+                        (field("retry_after_seconds", "告知考生多少秒后再来", "text", &config.pause_retry_after_seconds.to_string(), problem, "off"))
+                    }
+                    button type="submit" { @if config.paused { "恢复受理" } @else { "暂停考生写操作" } }
+                }
+            }
+        }
         section aria-labelledby="progress-heading" {
             h2 id="progress-heading" { "进度 · " (scope) }
             (counts_table(&scope, &counts))
@@ -497,14 +599,26 @@ async fn workspace(
                 (alert(list_problem.as_ref()))
                 table id="candidates" {
                     caption { "共 " (listed.len()) " 人（最多显示 50 人）" }
-                    thead { tr { th scope="col" { "报名号" } th scope="col" { "姓名" } th scope="col" { "身份证号" } th scope="col" { "步骤" } } }
+                    thead { tr { th scope="col" { "报名号" } th scope="col" { "姓名" } th scope="col" { "身份证号" } th scope="col" { "步骤" } th scope="col" { "操作" } } }
                     tbody {
                         @for candidate in &listed {
+                            @let key = candidate.key.to_string();
                             tr {
                                 td { (candidate.capture.serial.to_string()) }
                                 td { (candidate.capture.id_card.name) }
                                 td { (candidate.capture.id_card.id_number.masked()) }
                                 td { (step_label(candidate.status().name())) }
+                                td {
+                                    @if candidate.status() >= engine::candidate::Status::FormSaved {
+                                        a href={"/console/candidates/" (key) "/registration-form.pdf"} { "打印报名表" }
+                                        @if candidate.status() == engine::candidate::Status::FormSaved && matches!(session.scope, Scope::Point(_)) {
+                                            form method="post" action={"/console/candidates/" (key) "/signature"} class="inline" {
+                                                (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
+                                                button type="submit" class="secondary" { "确认签字" }
+                                            }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }

@@ -83,16 +83,24 @@ pub fn csrf_of(token: &str) -> String {
     hex::encode(&Sha256::digest(format!("csrf:{token}").as_bytes())[..16])
 }
 
-/// Whether a posted `csrf` field belongs to this browser: its session's, or before login
-/// the double-submit cookie's.
+/// Whether a posted `csrf` field belongs to this browser's candidate session, or before
+/// login to its double-submit cookie.
 pub fn csrf_ok(request: &HttpRequest, posted: &str) -> bool {
-    let expected = match request.cookie(SESSION_COOKIE) {
-        Some(cookie) => csrf_of(cookie.value()),
-        None => match request.cookie(LOGIN_CSRF_COOKIE) {
-            Some(cookie) => cookie.value().to_owned(),
-            None => return false,
-        },
-    };
+    match request.cookie(SESSION_COOKIE) {
+        Some(cookie) => same(&csrf_of(cookie.value()), posted),
+        None => login_csrf_ok(request, posted),
+    }
+}
+
+/// Whether a login form's posted `csrf` field matches the double-submit cookie.
+pub fn login_csrf_ok(request: &HttpRequest, posted: &str) -> bool {
+    request
+        .cookie(LOGIN_CSRF_COOKIE)
+        .is_some_and(|cookie| same(cookie.value(), posted))
+}
+
+/// Equal, non-empty, compared in constant time.
+pub fn same(expected: &str, posted: &str) -> bool {
     !posted.is_empty()
         && expected.len() == posted.len()
         && expected

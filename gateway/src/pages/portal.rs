@@ -97,7 +97,7 @@ fn login_page(state: &AppState, request: &HttpRequest, problem: Option<&Problem>
 
 /// `POST /login`: first login or password login; the session goes into the cookie.
 async fn login(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
-    if !csrf_ok(&request, text(&fields, "csrf")) {
+    if !super::login_csrf_ok(&request, text(&fields, "csrf")) {
         return forbidden();
     }
     let client = crate::app::session::Client {
