@@ -358,7 +358,7 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     // At the point, the operator confirms the signed form in the console; the candidate's
     // tracker then shows every step done.
     console_login(&client, &base, "point-430102-001").await;
-    shot(&client, "09-console-sign").await;
+    shot(&client, "08-console-sign").await;
     submit(&client, "/console/candidates/").await;
     client.goto(&format!("{base}/")).await.expect("portal");
     assert!(
@@ -370,6 +370,34 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     );
     accessible(&client, "portal, all done").await;
     shot(&client, "08-signed").await;
+
+    // A phone number (a wrong save password refused beside its own field), then the exam
+    // fee paid in the sandbox and the admission ticket offered.
+    fill(&client, "phone_number", "13800138000").await;
+    fill(&client, "phone_save_password", "Wrong2024z").await;
+    submit(&client, "/phone").await;
+    let error = client
+        .find(Locator::Id("phone_save_password-error"))
+        .await
+        .expect("the refusal beside the phone form's field")
+        .text()
+        .await
+        .expect("text");
+    assert!(error.contains("保存密码不正确"), "{error}");
+    fill(&client, "phone_save_password", tests::SAVE_PASSWORD).await;
+    submit(&client, "/phone").await;
+    let source = client.source().await.expect("page");
+    assert!(source.contains("当前：138"), "the phone is bound: {source}");
+    submit(&client, "/exam-fee").await;
+    shot(&client, "09-exam-fee-order").await;
+    submit(&client, "/sandbox/pay").await;
+    let ticket = client
+        .find(Locator::Css("a[href='/admission-ticket.pdf']"))
+        .await
+        .expect("the admission ticket once the exam fee is paid");
+    assert!(ticket.text().await.expect("text").contains("准考证"));
+    accessible(&client, "portal, exam fee paid").await;
+    shot(&client, "09-exam-fee").await;
     client.close().await.expect("closed");
 }
 

@@ -67,6 +67,8 @@ fn frame(title: &str, who: Option<&Session>, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                // htmx would otherwise inject an inline style, which the CSP refuses.
+                meta name="htmx-config" content=r#"{"includeIndicatorStyles":false}"#;
                 title { (title) " · 报名管理" }
                 link rel="stylesheet" href="/assets/site.css";
                 script src="/assets/htmx.min.js" defer {}

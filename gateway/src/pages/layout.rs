@@ -13,6 +13,8 @@ pub fn page(title: &str, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                // htmx would otherwise inject an inline style, which the CSP refuses.
+                meta name="htmx-config" content=r#"{"includeIndicatorStyles":false}"#;
                 title { (title) " · 普通高考网上报名" }
                 link rel="stylesheet" href="/assets/site.css";
                 script src="/assets/htmx.min.js" defer {}
@@ -160,6 +162,8 @@ pub fn refused(state: &crate::state::AppState, error: &ApiError) -> HttpResponse
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                // htmx would otherwise inject an inline style, which the CSP refuses.
+                meta name="htmx-config" content=r#"{"includeIndicatorStyles":false}"#;
                 title { "请稍后 · 普通高考网上报名" }
                 link rel="stylesheet" href="/assets/site.css";
                 script src="/assets/htmx.min.js" defer {}

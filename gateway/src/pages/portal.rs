@@ -32,7 +32,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/passwords", web::post().to(passwords))
         .route("/pledge", web::post().to(pledge))
         .route("/form", web::post().to(form))
-        .route("/registration-form.pdf", web::get().to(printable));
+        .route("/registration-form.pdf", web::get().to(printable))
+        .route("/phone", web::post().to(phone))
+        .route("/exam-fee", web::post().to(exam_fee))
+        .route("/admission-ticket.pdf", web::get().to(admission_ticket));
 }
 
 /// A posted form: its fields by name (repeated names keep the last; electives are two
@@ -185,7 +188,15 @@ where
         Ok(Some(pay)) => dashboard(state, Caller(session), &token, None, Some(pay), None).await,
         Err(error) => {
             // The page comes back with what was typed (passwords excepted) and why not.
-            let problem = Problem::of(&ApiError::from(error));
+            let mut problem = Problem::of(&ApiError::from(error));
+            // The phone form has its own save-password field (ids are unique on a page).
+            if problem.field == Some("save_password") && fields.contains_key("phone_save_password")
+            {
+                problem.field = Some("phone_save_password");
+            }
+            if fields.contains_key("phone_number") && problem.field.is_none() {
+                problem.field = Some("phone_number");
+            }
             dashboard(
                 state,
                 Caller(session),
@@ -237,6 +248,70 @@ async fn fee(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -
         Ok(Some(order.pay))
     })
     .await
+}
+
+/// `POST /phone`: binds the mobile number (with the save password).
+async fn phone(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        Myself::of(state, &caller)?
+            .bind_phone(
+                text(fields, "phone_number").to_owned(),
+                Some(text(fields, "phone_save_password")),
+                key(fields)?,
+            )
+            .await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// `POST /exam-fee`: an order for the exam fee (its own window, once the form is signed).
+async fn exam_fee(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: Fields,
+) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        let provider = crate::providers::named(text(fields, "provider")).ok_or_else(|| {
+            AppError::invalid(
+                "provider_unavailable",
+                "choose WeChat Pay, Alipay or UnionPay",
+            )
+        })?;
+        let payer = Payer {
+            provider,
+            channel: Channel::Mobile,
+            client_ip: crate::audit::client_address(request),
+        };
+        let order = Myself::of(state, &caller)?
+            .create_order(FeeKind::Exam, payer, key(fields)?)
+            .await?;
+        Ok(Some(order.pay))
+    })
+    .await
+}
+
+/// `GET /admission-ticket.pdf`: once the exam fee is paid.
+async fn admission_ticket(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    let Some((session, _)) = session(&state, &request) else {
+        return see_other("/");
+    };
+    let candidate = match Myself::of(&state, &Caller(session)) {
+        Ok(myself) => myself.record().await,
+        Err(error) => Err(error),
+    };
+    let answer = match candidate {
+        Ok(candidate) => crate::routes::candidates::admission_ticket_pdf(state, candidate).await,
+        Err(error) => Err(ApiError::from(error)),
+    };
+    answer.unwrap_or_else(|error| {
+        respond(
+            error.status,
+            page("无法打印", html! { h1 { "无法打印" } (alert(Some(&Problem::of(&error)))) p { a href="/" { "返回" } } }),
+        )
+    })
 }
 
 /// `POST /fee/refresh`: "refresh payment status".
@@ -491,6 +566,35 @@ async fn dashboard(
         } @else {
             (form_section(&view, &csrf_token, &form_key, problem, posted))
         }
+        @if view.passwords_set {
+            section aria-labelledby="phone" {
+                h2 id="phone" { "手机号码" }
+                p { "当前：" @if let Some(phone) = &view.phone { (phone) } @else { "未绑定" } }
+                form method="post" action="/phone" {
+                    (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
+                    @let typed = posted.and_then(|fields| fields.get("phone_number")).cloned().unwrap_or_default();
+                    (field("phone_number", "手机号码（11 位）", "tel", &typed, problem, "tel"))
+                    (field("phone_save_password", "保存密码", "password", "", problem, "current-password"))
+                    button type="submit" class="secondary" { "绑定手机" }
+                }
+            }
+        }
+        @if view.signed {
+            section aria-labelledby="exam-fee" {
+                h2 id="exam-fee" { "考试费" }
+                @if view.exam_fee_paid {
+                    p { "考试费已缴纳。" a href="/admission-ticket.pdf" download="admission-ticket.pdf" { "下载准考证（PDF）" } }
+                } @else {
+                    p class="notice" { "考试费在规定时间内缴纳；请勿重复支付。" }
+                    @if let Some(pay) = &pay { (pay_block(pay, candidate.exam_fee.orders.last(), &csrf_token)) }
+                    form method="post" action="/exam-fee" {
+                        (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
+                        input type="hidden" name="provider" value="wechat_pay";
+                        button type="submit" class="secondary" { "缴纳考试费" }
+                    }
+                }
+            }
+        }
         @if view.form_version > 0 {
             section aria-labelledby="documents" {
                 h2 id="documents" { "下载与打印" }
@@ -502,6 +606,58 @@ async fn dashboard(
     };
     let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
     respond(status, page("我的报名", body))
+}
+
+/// The pay payload as a QR code (an SVG image in the page: the CSP allows `data:` images).
+fn qr_image(payload: &str) -> Markup {
+    use base64::Engine as _;
+    let svg = qrcode::QrCode::new(payload.as_bytes()).ok().map(|code| {
+        code.render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(220, 220)
+            .build()
+    });
+    html! {
+        @if let Some(svg) = svg {
+            img class="qr" alt="支付二维码" width="220" height="220"
+                src={"data:image/svg+xml;base64," (base64::engine::general_purpose::STANDARD.encode(svg))};
+        }
+        p class="hint" { "无法扫码时可复制支付链接：" code { (payload) } }
+    }
+}
+
+/// How to pay an order: the sandbox's button, the provider's form, link or QR code.
+fn pay_block(
+    pay: &PayInstructions,
+    order: Option<&engine::candidate::FeeOrder>,
+    csrf_token: &str,
+) -> Markup {
+    html! {
+        div class="pay" {
+            @if pay.sandbox { p class="sandbox" { (pay.notice) } } @else { p { (pay.notice) } }
+            @match pay.method {
+                PayMethod::Form => {
+                    form method="post" action=(pay.content) {
+                        @for (name, value) in &pay.fields { input type="hidden" name=(name) value=(value); }
+                        button type="submit" { "前往银联支付" }
+                    }
+                }
+                _ if pay.sandbox => {
+                    @if let Some(order) = order {
+                        form method="post" action="/sandbox/pay" {
+                            (csrf(csrf_token))
+                            input type="hidden" name="order_id" value=(order.order_id);
+                            button type="submit" { "在沙箱中支付 " (order.amount_fen / 100) " 元" }
+                        }
+                    }
+                }
+                PayMethod::Link => { p { a href=(pay.content) { "打开支付页面" } } }
+                PayMethod::Qr => {
+                    p { "请用微信或支付宝扫描二维码支付：" }
+                    (qr_image(&pay.content))
+                }
+            }
+        }
+    }
 }
 
 fn provider_label(provider: Provider) -> &'static str {
@@ -526,30 +682,7 @@ fn fee_section(
         section aria-labelledby="fee" {
             h2 id="fee" { "缴纳报名费" }
             p class="notice" { "请勿重复支付：支付后请点击“刷新支付状态”；重复支付的款项不会自动退回。" }
-            @if let Some(pay) = pay {
-                div class="pay" {
-                    @if pay.sandbox { p class="sandbox" { (pay.notice) } } @else { p { (pay.notice) } }
-                    @match pay.method {
-                        PayMethod::Form => {
-                            form method="post" action=(pay.content) {
-                                @for (name, value) in &pay.fields { input type="hidden" name=(name) value=(value); }
-                                button type="submit" { "前往银联支付" }
-                            }
-                        }
-                        _ if pay.sandbox => {
-                            @if let Some(order) = latest {
-                                form method="post" action="/sandbox/pay" {
-                                    (csrf(csrf_token))
-                                    input type="hidden" name="order_id" value=(order.order_id);
-                                    button type="submit" { "在沙箱中支付 " (order.amount_fen / 100) " 元" }
-                                }
-                            }
-                        }
-                        PayMethod::Link => { p { a href=(pay.content) { "打开支付页面" } } }
-                        PayMethod::Qr => { p { "请用手机扫描二维码支付：" } p class="qr" { code { (pay.content) } } }
-                    }
-                }
-            }
+            @if let Some(pay) = pay { (pay_block(pay, latest, csrf_token)) }
             @if let Some(order) = latest {
                 p { "订单号 " code { (order.order_id) } " · " (provider_label(order.provider)) " · " (order.amount_fen / 100) " 元" }
                 form method="post" action="/fee/refresh" { (csrf(csrf_token)) button type="submit" class="secondary" { "刷新支付状态" } }
@@ -667,5 +800,30 @@ fn form_section(
                 button type="submit" { "保存报名表" }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pay_payload_becomes_a_qr_image_and_a_link_to_copy() {
+        let html = qr_image("weixin://wxpay/bizpayurl?pr=abc123").into_string();
+        assert!(html.contains("src=\"data:image/svg+xml;base64,"), "{html}");
+        assert!(html.contains("alt=\"支付二维码\""));
+        assert!(html.contains("weixin://wxpay/bizpayurl?pr=abc123"));
+        let svg = html
+            .split("base64,")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(|encoded| {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .expect("base64")
+            })
+            .expect("an image");
+        assert!(String::from_utf8(svg).expect("text").contains("<svg"));
     }
 }

@@ -219,7 +219,7 @@ pub async fn admission_ticket_for(
     admission_ticket_pdf(state, candidate).await
 }
 
-async fn admission_ticket_pdf(
+pub(crate) async fn admission_ticket_pdf(
     state: web::Data<AppState>,
     candidate: engine::candidate::Candidate,
 ) -> Result<HttpResponse, ApiError> {
