@@ -360,6 +360,10 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     console_login(&client, &base, "point-430102-001").await;
     shot(&client, "08-console-sign").await;
     submit(&client, "/console/candidates/").await;
+    // Then its moral-character evaluation (the same list, the next step's button).
+    submit(&client, "/console/candidates/").await;
+    let listing = client.source().await.expect("page");
+    assert!(listing.contains("已品德评价"), "{listing}");
     client.goto(&format!("{base}/")).await.expect("portal");
     assert!(
         client
@@ -454,7 +458,7 @@ async fn operators_capture_and_watch_progress_in_the_console() {
     let data = tempfile::tempdir().expect("data");
     let server = tokio::task::spawn_blocking({
         let path = data.path().to_owned();
-        move || Server::start(&path)
+        move || std::sync::Arc::new(Server::start(&path))
     })
     .await
     .expect("server");
@@ -509,6 +513,32 @@ async fn operators_capture_and_watch_progress_in_the_console() {
         .expect("serial");
     assert_eq!(serial.len(), 8, "{serial}");
     accessible(&client, "console captured").await;
+    // The point's list as a file, with the browser's operator session.
+    let operator = client
+        .get_all_cookies()
+        .await
+        .expect("cookies")
+        .into_iter()
+        .find(|cookie| cookie.name() == "reg_operator")
+        .expect("the operator's session cookie");
+    let cookie = format!("reg_operator={}", operator.value());
+    let exporter = std::sync::Arc::clone(&server);
+    let csv = tokio::task::spawn_blocking(move || {
+        exporter.raw(
+            "GET",
+            "/console/candidates.csv",
+            b"",
+            &[("Cookie", &cookie)],
+        )
+    })
+    .await
+    .expect("export");
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.bytes.starts_with(b"\xEF\xBB\xBF") && csv.text.contains("王小明"),
+        "{}",
+        csv.text
+    );
 
     // The county's dashboard: the count moves by itself when the point captures again.
     client
@@ -565,5 +595,22 @@ async fn operators_capture_and_watch_progress_in_the_console() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     shot(&client, "12-list").await;
+
+    // The province sees the operators' actions in the audit trail.
+    client
+        .find(Locator::Css("form[action='/console/logout'] button"))
+        .await
+        .expect("logout")
+        .click()
+        .await
+        .expect("logged out");
+    console_login(&client, &base, "province").await;
+    let trail = client.source().await.expect("page");
+    assert!(
+        trail.contains("point-430102-001") && trail.contains("/console/capture"),
+        "the console's capture is in the audit trail"
+    );
+    accessible(&client, "console province").await;
+    shot(&client, "13-province").await;
     client.close().await.expect("closed");
 }

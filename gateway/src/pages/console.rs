@@ -42,7 +42,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/console/candidates/{key}/registration-form.pdf",
             web::get().to(printable),
         )
-        .route("/console/pause", web::post().to(pause));
+        .route("/console/pause", web::post().to(pause))
+        .route(
+            "/console/candidates/{key}/moral-evaluation",
+            web::post().to(moral_evaluation),
+        )
+        .route("/console/candidates.csv", web::get().to(export))
+        .route("/console/submission", web::post().to(submission));
 }
 
 /// The operator's session, from the console cookie, checked like a bearer token's (a
@@ -391,6 +397,119 @@ async fn printable(
     })
 }
 
+/// `POST /console/candidates/{key}/moral-evaluation` (the point or county).
+async fn moral_evaluation(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    key: web::Path<String>,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, token)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    if !console_csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let evaluation = engine::candidate::MoralEvaluation {
+        qualified: text(&fields, "qualified") == "yes",
+        opinion: text(&fields, "opinion").to_owned(),
+    };
+    let idempotency = format!("console-moral-{}", text(&fields, "key"));
+    let caller = Caller(session.clone());
+    match Operator::of(&state, &caller)
+        .moral_evaluation(&key, evaluation, idempotency)
+        .await
+    {
+        Ok(_) => see_other("/console"),
+        Err(error) => {
+            let problem = Problem::of(&ApiError::from(error));
+            workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
+/// `GET /console/candidates.csv?status=&name=` (a point): its list as a file (UTF-8 with a
+/// BOM for spreadsheets, ID numbers masked), the same as the API's export.
+async fn export(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, _)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    let Scope::Point(point) = session.scope else {
+        return respond(
+            StatusCode::FORBIDDEN,
+            frame(
+                "无法导出",
+                None,
+                alert(Some(&Problem::of(&ApiError::out_of_scope()))),
+            ),
+        );
+    };
+    let filter = ListFilter {
+        status: query.get("status").filter(|s| !s.is_empty()).cloned(),
+        name_prefix: query.get("name").filter(|s| !s.is_empty()).cloned(),
+    };
+    let caller = Caller(session);
+    let exported = Operator::of(&state, &caller)
+        .export_point(point, &filter)
+        .await
+        .map_err(ApiError::from)
+        .and_then(|candidates| crate::routes::lists::csv_lines(&candidates, true));
+    match exported {
+        Ok(lines) => {
+            let mut bytes = crate::routes::lists::CSV_BOM.to_vec();
+            bytes.extend(lines);
+            HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    "Content-Disposition",
+                    format!("attachment; filename=\"candidates-{point}.csv\""),
+                ))
+                .body(bytes)
+        }
+        Err(error) => respond(
+            error.status,
+            frame("无法导出", None, alert(Some(&Problem::of(&error)))),
+        ),
+    }
+}
+
+/// `POST /console/submission` (a county): submits its records to the city.
+async fn submission(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, token)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    if !console_csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let Scope::County(county) = session.scope else {
+        return see_other("/console");
+    };
+    let idempotency = format!("console-submit-{}", text(&fields, "key"));
+    match crate::app::county::submit(
+        &state,
+        &session.scope,
+        &session.subject,
+        county,
+        &idempotency,
+    )
+    .await
+    {
+        Ok(_) => see_other("/console"),
+        Err(error) => {
+            let problem = Problem::of(&ApiError::from(error));
+            workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
 /// `POST /console/pause` (province): the emergency switch.
 async fn pause(
     state: web::Data<AppState>,
@@ -522,6 +641,14 @@ async fn workspace(
         Ok(list) => (list, None),
         Err(error) => (Vec::new(), Some(Problem::of(&ApiError::from(error)))),
     };
+    let audit = if matches!(session.scope, Scope::Province) {
+        operator
+            .audit_trail(Some(20), None)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let form_key = crate::random_hex(12).unwrap_or_default();
     let statuses = engine::candidate::Status::ALL.map(|status| status.name());
     let body = html! {
@@ -599,6 +726,9 @@ async fn workspace(
                     button type="submit" class="secondary" { "查找" }
                 }
                 (alert(list_problem.as_ref()))
+                @if let Scope::Point(_) = session.scope {
+                    p { a href={"/console/candidates.csv?status=" (filter.status.clone().unwrap_or_default()) "&name=" (filter.name_prefix.clone().unwrap_or_default())} { "导出名单（CSV）" } }
+                }
                 table id="candidates" {
                     caption { "共 " (listed.len()) " 人（最多显示 50 人）" }
                     thead { tr { th scope="col" { "报名号" } th scope="col" { "姓名" } th scope="col" { "身份证号" } th scope="col" { "步骤" } th scope="col" { "操作" } } }
@@ -613,6 +743,14 @@ async fn workspace(
                                 td {
                                     @if candidate.status() >= engine::candidate::Status::FormSaved {
                                         a href={"/console/candidates/" (key) "/registration-form.pdf"} { "打印报名表" }
+                                        @if candidate.status() == engine::candidate::Status::Signed {
+                                            form method="post" action={"/console/candidates/" (key) "/moral-evaluation"} class="inline" {
+                                                (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
+                                                input type="hidden" name="qualified" value="yes";
+                                                input type="hidden" name="opinion" value="合格";
+                                                button type="submit" class="secondary" { "品德评价：合格" }
+                                            }
+                                        }
                                         @if candidate.status() == engine::candidate::Status::FormSaved && matches!(session.scope, Scope::Point(_)) {
                                             form method="post" action={"/console/candidates/" (key) "/signature"} class="inline" {
                                                 (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
@@ -622,6 +760,29 @@ async fn workspace(
                                     }
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Scope::County(_) = session.scope {
+            section aria-labelledby="submission-heading" {
+                h2 id="submission-heading" { "报送" }
+                p { "核对无误后，将本县（区）报名数据报送市州；报送后采集和修改冻结，市州可退回修改。" }
+                form method="post" action="/console/submission" {
+                    (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
+                    button type="submit" class="secondary" { "报送市州" }
+                }
+            }
+        }
+        @if matches!(session.scope, Scope::Province) {
+            section aria-labelledby="audit-heading" {
+                h2 id="audit-heading" { "操作日志（最近 20 条）" }
+                table {
+                    thead { tr { th scope="col" { "时间" } th scope="col" { "操作人" } th scope="col" { "操作" } th scope="col" { "对象" } th scope="col" { "结果" } } }
+                    tbody {
+                        @for record in &audit {
+                            tr { td { (record.at.cst_text()) } td { (record.actor) } td { (record.action) } td { (record.target) } td { (record.outcome) } }
                         }
                     }
                 }

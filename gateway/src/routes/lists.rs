@@ -120,10 +120,10 @@ pub async fn at_point(
 }
 
 /// A BOM first, so that spreadsheet programs read the Chinese names as UTF-8.
-const CSV_BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(crate) const CSV_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// `candidates` as CSV lines (ID numbers masked), after the header row if `header`.
-fn csv_lines(
+pub(crate) fn csv_lines(
     candidates: &[engine::candidate::Candidate],
     header: bool,
 ) -> Result<Vec<u8>, ApiError> {
