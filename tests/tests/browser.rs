@@ -596,7 +596,18 @@ async fn operators_capture_and_watch_progress_in_the_console() {
     }
     shot(&client, "12-list").await;
 
-    // The province sees the operators' actions in the audit trail.
+    // The county makes an account for a desk at its point; its one-time password must be
+    // changed at the first login before anything else.
+    fill(&client, "username", "desk-7").await;
+    fill(&client, "scope", "point:430102-001").await;
+    submit(&client, "/console/accounts").await;
+    let one_time = client
+        .find(Locator::Id("one-time-password"))
+        .await
+        .expect("the one-time password, shown once")
+        .text()
+        .await
+        .expect("text");
     client
         .find(Locator::Css("form[action='/console/logout'] button"))
         .await
@@ -604,11 +615,54 @@ async fn operators_capture_and_watch_progress_in_the_console() {
         .click()
         .await
         .expect("logged out");
+    client
+        .goto(&format!("{base}/console"))
+        .await
+        .expect("console");
+    fill(&client, "username", "desk-7").await;
+    fill(&client, "password", &one_time).await;
+    submit(&client, "/console/login").await;
+    assert!(
+        client
+            .source()
+            .await
+            .expect("page")
+            .contains("请先修改密码")
+    );
+    accessible(&client, "console password change").await;
+    fill(&client, "current_password", &one_time).await;
+    fill(&client, "new_password", "desk-Password-2026").await;
+    submit(&client, "/console/password").await;
+    fill(&client, "username", "desk-7").await;
+    fill(&client, "password", "desk-Password-2026").await;
+    submit(&client, "/console/login").await;
+    assert!(
+        client
+            .find(Locator::Css("form[action='/console/capture']"))
+            .await
+            .is_ok(),
+        "the desk's workspace after the change"
+    );
+    assert!(
+        client
+            .find(Locator::Css("a[href^='/console/login-cards.pdf']"))
+            .await
+            .is_ok()
+    );
+    client
+        .find(Locator::Css("form[action='/console/logout'] button"))
+        .await
+        .expect("logout")
+        .click()
+        .await
+        .expect("logged out");
+
+    // The province sees the operators' actions in the audit trail.
     console_login(&client, &base, "province").await;
     let trail = client.source().await.expect("page");
     assert!(
-        trail.contains("point-430102-001") && trail.contains("/console/capture"),
-        "the console's capture is in the audit trail"
+        trail.contains("county-430102") && trail.contains("/console/accounts"),
+        "the county's account creation in the console is in the audit trail"
     );
     accessible(&client, "console province").await;
     shot(&client, "13-province").await;

@@ -48,6 +48,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(moral_evaluation),
         )
         .route("/console/candidates.csv", web::get().to(export))
+        .route("/console/login-cards.pdf", web::get().to(login_cards))
+        .route("/console/accounts", web::post().to(create_account))
         .route("/console/submission", web::post().to(submission));
 }
 
@@ -253,7 +255,17 @@ async fn capture(
     };
     let outcome = capture_with(&state, point, &fields, photo).await;
     match outcome {
-        Ok(serial) => workspace(&state, &request, session, &token, None, Some(serial)).await,
+        Ok(serial) => {
+            workspace(
+                &state,
+                &request,
+                session,
+                &token,
+                None,
+                Some(Notice::Captured(serial)),
+            )
+            .await
+        }
         Err(error) => {
             let mut problem = Problem::of(&ApiError::from(error));
             if problem.message.contains("photo") {
@@ -477,6 +489,83 @@ async fn export(
     }
 }
 
+/// `GET /console/login-cards.pdf?status=` (a point): its candidates' login cards, four to
+/// a page.
+async fn login_cards(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, _)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    let Scope::Point(point) = session.scope else {
+        return see_other("/console");
+    };
+    let caller = Caller(session);
+    let status = query
+        .get("status")
+        .filter(|s| !s.is_empty())
+        .map(String::as_str);
+    let answer =
+        match crate::app::documents::point_login_cards(&state, &caller, point, status, None, None)
+            .await
+        {
+            Ok((candidates, _)) => {
+                crate::routes::documents::login_cards_pdf(
+                    state.clone(),
+                    point,
+                    candidates,
+                    format!("login-cards-{point}.pdf"),
+                )
+                .await
+            }
+            Err(error) => Err(ApiError::from(error)),
+        };
+    answer.unwrap_or_else(|error| {
+        respond(
+            error.status,
+            frame("无法打印", None, alert(Some(&Problem::of(&error)))),
+        )
+    })
+}
+
+/// `POST /console/accounts`: an account for a unit the operator manages; its one-time
+/// password is shown once.
+async fn create_account(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, token)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    if !console_csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    match crate::app::accounts::create(
+        &state,
+        &session,
+        text(&fields, "username"),
+        text(&fields, "scope"),
+    )
+    .await
+    {
+        Ok(created) => {
+            let notice = Notice::Created {
+                username: created.account.username,
+                scope: created.account.scope,
+                one_time_password: created.one_time_password,
+            };
+            workspace(&state, &request, session, &token, None, Some(notice)).await
+        }
+        Err(error) => {
+            let problem = Problem::of(&ApiError::from(error));
+            workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
 /// `POST /console/submission` (a county): submits its records to the city.
 async fn submission(
     state: web::Data<AppState>,
@@ -589,6 +678,18 @@ fn counts_table(scope: &str, counts: &std::collections::BTreeMap<&'static str, u
     }
 }
 
+/// What just succeeded, said at the top of the workspace.
+enum Notice {
+    /// A capture, with its serial number.
+    Captured(String),
+    /// An account, with its one-time password (shown this once).
+    Created {
+        username: String,
+        scope: String,
+        one_time_password: String,
+    },
+}
+
 /// The operator's workspace: the capture form (a point), the live progress and the list.
 async fn workspace(
     state: &AppState,
@@ -596,7 +697,7 @@ async fn workspace(
     session: Session,
     token: &str,
     problem: Option<Problem>,
-    captured: Option<String>,
+    notice: Option<Notice>,
 ) -> HttpResponse {
     let csrf_token = csrf_of(token);
     let problem = problem.as_ref();
@@ -654,8 +755,18 @@ async fn workspace(
     let body = html! {
         h1 { "工作台" }
         (alert(problem))
-        @if let Some(serial) = &captured {
-            div class="notice" role="status" { "采集成功，报名号 " strong id="captured-serial" { (serial) } "。" }
+        @match &notice {
+            Some(Notice::Captured(serial)) => {
+                div class="notice" role="status" { "采集成功，报名号 " strong id="captured-serial" { (serial) } "。" }
+            }
+            Some(Notice::Created { username, scope, one_time_password }) => {
+                div class="notice" role="status" {
+                    "已创建账号 " strong { (username) } "（" (scope) "），一次性密码："
+                    strong id="one-time-password" { (one_time_password) }
+                    "。请当面交给使用人，首次登录须修改密码；本页关闭后不再显示。"
+                }
+            }
+            None => {}
         }
         @if let Scope::Point(_) = session.scope {
             section aria-labelledby="capture" {
@@ -727,6 +838,7 @@ async fn workspace(
                 }
                 (alert(list_problem.as_ref()))
                 @if let Scope::Point(_) = session.scope {
+                    p { a href="/console/login-cards.pdf?status=captured" { "打印未登录考生的登录卡（PDF）" } }
                     p { a href={"/console/candidates.csv?status=" (filter.status.clone().unwrap_or_default()) "&name=" (filter.name_prefix.clone().unwrap_or_default())} { "导出名单（CSV）" } }
                 }
                 table id="candidates" {
@@ -762,6 +874,31 @@ async fn workspace(
                             }
                         }
                     }
+                }
+            }
+        }
+        @if !matches!(session.scope, Scope::Point(_)) {
+            @let accounts = crate::app::accounts::list(state, &session).unwrap_or_default();
+            section aria-labelledby="accounts-heading" {
+                h2 id="accounts-heading" { "账号管理" }
+                table {
+                    caption { "本级及下级账号（" (accounts.len()) "）" }
+                    thead { tr { th scope="col" { "用户名" } th scope="col" { "范围" } th scope="col" { "状态" } } }
+                    tbody {
+                        @for account in &accounts {
+                            tr {
+                                td { (account.username) }
+                                td { (account.scope) }
+                                td { @if account.disabled { "已停用" } @else if account.must_change_password { "待改密码" } @else { "正常" } }
+                            }
+                        }
+                    }
+                }
+                form method="post" action="/console/accounts" {
+                    (csrf(&csrf_token))
+                    (field("username", "新账号用户名（小写字母、数字）", "text", "", problem, "off"))
+                    (field("scope", "范围（如 county:430102、point:430102-001）", "text", "", problem, "off"))
+                    button type="submit" class="secondary" { "创建账号" }
                 }
             }
         }

@@ -267,7 +267,7 @@ pub async fn point_login_cards(
     Ok(pdf)
 }
 
-async fn login_cards_pdf(
+pub(crate) async fn login_cards_pdf(
     state: web::Data<AppState>,
     point: PointCode,
     candidates: Vec<Candidate>,
