@@ -596,6 +596,34 @@ async fn operators_capture_and_watch_progress_in_the_console() {
     }
     shot(&client, "12-list").await;
 
+    // The county opens a fourth point and gives it serial numbers from what is left.
+    fill(&client, "number", "4").await;
+    fill(&client, "point_name", "长沙市第四中学").await;
+    fill(&client, "expected_headcount", "300").await;
+    submit(&client, "/console/points").await;
+    let page = client.source().await.expect("page");
+    assert!(
+        page.contains("430102-004") && page.contains("长沙市第四中学"),
+        "the new point is listed"
+    );
+    let free = page
+        .split("未分配号段：")
+        .nth(1)
+        .and_then(|rest| rest.split('–').next())
+        .and_then(|first| first.trim().parse::<u16>().ok())
+        .expect("a run of unallocated numbers");
+    fill(&client, "range_point", "430102-004").await;
+    fill(&client, "first", &free.to_string()).await;
+    fill(&client, "last", &(free + 99).to_string()).await;
+    submit(&client, "/console/ranges").await;
+    let page = client.source().await.expect("page");
+    assert!(
+        page.contains(&format!("{:04}–{:04}（0/100）", free, free + 99)),
+        "the range is the new point's, none used"
+    );
+    accessible(&client, "console county administration").await;
+    shot(&client, "12-points").await;
+
     // The county makes an account for a desk at its point; its one-time password must be
     // changed at the first login before anything else.
     fill(&client, "username", "desk-7").await;

@@ -50,6 +50,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/console/candidates.csv", web::get().to(export))
         .route("/console/login-cards.pdf", web::get().to(login_cards))
         .route("/console/accounts", web::post().to(create_account))
+        .route("/console/points", web::post().to(create_point))
+        .route("/console/ranges", web::post().to(allocate))
         .route("/console/submission", web::post().to(submission));
 }
 
@@ -566,6 +568,101 @@ async fn create_account(
     }
 }
 
+/// `POST /console/points` (a county): a new registration point.
+async fn create_point(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let (state, fields) = (&state, &fields);
+    county_change(state, &request, fields, |session, county, key| async move {
+        let point = crate::app::county::CreatePoint {
+            number: text(fields, "number").parse().map_err(|_| {
+                AppError::malformed("invalid_point_number", "a point number is 1–999")
+            })?,
+            name: text(fields, "point_name").to_owned(),
+            expected_headcount: text(fields, "expected_headcount").parse().map_err(|_| {
+                AppError::malformed("invalid_headcount", "the expected head-count is a number")
+            })?,
+            designated_for_migrant_children: text(fields, "migrant") == "yes",
+        };
+        crate::app::county::create_point(
+            state,
+            &session.scope,
+            &session.subject,
+            county,
+            point,
+            &key,
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+/// `POST /console/ranges` (a county): serial numbers for a point, or divided among all.
+async fn allocate(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let (state, fields) = (&state, &fields);
+    county_change(state, &request, fields, |session, county, key| async move {
+        let number = |name: &str| {
+            text(fields, name).parse::<u16>().map_err(|_| {
+                AppError::malformed("invalid_range", "a range is two sequence numbers, 1–9999")
+            })
+        };
+        let allocation = crate::app::county::Allocation {
+            point: Some(text(fields, "range_point").to_owned()).filter(|point| !point.is_empty()),
+            category: None,
+            first: number("first")?,
+            last: number("last")?,
+        };
+        crate::app::county::allocate(
+            state,
+            &session.scope,
+            &session.subject,
+            county,
+            allocation,
+            &key,
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+/// A county's own change from the console: session, CSRF, the county, then `change`.
+async fn county_change<F, Fut>(
+    state: &AppState,
+    request: &HttpRequest,
+    fields: &HashMap<String, String>,
+    change: F,
+) -> HttpResponse
+where
+    F: FnOnce(Session, engine::org::CountyCode, String) -> Fut,
+    Fut: std::future::Future<Output = Result<(), AppError>>,
+{
+    let Some((session, token)) = operator_session(state, request) else {
+        return see_other("/console");
+    };
+    if !console_csrf_ok(request, text(fields, "csrf")) {
+        return forbidden();
+    }
+    let Scope::County(county) = session.scope else {
+        return see_other("/console");
+    };
+    let key = format!("console-{}", text(fields, "key"));
+    match change(session.clone(), county, key).await {
+        Ok(()) => see_other("/console"),
+        Err(error) => {
+            let problem = Problem::of(&ApiError::from(error));
+            workspace(state, request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
 /// `POST /console/submission` (a county): submits its records to the city.
 async fn submission(
     state: web::Data<AppState>,
@@ -742,6 +839,12 @@ async fn workspace(
         Ok(list) => (list, None),
         Err(error) => (Vec::new(), Some(Problem::of(&ApiError::from(error)))),
     };
+    let county_view = match session.scope {
+        Scope::County(county) => crate::app::county::show(state, &session.scope, county)
+            .await
+            .ok(),
+        _ => None,
+    };
     let audit = if matches!(session.scope, Scope::Province) {
         operator
             .audit_trail(Some(20), None)
@@ -899,6 +1002,44 @@ async fn workspace(
                     (field("username", "新账号用户名（小写字母、数字）", "text", "", problem, "off"))
                     (field("scope", "范围（如 county:430102、point:430102-001）", "text", "", problem, "off"))
                     button type="submit" class="secondary" { "创建账号" }
+                }
+            }
+        }
+        @if let Some(county) = &county_view {
+            section aria-labelledby="points-heading" {
+                h2 id="points-heading" { "报名点与报名号段 · " (county.name) }
+                table id="points" {
+                    thead { tr { th scope="col" { "报名点" } th scope="col" { "名称" } th scope="col" { "预计人数" } th scope="col" { "号段（已用/剩余）" } } }
+                    tbody {
+                        @for point in &county.points {
+                            tr {
+                                td { (point.code) }
+                                td { (point.name) @if point.designated_for_migrant_children { "（随迁子女）" } }
+                                td { (point.expected_headcount) }
+                                td {
+                                    @for range in &point.ranges {
+                                        span class="range" { (format!("{:04}–{:04}", range.first, range.last)) "（" (range.used) "/" (range.remaining) "）" } " "
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                p { "未分配号段：" @for run in &county.unallocated { (format!("{:04}–{:04}", run[0], run[1])) " " } }
+                form method="post" action="/console/points" {
+                    (csrf(&csrf_token)) input type="hidden" name="key" value={"point-" (form_key)};
+                    (field("number", "新报名点编号（1–999）", "text", "", problem, "off"))
+                    (field("point_name", "名称（如学校名）", "text", "", problem, "off"))
+                    (field("expected_headcount", "预计人数", "text", "", problem, "off"))
+                    div class="check" { input id="migrant" type="checkbox" name="migrant" value="yes"; label for="migrant" { "受理随迁子女报名" } }
+                    button type="submit" class="secondary" { "新增报名点" }
+                }
+                form method="post" action="/console/ranges" {
+                    (csrf(&csrf_token)) input type="hidden" name="key" value={"range-" (form_key)};
+                    (field("range_point", "报名点（如 430102-004；留空则按人数分给所有报名点）", "text", "", problem, "off"))
+                    (field("first", "起始序号", "text", "", problem, "off"))
+                    (field("last", "截止序号", "text", "", problem, "off"))
+                    button type="submit" class="secondary" { "分配号段" }
                 }
             }
         }
