@@ -692,6 +692,20 @@ async fn operators_capture_and_watch_progress_in_the_console() {
         trail.contains("county-430102") && trail.contains("/console/accounts"),
         "the county's account creation in the console is in the audit trail"
     );
+    // It extends the first window's close; the table says so.
+    fill(&client, "until", "2099-12-31 23:00").await;
+    submit(&client, "/console/windows").await;
+    let windows = client
+        .find(Locator::Id("windows"))
+        .await
+        .expect("the windows")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        windows.contains("2099-12-31 23:00") && windows.contains("已延长 1 次"),
+        "{windows}"
+    );
     accessible(&client, "console province").await;
     shot(&client, "13-province").await;
     client.close().await.expect("closed");

@@ -51,6 +51,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/console/login-cards.pdf", web::get().to(login_cards))
         .route("/console/accounts", web::post().to(create_account))
         .route("/console/points", web::post().to(create_point))
+        .route("/console/windows", web::post().to(window))
         .route("/console/ranges", web::post().to(allocate))
         .route("/console/submission", web::post().to(submission));
 }
@@ -568,6 +569,52 @@ async fn create_account(
     }
 }
 
+/// `POST /console/windows` (province): sets a window afresh, or extends its close.
+async fn window(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, token)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    if !console_csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let caller = Caller(session.clone());
+    let time = |name: &str| {
+        engine::time::Timestamp::parse_cst_text(text(&fields, name)).ok_or_else(|| {
+            AppError::invalid(
+                "schedule_time_invalid",
+                "times are 'YYYY-MM-DD HH:MM', China Standard Time",
+            )
+        })
+    };
+    let changed = async {
+        let kind = crate::app::settings::window_kind(text(&fields, "window"))?;
+        if text(&fields, "action") == "extend" {
+            crate::app::settings::extend_window(&state, &caller, kind, time("until")?).await
+        } else {
+            crate::app::settings::set_window(
+                &state,
+                &caller,
+                kind,
+                time("opens_at")?,
+                time("closes_at")?,
+            )
+            .await
+        }
+    }
+    .await;
+    match changed {
+        Ok(_) => see_other("/console"),
+        Err(error) => {
+            let problem = Problem::of(&ApiError::from(error));
+            workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
 /// `POST /console/points` (a county): a new registration point.
 async fn create_point(
     state: web::Data<AppState>,
@@ -1050,6 +1097,44 @@ async fn workspace(
                 form method="post" action="/console/submission" {
                     (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
                     button type="submit" class="secondary" { "报送市州" }
+                }
+            }
+        }
+        @if matches!(session.scope, Scope::Province) {
+            @let schedule = state.settings.current().schedule.clone();
+            @let now = state.now();
+            section aria-labelledby="windows-heading" {
+                h2 id="windows-heading" { "报名时间安排（北京时间）" }
+                table id="windows" {
+                    thead { tr { th scope="col" { "事项" } th scope="col" { "开始" } th scope="col" { "结束（含延长）" } th scope="col" { "现在" } } }
+                    tbody {
+                        @for (kind, window) in schedule.windows() {
+                            tr {
+                                td { (kind.title()) }
+                                td { (window.opens_at.cst_text()) }
+                                td { (window.effective_close().cst_text()) @if !window.extensions.is_empty() { "（已延长 " (window.extensions.len()) " 次）" } }
+                                td { @if window.is_open(now) { "开放" } @else { "关闭" } }
+                            }
+                        }
+                    }
+                }
+                form method="post" action="/console/windows" {
+                    (csrf(&csrf_token))
+                    div class="field" {
+                        label for="window" { "事项" }
+                        select id="window" name="window" {
+                            @for kind in engine::schedule::WindowKind::ALL { option value=(kind.name()) { (kind.title()) } }
+                        }
+                    }
+                    fieldset {
+                        legend { "操作" }
+                        div class="check" { input type="radio" id="action-extend" name="action" value="extend" checked; label for="action-extend" { "延长结束时间" } }
+                        div class="check" { input type="radio" id="action-set" name="action" value="set"; label for="action-set" { "重新设置开始和结束" } }
+                    }
+                    (field("until", "延长至（YYYY-MM-DD HH:MM）", "text", "", problem, "off"))
+                    (field("opens_at", "开始（重新设置时）", "text", "", problem, "off"))
+                    (field("closes_at", "结束（重新设置时）", "text", "", problem, "off"))
+                    button type="submit" class="secondary" { "保存时间安排" }
                 }
             }
         }
