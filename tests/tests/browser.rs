@@ -392,6 +392,19 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     submit(&client, "/phone").await;
     let source = client.source().await.expect("page");
     assert!(source.contains("当前：138"), "the phone is bound: {source}");
+    // An art/PE category, its fee paid in the sandbox, its exam ticket offered.
+    choose(&client, "category", "music").await;
+    fill(&client, "main_item", "声乐").await;
+    fill(&client, "art_save_password", tests::SAVE_PASSWORD).await;
+    submit(&client, "/art-pe").await;
+    assert!(client.source().await.expect("page").contains("音乐类"));
+    submit(&client, "/art-pe/fee").await;
+    submit(&client, "/sandbox/pay").await;
+    let source = client.source().await.expect("page");
+    assert!(
+        source.contains("已缴费") && source.contains("/art-pe-ticket.pdf"),
+        "the category is paid and its ticket offered"
+    );
     submit(&client, "/exam-fee").await;
     shot(&client, "09-exam-fee-order").await;
     submit(&client, "/sandbox/pay").await;

@@ -35,7 +35,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/registration-form.pdf", web::get().to(printable))
         .route("/phone", web::post().to(phone))
         .route("/exam-fee", web::post().to(exam_fee))
-        .route("/admission-ticket.pdf", web::get().to(admission_ticket));
+        .route("/admission-ticket.pdf", web::get().to(admission_ticket))
+        .route("/art-pe", web::post().to(art_pe))
+        .route("/art-pe/fee", web::post().to(art_pe_fee))
+        .route("/art-pe-ticket.pdf", web::get().to(art_pe_ticket));
 }
 
 /// A posted form: its fields by name (repeated names keep the last; electives are two
@@ -175,7 +178,7 @@ async fn act<F, Fut>(
 ) -> HttpResponse
 where
     F: FnOnce(Caller) -> Fut,
-    Fut: std::future::Future<Output = Result<Option<PayInstructions>, AppError>>,
+    Fut: std::future::Future<Output = Result<Option<(FeeKind, PayInstructions)>, AppError>>,
 {
     let Some((session, token)) = session(state, request) else {
         return see_other("/");
@@ -245,7 +248,7 @@ async fn fee(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -
         let order = Myself::of(state, &caller)?
             .create_order(FeeKind::Registration, payer, key(fields)?)
             .await?;
-        Ok(Some(order.pay))
+        Ok(Some((FeeKind::Registration, order.pay)))
     })
     .await
 }
@@ -288,9 +291,74 @@ async fn exam_fee(
         let order = Myself::of(state, &caller)?
             .create_order(FeeKind::Exam, payer, key(fields)?)
             .await?;
-        Ok(Some(order.pay))
+        Ok(Some((FeeKind::Exam, order.pay)))
     })
     .await
+}
+
+/// `POST /art-pe`: chooses an art/PE category and its items (with the save password).
+async fn art_pe(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        let category = engine::candidate::art_pe::ArtCategory::named(text(fields, "category"))
+            .ok_or_else(|| AppError::invalid("art_pe_category_unknown", "choose a category"))?;
+        let sub_item = Some(text(fields, "sub_item").to_owned()).filter(|item| !item.is_empty());
+        Myself::of(state, &caller)?
+            .choose_art_category(
+                category,
+                text(fields, "main_item").to_owned(),
+                sub_item,
+                Some(text(fields, "art_save_password")),
+                key(fields)?,
+            )
+            .await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// `POST /art-pe/fee`: the order of one chosen category's fee.
+async fn art_pe_fee(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: Fields,
+) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        let category = engine::candidate::art_pe::ArtCategory::named(text(fields, "category"))
+            .ok_or_else(|| AppError::invalid("art_pe_category_unknown", "choose a category"))?;
+        let payer = Payer {
+            provider: Provider::WeChatPay,
+            channel: Channel::Mobile,
+            client_ip: crate::audit::client_address(request),
+        };
+        let order = Myself::of(state, &caller)?
+            .create_order(FeeKind::ArtPe(category), payer, key(fields)?)
+            .await?;
+        Ok(Some((FeeKind::ArtPe(category), order.pay)))
+    })
+    .await
+}
+
+/// `GET /art-pe-ticket.pdf`: the professional exam ticket of the paid categories.
+async fn art_pe_ticket(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    let Some((session, _)) = session(&state, &request) else {
+        return see_other("/");
+    };
+    let candidate = match Myself::of(&state, &Caller(session)) {
+        Ok(myself) => myself.record().await,
+        Err(error) => Err(error),
+    };
+    let answer = match candidate {
+        Ok(candidate) => crate::routes::art_pe::exam_ticket_pdf(state, candidate).await,
+        Err(error) => Err(ApiError::from(error)),
+    };
+    answer.unwrap_or_else(|error| {
+        respond(
+            error.status,
+            page("无法打印", html! { h1 { "无法打印" } (alert(Some(&Problem::of(&error)))) p { a href="/" { "返回" } } }),
+        )
+    })
 }
 
 /// `GET /admission-ticket.pdf`: once the exam fee is paid.
@@ -473,9 +541,15 @@ async fn dashboard(
     caller: Caller,
     token: &str,
     problem: Option<Problem>,
-    pay: Option<PayInstructions>,
+    pay: Option<(FeeKind, PayInstructions)>,
     posted: Option<&HashMap<String, String>>,
 ) -> HttpResponse {
+    // Which fee the instructions are for: each fee's section shows only its own.
+    let pay_for = |fee: fn(FeeKind) -> bool| {
+        pay.as_ref()
+            .filter(|(kind, _)| fee(*kind))
+            .map(|(_, pay)| pay)
+    };
     let candidate = match Myself::of(state, &caller) {
         Ok(myself) => myself.record().await,
         Err(error) => Err(error),
@@ -530,7 +604,7 @@ async fn dashboard(
         (tracker(&steps))
         (alert(problem))
         @if !view.fee_paid {
-            (fee_section(state, &candidate, &csrf_token, &form_key, problem, pay.as_ref()))
+            (fee_section(state, &candidate, &csrf_token, &form_key, problem, pay_for(|kind| kind == FeeKind::Registration)))
         } @else if !view.authenticated {
             section aria-labelledby="auth" {
                 h2 id="auth" { "实人认证" }
@@ -579,6 +653,52 @@ async fn dashboard(
                 }
             }
         }
+        @if view.phone.is_some() {
+            section aria-labelledby="art-pe" {
+                h2 id="art-pe" { "艺术体育类专业考试（选报）" }
+                @if !view.art_pe.is_empty() {
+                    table {
+                        thead { tr { th scope="col" { "类别" } th scope="col" { "主项/副项" } th scope="col" { "费用" } } }
+                        tbody {
+                            @for chosen in &view.art_pe {
+                                tr {
+                                    td { (chosen.name) }
+                                    td { (chosen.main_item) @if let Some(sub) = &chosen.sub_item { " / " (sub) } }
+                                    td {
+                                        @if chosen.paid { "已缴费" } @else {
+                                            form method="post" action="/art-pe/fee" class="inline" {
+                                                (csrf(&csrf_token)) input type="hidden" name="key" value={"art-" (chosen.category) "-" (form_key)};
+                                                input type="hidden" name="category" value=(chosen.category);
+                                                button type="submit" class="secondary" { "缴费" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if let Some(pay) = pay_for(|kind| matches!(kind, FeeKind::ArtPe(_))) {
+                        (pay_block(pay, candidate.art_pe.values().flat_map(|choice| choice.fee.orders.last()).max_by_key(|order| order.created_at), &csrf_token))
+                    }
+                    @if view.art_pe.iter().any(|chosen| chosen.paid) {
+                        p { a href="/art-pe-ticket.pdf" download="art-pe-ticket.pdf" { "下载专业考试准考证（PDF）" } }
+                    }
+                }
+                form method="post" action="/art-pe" {
+                    (csrf(&csrf_token)) input type="hidden" name="key" value={"art-" (form_key)};
+                    div class="field" {
+                        label for="category" { "类别" }
+                        select id="category" name="category" {
+                            @for category in engine::candidate::art_pe::ArtCategory::ALL { option value=(category.name()) { (category.chinese()) } }
+                        }
+                    }
+                    (field("main_item", "主项", "text", "", problem, "off"))
+                    (field("sub_item", "副项（可不填）", "text", "", problem, "off"))
+                    (field("art_save_password", "保存密码", "password", "", problem, "current-password"))
+                    button type="submit" class="secondary" { "选报" }
+                }
+            }
+        }
         @if view.signed {
             section aria-labelledby="exam-fee" {
                 h2 id="exam-fee" { "考试费" }
@@ -586,7 +706,7 @@ async fn dashboard(
                     p { "考试费已缴纳。" a href="/admission-ticket.pdf" download="admission-ticket.pdf" { "下载准考证（PDF）" } }
                 } @else {
                     p class="notice" { "考试费在规定时间内缴纳；请勿重复支付。" }
-                    @if let Some(pay) = &pay { (pay_block(pay, candidate.exam_fee.orders.last(), &csrf_token)) }
+                    @if let Some(pay) = pay_for(|kind| kind == FeeKind::Exam) { (pay_block(pay, candidate.exam_fee.orders.last(), &csrf_token)) }
                     form method="post" action="/exam-fee" {
                         (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
                         input type="hidden" name="provider" value="wechat_pay";

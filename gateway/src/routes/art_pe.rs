@@ -195,7 +195,7 @@ pub async fn exam_ticket_for(
     exam_ticket_pdf(state, candidate).await
 }
 
-async fn exam_ticket_pdf(
+pub(crate) async fn exam_ticket_pdf(
     state: web::Data<AppState>,
     candidate: engine::candidate::Candidate,
 ) -> Result<HttpResponse, ApiError> {
