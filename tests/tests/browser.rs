@@ -291,6 +291,19 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     shot(&client, "06-form-saved").await;
     accessible(&client, "form saved").await;
 
+    // A bonus-point declaration from the province's list.
+    choose(&client, "item", "bonus_points:少数民族加分").await;
+    fill(&client, "documents", "民族证明-001").await;
+    fill(&client, "declaration_save_password", tests::SAVE_PASSWORD).await;
+    submit(&client, "/declarations").await;
+    assert!(
+        client
+            .source()
+            .await
+            .expect("page")
+            .contains("少数民族加分 · 待县区审核")
+    );
+
     // The province pauses registration: the next change is turned away by a page that says
     // so in Chinese, with when to come back, and retries by itself.
     let province = server.operator("province");
@@ -364,6 +377,21 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     submit(&client, "/console/candidates/").await;
     let listing = client.source().await.expect("page");
     assert!(listing.contains("已品德评价"), "{listing}");
+    // The county approves the declaration from its work list.
+    submit(&client, "/console/logout").await;
+    console_login(&client, &base, "county-430102").await;
+    let list = client
+        .find(Locator::Id("declarations"))
+        .await
+        .expect("the work list")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        list.contains("少数民族加分") && list.contains("民族证明-001"),
+        "{list}"
+    );
+    submit(&client, "/console/candidates/").await;
     client.goto(&format!("{base}/")).await.expect("portal");
     assert!(
         client
@@ -371,6 +399,10 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
             .await
             .is_err(),
         "every step is done"
+    );
+    assert!(
+        client.source().await.expect("page").contains("县区已通过"),
+        "the county's approval shows on the candidate's page"
     );
     accessible(&client, "portal, all done").await;
     shot(&client, "08-signed").await;
@@ -554,13 +586,7 @@ async fn operators_capture_and_watch_progress_in_the_console() {
     );
 
     // The county's dashboard: the count moves by itself when the point captures again.
-    client
-        .find(Locator::Css("form[action='/console/logout'] button"))
-        .await
-        .expect("logout")
-        .click()
-        .await
-        .expect("logged out");
+    submit(&client, "/console/logout").await;
     console_login(&client, &base, "county-430102").await;
     let before = captured_count(&client).await;
     assert!(before >= 1, "the capture is counted");
@@ -649,13 +675,7 @@ async fn operators_capture_and_watch_progress_in_the_console() {
         .text()
         .await
         .expect("text");
-    client
-        .find(Locator::Css("form[action='/console/logout'] button"))
-        .await
-        .expect("logout")
-        .click()
-        .await
-        .expect("logged out");
+    submit(&client, "/console/logout").await;
     client
         .goto(&format!("{base}/console"))
         .await
@@ -690,13 +710,7 @@ async fn operators_capture_and_watch_progress_in_the_console() {
             .await
             .is_ok()
     );
-    client
-        .find(Locator::Css("form[action='/console/logout'] button"))
-        .await
-        .expect("logout")
-        .click()
-        .await
-        .expect("logged out");
+    submit(&client, "/console/logout").await;
 
     // The province sees the operators' actions in the audit trail.
     console_login(&client, &base, "province").await;

@@ -52,6 +52,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/console/accounts", web::post().to(create_account))
         .route("/console/points", web::post().to(create_point))
         .route("/console/windows", web::post().to(window))
+        .route(
+            "/console/candidates/{key}/declarations/{id}",
+            web::post().to(review),
+        )
         .route("/console/ranges", web::post().to(allocate))
         .route("/console/submission", web::post().to(submission));
 }
@@ -569,6 +573,37 @@ async fn create_account(
     }
 }
 
+/// `POST /console/candidates/{key}/declarations/{id}` (county, then city): approve, or
+/// reject with a reason the candidate sees.
+async fn review(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<(String, u32)>,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, token)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    if !console_csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let (key, id) = path.into_inner();
+    let approved = text(&fields, "approved") == "yes";
+    let reason = Some(text(&fields, "reason").to_owned()).filter(|reason| !reason.is_empty());
+    let idempotency = format!("console-review-{}", text(&fields, "key"));
+    let caller = Caller(session.clone());
+    match Operator::of(&state, &caller)
+        .review_declaration(&key, id, approved, reason, idempotency)
+        .await
+    {
+        Ok(_) => see_other("/console"),
+        Err(error) => {
+            let problem = Problem::of(&ApiError::from(error));
+            workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
 /// `POST /console/windows` (province): sets a window afresh, or extends its close.
 async fn window(
     state: web::Data<AppState>,
@@ -892,6 +927,13 @@ async fn workspace(
             .ok(),
         _ => None,
     };
+    let declarations = match session.scope {
+        Scope::County(county) => operator
+            .county_declarations(county, None, None, Some(200))
+            .await
+            .ok(),
+        _ => None,
+    };
     let audit = if matches!(session.scope, Scope::Province) {
         operator
             .audit_trail(Some(20), None)
@@ -1049,6 +1091,39 @@ async fn workspace(
                     (field("username", "新账号用户名（小写字母、数字）", "text", "", problem, "off"))
                     (field("scope", "范围（如 county:430102、point:430102-001）", "text", "", problem, "off"))
                     button type="submit" class="secondary" { "创建账号" }
+                }
+            }
+        }
+        @if let Some(list) = &declarations {
+            section aria-labelledby="declarations-heading" {
+                h2 id="declarations-heading" { "加分与专项计划申报：待审核" }
+                table id="declarations" {
+                    caption { "共 " (list.items.len()) " 项" }
+                    thead { tr { th scope="col" { "报名号" } th scope="col" { "姓名" } th scope="col" { "项目" } th scope="col" { "材料" } th scope="col" { "审核" } } }
+                    tbody {
+                        @for entry in &list.items {
+                            tr {
+                                td { (entry.serial_number) }
+                                td { (entry.name) }
+                                td { (entry.declaration.kind.chinese()) "：" (entry.declaration.item) }
+                                td { (entry.declaration.documents.join("，")) }
+                                td {
+                                    form method="post" action={"/console/candidates/" (entry.key) "/declarations/" (entry.declaration.id)} class="inline" {
+                                        (csrf(&csrf_token)) input type="hidden" name="key" value={"approve-" (entry.key) "-" (entry.declaration.id)};
+                                        input type="hidden" name="approved" value="yes";
+                                        button type="submit" class="secondary" { "通过" }
+                                    }
+                                    form method="post" action={"/console/candidates/" (entry.key) "/declarations/" (entry.declaration.id)} class="inline" {
+                                        (csrf(&csrf_token)) input type="hidden" name="key" value={"reject-" (entry.key) "-" (entry.declaration.id)};
+                                        input type="hidden" name="approved" value="no";
+                                        label for={"reason-" (entry.key) "-" (entry.declaration.id)} class="visually-hidden" { "不通过的理由" }
+                                        input type="text" name="reason" id={"reason-" (entry.key) "-" (entry.declaration.id)} placeholder="不通过的理由";
+                                        button type="submit" class="secondary" { "不通过" }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -38,7 +38,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/admission-ticket.pdf", web::get().to(admission_ticket))
         .route("/art-pe", web::post().to(art_pe))
         .route("/art-pe/fee", web::post().to(art_pe_fee))
-        .route("/art-pe-ticket.pdf", web::get().to(art_pe_ticket));
+        .route("/art-pe-ticket.pdf", web::get().to(art_pe_ticket))
+        .route("/declarations", web::post().to(declare));
 }
 
 /// A posted form: its fields by name (repeated names keep the last; electives are two
@@ -309,6 +310,38 @@ async fn art_pe(state: web::Data<AppState>, request: HttpRequest, fields: Fields
                 text(fields, "main_item").to_owned(),
                 sub_item,
                 Some(text(fields, "art_save_password")),
+                key(fields)?,
+            )
+            .await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// `POST /declarations`: a bonus-point or special-plan declaration (with the save
+/// password), from the province's catalogue.
+async fn declare(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        let (kind, item) = text(fields, "item").split_once(':').ok_or_else(|| {
+            AppError::invalid("declaration_item_unknown", "choose an item of the list")
+        })?;
+        let kind = match kind {
+            "bonus_points" => engine::candidate::declaration::DeclarationKind::BonusPoints,
+            _ => engine::candidate::declaration::DeclarationKind::SpecialPlan,
+        };
+        let documents = text(fields, "documents")
+            .split([',', '，', '\n'])
+            .map(str::trim)
+            .filter(|document| !document.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Myself::of(state, &caller)?
+            .declare(
+                kind,
+                item.to_owned(),
+                documents,
+                Some(text(fields, "declaration_save_password")),
                 key(fields)?,
             )
             .await?;
@@ -653,6 +686,32 @@ async fn dashboard(
                 }
             }
         }
+        @if view.form_version > 0 {
+            @let catalogue = state.settings.current().policy.declarations.clone();
+            section aria-labelledby="declarations" {
+                h2 id="declarations" { "优惠加分与专项计划申报" }
+                @if !view.declarations.is_empty() {
+                    ul {
+                        @for declaration in &view.declarations {
+                            li { (declaration.kind.chinese()) "：" (declaration.item) " · " (review_label(&declaration.review)) }
+                        }
+                    }
+                }
+                form method="post" action="/declarations" {
+                    (csrf(&csrf_token)) input type="hidden" name="key" value={"declare-" (form_key)};
+                    div class="field" {
+                        label for="item" { "申报项目" }
+                        select id="item" name="item" {
+                            optgroup label="优惠加分" { @for item in &catalogue.bonus_points { option value={"bonus_points:" (item)} { (item) } } }
+                            optgroup label="专项计划" { @for item in &catalogue.special_plans { option value={"special_plan:" (item)} { (item) } } }
+                        }
+                    }
+                    (field("documents", "证明材料编号（多个用逗号分隔）", "text", "", problem, "off"))
+                    (field("declaration_save_password", "保存密码", "password", "", problem, "current-password"))
+                    button type="submit" class="secondary" { "提交申报" }
+                }
+            }
+        }
         @if view.phone.is_some() {
             section aria-labelledby="art-pe" {
                 h2 id="art-pe" { "艺术体育类专业考试（选报）" }
@@ -777,6 +836,18 @@ fn pay_block(
                 }
             }
         }
+    }
+}
+
+/// Where a declaration's review stands, as the candidate reads it.
+fn review_label(review: &engine::candidate::declaration::Review) -> String {
+    use engine::candidate::declaration::Review;
+    match review {
+        Review::Pending => "待县区审核".to_owned(),
+        Review::CountyApproved => "县区已通过，待市州审核".to_owned(),
+        Review::Approved => "已通过".to_owned(),
+        Review::Rejected { reason, .. } => format!("未通过：{reason}"),
+        Review::Withdrawn => "已撤回".to_owned(),
     }
 }
 
