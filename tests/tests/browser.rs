@@ -518,6 +518,18 @@ async fn operators_capture_and_watch_progress_in_the_console() {
     // The point captures candidate 2: ID-card fields and a photo file.
     console_login(&client, &base, "point-430102-001").await;
     accessible(&client, "console workspace").await;
+    // Where the browser has a camera API, the point may take the photo with it (the file
+    // input stays either way).
+    assert!(
+        client
+            .find(Locator::Id("camera-start"))
+            .await
+            .expect("the camera button")
+            .is_displayed()
+            .await
+            .expect("displayed?"),
+        "camera.js offers the camera"
+    );
     let body = tests::capture_body(2);
     fill(
         &client,

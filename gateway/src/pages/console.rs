@@ -87,6 +87,7 @@ fn frame(title: &str, who: Option<&Session>, body: Markup) -> Markup {
                 title { (title) " · 报名管理" }
                 link rel="stylesheet" href="/assets/site.css";
                 script src="/assets/htmx.min.js" defer {}
+                script src="/assets/camera.js" defer {}
             }
             body class="console" {
                 a class="skip" href="#main" { "跳到正文" }
@@ -987,6 +988,12 @@ async fn workspace(
                         @if let Some(problem) = problem.filter(|p| p.field == Some("photo")) {
                             p class="error" id="photo-error" { (problem.message) }
                         }
+                    }
+                    div id="camera" hidden {
+                        button type="button" id="camera-start" class="secondary" { "使用摄像头拍照" }
+                        video id="camera-video" autoplay playsinline muted hidden width="240" height="320" {}
+                        button type="button" id="camera-take" class="secondary" hidden { "拍照" }
+                        p id="camera-status" role="status" aria-live="polite" {}
                     }
                     button type="submit" { "采集并分配报名号" }
                 }

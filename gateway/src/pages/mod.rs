@@ -45,18 +45,25 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 const HTMX: &str = include_str!(concat!(env!("OUT_DIR"), "/htmx.min.js"));
 /// The pages' style sheet.
 const STYLE: &str = include_str!("../../assets/site.css");
+/// The point's camera (progressive: the file input works without it).
+const CAMERA: &str = include_str!("../../assets/camera.js");
 
 /// Registers the pages and their assets.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/assets/htmx.min.js", web::get().to(htmx))
         .route("/assets/site.css", web::get().to(style))
+        .route("/assets/camera.js", web::get().to(camera))
         .configure(portal::configure)
         .configure(console::configure);
 }
 
 async fn htmx() -> HttpResponse {
     asset("text/javascript; charset=utf-8", HTMX)
+}
+
+async fn camera() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", CAMERA)
 }
 
 async fn style() -> HttpResponse {
