@@ -370,24 +370,16 @@ async fn signature(
     key: web::Path<String>,
     fields: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let Some((session, token)) = operator_session(&state, &request) else {
-        return see_other("/console");
-    };
-    if !console_csrf_ok(&request, text(&fields, "csrf")) {
-        return forbidden();
-    }
     let idempotency = format!("console-sign-{}", text(&fields, "key"));
-    let caller = Caller(session.clone());
-    match Operator::of(&state, &caller)
-        .confirm_signature(&key, idempotency)
-        .await
-    {
-        Ok(_) => see_other("/console"),
-        Err(error) => {
-            let problem = Problem::of(&ApiError::from(error));
-            workspace(&state, &request, session, &token, Some(problem), None).await
-        }
-    }
+    let (state, fields) = (&state, &fields);
+    act(state, &request, fields, |session| async move {
+        let caller = Caller(session);
+        Operator::of(state, &caller)
+            .confirm_signature(&key, idempotency)
+            .await
+            .map(|_| ())
+    })
+    .await
 }
 
 /// `GET /console/candidates/{key}/registration-form.pdf`: a candidate's form, printed by an
@@ -424,28 +416,20 @@ async fn moral_evaluation(
     key: web::Path<String>,
     fields: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let Some((session, token)) = operator_session(&state, &request) else {
-        return see_other("/console");
-    };
-    if !console_csrf_ok(&request, text(&fields, "csrf")) {
-        return forbidden();
-    }
     let evaluation = engine::candidate::MoralEvaluation {
         qualified: text(&fields, "qualified") == "yes",
         opinion: text(&fields, "opinion").to_owned(),
     };
     let idempotency = format!("console-moral-{}", text(&fields, "key"));
-    let caller = Caller(session.clone());
-    match Operator::of(&state, &caller)
-        .moral_evaluation(&key, evaluation, idempotency)
-        .await
-    {
-        Ok(_) => see_other("/console"),
-        Err(error) => {
-            let problem = Problem::of(&ApiError::from(error));
-            workspace(&state, &request, session, &token, Some(problem), None).await
-        }
-    }
+    let (state, fields) = (&state, &fields);
+    act(state, &request, fields, |session| async move {
+        let caller = Caller(session);
+        Operator::of(state, &caller)
+            .moral_evaluation(&key, evaluation, idempotency)
+            .await
+            .map(|_| ())
+    })
+    .await
 }
 
 /// `GET /console/candidates.csv?status=&name=` (a point): its list as a file (UTF-8 with a
@@ -582,27 +566,19 @@ async fn review(
     path: web::Path<(String, u32)>,
     fields: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let Some((session, token)) = operator_session(&state, &request) else {
-        return see_other("/console");
-    };
-    if !console_csrf_ok(&request, text(&fields, "csrf")) {
-        return forbidden();
-    }
     let (key, id) = path.into_inner();
     let approved = text(&fields, "approved") == "yes";
     let reason = Some(text(&fields, "reason").to_owned()).filter(|reason| !reason.is_empty());
     let idempotency = format!("console-review-{}", text(&fields, "key"));
-    let caller = Caller(session.clone());
-    match Operator::of(&state, &caller)
-        .review_declaration(&key, id, approved, reason, idempotency)
-        .await
-    {
-        Ok(_) => see_other("/console"),
-        Err(error) => {
-            let problem = Problem::of(&ApiError::from(error));
-            workspace(&state, &request, session, &token, Some(problem), None).await
-        }
-    }
+    let (state, fields) = (&state, &fields);
+    act(state, &request, fields, |session| async move {
+        let caller = Caller(session);
+        Operator::of(state, &caller)
+            .review_declaration(&key, id, approved, reason, idempotency)
+            .await
+            .map(|_| ())
+    })
+    .await
 }
 
 /// `POST /console/windows` (province): sets a window afresh, or extends its close.
@@ -611,13 +587,6 @@ async fn window(
     request: HttpRequest,
     fields: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let Some((session, token)) = operator_session(&state, &request) else {
-        return see_other("/console");
-    };
-    if !console_csrf_ok(&request, text(&fields, "csrf")) {
-        return forbidden();
-    }
-    let caller = Caller(session.clone());
     let time = |name: &str| {
         engine::time::Timestamp::parse_cst_text(text(&fields, name)).ok_or_else(|| {
             AppError::invalid(
@@ -626,29 +595,25 @@ async fn window(
             )
         })
     };
-    let changed = async {
-        let kind = crate::app::settings::window_kind(text(&fields, "window"))?;
-        if text(&fields, "action") == "extend" {
-            crate::app::settings::extend_window(&state, &caller, kind, time("until")?).await
+    let (state, fields) = (&state, &fields);
+    act(state, &request, fields, |session| async move {
+        let caller = Caller(session);
+        let kind = crate::app::settings::window_kind(text(fields, "window"))?;
+        if text(fields, "action") == "extend" {
+            crate::app::settings::extend_window(state, &caller, kind, time("until")?).await?;
         } else {
             crate::app::settings::set_window(
-                &state,
+                state,
                 &caller,
                 kind,
                 time("opens_at")?,
                 time("closes_at")?,
             )
-            .await
+            .await?;
         }
-    }
-    .await;
-    match changed {
-        Ok(_) => see_other("/console"),
-        Err(error) => {
-            let problem = Problem::of(&ApiError::from(error));
-            workspace(&state, &request, session, &token, Some(problem), None).await
-        }
-    }
+        Ok(())
+    })
+    .await
 }
 
 /// `POST /console/points` (a county): a new registration point.
@@ -727,17 +692,35 @@ where
     F: FnOnce(Session, engine::org::CountyCode, String) -> Fut,
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
+    let key = format!("console-{}", text(fields, "key"));
+    act(state, request, fields, |session| async move {
+        let Scope::County(county) = session.scope else {
+            return Err(AppError::out_of_scope());
+        };
+        change(session, county, key).await
+    })
+    .await
+}
+
+/// A console action: the operator's session and the form's CSRF token checked, then
+/// `action`; success goes back to the workspace, a refusal shows it with its message.
+async fn act<F, Fut>(
+    state: &AppState,
+    request: &HttpRequest,
+    fields: &HashMap<String, String>,
+    action: F,
+) -> HttpResponse
+where
+    F: FnOnce(Session) -> Fut,
+    Fut: std::future::Future<Output = Result<(), AppError>>,
+{
     let Some((session, token)) = operator_session(state, request) else {
         return see_other("/console");
     };
     if !console_csrf_ok(request, text(fields, "csrf")) {
         return forbidden();
     }
-    let Scope::County(county) = session.scope else {
-        return see_other("/console");
-    };
-    let key = format!("console-{}", text(fields, "key"));
-    match change(session.clone(), county, key).await {
+    match action(session.clone()).await {
         Ok(()) => see_other("/console"),
         Err(error) => {
             let problem = Problem::of(&ApiError::from(error));
@@ -752,31 +735,23 @@ async fn submission(
     request: HttpRequest,
     fields: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let Some((session, token)) = operator_session(&state, &request) else {
-        return see_other("/console");
-    };
-    if !console_csrf_ok(&request, text(&fields, "csrf")) {
-        return forbidden();
-    }
-    let Scope::County(county) = session.scope else {
-        return see_other("/console");
-    };
     let idempotency = format!("console-submit-{}", text(&fields, "key"));
-    match crate::app::county::submit(
-        &state,
-        &session.scope,
-        &session.subject,
-        county,
-        &idempotency,
-    )
+    let (state, fields) = (&state, &fields);
+    act(state, &request, fields, |session| async move {
+        let Scope::County(county) = session.scope else {
+            return Err(AppError::out_of_scope());
+        };
+        crate::app::county::submit(
+            state,
+            &session.scope,
+            &session.subject,
+            county,
+            &idempotency,
+        )
+        .await
+        .map(|_| ())
+    })
     .await
-    {
-        Ok(_) => see_other("/console"),
-        Err(error) => {
-            let problem = Problem::of(&ApiError::from(error));
-            workspace(&state, &request, session, &token, Some(problem), None).await
-        }
-    }
 }
 
 /// `POST /console/pause` (province): the emergency switch.
@@ -785,21 +760,13 @@ async fn pause(
     request: HttpRequest,
     fields: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let Some((session, token)) = operator_session(&state, &request) else {
-        return see_other("/console");
-    };
-    if !console_csrf_ok(&request, text(&fields, "csrf")) {
-        return forbidden();
-    }
     let paused = text(&fields, "paused") == "yes";
     let retry = text(&fields, "retry_after_seconds").parse::<u32>().ok();
-    match crate::app::settings::pause(&state, &Caller(session.clone()), paused, retry).await {
-        Ok(()) => see_other("/console"),
-        Err(error) => {
-            let problem = Problem::of(&ApiError::from(error));
-            workspace(&state, &request, session, &token, Some(problem), None).await
-        }
-    }
+    let (state, fields) = (&state, &fields);
+    act(state, &request, fields, |session| async move {
+        crate::app::settings::pause(state, &Caller(session), paused, retry).await
+    })
+    .await
 }
 
 /// `GET /console/progress?scope=…`: the counts, as a fragment htmx swaps in every few
