@@ -375,44 +375,17 @@ async fn art_pe_fee(
 
 /// `GET /art-pe-ticket.pdf`: the professional exam ticket of the paid categories.
 async fn art_pe_ticket(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
-    let Some((session, _)) = session(&state, &request) else {
-        return see_other("/");
-    };
-    let candidate = match Myself::of(&state, &Caller(session)) {
-        Ok(myself) => myself.record().await,
-        Err(error) => Err(error),
-    };
-    let answer = match candidate {
-        Ok(candidate) => crate::routes::art_pe::exam_ticket_pdf(state, candidate).await,
-        Err(error) => Err(ApiError::from(error)),
-    };
-    answer.unwrap_or_else(|error| {
-        respond(
-            error.status,
-            page("无法打印", html! { h1 { "无法打印" } (alert(Some(&Problem::of(&error)))) p { a href="/" { "返回" } } }),
-        )
-    })
+    document(state, &request, crate::routes::art_pe::exam_ticket_pdf).await
 }
 
 /// `GET /admission-ticket.pdf`: once the exam fee is paid.
 async fn admission_ticket(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
-    let Some((session, _)) = session(&state, &request) else {
-        return see_other("/");
-    };
-    let candidate = match Myself::of(&state, &Caller(session)) {
-        Ok(myself) => myself.record().await,
-        Err(error) => Err(error),
-    };
-    let answer = match candidate {
-        Ok(candidate) => crate::routes::candidates::admission_ticket_pdf(state, candidate).await,
-        Err(error) => Err(ApiError::from(error)),
-    };
-    answer.unwrap_or_else(|error| {
-        respond(
-            error.status,
-            page("无法打印", html! { h1 { "无法打印" } (alert(Some(&Problem::of(&error)))) p { a href="/" { "返回" } } }),
-        )
-    })
+    document(
+        state,
+        &request,
+        crate::routes::candidates::admission_ticket_pdf,
+    )
+    .await
 }
 
 /// `POST /fee/refresh`: "refresh payment status".
@@ -549,7 +522,26 @@ fn registration_form(
 
 /// `GET /registration-form.pdf`: the candidate's printable form.
 async fn printable(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
-    let Some((session, _)) = session(&state, &request) else {
+    document(
+        state,
+        &request,
+        crate::routes::documents::registration_form_pdf,
+    )
+    .await
+}
+
+/// One of the candidate's own documents, rendered by `render` as the API renders it; a
+/// refusal (not printable yet) is a page saying why.
+async fn document<F, Fut>(
+    state: web::Data<AppState>,
+    request: &HttpRequest,
+    render: F,
+) -> HttpResponse
+where
+    F: FnOnce(web::Data<AppState>, Candidate) -> Fut,
+    Fut: std::future::Future<Output = Result<HttpResponse, ApiError>>,
+{
+    let Some((session, _)) = session(&state, request) else {
         return see_other("/");
     };
     let candidate = match Myself::of(&state, &Caller(session)) {
@@ -557,13 +549,16 @@ async fn printable(state: web::Data<AppState>, request: HttpRequest) -> HttpResp
         Err(error) => Err(error),
     };
     let answer = match candidate {
-        Ok(candidate) => crate::routes::documents::registration_form_pdf(state, candidate).await,
+        Ok(candidate) => render(state.clone(), candidate).await,
         Err(error) => Err(ApiError::from(error)),
     };
     answer.unwrap_or_else(|error| {
         respond(
             error.status,
-            page("无法打印", html! { h1 { "无法打印" } (alert(Some(&Problem::of(&error)))) p { a href="/" { "返回" } } }),
+            page(
+                "无法打印",
+                html! { h1 { "无法打印" } (alert(Some(&Problem::of(&error)))) p { a href="/" { "返回" } } },
+            ),
         )
     })
 }
