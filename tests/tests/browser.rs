@@ -724,6 +724,22 @@ async fn operators_capture_and_watch_progress_in_the_console() {
     );
     submit(&client, "/console/logout").await;
 
+    // The city sees its counties' submissions, and may return one.
+    console_login(&client, &base, "city-4301").await;
+    let counties = client
+        .find(Locator::Id("counties"))
+        .await
+        .expect("the counties' submissions")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        counties.contains("430102") && counties.contains("未报送"),
+        "{counties}"
+    );
+    accessible(&client, "console city").await;
+    submit(&client, "/console/logout").await;
+
     // The province sees the operators' actions in the audit trail.
     console_login(&client, &base, "province").await;
     let trail = client.source().await.expect("page");

@@ -57,7 +57,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(review),
         )
         .route("/console/ranges", web::post().to(allocate))
-        .route("/console/submission", web::post().to(submission));
+        .route("/console/submission", web::post().to(submission))
+        .route("/console/city-submission", web::post().to(city_submission))
+        .route("/console/returns", web::post().to(return_county));
 }
 
 /// The operator's session, from the console cookie, checked like a bearer token's (a
@@ -754,6 +756,50 @@ async fn submission(
     .await
 }
 
+/// `POST /console/city-submission` (a city): submits its counties' records to the province,
+/// once every county has submitted.
+async fn city_submission(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let (state, fields) = (&state, &fields);
+    act(state, &request, fields, |session| async move {
+        let Scope::City(city) = session.scope else {
+            return Err(AppError::out_of_scope());
+        };
+        crate::app::county::submit_city(state, &session.scope, city)
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+/// `POST /console/returns` (a city or the province): returns a county's submission for
+/// correction, with the reason the county sees.
+async fn return_county(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let idempotency = format!("console-return-{}", text(&fields, "key"));
+    let (state, fields) = (&state, &fields);
+    act(state, &request, fields, |session| async move {
+        let county: engine::org::CountyCode = text(fields, "county").parse()?;
+        crate::app::county::return_submission(
+            state,
+            &session.scope,
+            &session.subject,
+            county,
+            text(fields, "reason"),
+            &idempotency,
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
 /// `POST /console/pause` (province): the emergency switch.
 async fn pause(
     state: web::Data<AppState>,
@@ -891,6 +937,12 @@ async fn workspace(
     };
     let county_view = match session.scope {
         Scope::County(county) => crate::app::county::show(state, &session.scope, county)
+            .await
+            .ok(),
+        _ => None,
+    };
+    let city_view = match session.scope {
+        Scope::City(city) => crate::app::county::city_submission(state, &session.scope, city)
             .await
             .ok(),
         _ => None,
@@ -1065,6 +1117,44 @@ async fn workspace(
                     (field("username", "新账号用户名（小写字母、数字）", "text", "", problem, "off"))
                     (field("scope", "范围（如 county:430102、point:430102-001）", "text", "", problem, "off"))
                     button type="submit" class="secondary" { "创建账号" }
+                }
+            }
+        }
+        @if let Some(submission) = &city_view {
+            section aria-labelledby="city-heading" {
+                h2 id="city-heading" { "县区报送情况" }
+                p { "本市州：" @if let Some(at) = &submission.submitted_at { "已于 " (at) " 报送省" } @else { "未报送" }
+                    @if let Some(reason) = &submission.returned_because { "（省退回：" (reason) "）" } }
+                table id="counties" {
+                    thead { tr { th scope="col" { "县区" } th scope="col" { "报送" } th scope="col" { "退回修改" } } }
+                    tbody {
+                        @for county in &submission.counties {
+                            tr {
+                                td {
+                                    (county.county)
+                                    @if let Ok(code) = county.county.parse::<engine::org::CountyCode>() { " " (state.province.county_name(code)) }
+                                }
+                                td { @if let Some(at) = &county.submitted_at { (at) } @else { "未报送" } }
+                                td {
+                                    @if county.submitted_at.is_some() && submission.submitted_at.is_none() {
+                                        form method="post" action="/console/returns" class="inline" {
+                                            (csrf(&csrf_token)) input type="hidden" name="key" value={"return-" (county.county) "-" (form_key)};
+                                            input type="hidden" name="county" value=(county.county);
+                                            label for={"return-" (county.county)} class="visually-hidden" { "退回理由" }
+                                            input type="text" name="reason" id={"return-" (county.county)} placeholder="退回理由";
+                                            button type="submit" class="secondary" { "退回" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let Scope::City(_) = session.scope {
+                    form method="post" action="/console/city-submission" {
+                        (csrf(&csrf_token))
+                        button type="submit" class="secondary" { "报送省（所有县区报送后）" }
+                    }
                 }
             }
         }

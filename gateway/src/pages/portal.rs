@@ -39,7 +39,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/art-pe", web::post().to(art_pe))
         .route("/art-pe/fee", web::post().to(art_pe_fee))
         .route("/art-pe-ticket.pdf", web::get().to(art_pe_ticket))
-        .route("/declarations", web::post().to(declare));
+        .route("/declarations", web::post().to(declare))
+        .route("/declarations/withdraw", web::post().to(withdraw))
+        .route("/art-pe/drop", web::post().to(drop_art_pe));
 }
 
 /// A posted form: its fields by name (repeated names keep the last; electives are two
@@ -342,6 +344,51 @@ async fn declare(state: web::Data<AppState>, request: HttpRequest, fields: Field
                 item.to_owned(),
                 documents,
                 Some(text(fields, "declaration_save_password")),
+                key(fields)?,
+            )
+            .await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// `POST /declarations/withdraw`: withdraws a pending declaration (with the save password).
+async fn withdraw(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: Fields,
+) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        let id = text(fields, "id")
+            .parse()
+            .map_err(|_| AppError::malformed("declaration_unknown", "which declaration"))?;
+        Myself::of(state, &caller)?
+            .withdraw_declaration(
+                id,
+                Some(text(fields, "declaration_save_password")),
+                key(fields)?,
+            )
+            .await?;
+        Ok(None)
+    })
+    .await
+}
+
+/// `POST /art-pe/drop`: drops an unpaid art/PE category (with the save password).
+async fn drop_art_pe(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: Fields,
+) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        let category = engine::candidate::art_pe::ArtCategory::named(text(fields, "category"))
+            .ok_or_else(|| AppError::invalid("art_pe_category_unknown", "choose a category"))?;
+        Myself::of(state, &caller)?
+            .drop_art_category(
+                category,
+                Some(text(fields, "art_save_password")),
                 key(fields)?,
             )
             .await?;
@@ -688,7 +735,18 @@ async fn dashboard(
                 @if !view.declarations.is_empty() {
                     ul {
                         @for declaration in &view.declarations {
-                            li { (declaration.kind.chinese()) "：" (declaration.item) " · " (review_label(&declaration.review)) }
+                            li {
+                                (declaration.kind.chinese()) "：" (declaration.item) " · " (review_label(&declaration.review))
+                                @if matches!(declaration.review, engine::candidate::declaration::Review::Pending) {
+                                    form method="post" action="/declarations/withdraw" class="withdraw" {
+                                        (csrf(&csrf_token)) input type="hidden" name="key" value={"withdraw-" (declaration.id) "-" (form_key)};
+                                        input type="hidden" name="id" value=(declaration.id);
+                                        label for={"withdraw-password-" (declaration.id)} { "保存密码（撤回时）" }
+                                        input type="password" id={"withdraw-password-" (declaration.id)} name="declaration_save_password" autocomplete="current-password";
+                                        button type="submit" class="secondary" { "撤回" }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -720,6 +778,13 @@ async fn dashboard(
                                     td { (chosen.main_item) @if let Some(sub) = &chosen.sub_item { " / " (sub) } }
                                     td {
                                         @if chosen.paid { "已缴费" } @else {
+                                            form method="post" action="/art-pe/drop" class="withdraw" {
+                                                (csrf(&csrf_token)) input type="hidden" name="key" value={"drop-" (chosen.category) "-" (form_key)};
+                                                input type="hidden" name="category" value=(chosen.category);
+                                                label for={"drop-password-" (chosen.category)} { "保存密码（取消时）" }
+                                                input type="password" id={"drop-password-" (chosen.category)} name="art_save_password" autocomplete="current-password";
+                                                button type="submit" class="secondary" { "取消选报" }
+                                            }
                                             form method="post" action="/art-pe/fee" class="inline" {
                                                 (csrf(&csrf_token)) input type="hidden" name="key" value={"art-" (chosen.category) "-" (form_key)};
                                                 input type="hidden" name="category" value=(chosen.category);
