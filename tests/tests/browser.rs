@@ -140,16 +140,27 @@ async fn fill(client: &fantoccini::Client, id: &str, text: &str) {
 /// Submits the form posting to `form_action` and waits for the next page to load (a mark
 /// left on this document must be gone, and the new one complete).
 async fn submit(client: &fantoccini::Client, form_action: &str) {
+    // The form posting exactly there, else the first whose action starts so (a list's).
+    let exact = format!("form[action='{form_action}'] button[type=submit]");
+    let prefix = format!("form[action^='{form_action}'] button[type=submit]");
+    let selector = if client.find(Locator::Css(&exact)).await.is_ok() {
+        exact
+    } else {
+        prefix
+    };
+    click_and_wait(client, &selector).await;
+}
+
+/// Clicks the button `selector` finds and waits for the next page to load.
+async fn click_and_wait(client: &fantoccini::Client, selector: &str) {
     client
         .execute("window.__before_submit = true;", vec![])
         .await
         .expect("marked");
     client
-        .find(Locator::Css(&format!(
-            "form[action^='{form_action}'] button[type=submit]"
-        )))
+        .find(Locator::Css(selector))
         .await
-        .unwrap_or_else(|_| panic!("a form posting to {form_action}"))
+        .unwrap_or_else(|_| panic!("a button at {selector}"))
         .click()
         .await
         .expect("submitted");
@@ -169,7 +180,7 @@ async fn submit(client: &fantoccini::Client, form_action: &str) {
         }
         assert!(
             started.elapsed() < Duration::from_secs(20),
-            "no page after posting to {form_action}"
+            "no page after clicking {selector}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -303,6 +314,19 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
             .expect("page")
             .contains("少数民族加分 · 待县区审核")
     );
+    // A second one, withdrawn while pending (with the save password).
+    choose(&client, "item", "bonus_points:烈士子女加分").await;
+    fill(&client, "documents", "证明-002").await;
+    fill(&client, "declaration_save_password", tests::SAVE_PASSWORD).await;
+    submit(&client, "/declarations").await;
+    fill(&client, "withdraw-password-2", tests::SAVE_PASSWORD).await;
+    click_and_wait(
+        &client,
+        "form:has(#withdraw-password-2) button[type=submit]",
+    )
+    .await;
+    let source = client.source().await.expect("page");
+    assert!(source.contains("烈士子女加分 · 已撤回"), "withdrawn");
 
     // The province pauses registration: the next change is turned away by a page that says
     // so in Chinese, with when to come back, and retries by itself.
