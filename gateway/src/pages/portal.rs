@@ -303,8 +303,7 @@ async fn exam_fee(
 async fn art_pe(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
     let (state, request, fields) = (&state, &request, &fields);
     act(state, request, fields, |caller| async move {
-        let category = engine::candidate::art_pe::ArtCategory::named(text(fields, "category"))
-            .ok_or_else(|| AppError::invalid("art_pe_category_unknown", "choose a category"))?;
+        let category = art_category(fields)?;
         let sub_item = Some(text(fields, "sub_item").to_owned()).filter(|item| !item.is_empty());
         Myself::of(state, &caller)?
             .choose_art_category(
@@ -383,8 +382,7 @@ async fn drop_art_pe(
 ) -> HttpResponse {
     let (state, request, fields) = (&state, &request, &fields);
     act(state, request, fields, |caller| async move {
-        let category = engine::candidate::art_pe::ArtCategory::named(text(fields, "category"))
-            .ok_or_else(|| AppError::invalid("art_pe_category_unknown", "choose a category"))?;
+        let category = art_category(fields)?;
         Myself::of(state, &caller)?
             .drop_art_category(
                 category,
@@ -397,6 +395,14 @@ async fn drop_art_pe(
     .await
 }
 
+/// The form's art/PE category.
+fn art_category(
+    fields: &HashMap<String, String>,
+) -> Result<engine::candidate::art_pe::ArtCategory, AppError> {
+    engine::candidate::art_pe::ArtCategory::named(text(fields, "category"))
+        .ok_or_else(|| AppError::invalid("art_pe_category_unknown", "choose a category"))
+}
+
 /// `POST /art-pe/fee`: the order of one chosen category's fee.
 async fn art_pe_fee(
     state: web::Data<AppState>,
@@ -405,8 +411,7 @@ async fn art_pe_fee(
 ) -> HttpResponse {
     let (state, request, fields) = (&state, &request, &fields);
     act(state, request, fields, |caller| async move {
-        let category = engine::candidate::art_pe::ArtCategory::named(text(fields, "category"))
-            .ok_or_else(|| AppError::invalid("art_pe_category_unknown", "choose a category"))?;
+        let category = art_category(fields)?;
         let payer = Payer {
             provider: Provider::WeChatPay,
             channel: Channel::Mobile,
