@@ -671,6 +671,35 @@ async fn operators_capture_and_watch_progress_in_the_console() {
     }
     shot(&client, "12-list").await;
 
+    // A migrant worker's child captured at the designated point waits for the county's
+    // eligibility audit, which the county approves from its list.
+    let mut migrant = tests::capture_body(4);
+    migrant["migrant_child"] = json!(true);
+    let captured = server.request(
+        "POST",
+        "/v1/points/430102-001/captures",
+        Some(&migrant),
+        Some(&point),
+        Some("cap-4"),
+    );
+    assert_eq!(captured.status, 201, "{}", captured.text);
+    client
+        .goto(&format!("{base}/console"))
+        .await
+        .expect("reload");
+    click_and_wait(
+        &client,
+        "form:has(input[name='kind'][value='migrant_audit']) button[type=submit]",
+    )
+    .await;
+    assert!(
+        client
+            .find(Locator::Css("input[name='kind'][value='migrant_audit']"))
+            .await
+            .is_err(),
+        "the audit is no longer open"
+    );
+
     // The county opens a fourth point and gives it serial numbers from what is left.
     fill(&client, "number", "4").await;
     fill(&client, "point_name", "长沙市第四中学").await;

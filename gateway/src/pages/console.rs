@@ -53,6 +53,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/console/points", web::post().to(create_point))
         .route("/console/windows", web::post().to(window))
         .route(
+            "/console/candidates/{key}/approval",
+            web::post().to(approve),
+        )
+        .route(
             "/console/candidates/{key}/declarations/{id}",
             web::post().to(review),
         )
@@ -583,6 +587,32 @@ async fn review(
     .await
 }
 
+/// `POST /console/candidates/{key}/approval`: a special case settled by the level that
+/// settles it — a typed-in ID verified in person at the point, a migrant worker's child's
+/// eligibility approved by the county, a capture with another identity document approved by
+/// the city.
+async fn approve(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    key: web::Path<String>,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let idempotency = format!("console-approve-{}", text(&fields, "key"));
+    let (state, fields) = (&state, &fields);
+    act(state, &request, fields, |session| async move {
+        let caller = Caller(session);
+        let operator = Operator::of(state, &caller);
+        match text(fields, "kind") {
+            "id_verification" => operator.verify_id(&key, idempotency).await,
+            "migrant_audit" => operator.approve_migrant(&key, idempotency).await,
+            "document_approval" => operator.approve_document(&key, idempotency).await,
+            _ => Err(AppError::invalid("approval_unknown", "no such approval")),
+        }
+        .map(|_| ())
+    })
+    .await
+}
+
 /// `POST /console/windows` (province): sets a window afresh, or extends its close.
 async fn window(
     state: web::Data<AppState>,
@@ -929,6 +959,10 @@ async fn workspace(
             .county_candidates(county, &filter, None, Some(50))
             .await
             .map(|(list, _)| list),
+        Scope::City(city) => operator
+            .city_candidates(city, &filter, None, Some(50))
+            .await
+            .map(|(list, _)| list),
         _ => Ok(Vec::new()),
     };
     let (listed, list_problem) = match listed {
@@ -1037,7 +1071,7 @@ async fn workspace(
             h2 id="progress-heading" { "进度 · " (scope) }
             (counts_table(&scope, &counts))
         }
-        @if matches!(session.scope, Scope::Point(_) | Scope::County(_)) {
+        @if matches!(session.scope, Scope::Point(_) | Scope::County(_) | Scope::City(_)) {
             section aria-labelledby="list" {
                 h2 id="list" { "考生名单" }
                 form method="get" action="/console" class="filters" {
@@ -1071,6 +1105,21 @@ async fn workspace(
                                 td { (candidate.capture.id_card.id_number.masked()) }
                                 td { (step_label(candidate.status().name())) }
                                 td {
+                                    @for (pending, kind, level, label) in [
+                                        (candidate.id_verification_pending, "id_verification", matches!(session.scope, Scope::Point(_)), "现场核验身份"),
+                                        (candidate.migrant_audit_pending, "migrant_audit", matches!(session.scope, Scope::County(_)), "通过随迁子女资格审核"),
+                                        (candidate.document_approval_pending, "document_approval", matches!(session.scope, Scope::City(_)), "批准其他证件采集"),
+                                    ] {
+                                        @if pending && level {
+                                            form method="post" action={"/console/candidates/" (key) "/approval"} class="inline" {
+                                                (csrf(&csrf_token)) input type="hidden" name="key" value={(kind) "-" (key) "-" (form_key)};
+                                                input type="hidden" name="kind" value=(kind);
+                                                button type="submit" class="secondary" { (label) }
+                                            }
+                                        } @else if pending {
+                                            span class="pending" { "待" (label) " " }
+                                        }
+                                    }
                                     @if candidate.status() >= engine::candidate::Status::FormSaved {
                                         a href={"/console/candidates/" (key) "/registration-form.pdf"} { "打印报名表" }
                                         @if candidate.status() == engine::candidate::Status::Signed {
