@@ -814,6 +814,11 @@ async fn operators_capture_and_watch_progress_in_the_console() {
         windows.contains("2099-12-31 23:00") && windows.contains("已延长 1 次"),
         "{windows}"
     );
+    // Returning a city that has not submitted is refused, and says so.
+    fill(&client, "reason", "数据需核对").await;
+    submit(&client, "/console/city-returns").await;
+    let refused = client.source().await.expect("page");
+    assert!(refused.contains("not_submitted"), "the refusal is shown");
     accessible(&client, "console province").await;
     shot(&client, "13-province").await;
     client.close().await.expect("closed");

@@ -63,7 +63,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/console/ranges", web::post().to(allocate))
         .route("/console/submission", web::post().to(submission))
         .route("/console/city-submission", web::post().to(city_submission))
-        .route("/console/returns", web::post().to(return_county));
+        .route("/console/returns", web::post().to(return_county))
+        .route("/console/city-returns", web::post().to(return_city));
 }
 
 /// The operator's session, from the console cookie, checked like a bearer token's (a
@@ -830,6 +831,22 @@ async fn return_county(
     .await
 }
 
+/// `POST /console/city-returns` (province): returns a city's submission for correction.
+async fn return_city(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let (state, fields) = (&state, &fields);
+    act(state, &request, fields, |session| async move {
+        let city: engine::org::CityCode = text(fields, "city").parse()?;
+        crate::app::county::return_city(state, &session.scope, city, text(fields, "reason"))
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
 /// `POST /console/pause` (province): the emergency switch.
 async fn pause(
     state: web::Data<AppState>,
@@ -1323,6 +1340,22 @@ async fn workspace(
                     (field("opens_at", "开始（重新设置时）", "text", "", problem, "off"))
                     (field("closes_at", "结束（重新设置时）", "text", "", problem, "off"))
                     button type="submit" class="secondary" { "保存时间安排" }
+                }
+            }
+        }
+        @if matches!(session.scope, Scope::Province) {
+            section aria-labelledby="city-returns-heading" {
+                h2 id="city-returns-heading" { "退回市州报送" }
+                form method="post" action="/console/city-returns" {
+                    (csrf(&csrf_token))
+                    div class="field" {
+                        label for="city" { "市州" }
+                        select id="city" name="city" {
+                            @for city in &state.province.cities { option value=(city.code.to_string()) { (city.name) } }
+                        }
+                    }
+                    (field("reason", "退回理由", "text", "", problem, "off"))
+                    button type="submit" class="secondary" { "退回修改" }
                 }
             }
         }
