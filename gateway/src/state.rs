@@ -80,7 +80,17 @@ impl AppState {
         &self,
         headers: &actix_web::http::header::HeaderMap,
     ) -> Option<crate::sessions::Session> {
-        let session = self.sessions.from_headers(headers, self.now())?;
+        self.current(self.sessions.from_headers(headers, self.now())?)
+    }
+
+    /// The session of a token carried another way (a page's cookie), checked alike.
+    pub fn session_of(&self, token: &str) -> Option<crate::sessions::Session> {
+        self.current(self.sessions.resolve(token, self.now())?)
+    }
+
+    /// A session whose signature and expiry verified, if its operator account has not ended
+    /// it since (disabled, reset, password changed, logged out).
+    fn current(&self, session: crate::sessions::Session) -> Option<crate::sessions::Session> {
         match session.scope {
             engine::scope::Scope::Candidate(_) => Some(session),
             _ => self

@@ -101,6 +101,12 @@ fn sign(key: &[u8], body: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// How many copies of its payment notification the provider sends for `candidate` (the
+/// late one included).
+fn notification_copies(candidate: &Candidate) -> u32 {
+    u32::from(candidate.notification_copies) + u32::from(candidate.late_notification)
+}
+
 /// Whether a write was acknowledged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -489,11 +495,7 @@ impl Driver {
         };
         // 4. The provider notifies, 1–4 copies, independently of the candidate.
         let mut copies = self.notifications(candidate, &order_id, amount, pace.due, "");
-        entry.notifications_sent = if self.kind == JourneyKind::Payments {
-            u32::from(candidate.notification_copies) + u32::from(candidate.late_notification)
-        } else {
-            copies.len() as u32
-        };
+        entry.notifications_sent = notification_copies(candidate);
         if self.kind == JourneyKind::Payments {
             entry.finished = true;
             return copies;
@@ -729,8 +731,7 @@ impl Driver {
             amount_fen: amount,
             paid_at: unix_now(),
         };
-        let copies =
-            u32::from(candidate.notification_copies) + u32::from(candidate.late_notification);
+        let copies = notification_copies(candidate);
         if self.kind == JourneyKind::Payments && !self.bare {
             // The storm sends them, signed ahead of time.
             self.pending

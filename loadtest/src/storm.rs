@@ -36,13 +36,6 @@ pub struct Prepared {
     signing_seconds: f64,
 }
 
-impl Prepared {
-    /// Payments to report.
-    pub fn payments(&self) -> usize {
-        self.signed.len()
-    }
-}
-
 /// Signs the pending payments' notifications on `threads` threads (before the clock
 /// starts), and shuffles their copies deterministically so that duplicates cross.
 pub async fn prepare(driver: &Arc<Driver>, threads: usize) -> Prepared {

@@ -6,7 +6,7 @@
 //! token, calls `crate::app` and renders.
 
 use super::layout::{Problem, alert, csrf, field, respond};
-use super::{csrf_of, login_csrf_ok, see_other};
+use super::{csrf_of, login_csrf_ok, see_other, text};
 use crate::app::AppError;
 use crate::app::operator::{ListFilter, Operator};
 use crate::error::ApiError;
@@ -71,14 +71,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
 /// disabled account, a reset or a logout ends it).
 fn operator_session(state: &AppState, request: &HttpRequest) -> Option<(Session, String)> {
     let token = request.cookie(OPERATOR_COOKIE)?.value().to_owned();
-    let session = state.sessions.resolve(&token, state.now())?;
-    if matches!(session.scope, Scope::Candidate(_))
-        || !state
-            .accounts
-            .session_valid(&session.subject, session.generation)
-    {
-        return None;
-    }
+    let session = state
+        .session_of(&token)
+        .filter(|session| !matches!(session.scope, Scope::Candidate(_)))?;
     Some((session, token))
 }
 
@@ -107,10 +102,6 @@ fn frame(title: &str, who: Option<&Session>, body: Markup) -> Markup {
     }
 }
 
-fn text<'a>(fields: &'a HashMap<String, String>, name: &str) -> &'a str {
-    fields.get(name).map_or("", |value| value.trim())
-}
-
 /// `GET /console`.
 async fn home(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
     match operator_session(&state, &request) {
@@ -120,11 +111,7 @@ async fn home(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse 
 }
 
 fn login_page(state: &AppState, request: &HttpRequest, problem: Option<&Problem>) -> HttpResponse {
-    let token = request
-        .cookie(super::LOGIN_CSRF_COOKIE)
-        .map(|cookie| cookie.value().to_owned())
-        .or_else(|| crate::random_hex(16))
-        .unwrap_or_default();
+    let token = super::login_csrf_token(request);
     let body = html! {
         h1 { "工作人员登录" }
         (alert(problem))

@@ -81,8 +81,23 @@ fn asset(content_type: &str, body: &'static str) -> HttpResponse {
 /// API does not take cookies, so no cross-site form can act through it).
 pub fn session(state: &AppState, request: &HttpRequest) -> Option<(Session, String)> {
     let token = request.cookie(SESSION_COOKIE)?.value().to_owned();
-    let session = state.sessions.resolve(&token, state.now())?;
+    let session = state.session_of(&token)?;
     Some((session, token))
+}
+
+/// A posted form's field, trimmed ("" when absent).
+pub fn text<'a>(fields: &'a std::collections::HashMap<String, String>, name: &str) -> &'a str {
+    fields.get(name).map_or("", |value| value.trim())
+}
+
+/// The login form's CSRF token: the browser's double-submit cookie, or a fresh one (the
+/// page sets it).
+pub fn login_csrf_token(request: &HttpRequest) -> String {
+    request
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+        .or_else(|| crate::random_hex(16))
+        .unwrap_or_default()
 }
 
 /// The CSRF token of a session: a digest of its (secret, HttpOnly) token.

@@ -5,7 +5,9 @@
 //! its CSRF token, calls `crate::app` and renders (or redirects after success).
 
 use super::layout::{Problem, Step, alert, csrf, field, page, respond, tracker};
-use super::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, csrf_of, csrf_ok, see_other, session};
+use super::{
+    LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, csrf_of, csrf_ok, see_other, session, text,
+};
 use crate::app::candidate::{Myself, Payer};
 use crate::app::{AppError, fresh_idempotency_key};
 use crate::error::ApiError;
@@ -48,10 +50,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
 /// named fields).
 type Fields = web::Form<HashMap<String, String>>;
 
-fn text<'a>(fields: &'a HashMap<String, String>, name: &str) -> &'a str {
-    fields.get(name).map_or("", |value| value.trim())
-}
-
 /// `GET /`: the login page, or the candidate's registration.
 async fn home(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
     match session(&state, &request) {
@@ -63,11 +61,7 @@ async fn home(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse 
 }
 
 fn login_page(state: &AppState, request: &HttpRequest, problem: Option<&Problem>) -> HttpResponse {
-    let token = request
-        .cookie(LOGIN_CSRF_COOKIE)
-        .map(|cookie| cookie.value().to_owned())
-        .or_else(|| crate::random_hex(16))
-        .unwrap_or_default();
+    let token = super::login_csrf_token(request);
     let body = html! {
         h1 { "考生登录" }
         (alert(problem))
@@ -460,13 +454,9 @@ async fn sandbox_pay(
     let (state, request, fields) = (&state, &request, &fields);
     act(state, request, fields, |caller| async move {
         let order_id = text(fields, "order_id");
-        // Only the candidate's own orders, from their page.
-        let orders = Myself::of(state, &caller)?.record().await?;
-        if !orders
-            .accounts()
-            .flat_map(|(_, account)| account.orders.iter())
-            .any(|order| order.order_id == order_id)
-        {
+        // Only the candidate's own orders, from their page: an order number names its
+        // candidate, and the sandbox looks the order up in that record.
+        if crate::orders::key_of(order_id) != Some(Myself::of(state, &caller)?.key()) {
             return Err(AppError::not_found(
                 "order_unknown",
                 "no such order of yours",

@@ -23,8 +23,8 @@
 use super::keys::{PrivateKey, PublicKey};
 use super::sandbox::Sandbox;
 use super::{
-    Answer, Channel, CreateError, Headers, HttpClient, NewPayment, Notification, OrderState, Paid,
-    PayInstructions, PayMethod, PaymentGateway, QueryError, Refusal,
+    Answer, CallError, Channel, CreateError, Headers, HttpClient, NewPayment, Notification,
+    OrderState, Paid, PayInstructions, PayMethod, PaymentGateway, QueryError, Refusal,
 };
 use engine::candidate::{FeeOrder, Provider};
 use engine::time::Timestamp;
@@ -142,14 +142,15 @@ impl Alipay {
         method: &str,
         biz_content: serde_json::Value,
         now: Timestamp,
-    ) -> Result<serde_json::Value, String> {
+    ) -> Result<serde_json::Value, CallError> {
+        let malformed = |what: String| CallError::Malformed(format!("malformed answer: {what}"));
         let Mode::Live {
             gateway_url,
             app_key,
             http,
         } = &self.mode
         else {
-            return Err("the sandbox makes no calls".into());
+            return Err(CallError::Unreachable("the sandbox makes no calls".into()));
         };
         let parameters = self.signed_request(app_key, method, biz_content, now);
         let response = http
@@ -162,27 +163,30 @@ impl Alipay {
                 )],
                 Some(form(&parameters).into_bytes()),
             )
-            .await?;
+            .await
+            .map_err(CallError::Unreachable)?;
         if response.status != 200 {
-            return Err(format!("HTTP {}", response.status));
+            return Err(CallError::Unreachable(format!("HTTP {}", response.status)));
         }
-        let envelope: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(&response.body)
-            .map_err(|error| format!("malformed answer: {error}"))?;
+        let envelope: BTreeMap<String, Box<RawValue>> =
+            serde_json::from_slice(&response.body).map_err(|error| malformed(error.to_string()))?;
         let name = format!("{}_response", method.replace('.', "_"));
         let object = envelope
             .get(&name)
-            .ok_or_else(|| format!("malformed answer: no {name}"))?;
+            .ok_or_else(|| malformed(format!("no {name}")))?;
         let sign: String = envelope
             .get("sign")
             .and_then(|sign| serde_json::from_str(sign.get()).ok())
-            .ok_or("answer not verified: no sign")?;
+            .ok_or_else(|| CallError::Unverified("no sign".into()))?;
         if !self
             .alipay_public_key
             .verifies(object.get().as_bytes(), &sign)
         {
-            return Err("answer not verified: the signature does not verify".into());
+            return Err(CallError::Unverified(
+                "the signature does not verify".into(),
+            ));
         }
-        serde_json::from_str(object.get()).map_err(|error| format!("malformed answer: {error}"))
+        serde_json::from_str(object.get()).map_err(|error| malformed(error.to_string()))
     }
 }
 
@@ -220,16 +224,7 @@ impl PaymentGateway for Alipay {
                 Channel::Qr => {
                     let answer = self
                         .call("alipay.trade.precreate", biz_content, payment.now)
-                        .await
-                        .map_err(|error| {
-                            if error.starts_with("answer not verified")
-                                || error.starts_with("malformed")
-                            {
-                                CreateError::BadAnswer(error)
-                            } else {
-                                CreateError::Provider(error)
-                            }
-                        })?;
+                        .await?;
                     if answer["code"] != "10000" {
                         return Err(CreateError::Provider(format!(
                             "{} {}",
@@ -341,16 +336,7 @@ impl PaymentGateway for Alipay {
                     serde_json::json!({"out_trade_no": order.order_id}),
                     now,
                 )
-                .await
-                .map_err(|error| {
-                    if error.starts_with("answer not verified") {
-                        QueryError::BadSignature
-                    } else if error.starts_with("malformed") {
-                        QueryError::Malformed(error)
-                    } else {
-                        QueryError::Unreachable(error)
-                    }
-                })?;
+                .await?;
             if answer["code"] == "40004" && answer["sub_code"] == "ACQ.TRADE_NOT_EXIST" {
                 return Ok(OrderState::NotFound);
             }

@@ -255,6 +255,39 @@ pub enum CreateError {
     Channel(&'static str),
 }
 
+/// Why a call to a provider's API gave no answer to act on; what creating a payment and
+/// querying an order make of it.
+#[derive(Debug)]
+pub(crate) enum CallError {
+    /// Not reached, or answered with an HTTP failure.
+    Unreachable(String),
+    /// The answer's signature does not verify.
+    Unverified(String),
+    /// The answer is not what the protocol says.
+    Malformed(String),
+}
+
+impl From<CallError> for CreateError {
+    fn from(error: CallError) -> CreateError {
+        match error {
+            CallError::Unreachable(message) => CreateError::Provider(message),
+            CallError::Unverified(message) | CallError::Malformed(message) => {
+                CreateError::BadAnswer(message)
+            }
+        }
+    }
+}
+
+impl From<CallError> for QueryError {
+    fn from(error: CallError) -> QueryError {
+        match error {
+            CallError::Unreachable(message) => QueryError::Unreachable(message),
+            CallError::Unverified(_) => QueryError::BadSignature,
+            CallError::Malformed(message) => QueryError::Malformed(message),
+        }
+    }
+}
+
 /// Reads a request header by name (case-insensitive, as HTTP headers are).
 pub type Headers<'a> = &'a dyn Fn(&str) -> Option<String>;
 

@@ -27,8 +27,8 @@
 use super::keys::{Certificate, PrivateKey, PublicKey};
 use super::sandbox::Sandbox;
 use super::{
-    Answer, Channel, CreateError, Headers, HttpClient, NewPayment, Notification, OrderState, Paid,
-    PayInstructions, PayMethod, PaymentGateway, QueryError, Refusal,
+    Answer, CallError, Channel, CreateError, Headers, HttpClient, NewPayment, Notification,
+    OrderState, Paid, PayInstructions, PayMethod, PaymentGateway, QueryError, Refusal,
 };
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
@@ -262,7 +262,7 @@ impl WeChatPay {
         path_and_query: &str,
         body: Option<String>,
         now: Timestamp,
-    ) -> Result<(u16, Vec<u8>), String> {
+    ) -> Result<(u16, Vec<u8>), CallError> {
         let Mode::Live {
             api_url,
             merchant_serial,
@@ -270,7 +270,7 @@ impl WeChatPay {
             http,
         } = &self.mode
         else {
-            return Err("the sandbox makes no calls".into());
+            return Err(CallError::Unreachable("the sandbox makes no calls".into()));
         };
         let timestamp = (now.0 / 1000).to_string();
         let nonce = super::nonce();
@@ -292,10 +292,11 @@ impl WeChatPay {
         let url = format!("{api_url}{path_and_query}");
         let response = http
             .send(method, &url, &headers, body.map(String::into_bytes))
-            .await?;
+            .await
+            .map_err(CallError::Unreachable)?;
         if (200..300).contains(&response.status) {
             self.verify_signed(&|name| response.header(name), &response.body, now)
-                .map_err(|refusal| format!("answer not verified: {refusal}"))?;
+                .map_err(|refusal| CallError::Unverified(refusal.to_string()))?;
         }
         Ok((response.status, response.body))
     }
@@ -354,8 +355,7 @@ impl PaymentGateway for WeChatPay {
             };
             let (status, answer) = self
                 .call("POST", path, Some(body.to_string()), payment.now)
-                .await
-                .map_err(CreateError::Provider)?;
+                .await?;
             let answer: serde_json::Value = serde_json::from_slice(&answer)
                 .map_err(|error| CreateError::BadAnswer(error.to_string()))?;
             if status != 200 {
@@ -417,13 +417,7 @@ impl PaymentGateway for WeChatPay {
                 "/v3/pay/transactions/out-trade-no/{}?mchid={}",
                 order.order_id, self.mchid
             );
-            let (status, body) = self.call("GET", &path, None, now).await.map_err(|error| {
-                if error.starts_with("answer not verified") {
-                    QueryError::BadSignature
-                } else {
-                    QueryError::Unreachable(error)
-                }
-            })?;
+            let (status, body) = self.call("GET", &path, None, now).await?;
             if status == 404 {
                 return Ok(OrderState::NotFound);
             }

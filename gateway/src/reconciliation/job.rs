@@ -9,7 +9,7 @@ use crate::app::all_at_point;
 use crate::app::payments::PaymentOutcome;
 use crate::error::ApiError;
 use crate::state::AppState;
-use engine::candidate::{FeeOrder, PaymentNotice, PaymentSource};
+use engine::candidate::{FeeOrder, PaymentSource};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use storage::{Journal as _, Partition, StateStore as _};
@@ -99,14 +99,13 @@ async fn check_order(state: &AppState, order: &FeeOrder, report: &mut Report) {
             return;
         }
     };
-    let notice = PaymentNotice {
-        provider: order.provider,
+    let paid = crate::providers::Paid {
         order_id: order.order_id.clone(),
         transaction_id,
         amount_fen,
         paid_at,
-        source: PaymentSource::OrderQuery,
     };
+    let notice = crate::app::payments::notice(order.provider, paid, PaymentSource::OrderQuery);
     match crate::app::payments::record_payment(state, notice).await {
         Ok(PaymentOutcome::Applied | PaymentOutcome::Surplus) => {
             crate::metrics::reconciliation("applied");
