@@ -13,7 +13,7 @@
 use crate::embedded::EmbeddedStore;
 use crate::error::StorageError;
 use crate::kafka::KafkaLog;
-use crate::record::{AuditRecord, Commit, CommitReceipt, Partition, ProgressScope};
+use crate::record::{AuditRecord, Commit, CommitReceipt, LogRecord, Partition, ProgressScope};
 use crate::scylla::ScyllaStore;
 use crate::traits::{Journal, StateStore};
 use engine::candidate::{Candidate, Status};
@@ -164,6 +164,14 @@ impl StateStore for Backend {
         actor: Option<&str>,
     ) -> Result<Vec<AuditRecord>, StorageError> {
         read!(self, store => store.audit_trail(limit, actor))
+    }
+
+    async fn candidate_history(
+        &self,
+        key: CandidateKey,
+        limit: usize,
+    ) -> Result<Vec<LogRecord>, StorageError> {
+        read!(self, store => store.candidate_history(key, limit))
     }
 
     async fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StorageError> {

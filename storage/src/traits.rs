@@ -118,6 +118,14 @@ pub trait StateStore: Send + Sync + 'static {
         actor: Option<&str>,
     ) -> impl Future<Output = Result<Vec<AuditRecord>, StorageError>> + Send;
 
+    /// A candidate's log records (every event of theirs, with when and by which request),
+    /// newest first, at most `limit`.
+    fn candidate_history(
+        &self,
+        key: CandidateKey,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<LogRecord>, StorageError>> + Send;
+
     /// One of the province's live settings, as last committed.
     fn setting(
         &self,

@@ -15,7 +15,7 @@
 
 use super::tables::{self, level};
 use crate::error::StorageError;
-use crate::record::{Commit, CommitReceipt, StateUpdate};
+use crate::record::{Commit, CommitReceipt, StateUpdate, StreamKey};
 use engine::candidate::Candidate;
 use redb::{Database, ReadableTable, WriteTransaction};
 use std::collections::HashMap;
@@ -30,7 +30,9 @@ pub(crate) struct EncodedCommit {
     /// For a commit replayed from an external log (Kafka): its offset there. Applied only
     /// if it is the next one not yet applied, so replays and redeliveries change nothing.
     replicated_offset: Option<u64>,
-    records: Vec<Vec<u8>>,
+    /// Each record with its candidate's key (for the history index), if it is a
+    /// candidate's.
+    records: Vec<(Option<[u8; 16]>, Vec<u8>)>,
     updates: Vec<EncodedUpdate>,
 }
 
@@ -106,8 +108,14 @@ pub(crate) fn encode(commit: Commit) -> Result<EncodedCommit, StorageError> {
     let records = commit
         .records
         .iter()
-        .map(|record| postcard::to_stdvec(record).map_err(encode_error))
-        .collect::<Result<_, _>>()?;
+        .map(|record| {
+            let key = match record.stream {
+                StreamKey::Candidate(key) => Some(*key.as_bytes()),
+                StreamKey::County(_) => None,
+            };
+            Ok((key, postcard::to_stdvec(record).map_err(encode_error)?))
+        })
+        .collect::<Result<_, StorageError>>()?;
     let updates = commit
         .updates
         .into_iter()
@@ -258,8 +266,12 @@ fn apply_commit(
     let mut offset = first_offset;
     if !commit.records.is_empty() {
         let mut log = transaction.open_table(tables::LOG)?;
-        for record in &commit.records {
+        let mut history = transaction.open_table(tables::HISTORY)?;
+        for (key, record) in &commit.records {
             log.insert((commit.partition, offset), record.as_slice())?;
+            if let Some(key) = key {
+                history.insert((key.as_slice(), commit.partition, offset), ())?;
+            }
             offset += 1;
         }
         transaction

@@ -9,7 +9,9 @@ mod committer;
 pub mod tables;
 
 use crate::error::StorageError;
-use crate::record::{AuditRecord, Commit, CommitReceipt, LogRecord, Partition, ProgressScope};
+use crate::record::{
+    AuditRecord, Commit, CommitReceipt, LogRecord, Partition, ProgressScope, StreamKey,
+};
 use crate::traits::{EventLog, Journal, StateStore};
 use committer::Request;
 use engine::candidate::{Candidate, Status};
@@ -327,6 +329,7 @@ fn create_tables(database: &Database) -> Result<(), StorageError> {
         transaction.open_table(tables::AUDIT_CHAIN)?;
         transaction.open_table(tables::SETTINGS)?;
         transaction.open_table(tables::REPLICATED)?;
+        transaction.open_table(tables::HISTORY)?;
         let mut meta = transaction.open_table(tables::META)?;
         let version = meta.get("schema_version")?.map(|v| v.value());
         match version {
@@ -338,6 +341,9 @@ fn create_tables(database: &Database) -> Result<(), StorageError> {
             Some(found)
                 if (tables::OLDEST_READABLE_SCHEMA..tables::SCHEMA_VERSION).contains(&found) =>
             {
+                if found < 7 {
+                    build_history(&transaction)?;
+                }
                 meta.insert("schema_version", tables::SCHEMA_VERSION)?;
             }
             Some(found) if found != tables::SCHEMA_VERSION => {
@@ -351,6 +357,21 @@ fn create_tables(database: &Database) -> Result<(), StorageError> {
         }
     }
     transaction.commit()?;
+    Ok(())
+}
+
+/// Builds the candidate history index (schema 7) from the log of an older store.
+fn build_history(transaction: &redb::WriteTransaction) -> Result<(), StorageError> {
+    let log = transaction.open_table(tables::LOG)?;
+    let mut history = transaction.open_table(tables::HISTORY)?;
+    for entry in log.iter()? {
+        let (position, record) = entry?;
+        let (partition, offset) = position.value();
+        let record: LogRecord = decode(record.value())?;
+        if let StreamKey::Candidate(key) = record.stream {
+            history.insert((key.as_bytes().as_slice(), partition, offset), ())?;
+        }
+    }
     Ok(())
 }
 
@@ -552,6 +573,37 @@ impl StateStore for EmbeddedStore {
                 .open_table(tables::SETTINGS)?
                 .get(name)?
                 .map(|b| b.value().to_vec()))
+        })
+    }
+
+    async fn candidate_history(
+        &self,
+        key: CandidateKey,
+        limit: usize,
+    ) -> Result<Vec<LogRecord>, StorageError> {
+        let key = key.as_bytes().as_slice();
+        self.read(|txn| {
+            let history = txn.open_table(tables::HISTORY)?;
+            let log = txn.open_table(tables::LOG)?;
+            history
+                .range((key, 0, 0)..=(key, u32::MAX, u64::MAX))?
+                .rev()
+                .take(limit)
+                .filter_map(|entry| {
+                    let (partition, offset) = match entry {
+                        Ok((position, _)) => {
+                            let (_, partition, offset) = position.value();
+                            (partition, offset)
+                        }
+                        Err(error) => return Some(Err(error.into())),
+                    };
+                    match log.get((partition, offset)) {
+                        Ok(Some(record)) => Some(decode(record.value())),
+                        Ok(None) => None,
+                        Err(error) => Some(Err(error.into())),
+                    }
+                })
+                .collect()
         })
     }
 

@@ -35,6 +35,10 @@ pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("setting
 /// `partition → next offset to apply` of an external log (Kafka) this store follows;
 /// written in the same transaction as what the applied commits carried.
 pub const REPLICATED: TableDefinition<u32, u64> = TableDefinition::new("replicated");
+/// `(candidate key, partition, offset) → ()`: where each of a candidate's log records is,
+/// so that a candidate's history (the console's timeline) is a range read, not a scan of
+/// the partition. One entry per record, written in the record's own transaction.
+pub const HISTORY: TableDefinition<(&[u8], u32, u64), ()> = TableDefinition::new("candidate_history");
 /// `name → value`: schema version and the like.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -47,7 +51,9 @@ pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 ///    idempotency records carry the request's digest (`v2:` prefix; older ones still read).
 /// 5: the county event `SubmissionReturned` appended (a submission returned for correction).
 /// 6: the county events `PointUpdated` and `PointRemoved` appended.
-pub const SCHEMA_VERSION: u64 = 6;
+/// 7: the `candidate_history` index; a store of an older version gets it built from its log
+///    when opened (once, in the opening transaction).
+pub const SCHEMA_VERSION: u64 = 7;
 
 /// The oldest schema this build reads (everything since was appended): such a store is
 /// marked current when opened.

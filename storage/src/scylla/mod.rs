@@ -20,7 +20,7 @@ pub mod statements;
 
 use crate::error::StorageError;
 use crate::projection::{Projection, Replicated};
-use crate::record::{AuditRecord, Partition, ProgressScope};
+use crate::record::{AuditRecord, LogRecord, Partition, ProgressScope};
 use crate::traits::StateStore;
 use engine::candidate::{Candidate, Status};
 use engine::county::County;
@@ -235,6 +235,18 @@ impl ScyllaStore {
             }
             Write::Setting { name, value } => {
                 self.run("insert_setting", (name, value, timestamp)).await?;
+            }
+            Write::History {
+                key,
+                log_offset,
+                position,
+                record,
+            } => {
+                self.run(
+                    "insert_history",
+                    (key, log_offset, position, record, timestamp),
+                )
+                .await?;
             }
         }
         Ok(())
@@ -467,5 +479,21 @@ impl StateStore for ScyllaStore {
 
     async fn photo(&self, sha256: &str) -> Result<Option<Vec<u8>>, StorageError> {
         self.blob("select_photo", (sha256,)).await
+    }
+
+    async fn candidate_history(
+        &self,
+        key: CandidateKey,
+        limit: usize,
+    ) -> Result<Vec<LogRecord>, StorageError> {
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let result = self
+            .run("select_history", (key.as_bytes().to_vec(), limit))
+            .await?;
+        let rows = result.into_rows_result().map_err(scylla_error)?;
+        rows.rows::<(Vec<u8>,)>()
+            .map_err(scylla_error)?
+            .map(|row| rows::log_record(&row.map_err(scylla_error)?.0))
+            .collect()
     }
 }

@@ -2,7 +2,7 @@
 //! tests need no server.
 
 use crate::error::StorageError;
-use crate::record::{AuditRecord, Commit, StateUpdate};
+use crate::record::{AuditRecord, Commit, LogRecord, StateUpdate, StreamKey};
 use engine::candidate::Candidate;
 use engine::time::Timestamp;
 
@@ -56,6 +56,17 @@ pub enum Write {
         /// Postcard-encoded record.
         record: Vec<u8>,
     },
+    /// `insert_history`: one of a candidate's log records.
+    History {
+        /// Key bytes.
+        key: Vec<u8>,
+        /// The commit's log offset.
+        log_offset: i64,
+        /// The record's position within the commit.
+        position: i32,
+        /// Postcard-encoded log record.
+        record: Vec<u8>,
+    },
     /// `insert_setting`.
     Setting {
         /// Name.
@@ -80,6 +91,22 @@ pub fn audit_day(at: Timestamp) -> i32 {
 /// What `commit` (at `offset` of its partition) writes, in order.
 pub fn plan(commit: &Commit, offset: u64) -> Result<Vec<Write>, StorageError> {
     let encode = |error: postcard::Error| StorageError::Encode(error.to_string());
+    let history = commit
+        .records
+        .iter()
+        .enumerate()
+        .filter_map(|(position, record)| match record.stream {
+            StreamKey::Candidate(key) => Some((position, key, record)),
+            StreamKey::County(_) => None,
+        })
+        .map(|(position, key, record)| {
+            Ok(Write::History {
+                key: key.as_bytes().to_vec(),
+                log_offset: i64::try_from(offset).unwrap_or(i64::MAX),
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+                record: postcard::to_stdvec(record).map_err(encode)?,
+            })
+        });
     commit
         .updates
         .iter()
@@ -119,12 +146,18 @@ pub fn plan(commit: &Commit, offset: u64) -> Result<Vec<Write>, StorageError> {
                 },
             })
         })
+        .chain(history)
         .collect()
 }
 
 /// A candidate snapshot from its row.
 pub fn candidate(snapshot: &[u8]) -> Result<Candidate, StorageError> {
     Ok(postcard::from_bytes(snapshot)?)
+}
+
+/// A log record from its history row.
+pub fn log_record(record: &[u8]) -> Result<LogRecord, StorageError> {
+    Ok(postcard::from_bytes(record)?)
 }
 
 /// An audit record from its row.
@@ -214,6 +247,42 @@ mod tests {
         assert_eq!(super::audit(record).expect("decodes"), audit_record);
         assert_eq!(*day, audit_day(audit_record.at));
         assert_eq!(*sequence, 42 * 64 + 2);
+    }
+
+    /// A commit's candidate records become history rows keyed by the candidate, in
+    /// position order; a county's records do not.
+    #[test]
+    fn candidate_records_become_history_rows() {
+        use crate::record::{LogRecord, Payload};
+        use engine::candidate::Event;
+        let candidate = captured();
+        let record = LogRecord {
+            stream: StreamKey::Candidate(candidate.key),
+            idempotency_key: "k".into(),
+            recorded_at: Timestamp(5),
+            payload: Payload::Candidate(Event::FirstLoginVerified { at: Timestamp(5) }),
+        };
+        let commit = Commit {
+            partition: Partition::Candidates(3),
+            records: vec![record.clone(), record.clone()],
+            updates: vec![StateUpdate::Candidate(Box::new(candidate.clone()))],
+        };
+        let writes = plan(&commit, 9).expect("plans");
+        assert_eq!(writes.len(), 3);
+        for (position, write) in writes[1..].iter().enumerate() {
+            let Write::History {
+                key,
+                log_offset,
+                position: at,
+                record: bytes,
+            } = write
+            else {
+                panic!("history rows after the updates");
+            };
+            assert_eq!(key.as_slice(), candidate.key.as_bytes());
+            assert_eq!((*log_offset, *at), (9, position as i32));
+            assert_eq!(log_record(bytes).expect("decodes"), record);
+        }
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub struct Statements {
     pub insert_audit: String,
     /// A day's newest audit records.
     pub select_audit: String,
+    /// Append one of a candidate's log records to their history.
+    pub insert_history: String,
+    /// A candidate's newest log records.
+    pub select_history: String,
     /// Replace a setting.
     pub insert_setting: String,
     /// A setting.
@@ -99,6 +103,12 @@ impl Statements {
                 "INSERT INTO {k}.audit (day, at_ms, sequence, record) VALUES (?, ?, ?, ?) USING TIMESTAMP ?"
             ),
             select_audit: format!("SELECT record FROM {k}.audit WHERE day = ? LIMIT ?"),
+            insert_history: format!(
+                "INSERT INTO {k}.candidate_history (key, log_offset, position, record) VALUES (?, ?, ?, ?) USING TIMESTAMP ?"
+            ),
+            select_history: format!(
+                "SELECT record FROM {k}.candidate_history WHERE key = ? LIMIT ?"
+            ),
             insert_setting: format!(
                 "INSERT INTO {k}.settings (name, value) VALUES (?, ?) USING TIMESTAMP ?"
             ),
@@ -111,7 +121,7 @@ impl Statements {
     }
 
     /// Every statement with a bounded name (the metric label).
-    pub fn all(&self) -> [(&'static str, &str); 23] {
+    pub fn all(&self) -> [(&'static str, &str); 25] {
         [
             ("insert_candidate", &self.insert_candidate),
             ("select_candidate_status", &self.select_candidate_status),
@@ -132,6 +142,8 @@ impl Statements {
             ("select_photo", &self.select_photo),
             ("insert_audit", &self.insert_audit),
             ("select_audit", &self.select_audit),
+            ("insert_history", &self.insert_history),
+            ("select_history", &self.select_history),
             ("insert_setting", &self.insert_setting),
             ("select_setting", &self.select_setting),
             ("insert_applied", &self.insert_applied),
@@ -214,6 +226,7 @@ mod tests {
             [
                 "applied_offsets",
                 "audit",
+                "candidate_history",
                 "candidates",
                 "candidates_by_county_status",
                 "candidates_by_point",
