@@ -420,6 +420,54 @@ fn register_one_candidate(server: &Server) {
         evaluated.text
     );
 
+    // The record's timeline, newest first, for operators in scope only.
+    let timeline = server.request(
+        "GET",
+        &format!("/v1/candidates/{key}/timeline"),
+        None,
+        Some(&own_county),
+        None,
+    );
+    assert_eq!(timeline.status, 200, "{}", timeline.text);
+    let events: Vec<&str> = timeline
+        .body
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|entry| entry["event"].as_str())
+        .collect();
+    assert_eq!(events.first(), Some(&"moral_evaluation_recorded"), "{events:?}");
+    assert_eq!(events.last(), Some(&"captured"), "{events:?}");
+    for step in ["first_login_verified", "form_saved", "form_signed", "pledge_accepted"] {
+        assert!(events.contains(&step), "{step} in {events:?}");
+    }
+    assert!(
+        !timeline.text.contains("argon2"),
+        "no password hash in a timeline"
+    );
+    let newest_two = server.request(
+        "GET",
+        &format!("/v1/candidates/{key}/timeline?limit=2"),
+        None,
+        Some(&own_county),
+        None,
+    );
+    assert_eq!(newest_two.body.as_array().map(Vec::len), Some(2));
+    for (token, limit, expected) in [
+        (&other_county, "10", (403, "out_of_scope")),
+        (&own_county, "0", (400, "limit_invalid")),
+        (&own_county, "501", (400, "limit_invalid")),
+    ] {
+        let refused = server.request(
+            "GET",
+            &format!("/v1/candidates/{key}/timeline?limit={limit}"),
+            None,
+            Some(token),
+            None,
+        );
+        assert_eq!((refused.status, refused.code()), expected, "{}", refused.text);
+    }
+
     // Step 11: progress, within scope only.
     let progress = server.request(
         "GET",

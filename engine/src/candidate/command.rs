@@ -112,6 +112,15 @@ impl Provider {
             Provider::UnionPay => "unionpay",
         }
     }
+
+    /// The name candidates and staff read.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Provider::WeChatPay => "微信支付",
+            Provider::Alipay => "支付宝",
+            Provider::UnionPay => "银联",
+        }
+    }
 }
 
 /// How the system learned of a payment.

@@ -47,6 +47,19 @@ pub enum Review {
     },
 }
 
+impl Review {
+    /// Where the review stands, as the candidate and staff read it.
+    pub fn chinese(&self) -> String {
+        match self {
+            Review::Pending => "待县区审核".to_owned(),
+            Review::CountyApproved => "县区已通过，待市州审核".to_owned(),
+            Review::Approved => "已通过".to_owned(),
+            Review::Rejected { reason, .. } => format!("未通过：{reason}"),
+            Review::Withdrawn => "已撤回".to_owned(),
+        }
+    }
+}
+
 /// Who reviews.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -9,7 +9,8 @@
 //! ([`session`]), county packages ([`package`]), the province's windows and admission
 //! control ([`settings`]), what may be printed ([`documents`]; the PDFs are rendered by the
 //! routes, like templates), payments and identity results from outside ([`payments`]: the
-//! provider callbacks and the reconciliation alike). Node-to-node requests and the
+//! provider callbacks and the reconciliation alike), a candidate's timeline for operators
+//! ([`timeline`]). Node-to-node requests and the
 //! reconciliation pass's own loop stay beside their transport.
 
 pub mod accounts;
@@ -25,6 +26,7 @@ pub mod payments;
 pub mod serials;
 pub mod session;
 pub mod settings;
+pub mod timeline;
 
 // The steps every use case shares: run a command on a candidate's shard, load a record,
 // page through a point, store a live setting, require the province.

@@ -22,7 +22,7 @@ pub const MAX_PAGE_CANDIDATES: usize = 1000;
 
 /// The caller, acting on candidates within their scope.
 pub struct Operator<'a> {
-    state: &'a AppState,
+    pub(super) state: &'a AppState,
     caller: &'a Caller,
 }
 

@@ -6,7 +6,7 @@ use super::{A4, Align, DocumentError, Sheet, one_page, rect};
 use engine::candidate::form::{
     Elective, ExamType, FirstSubject, Graduation, HouseholdCategory, RegistrationForm,
 };
-use engine::candidate::{Candidate, Provider};
+use engine::candidate::Candidate;
 use engine::id_number::Gender;
 use engine::serial::SubjectCategory;
 use engine::time::Timestamp;
@@ -84,14 +84,6 @@ fn elective_name(elective: Elective) -> &'static str {
         Elective::Biology => "生物",
         Elective::Politics => "思想政治",
         Elective::Geography => "地理",
-    }
-}
-
-fn provider_name(provider: Provider) -> &'static str {
-    match provider {
-        Provider::WeChatPay => "微信支付",
-        Provider::Alipay => "支付宝",
-        Provider::UnionPay => "银联",
     }
 }
 
@@ -212,7 +204,7 @@ pub fn render(input: FormSheet<'_>) -> Result<Vec<u8>, DocumentError> {
             Some(payment) => format!(
                 "已缴费  {} 元  {}  {}{}",
                 payment.amount_fen / 100,
-                provider_name(payment.provider),
+                payment.provider.chinese(),
                 payment.paid_at.cst_text(),
                 if crate::providers::sandbox::is_sandbox_transaction(&payment.transaction_id) {
                     "  （沙箱 sandbox：演示，未真实扣款）"

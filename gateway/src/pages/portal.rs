@@ -731,7 +731,7 @@ async fn dashboard(
                     ul {
                         @for declaration in &view.declarations {
                             li {
-                                (declaration.kind.chinese()) "：" (declaration.item) " · " (review_label(&declaration.review))
+                                (declaration.kind.chinese()) "：" (declaration.item) " · " (&declaration.review.chinese())
                                 @if matches!(declaration.review, engine::candidate::declaration::Review::Pending) {
                                     form method="post" action="/declarations/withdraw" class="withdraw" {
                                         (csrf(&csrf_token)) input type="hidden" name="key" value={"withdraw-" (declaration.id) "-" (form_key)};
@@ -894,26 +894,6 @@ fn pay_block(
     }
 }
 
-/// Where a declaration's review stands, as the candidate reads it.
-fn review_label(review: &engine::candidate::declaration::Review) -> String {
-    use engine::candidate::declaration::Review;
-    match review {
-        Review::Pending => "待县区审核".to_owned(),
-        Review::CountyApproved => "县区已通过，待市州审核".to_owned(),
-        Review::Approved => "已通过".to_owned(),
-        Review::Rejected { reason, .. } => format!("未通过：{reason}"),
-        Review::Withdrawn => "已撤回".to_owned(),
-    }
-}
-
-fn provider_label(provider: Provider) -> &'static str {
-    match provider {
-        Provider::WeChatPay => "微信支付",
-        Provider::Alipay => "支付宝",
-        Provider::UnionPay => "银联",
-    }
-}
-
 fn fee_section(
     state: &AppState,
     candidate: &Candidate,
@@ -930,7 +910,7 @@ fn fee_section(
             p class="notice" { "请勿重复支付：支付后请点击“刷新支付状态”；重复支付的款项不会自动退回。" }
             @if let Some(pay) = pay { (pay_block(pay, latest, csrf_token)) }
             @if let Some(order) = latest {
-                p { "订单号 " code { (order.order_id) } " · " (provider_label(order.provider)) " · " (order.amount_fen / 100) " 元" }
+                p { "订单号 " code { (order.order_id) } " · " (order.provider.chinese()) " · " (order.amount_fen / 100) " 元" }
                 form method="post" action="/fee/refresh" { (csrf(csrf_token)) button type="submit" class="secondary" { "刷新支付状态" } }
             }
             @if pay.is_none() {
@@ -942,7 +922,7 @@ fn fee_section(
                             @if let Some(provider) = crate::providers::named(name) {
                                 div class="check" {
                                     input type="radio" name="provider" id={"provider-" (name)} value=(name) checked[*name == "wechat_pay"];
-                                    label for={"provider-" (name)} { (provider_label(provider)) }
+                                    label for={"provider-" (name)} { (provider.chinese()) }
                                 }
                             }
                         }

@@ -86,6 +86,7 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(internal::serial)
         .service(reconciliation::run)
         .service(operators::candidate)
+        .service(operators::timeline)
         .service(documents::candidate_registration_form)
         .service(candidates::admission_ticket_for)
         .service(art_pe::exam_ticket_for)

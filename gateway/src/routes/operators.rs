@@ -51,6 +51,43 @@ pub async fn candidate(
     Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)))
 }
 
+/// `GET /v1/candidates/{key}/timeline` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// How many events, newest first (1–500; 500 when absent).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<usize>,
+}
+
+/// `GET /v1/candidates/{key}/timeline`: every event of the record, newest first.
+#[utoipa::path(
+    tag = "operators",
+    summary = "A candidate's timeline: every event of the record, newest first, in Chinese",
+    description = "Who may call it: operators in scope, the candidate.",
+    params(
+        crate::routes::KeyPath,
+        crate::routes::operators::TimelineQuery,
+    ),
+    responses(
+        (status = OK, description = "the events, newest first", body = Vec<crate::app::timeline::TimelineEntry>),
+    ),
+    security(("operator_session" = []), ("candidate_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/candidates/{key}/timeline")]
+pub async fn timeline(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+    query: web::Query<TimelineQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, entries) = Operator::of(&state, &caller)
+        .timeline(&key, query.limit)
+        .await?;
+    Ok(HttpResponse::Ok().json(entries))
+}
+
 /// `POST /v1/candidates/{key}/signature`: the candidate's point only.
 #[utoipa::path(
     tag = "operators",
