@@ -65,7 +65,12 @@ fn a_candidates_history_is_theirs_newest_first_and_older_stores_get_it_built() {
     let second = support::candidate([2; 16], support::point(430102, 1), 2, Status::Captured);
     {
         let (store, _) = EmbeddedStore::open(&EmbeddedConfig::new(&path)).expect("opens");
-        for (candidate, key) in [(&first, "a-1"), (&second, "b-1"), (&first, "a-2"), (&first, "a-3")] {
+        for (candidate, key) in [
+            (&first, "a-1"),
+            (&second, "b-1"),
+            (&first, "a-2"),
+            (&first, "a-3"),
+        ] {
             support::block_on(store.submit(support::commit_for(candidate, 0, key)))
                 .expect("durable");
         }
@@ -74,10 +79,9 @@ fn a_candidates_history_is_theirs_newest_first_and_older_stores_get_it_built() {
         assert_eq!(keys, ["a-3", "a-2", "a-1"], "theirs only, newest first");
         let cut = support::block_on(store.candidate_history(first.key, 2)).expect("reads");
         assert_eq!(cut.len(), 2);
-        let none = support::block_on(store.candidate_history(
-            engine::key::CandidateKey::from_bytes([9; 16]),
-            10,
-        ))
+        let none = support::block_on(
+            store.candidate_history(engine::key::CandidateKey::from_bytes([9; 16]), 10),
+        )
         .expect("reads");
         assert!(none.is_empty());
     }

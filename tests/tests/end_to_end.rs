@@ -436,9 +436,18 @@ fn register_one_candidate(server: &Server) {
         .iter()
         .filter_map(|entry| entry["event"].as_str())
         .collect();
-    assert_eq!(events.first(), Some(&"moral_evaluation_recorded"), "{events:?}");
+    assert_eq!(
+        events.first(),
+        Some(&"moral_evaluation_recorded"),
+        "{events:?}"
+    );
     assert_eq!(events.last(), Some(&"captured"), "{events:?}");
-    for step in ["first_login_verified", "form_saved", "form_signed", "pledge_accepted"] {
+    for step in [
+        "first_login_verified",
+        "form_saved",
+        "form_signed",
+        "pledge_accepted",
+    ] {
         assert!(events.contains(&step), "{step} in {events:?}");
     }
     assert!(
@@ -465,7 +474,12 @@ fn register_one_candidate(server: &Server) {
             Some(token),
             None,
         );
-        assert_eq!((refused.status, refused.code()), expected, "{}", refused.text);
+        assert_eq!(
+            (refused.status, refused.code()),
+            expected,
+            "{}",
+            refused.text
+        );
     }
 
     // Step 11: progress, within scope only.

@@ -149,7 +149,12 @@ pub fn describe(event: &Event) -> String {
             provider,
             amount_fen,
             ..
-        } => ordered(FeeKind::Registration, order_id, provider.chinese(), *amount_fen),
+        } => ordered(
+            FeeKind::Registration,
+            order_id,
+            provider.chinese(),
+            *amount_fen,
+        ),
         Event::ExamFeeOrderCreated {
             order_id,
             provider,
@@ -181,9 +186,7 @@ pub fn describe(event: &Event) -> String {
             category, payment, ..
         } => paid(FeeKind::ArtPe(*category), payment, false),
         Event::FeePaymentApplied { fee, payment, .. } => paid(*fee, payment, false),
-        Event::SurplusPaymentRecorded { payment, .. } => {
-            paid(FeeKind::Registration, payment, true)
-        }
+        Event::SurplusPaymentRecorded { payment, .. } => paid(FeeKind::Registration, payment, true),
         Event::ExamSurplusPaymentRecorded { payment, .. } => paid(FeeKind::Exam, payment, true),
         Event::ArtSurplusPaymentRecorded {
             category, payment, ..

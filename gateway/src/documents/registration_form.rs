@@ -3,10 +3,10 @@
 //! on it because the candidate signs that it is right — and the photo the point captured.
 
 use super::{A4, Align, DocumentError, Sheet, one_page, rect};
+use engine::candidate::Candidate;
 use engine::candidate::form::{
     Elective, ExamType, FirstSubject, Graduation, HouseholdCategory, RegistrationForm,
 };
-use engine::candidate::Candidate;
 use engine::id_number::Gender;
 use engine::serial::SubjectCategory;
 use engine::time::Timestamp;

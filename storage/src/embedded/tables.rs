@@ -38,7 +38,8 @@ pub const REPLICATED: TableDefinition<u32, u64> = TableDefinition::new("replicat
 /// `(candidate key, partition, offset) → ()`: where each of a candidate's log records is,
 /// so that a candidate's history (the console's timeline) is a range read, not a scan of
 /// the partition. One entry per record, written in the record's own transaction.
-pub const HISTORY: TableDefinition<(&[u8], u32, u64), ()> = TableDefinition::new("candidate_history");
+pub const HISTORY: TableDefinition<(&[u8], u32, u64), ()> =
+    TableDefinition::new("candidate_history");
 /// `name → value`: schema version and the like.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 

@@ -1,0 +1,140 @@
+//! A point captures a candidate: the ID-card fields and a photo file (or the camera), the
+//! photo checked — and its verdict shown — before a serial number is spent.
+
+use super::workspace::{Notice, workspace};
+use super::{console_csrf_ok, forbidden, operator_session};
+use crate::app::AppError;
+use crate::error::ApiError;
+use crate::pages::layout::Problem;
+use crate::pages::{see_other, text};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use engine::scope::Scope;
+use futures::StreamExt as _;
+use std::collections::HashMap;
+
+/// The largest upload a capture takes (a photo is ~30 KB; the API takes 256 KiB of JSON).
+pub(super) const MAX_UPLOAD_BYTES: usize = 256 * 1024;
+
+/// `POST /console/capture` (multipart: the ID-card fields and the photo file).
+pub(super) async fn capture(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    mut payload: actix_multipart::Multipart,
+) -> HttpResponse {
+    let Some((session, token)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    let (fields, photo) = match read_multipart(&mut payload).await {
+        Ok(parts) => parts,
+        Err(problem) => {
+            return workspace(&state, &request, session, &token, Some(problem), None).await;
+        }
+    };
+    if !console_csrf_ok(&request, text(&fields, "csrf")) {
+        return forbidden();
+    }
+    let Scope::Point(point) = session.scope else {
+        let problem = Problem::of(&ApiError::out_of_scope());
+        return workspace(&state, &request, session, &token, Some(problem), None).await;
+    };
+    let outcome = capture_with(&state, point, &fields, photo).await;
+    match outcome {
+        Ok(serial) => {
+            workspace(
+                &state,
+                &request,
+                session,
+                &token,
+                None,
+                Some(Notice::Captured(serial)),
+            )
+            .await
+        }
+        Err(error) => {
+            let mut problem = Problem::of(&ApiError::from(error));
+            if problem.message.contains("photo") {
+                problem.field = Some("photo");
+            }
+            workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
+pub(super) async fn capture_with(
+    state: &AppState,
+    point: engine::org::PointCode,
+    fields: &HashMap<String, String>,
+    photo: Vec<u8>,
+) -> Result<String, AppError> {
+    use base64::Engine as _;
+    let body = serde_json::json!({
+        "id_number": text(fields, "id_number"),
+        "name": text(fields, "name"),
+        "gender": text(fields, "gender"),
+        "ethnicity": text(fields, "ethnicity").parse::<u8>().unwrap_or(0),
+        "birth_date": text(fields, "birth_date"),
+        "address": text(fields, "address"),
+        "valid_until": text(fields, "valid_until"),
+        "category": text(fields, "category"),
+        "mode": "card_read",
+        "photo_base64": base64::engine::general_purpose::STANDARD.encode(photo),
+    });
+    let request: crate::app::capture::CaptureRequest = serde_json::from_value(body)
+        .map_err(|error| AppError::malformed("invalid_capture", error.to_string()))?;
+    let idempotency = match fields
+        .get("key")
+        .filter(|key| !key.is_empty() && key.len() <= 64)
+    {
+        Some(key) => format!("console-{key}"),
+        None => crate::app::fresh_idempotency_key("console")?,
+    };
+    let candidate = match crate::app::capture::prepare(state, point, &request, &idempotency).await?
+    {
+        crate::app::capture::Prepared::Done(candidate) => Some(*candidate),
+        crate::app::capture::Prepared::New(capture) => {
+            crate::app::capture::commit(state, point, capture, idempotency).await?
+        }
+    };
+    Ok(candidate
+        .map(|candidate| candidate.capture.serial.to_string())
+        .unwrap_or_default())
+}
+
+/// The form's text fields and the photo file, bounded.
+pub(super) async fn read_multipart(
+    payload: &mut actix_multipart::Multipart,
+) -> Result<(HashMap<String, String>, Vec<u8>), Problem> {
+    let too_large = || Problem {
+        field: Some("photo"),
+        message: "上传内容过大：照片不超过 256 KB（body_too_large）".to_owned(),
+        retry_after_seconds: None,
+    };
+    let malformed = || Problem {
+        field: None,
+        message: "表单无法读取（malformed_body）".to_owned(),
+        retry_after_seconds: None,
+    };
+    let mut fields = HashMap::new();
+    let mut photo = Vec::new();
+    let mut total = 0usize;
+    while let Some(part) = payload.next().await {
+        let mut part = part.map_err(|_| malformed())?;
+        let name = part.name().unwrap_or_default().to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|_| malformed())?;
+            total += chunk.len();
+            if total > MAX_UPLOAD_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "photo" {
+            photo = bytes;
+        } else {
+            fields.insert(name, String::from_utf8(bytes).map_err(|_| malformed())?);
+        }
+    }
+    Ok((fields, photo))
+}
