@@ -670,6 +670,22 @@ async fn operators_capture_and_watch_progress_in_the_console() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     shot(&client, "12-list").await;
+    // The candidate's page: the record and its timeline, from the list.
+    click_and_wait(&client, "#candidates tbody tr a").await;
+    let timeline = client
+        .find(Locator::Id("timeline"))
+        .await
+        .expect("the timeline")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        timeline.contains("现场采集") && timeline.contains(&serial),
+        "{timeline}"
+    );
+    accessible(&client, "console candidate").await;
+    shot(&client, "12-timeline").await;
+    client.goto(&format!("{base}/console")).await.expect("back");
 
     // A migrant worker's child captured at the designated point waits for the county's
     // eligibility audit, which the county approves from its list.
@@ -821,5 +837,106 @@ async fn operators_capture_and_watch_progress_in_the_console() {
     assert!(refused.contains("not_submitted"), "the refusal is shown");
     accessible(&client, "console province").await;
     shot(&client, "13-province").await;
+    client.close().await.expect("closed");
+}
+
+/// The province turns a region's rate down and opens the waiting room from the console (a
+/// malformed number refused with its message first); a candidate of that region who comes
+/// back too fast gets a queue page with their place, which lets them in by itself when it
+/// is their turn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_region_queues_the_candidate_who_then_gets_in_by_themselves() {
+    let Some(driver) = start_driver() else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("data");
+    let server = tokio::task::spawn_blocking({
+        let path = data.path().to_owned();
+        move || std::sync::Arc::new(Server::start(&path))
+    })
+    .await
+    .expect("server");
+    let point = server.operator("point-430102-001");
+    let captured = server.capture(&point, "430102-001", 1, "cap-1");
+    assert_eq!(captured.status, 201, "{}", captured.text);
+    let profile = tempfile::tempdir().expect("profile");
+    let client = browser(&driver, profile.path()).await;
+    client
+        .set_window_size(1280, 900)
+        .await
+        .expect("a desk's screen");
+    let base = format!("http://{}", server.address);
+
+    console_login(&client, &base, "province").await;
+    fill(&client, "max_in_flight", "many").await;
+    submit(&client, "/console/admission").await;
+    let refused = client.source().await.expect("page");
+    assert!(
+        refused.contains("admission_field_invalid") && refused.contains("同时处理的考生请求上限"),
+        "the malformed number is refused by name"
+    );
+    fill(&client, "max_in_flight", "128").await;
+    fill(&client, "region_requests_per_second", "1").await;
+    fill(&client, "admit_per_second_per_region", "1").await;
+    submit(&client, "/console/admission").await;
+    let saved = client
+        .find(Locator::Id("region_requests_per_second"))
+        .await
+        .expect("the field")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(saved.as_deref(), Some("1"), "the setting is in force");
+    accessible(&client, "console admission").await;
+    shot(&client, "14-admission").await;
+    submit(&client, "/console/logout").await;
+
+    // The candidate logs in, then comes back faster than the region's rate.
+    client.set_window_size(390, 844).await.expect("phone-sized");
+    client.goto(&format!("{base}/")).await.expect("portal");
+    fill(&client, "id_number", &tests::id_number(1)).await;
+    fill(&client, "name", tests::CANDIDATE_NAME).await;
+    fill(&client, "valid_until", "长期").await;
+    submit(&client, "/login").await;
+    let mut queued = false;
+    for _ in 0..10 {
+        client.goto(&format!("{base}/")).await.expect("again");
+        if client.source().await.expect("page").contains("正在排队") {
+            queued = true;
+            break;
+        }
+    }
+    assert!(queued, "a region over its rate queues the candidate");
+    let place = client
+        .find(Locator::Css("[role=status]"))
+        .await
+        .expect("the queue's status")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        place.contains("您前面还有") && place.contains("自动进入"),
+        "{place}"
+    );
+    assert!(
+        client
+            .get_all_cookies()
+            .await
+            .expect("cookies")
+            .iter()
+            .any(|cookie| cookie.name() == "reg_ticket"),
+        "the ticket is kept for the retries"
+    );
+    shot(&client, "15-waiting-room").await;
+    accessible(&client, "waiting room").await;
+    let started = Instant::now();
+    while client.find(Locator::Css(".steps")).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the waiting room did not let the candidate in by itself"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(current_step(&client).await.contains("缴纳报名费"));
     client.close().await.expect("closed");
 }
