@@ -87,6 +87,9 @@ async fn browser(driver: &Driver, profile: &Path) -> fantoccini::Client {
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--disable-dev-shm-usage", "--lang=zh-CN",
+            // A synthetic camera (a test pattern), allowed without asking: the console's
+            // capture takes a photo with it.
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
             format!("--user-data-dir={}", profile.display()),
         ]}),
     );
@@ -496,6 +499,25 @@ async fn console_login(client: &fantoccini::Client, base: &str, username: &str) 
     submit(client, "/console/login").await;
 }
 
+/// The photo check's verdict once it differs from `before` (htmx swaps it in).
+async fn verdict(client: &fantoccini::Client, before: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let text = match client.find(Locator::Id("photo-verdict")).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if !text.is_empty() && text != before {
+            return text;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no verdict on the photo (was: {before})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The dashboard's "captured" count (read again if htmx swaps the table mid-read).
 async fn captured_count(client: &fantoccini::Client) -> u64 {
     let started = Instant::now();
@@ -570,6 +592,43 @@ async fn operators_capture_and_watch_progress_in_the_console() {
     )
     .await;
     fill(&client, "address", "湖南省长沙市芙蓉区五一大道1号").await;
+    // The camera: a frame taken, sized to the standard, and checked at once — the verdict
+    // (whatever the synthetic camera's test pattern earns) is shown before anything is sent.
+    client
+        .find(Locator::Id("camera-start"))
+        .await
+        .expect("the camera button")
+        .click()
+        .await
+        .expect("camera on");
+    let started = Instant::now();
+    loop {
+        let take = client.find(Locator::Id("camera-take")).await.expect("take");
+        let playing = client
+            .execute(
+                "return document.getElementById('camera-video').videoWidth > 0;",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|value| value.as_bool())
+            .unwrap_or(false);
+        if playing && take.is_displayed().await.unwrap_or(false) {
+            take.click().await.expect("photo taken");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the synthetic camera did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let camera_verdict = verdict(&client, "").await;
+    assert!(
+        camera_verdict.contains("照片合格") || camera_verdict.contains("照片不符合标准"),
+        "{camera_verdict}"
+    );
+    shot(&client, "10-camera").await;
     let photo = profile.path().join("photo.jpg");
     std::fs::write(
         &photo,
@@ -583,6 +642,11 @@ async fn operators_capture_and_watch_progress_in_the_console() {
         .send_keys(&photo.display().to_string())
         .await
         .expect("chosen");
+    let file_verdict = verdict(&client, &camera_verdict).await;
+    assert!(
+        file_verdict.contains("照片合格：480×640"),
+        "a standard photo file is accepted before the capture is sent: {file_verdict}"
+    );
     shot(&client, "10-capture").await;
     submit(&client, "/console/capture").await;
     let serial = client

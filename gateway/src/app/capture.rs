@@ -96,6 +96,24 @@ pub enum Prepared {
     New(Box<NewCapture>),
 }
 
+/// The photo as it will be stored — without EXIF (camera, time, GPS position), since it is
+/// exported and printed — and its measurements, or why the photo standard refuses it. The
+/// console asks this as soon as a photo is chosen or taken, before the capture is sent.
+pub fn check_photo(
+    state: &AppState,
+    uploaded: &[u8],
+) -> Result<(Vec<u8>, engine::photo::PhotoMeta), AppError> {
+    let photo_file = engine::photo::strip_metadata(uploaded);
+    let photo = state
+        .settings
+        .current()
+        .policy
+        .photo
+        .inspect(&photo_file)
+        .map_err(engine::Rejection::from)?;
+    Ok((photo_file, photo))
+}
+
 /// Every check a capture can fail, before anything is spent: the ID number, an existing
 /// registration, the photo, the card data, and the engine's own capture rules (pure).
 pub async fn prepare(
@@ -126,15 +144,7 @@ pub async fn prepare(
     let uploaded = base64::engine::general_purpose::STANDARD
         .decode(body.photo_base64.as_bytes())
         .map_err(|_| AppError::invalid("photo_encoding", "photo_base64 is not valid base64"))?;
-    // Stored, exported and printed without EXIF (camera, time, GPS position).
-    let photo_file = engine::photo::strip_metadata(&uploaded);
-    let photo = state
-        .settings
-        .current()
-        .policy
-        .photo
-        .inspect(&photo_file)
-        .map_err(engine::Rejection::from)?;
+    let (photo_file, photo) = check_photo(state, &uploaded)?;
     let birth_date = Date::parse(&body.birth_date)
         .ok_or_else(|| AppError::invalid("invalid_date", "birth_date must be YYYY-MM-DD"))?;
     let mode = match body.mode {

@@ -96,6 +96,9 @@ impl Problem {
                 "密码至少 8 位，须同时包含字母和数字。",
             ),
             "passwords_identical" => (Some("save_password"), "保存密码不能与登录密码相同。"),
+            "photo_format" | "photo_unreadable" | "photo_dimensions" | "photo_size" => {
+                (Some("photo"), "照片不符合标准：")
+            }
             "fee_already_paid" => (None, "报名费已缴纳，请勿重复支付。"),
             "fee_not_paid" => (None, "请先缴纳报名费。"),
             "provider_unavailable" => {

@@ -5,12 +5,14 @@ use super::workspace::{Notice, workspace};
 use super::{console_csrf_ok, forbidden, operator_session};
 use crate::app::AppError;
 use crate::error::ApiError;
-use crate::pages::layout::Problem;
+use crate::pages::layout::{Problem, respond};
 use crate::pages::{see_other, text};
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use engine::scope::Scope;
 use futures::StreamExt as _;
+use maud::{Markup, html};
 use std::collections::HashMap;
 
 /// The largest upload a capture takes (a photo is ~30 KB; the API takes 256 KiB of JSON).
@@ -52,11 +54,49 @@ pub(super) async fn capture(
             .await
         }
         Err(error) => {
-            let mut problem = Problem::of(&ApiError::from(error));
-            if problem.message.contains("photo") {
-                problem.field = Some("photo");
-            }
+            let problem = Problem::of(&ApiError::from(error));
             workspace(&state, &request, session, &token, Some(problem), None).await
+        }
+    }
+}
+
+/// `POST /console/photo-check` (multipart, htmx, as soon as a photo is chosen or taken): the
+/// photo standard's verdict on it, before the capture is sent — a fragment for
+/// `#photo-verdict`.
+pub(super) async fn photo_check(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    mut payload: actix_multipart::Multipart,
+) -> HttpResponse {
+    let Some((session, _)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    let verdict = match read_multipart(&mut payload).await {
+        Err(problem) => Err(problem.message),
+        Ok((fields, _)) if !console_csrf_ok(&request, text(&fields, "csrf")) => {
+            return forbidden();
+        }
+        Ok(_) if !matches!(session.scope, Scope::Point(_)) => {
+            Err(Problem::of(&ApiError::out_of_scope()).message)
+        }
+        Ok((_, photo)) => crate::app::capture::check_photo(&state, &photo)
+            .map(|(_, meta)| meta)
+            .map_err(|error| Problem::of(&ApiError::from(error)).message),
+    };
+    respond(StatusCode::OK, photo_verdict(verdict))
+}
+
+/// The verdict on a photo, where the capture form shows it.
+fn photo_verdict(verdict: Result<engine::photo::PhotoMeta, String>) -> Markup {
+    html! {
+        p id="photo-verdict" role="status" aria-live="polite" class=(if verdict.is_ok() { "verdict ok" } else { "verdict error" }) {
+            @match verdict {
+                Ok(meta) => {
+                    "照片合格：" (meta.width_px) "×" (meta.height_px) " 像素，"
+                    (meta.bytes.div_ceil(1024)) " KB。"
+                }
+                Err(message) => { (message) }
+            }
         }
     }
 }

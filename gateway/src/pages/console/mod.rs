@@ -29,7 +29,7 @@ mod workspace;
 use candidates::{
     approve, candidate_page, export, login_cards, moral_evaluation, printable, review, signature,
 };
-use capture::capture;
+use capture::{capture, photo_check};
 use organisation::{
     allocate, city_submission, create_account, create_point, return_city, return_county, submission,
 };
@@ -44,6 +44,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/console/logout", web::post().to(logout))
         .route("/console/password", web::post().to(password))
         .route("/console/capture", web::post().to(capture))
+        .route("/console/photo-check", web::post().to(photo_check))
         .route("/console/progress", web::get().to(progress))
         .route("/console/candidates/{key}", web::get().to(candidate_page))
         .route(

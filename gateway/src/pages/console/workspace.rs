@@ -278,6 +278,7 @@ fn notice_banner(notice: Option<&Notice>) -> Markup {
 
 /// A point's capture form (the ID-card fields, the photo file or the camera).
 fn capture_form(desk: &Desk<'_>) -> Markup {
+    let rules = desk.state.settings.current().policy.photo.clone();
     html! {
         section aria-labelledby="capture" {
             h2 id="capture" { "现场采集" }
@@ -298,13 +299,19 @@ fn capture_form(desk: &Desk<'_>) -> Markup {
                     select id="category" name="category" { option value="physics" { "物理类" } option value="history" { "历史类" } option value="vocational" { "对口" } }
                 }
                 div class="field" {
-                    label for="photo" { "照片（JPEG，480×640）" }
+                    label for="photo" { "照片（JPEG，" (rules.width_px) "×" (rules.height_px) " 像素，" (rules.min_bytes / 1024) "–" (rules.max_bytes / 1024) " KB）" }
+                    // Checked against the photo standard as soon as it is chosen or taken.
                     input id="photo" name="photo" type="file" accept="image/jpeg" capture="user"
+                        hx-post="/console/photo-check" hx-trigger="change" hx-encoding="multipart/form-data"
+                        hx-target="#photo-verdict" hx-swap="outerHTML"
+                        data-width=(rules.width_px) data-height=(rules.height_px)
+                        data-min-bytes=(rules.min_bytes) data-max-bytes=(rules.max_bytes)
                         aria-invalid=[desk.problem.filter(|p| p.field == Some("photo")).map(|_| "true")]
                         aria-describedby=[desk.problem.filter(|p| p.field == Some("photo")).map(|_| "photo-error")];
                     @if let Some(problem) = desk.problem.filter(|p| p.field == Some("photo")) {
                         p class="error" id="photo-error" { (problem.message) }
                     }
+                    p id="photo-verdict" role="status" aria-live="polite" {}
                 }
                 div id="camera" hidden {
                     button type="button" id="camera-start" class="secondary" { "使用摄像头拍照" }
