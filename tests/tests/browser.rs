@@ -875,10 +875,19 @@ async fn operators_capture_and_watch_progress_in_the_console() {
 
     // The province sees the operators' actions in the audit trail.
     console_login(&client, &base, "province").await;
+    fill(&client, "actor", "county-430102").await;
+    click_and_wait(&client, "form:has(#actor) button[type=submit]").await;
     let trail = client.source().await.expect("page");
     assert!(
         trail.contains("county-430102") && trail.contains("/console/accounts"),
-        "the county's account creation in the console is in the audit trail"
+        "the county's account creation in the console is in the audit trail: {}",
+        client
+            .find(Locator::Id("audit"))
+            .await
+            .expect("the trail")
+            .text()
+            .await
+            .unwrap_or_default()
     );
     // It extends the first window's close; the table says so.
     fill(&client, "until", "2099-12-31 23:00").await;

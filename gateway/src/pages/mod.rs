@@ -45,6 +45,9 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 const HTMX: &str = include_str!(concat!(env!("OUT_DIR"), "/htmx.min.js"));
 /// The pages' style sheet.
 const STYLE: &str = include_str!("../../assets/site.css");
+/// The console's dashboard following the progress stream (progressive: a reload shows the
+/// counts without it).
+const PROGRESS: &str = include_str!("../../assets/progress.js");
 /// The point's camera (progressive: the file input works without it).
 const CAMERA: &str = include_str!("../../assets/camera.js");
 
@@ -52,6 +55,7 @@ const CAMERA: &str = include_str!("../../assets/camera.js");
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/assets/htmx.min.js", web::get().to(htmx))
+        .route("/assets/progress.js", web::get().to(progress))
         .route("/assets/site.css", web::get().to(style))
         .route("/assets/camera.js", web::get().to(camera))
         .configure(portal::configure)
@@ -60,6 +64,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
 
 async fn htmx() -> HttpResponse {
     asset("text/javascript; charset=utf-8", HTMX)
+}
+
+async fn progress() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", PROGRESS)
 }
 
 async fn camera() -> HttpResponse {

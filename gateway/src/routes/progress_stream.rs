@@ -3,7 +3,8 @@
 //! every [`CHECK_INTERVAL`] per open stream and sends an event only when they changed (and a
 //! comment line as a heartbeat otherwise, which also tells the node the dashboard is gone).
 //! Open streams are bounded per node; a stream ends when its session expires, and
-//! `EventSource` reconnects on its own.
+//! `EventSource` reconnects on its own. The console's dashboard follows the same stream
+//! ([`open`]), rendered as HTML.
 
 use super::operators::{Progress, ProgressQuery};
 use crate::app::operator::Operator;
@@ -43,13 +44,17 @@ impl Drop for Place {
 }
 
 /// One open stream.
-struct Stream {
+struct Stream<R> {
     state: web::Data<AppState>,
     caller: Caller,
     scope: String,
     last: Option<String>,
+    render: R,
     _place: Place,
 }
+
+/// The counts of a scope, as a stream renders them into one event's data.
+pub type Counts = std::collections::BTreeMap<&'static str, u64>;
 
 /// `GET /v1/progress/stream`.
 #[utoipa::path(
@@ -67,7 +72,28 @@ pub async fn stream(
     query: web::Query<ProgressQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = query.into_inner().scope;
-    // Refused here, before the stream starts, exactly as the one-off read would be.
+    open(state, caller, scope, |scope: &str, counts: Counts| {
+        serde_json::to_string(&Progress {
+            scope: scope.to_owned(),
+            counts,
+        })
+        .ok()
+    })
+    .await
+}
+
+/// Opens a progress stream of `scope` for `caller`: an event `progress` whose data is what
+/// `render` makes of the counts, now and at every change (the API sends JSON, the console
+/// an HTML fragment). Refused before it starts exactly as the one-off read would be.
+pub async fn open<R>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    scope: String,
+    render: R,
+) -> Result<HttpResponse, ApiError>
+where
+    R: Fn(&str, Counts) -> Option<String> + 'static,
+{
     Operator::of(&state, &caller).progress(&scope).await?;
     let place = Place::take().ok_or_else(|| {
         ApiError::retry_later(
@@ -83,31 +109,35 @@ pub async fn stream(
         caller,
         scope,
         last: None,
+        render,
         _place: place,
     };
-    let events = futures::stream::unfold(opened, move |mut stream| async move {
-        if stream.state.now() >= expires_at {
+    let events = futures::stream::unfold(opened, move |mut open| async move {
+        if open.state.now() >= expires_at {
             return None;
         }
-        if stream.last.is_some() {
+        if open.last.is_some() {
             actix_web::rt::time::sleep(CHECK_INTERVAL).await;
         }
-        let counts = Operator::of(&stream.state, &stream.caller)
-            .progress(&stream.scope)
+        let counts = Operator::of(&open.state, &open.caller)
+            .progress(&open.scope)
             .await
             .ok()?;
-        let data = serde_json::to_string(&Progress {
-            scope: stream.scope.clone(),
-            counts,
-        })
-        .ok()?;
-        if stream.last.as_deref() == Some(data.as_str()) {
+        let data = (open.render)(&open.scope, counts)?;
+        if open.last.as_deref() == Some(data.as_str()) {
             let heartbeat = web::Bytes::from_static(b": unchanged\n\n");
-            return Some((Ok::<_, actix_web::Error>(heartbeat), stream));
+            return Some((Ok::<_, actix_web::Error>(heartbeat), open));
         }
-        let event = web::Bytes::from(format!("event: progress\ndata: {data}\n\n"));
-        stream.last = Some(data);
-        Some((Ok(event), stream))
+        // One `data:` line per line of the rendering, as the format requires.
+        let mut event = String::from("event: progress\n");
+        for line in data.lines() {
+            event.push_str("data: ");
+            event.push_str(line);
+            event.push('\n');
+        }
+        event.push('\n');
+        open.last = Some(data);
+        Some((Ok(web::Bytes::from(event)), open))
     });
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")

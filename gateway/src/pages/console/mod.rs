@@ -34,7 +34,7 @@ use organisation::{
     allocate, city_submission, create_account, create_point, return_city, return_county, submission,
 };
 use province::{admission, pause, window};
-use workspace::{progress, workspace};
+use workspace::{progress, progress_stream, workspace};
 
 /// Registers the console's pages.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -46,6 +46,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/console/capture", web::post().to(capture))
         .route("/console/photo-check", web::post().to(photo_check))
         .route("/console/progress", web::get().to(progress))
+        .route("/console/progress/stream", web::get().to(progress_stream))
         .route("/console/candidates/{key}", web::get().to(candidate_page))
         .route(
             "/console/candidates/{key}/signature",
@@ -106,6 +107,7 @@ pub(super) fn frame(title: &str, who: Option<&Session>, body: Markup) -> Markup 
                 title { (title) " · 报名管理" }
                 link rel="stylesheet" href="/assets/site.css";
                 script src="/assets/htmx.min.js" defer {}
+                script src="/assets/progress.js" defer {}
                 script src="/assets/camera.js" defer {}
             }
             body class="console" {

@@ -53,24 +53,70 @@ pub(super) fn step_label(status: &str) -> &str {
     }
 }
 
+/// What a candidate at `status` still has to do next (the dashboard's "missing step").
+fn missing_step(status: &str) -> &str {
+    match status {
+        "captured" => "首次登录",
+        "activated" => "缴纳报名费",
+        "paid" => "实人认证",
+        "authenticated" => "设置密码",
+        "passwords_set" => "签署承诺、填写报名表",
+        "form_saved" => "到报名点签字确认",
+        "signed" => "思想品德考核",
+        "evaluated" => "—",
+        _ => "",
+    }
+}
+
+/// The dashboard: counts by step, following the progress stream (Server-Sent Events, the
+/// same stream as the API's, through `assets/progress.js`) so that it changes by itself,
+/// without reloading.
 pub(super) fn counts_table(
     scope: &str,
     counts: &std::collections::BTreeMap<&'static str, u64>,
 ) -> Markup {
+    html! {
+        div id="progress" data-stream={"/console/progress/stream?scope=" (scope)} {
+            (counts_rows(counts))
+        }
+    }
+}
+
+/// The dashboard's table, as the stream sends it.
+fn counts_rows(counts: &std::collections::BTreeMap<&'static str, u64>) -> Markup {
     let total: u64 = counts.values().sum();
     html! {
-        div id="progress" hx-get={"/console/progress?scope=" (scope)} hx-trigger="every 2s" hx-swap="outerHTML" {
-            table {
-                caption { "报名进度（合计 " span id="progress-total" { (total) } " 人，每 2 秒自动更新）" }
-                thead { tr { th scope="col" { "步骤" } th scope="col" { "人数" } } }
-                tbody {
-                    @for (status, count) in counts {
-                        tr { th scope="row" { (step_label(status)) } td data-status=(status) { (count) } }
-                    }
+        table {
+            caption { "报名进度（合计 " span id="progress-total" { (total) } " 人，自动更新）" }
+            thead { tr { th scope="col" { "当前步骤" } th scope="col" { "人数" } th scope="col" { "尚缺" } } }
+            tbody {
+                @for (status, count) in counts {
+                    tr { th scope="row" { (step_label(status)) } td data-status=(status) { (count) } td { (missing_step(status)) } }
                 }
             }
         }
     }
+}
+
+/// `GET /console/progress/stream?scope=…`: the dashboard's rows at every change.
+pub(super) async fn progress_stream(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some((session, _)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    let caller = Caller(session);
+    let scope = query
+        .get("scope")
+        .cloned()
+        .unwrap_or_else(|| crate::app::accounts::scope_text(&caller.0.scope));
+    crate::routes::progress_stream::open(state, caller, scope, |_: &str, counts| {
+        Some(counts_rows(&counts).into_string())
+    })
+    .await
+    .unwrap_or_else(|error| respond(error.status, html! { p class="error" { "无法读取进度" } }))
 }
 
 /// What just succeeded, said at the top of the workspace.
@@ -137,6 +183,11 @@ pub(super) async fn workspace(
         status: query.get("status").filter(|s| !s.is_empty()).cloned(),
         name_prefix: query.get("name").filter(|s| !s.is_empty()).cloned(),
     };
+    // The audit trail, of one operator if asked.
+    let actor = query
+        .get("actor")
+        .map(|actor| actor.trim().to_owned())
+        .filter(|actor| !actor.is_empty());
     // The province lists one city at a time; a city reviews one county at a time.
     let city = match session.scope {
         Scope::City(city) => Some(city),
@@ -189,7 +240,7 @@ pub(super) async fn workspace(
     };
     let audit = if matches!(session.scope, Scope::Province) {
         operator
-            .audit_trail(Some(20), None)
+            .audit_trail(Some(AUDITED), actor.as_deref())
             .await
             .unwrap_or_default()
     } else {
@@ -225,12 +276,15 @@ pub(super) async fn workspace(
             (city_returns(&desk))
         }
         @if !matches!(session.scope, Scope::Point(_)) { (accounts(&desk)) }
-        @if matches!(session.scope, Scope::Province) { (audit_trail(&audit)) }
+        @if matches!(session.scope, Scope::Province) { (audit_trail(&audit, actor.as_deref())) }
         form method="post" action="/console/logout" class="logout" { (csrf(&desk.csrf_token)) button type="submit" class="secondary" { "退出登录" } }
     };
     let status = problem.map_or(StatusCode::OK, |_| StatusCode::UNPROCESSABLE_ENTITY);
     respond(status, frame("工作台", Some(&session), body))
 }
+
+/// How many audit records the province's workspace shows.
+const AUDITED: usize = 50;
 
 /// How many candidates the workspace's list shows (the CSV export has them all).
 const LISTED: usize = 50;
@@ -685,11 +739,19 @@ fn city_returns(desk: &Desk<'_>) -> Markup {
 }
 
 /// The newest operator actions.
-fn audit_trail(audit: &[storage::AuditRecord]) -> Markup {
+fn audit_trail(audit: &[storage::AuditRecord], actor: Option<&str>) -> Markup {
     html! {
         section aria-labelledby="audit-heading" {
-            h2 id="audit-heading" { "操作日志（最近 20 条）" }
-            table {
+            h2 id="audit-heading" { "操作日志（最近 " (AUDITED) " 条）" }
+            form method="get" action="/console" class="filters" {
+                div class="field" {
+                    label for="actor" { "只看操作人（用户名）" }
+                    input id="actor" name="actor" type="text" value=(actor.unwrap_or_default());
+                }
+                button type="submit" class="secondary" { "筛选" }
+            }
+            table id="audit" {
+                caption { @if let Some(actor) = actor { (actor) " 的操作" } @else { "所有操作人" } "（每个请求先记“started”，再记结果）" }
                 thead { tr { th scope="col" { "时间" } th scope="col" { "操作人" } th scope="col" { "操作" } th scope="col" { "对象" } th scope="col" { "结果" } } }
                 tbody {
                     @for record in audit {
