@@ -67,6 +67,8 @@ pub struct AppState {
     pub admission: Admission,
     /// Whether this is the demo province (said in `/healthz`).
     pub demo: bool,
+    /// The demo's own candidate, when captured at start (shown on the portal's login page).
+    pub demo_candidate: std::sync::OnceLock<crate::demo::DemoCandidate>,
     /// Whether clients reach the service over HTTPS (TLS ends at the load balancer): the
     /// pages' cookies are then `Secure`.
     pub tls_at_balancer: bool,

@@ -86,6 +86,8 @@ pub async fn spawn(options: &SpawnOptions, http_probe: &Http) -> Result<Spawned,
             options.points_per_county.to_string(),
         )
         .env("REG_DEMO_SEQUENCES_PER_COUNTY", "9999")
+        // The generated population only: the demo's own candidate would count as one more.
+        .env("REG_DEMO_CANDIDATE", "false")
         .envs(options.environment.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(Stdio::null())

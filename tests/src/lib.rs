@@ -125,6 +125,8 @@ impl Server {
             .env("REG_LISTEN", &address)
             .env("REG_DATA_DIR", data_dir)
             .env("REG_DEMO_PASSWORD", DEMO_PASSWORD)
+            // The demo's own candidate would change every count; a test asks for it.
+            .env("REG_DEMO_CANDIDATE", "false")
             .envs(environment.iter().copied())
             .stdout(stdout)
             .stderr(stderr)

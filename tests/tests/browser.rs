@@ -925,13 +925,11 @@ async fn a_busy_region_queues_the_candidate_who_then_gets_in_by_themselves() {
     let data = tempfile::tempdir().expect("data");
     let server = tokio::task::spawn_blocking({
         let path = data.path().to_owned();
-        move || std::sync::Arc::new(Server::start(&path))
+        // The demo as a newcomer finds it: with the demo's own candidate.
+        move || std::sync::Arc::new(Server::start_with(&path, &[("REG_DEMO_CANDIDATE", "true")]))
     })
     .await
     .expect("server");
-    let point = server.operator("point-430102-001");
-    let captured = server.capture(&point, "430102-001", 1, "cap-1");
-    assert_eq!(captured.status, 201, "{}", captured.text);
     let profile = tempfile::tempdir().expect("profile");
     let client = browser(&driver, profile.path()).await;
     client
@@ -966,9 +964,18 @@ async fn a_busy_region_queues_the_candidate_who_then_gets_in_by_themselves() {
 
     // The candidate logs in, then comes back faster than the region's rate.
     client.set_window_size(390, 844).await.expect("phone-sized");
+    // The login page names the demo's candidate; the newcomer logs in as them.
     client.goto(&format!("{base}/")).await.expect("portal");
-    fill(&client, "id_number", &tests::id_number(1)).await;
-    fill(&client, "name", tests::CANDIDATE_NAME).await;
+    let demo = client
+        .find(Locator::Css("#demo-candidate code"))
+        .await
+        .expect("the demo candidate on the login page")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(demo.len(), 18, "{demo}");
+    fill(&client, "id_number", &demo).await;
+    fill(&client, "name", "李小满").await;
     fill(&client, "valid_until", "长期").await;
     submit(&client, "/login").await;
     let mut queued = false;

@@ -68,6 +68,11 @@ fn login_page(state: &AppState, request: &HttpRequest, problem: Option<&Problem>
         section aria-labelledby="first-login" {
             h2 id="first-login" { "首次登录" }
             p class="hint" { "使用报名点采集的身份证信息登录。设置密码后，首次登录即失效。" }
+            @if let Some(demo) = state.demo_candidate.get() {
+                p class="notice" id="demo-candidate" {
+                    "演示系统：可用演示考生登录——身份证号 " code { (demo.id_number) } "，姓名 " (demo.name) "，有效期“长期”。"
+                }
+            }
             form method="post" action="/login" {
                 (csrf(&token))
                 input type="hidden" name="mode" value="first";

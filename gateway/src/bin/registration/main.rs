@@ -113,6 +113,7 @@ async fn main() -> anyhow::Result<()> {
         public_url,
         admission,
         demo: options.demo,
+        demo_candidate: Default::default(),
         tls_at_balancer: options.hsts_max_age_seconds > 0,
     });
     match &seeded.demo_password {
@@ -131,6 +132,7 @@ async fn main() -> anyhow::Result<()> {
             state.accounts.len()
         ),
     }
+    demo_candidate(&options, &state).await;
     if let Some(token) = &seeded.setup_token {
         // Shown once, here only: its digest is all the store keeps. Each start before
         // set-up makes a new one.
@@ -160,6 +162,28 @@ async fn main() -> anyhow::Result<()> {
     );
     server::spawn_background(&options, &state);
     server::serve(&options, state, prometheus, per_core(options.http_workers)).await
+}
+
+/// In the demo, captures the demo's own candidate (idempotent) and says how to log in as
+/// them; a failure (a node that owns no shard yet) is said and does not stop the start.
+async fn demo_candidate(options: &Options, state: &AppState) {
+    if !options.demo || !options.demo_candidate {
+        return;
+    }
+    let candidate = gateway::demo::DemoCandidate::new();
+    match candidate.capture(state).await {
+        Ok(()) => {
+            println!(
+                "demo candidate (portal first login at /): ID number {}, name {}, valid until 长期",
+                candidate.id_number, candidate.name
+            );
+            let _ = state.demo_candidate.set(candidate);
+        }
+        Err(error) => println!(
+            "demo candidate not captured: {}",
+            gateway::error::ApiError::from(error).message
+        ),
+    }
 }
 
 /// The payment providers: the deployment's payments file; else, in the demo, the sandbox;

@@ -203,6 +203,10 @@ pub struct Options {
     /// sets it.
     #[arg(long, env = "REG_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo: bool,
+    /// In the demo, capture the demo's own candidate at 430102-001 on start (printed, and
+    /// shown on the portal's login page), so that a newcomer can register at once.
+    #[arg(long, env = "REG_DEMO_CANDIDATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo_candidate: bool,
     /// Log line format on stderr.
     #[arg(long, env = "REG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
     pub log_format: LogFormat,
