@@ -171,6 +171,76 @@ pub async fn seed(
     Ok(report)
 }
 
+/// The demo's own candidate, captured at point 430102-001 when the demo starts, so that a
+/// newcomer can register through the portal at once: its ID number and name are printed at
+/// start and shown on the portal's login page in the demo.
+pub struct DemoCandidate {
+    /// The ID number (18 characters, valid).
+    pub id_number: String,
+    /// The name on the card.
+    pub name: &'static str,
+}
+
+impl DemoCandidate {
+    /// Always the same candidate (a girl born 2008-03-15 in 芙蓉区).
+    pub fn new() -> DemoCandidate {
+        let id_number = engine::time::Date::new(2008, 3, 15)
+            .and_then(|birth| engine::id_number::IdNumber::from_parts(430102, birth, 888))
+            .map(|id| id.expose().to_owned())
+            .unwrap_or_default();
+        DemoCandidate {
+            id_number,
+            name: "李小满",
+        }
+    }
+
+    /// Captures the candidate at 430102-001 (a synthetic photo of the standard's size)
+    /// unless already registered: idempotent across restarts.
+    pub async fn capture(
+        &self,
+        state: &crate::state::AppState,
+    ) -> Result<(), crate::app::AppError> {
+        use base64::Engine as _;
+        let Some(point) = engine::org::CountyCode::new(430102)
+            .and_then(|county| engine::org::PointCode::new(county, 1))
+        else {
+            return Ok(());
+        };
+        let photo = engine::photo::synthetic_jpeg(480, 640, 30 * 1024, 2008);
+        let request: crate::app::capture::CaptureRequest =
+            serde_json::from_value(serde_json::json!({
+                "id_number": self.id_number,
+                "name": self.name,
+                "gender": "female",
+                "ethnicity": 1,
+                "birth_date": "2008-03-15",
+                "address": "湖南省长沙市芙蓉区五一大道1号",
+                "valid_until": "长期",
+                "category": "history",
+                "mode": "card_read",
+                "photo_base64": base64::engine::general_purpose::STANDARD.encode(photo),
+            }))
+            .map_err(|error| crate::app::AppError::internal("demo_candidate", error.to_string()))?;
+        let idempotency = "demo-candidate";
+        match crate::app::capture::prepare(state, point, &request, idempotency).await {
+            Ok(crate::app::capture::Prepared::New(capture)) => {
+                crate::app::capture::commit(state, point, capture, idempotency.to_owned())
+                    .await
+                    .map(|_| ())
+            }
+            Ok(crate::app::capture::Prepared::Done(_)) => Ok(()),
+            Err(crate::app::AppError::Rejected(Rejection::AlreadyRegistered)) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+impl Default for DemoCandidate {
+    fn default() -> Self {
+        DemoCandidate::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,75 +312,5 @@ mod tests {
         assert!(county.points[&10].name.ends_with("第10报名点"));
         let ranges = county.ranges.ranges();
         assert_eq!((ranges[0].first, ranges[9].last), (1, 9999));
-    }
-}
-
-/// The demo's own candidate, captured at point 430102-001 when the demo starts, so that a
-/// newcomer can register through the portal at once: its ID number and name are printed at
-/// start and shown on the portal's login page in the demo.
-pub struct DemoCandidate {
-    /// The ID number (18 characters, valid).
-    pub id_number: String,
-    /// The name on the card.
-    pub name: &'static str,
-}
-
-impl DemoCandidate {
-    /// Always the same candidate (a girl born 2008-03-15 in 芙蓉区).
-    pub fn new() -> DemoCandidate {
-        let id_number = engine::time::Date::new(2008, 3, 15)
-            .and_then(|birth| engine::id_number::IdNumber::from_parts(430102, birth, 888))
-            .map(|id| id.expose().to_owned())
-            .unwrap_or_default();
-        DemoCandidate {
-            id_number,
-            name: "李小满",
-        }
-    }
-
-    /// Captures the candidate at 430102-001 (a synthetic photo of the standard's size)
-    /// unless already registered: idempotent across restarts.
-    pub async fn capture(
-        &self,
-        state: &crate::state::AppState,
-    ) -> Result<(), crate::app::AppError> {
-        use base64::Engine as _;
-        let Some(point) = engine::org::CountyCode::new(430102)
-            .and_then(|county| engine::org::PointCode::new(county, 1))
-        else {
-            return Ok(());
-        };
-        let photo = engine::photo::synthetic_jpeg(480, 640, 30 * 1024, 2008);
-        let request: crate::app::capture::CaptureRequest =
-            serde_json::from_value(serde_json::json!({
-                "id_number": self.id_number,
-                "name": self.name,
-                "gender": "female",
-                "ethnicity": 1,
-                "birth_date": "2008-03-15",
-                "address": "湖南省长沙市芙蓉区五一大道1号",
-                "valid_until": "长期",
-                "category": "history",
-                "mode": "card_read",
-                "photo_base64": base64::engine::general_purpose::STANDARD.encode(photo),
-            }))
-            .map_err(|error| crate::app::AppError::internal("demo_candidate", error.to_string()))?;
-        let idempotency = "demo-candidate";
-        match crate::app::capture::prepare(state, point, &request, idempotency).await {
-            Ok(crate::app::capture::Prepared::New(capture)) => {
-                crate::app::capture::commit(state, point, capture, idempotency.to_owned())
-                    .await
-                    .map(|_| ())
-            }
-            Ok(crate::app::capture::Prepared::Done(_)) => Ok(()),
-            Err(crate::app::AppError::Rejected(Rejection::AlreadyRegistered)) => Ok(()),
-            Err(error) => Err(error),
-        }
-    }
-}
-
-impl Default for DemoCandidate {
-    fn default() -> Self {
-        DemoCandidate::new()
     }
 }
