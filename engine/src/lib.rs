@@ -12,10 +12,13 @@
 //! - [`serial`]: eight-digit serial numbers and the ranges counties give points.
 //! - [`schedule`]: the province's windows.
 //! - [`candidate`]: one candidate's registration lifecycle (`decide`, `evolve`).
+//! - [`adult`]: the adult college entrance exam (成人高考), its own record and lifecycle,
+//!   its calendar and the numbering of its admission tickets.
 //! - [`county`]: a county's points, ranges and submission.
 //! - [`scope`]: who may see and touch which records.
 //! - [`key`]: pseudonymous candidate keys and their shards.
 
+pub mod adult;
 pub mod candidate;
 pub mod county;
 pub mod ethnicity;

@@ -18,6 +18,7 @@ pub use command::{
 };
 pub use decide::{Context, Policy, decide};
 pub use event::{Event, Payment};
+pub(crate) use fee::FeeChange;
 pub use fee::{FeeAccount, FeeKind, FeeOrder};
 
 use crate::key::CandidateKey;
