@@ -166,6 +166,23 @@ impl StateStore for Backend {
         read!(self, store => store.audit_trail(limit, actor))
     }
 
+    async fn adult_candidate(
+        &self,
+        key: CandidateKey,
+    ) -> Result<Option<engine::adult::AdultCandidate>, StorageError> {
+        read!(self, store => store.adult_candidate(key))
+    }
+
+    async fn adult_candidates_at_point(
+        &self,
+        point: PointCode,
+        status: Option<engine::adult::Status>,
+        after: Option<CandidateKey>,
+        limit: usize,
+    ) -> Result<Vec<engine::adult::AdultCandidate>, StorageError> {
+        read!(self, store => store.adult_candidates_at_point(point, status, after, limit))
+    }
+
     async fn candidate_history(
         &self,
         key: CandidateKey,

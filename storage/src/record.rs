@@ -61,6 +61,10 @@ pub enum Payload {
     Candidate(Event),
     /// A county event.
     County(CountyEvent),
+    /// An adult-exam registration's event (its stream is `StreamKey::Candidate` with the
+    /// registration's key, derived apart from every gaokao key). (Appended: older bytes
+    /// decode unchanged.)
+    Adult(engine::adult::AdultEvent),
 }
 
 /// One log record.
@@ -107,6 +111,9 @@ pub enum StateUpdate {
         /// The file.
         bytes: Vec<u8>,
     },
+    /// Upsert an adult-exam registration's snapshot (its confirmation point's index
+    /// follows it). (Appended.)
+    AdultCandidate(Box<engine::adult::AdultCandidate>),
 }
 
 /// One operator action, as the audit trail keeps it. Holds no personal data: candidates

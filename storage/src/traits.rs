@@ -118,6 +118,22 @@ pub trait StateStore: Send + Sync + 'static {
         actor: Option<&str>,
     ) -> impl Future<Output = Result<Vec<AuditRecord>, StorageError>> + Send;
 
+    /// An adult-exam registration's snapshot.
+    fn adult_candidate(
+        &self,
+        key: CandidateKey,
+    ) -> impl Future<Output = Result<Option<engine::adult::AdultCandidate>, StorageError>> + Send;
+
+    /// A confirmation point's adult-exam registrations (of one status, if given), in key
+    /// order after `after`, at most `limit`.
+    fn adult_candidates_at_point(
+        &self,
+        point: PointCode,
+        status: Option<engine::adult::Status>,
+        after: Option<CandidateKey>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<engine::adult::AdultCandidate>, StorageError>> + Send;
+
     /// A candidate's log records (every event of theirs, with when and by which request),
     /// newest first, at most `limit`.
     fn candidate_history(

@@ -48,6 +48,12 @@ enum EncodedUpdate {
         code: u32,
         snapshot: Vec<u8>,
     },
+    Adult {
+        key: [u8; 16],
+        point: Option<u64>,
+        status: u8,
+        snapshot: Vec<u8>,
+    },
     Idempotency {
         key: String,
         outcome: Vec<u8>,
@@ -136,6 +142,12 @@ pub(crate) fn encode(commit: Commit) -> Result<EncodedCommit, StorageError> {
                     EncodedUpdate::Idempotency { key, outcome }
                 }
                 StateUpdate::Photo { sha256, bytes } => EncodedUpdate::Photo { sha256, bytes },
+                StateUpdate::AdultCandidate(candidate) => EncodedUpdate::Adult {
+                    key: *candidate.key.as_bytes(),
+                    point: candidate.point.map(|point| point.as_u64()),
+                    status: candidate.status() as u8,
+                    snapshot: postcard::to_stdvec(&*candidate).map_err(encode_error)?,
+                },
                 StateUpdate::Setting { name, value } => EncodedUpdate::Setting { name, value },
                 StateUpdate::Audit(record) => EncodedUpdate::Audit {
                     at_ms: u64::try_from(record.at.0).unwrap_or(0),
@@ -337,6 +349,32 @@ fn apply_update(
                     .map(|c| c.value())
                     .unwrap_or(0);
                 progress.insert((level, code, *status), count + 1)?;
+            }
+        }
+        EncodedUpdate::Adult {
+            key,
+            point,
+            status,
+            snapshot,
+        } => {
+            let mut candidates = transaction.open_table(tables::ADULT_CANDIDATES)?;
+            let previous_point = match candidates.get(key.as_slice())? {
+                Some(previous) => {
+                    postcard::from_bytes::<engine::adult::AdultCandidate>(previous.value())?
+                        .point
+                        .map(|point| point.as_u64())
+                }
+                None => None,
+            };
+            candidates.insert(key.as_slice(), snapshot.as_slice())?;
+            let mut by_point = transaction.open_table(tables::ADULT_BY_POINT)?;
+            if let Some(previous) = previous_point
+                && Some(previous) != *point
+            {
+                by_point.remove((previous, key.as_slice()))?;
+            }
+            if let Some(point) = point {
+                by_point.insert((*point, key.as_slice()), *status)?;
             }
         }
         EncodedUpdate::County { code, snapshot } => {

@@ -330,6 +330,8 @@ fn create_tables(database: &Database) -> Result<(), StorageError> {
         transaction.open_table(tables::SETTINGS)?;
         transaction.open_table(tables::REPLICATED)?;
         transaction.open_table(tables::HISTORY)?;
+        transaction.open_table(tables::ADULT_CANDIDATES)?;
+        transaction.open_table(tables::ADULT_BY_POINT)?;
         let mut meta = transaction.open_table(tables::META)?;
         let version = meta.get("schema_version")?.map(|v| v.value());
         match version {
@@ -573,6 +575,54 @@ impl StateStore for EmbeddedStore {
                 .open_table(tables::SETTINGS)?
                 .get(name)?
                 .map(|b| b.value().to_vec()))
+        })
+    }
+
+    async fn adult_candidate(
+        &self,
+        key: CandidateKey,
+    ) -> Result<Option<engine::adult::AdultCandidate>, StorageError> {
+        self.read(|txn| {
+            txn.open_table(tables::ADULT_CANDIDATES)?
+                .get(key.as_bytes().as_slice())?
+                .map(|bytes| decode(bytes.value()))
+                .transpose()
+        })
+    }
+
+    async fn adult_candidates_at_point(
+        &self,
+        point: PointCode,
+        status: Option<engine::adult::Status>,
+        after: Option<CandidateKey>,
+        limit: usize,
+    ) -> Result<Vec<engine::adult::AdultCandidate>, StorageError> {
+        let point = point.as_u64();
+        self.read(|txn| {
+            let by_point = txn.open_table(tables::ADULT_BY_POINT)?;
+            let candidates = txn.open_table(tables::ADULT_CANDIDATES)?;
+            let low: &[u8] = after
+                .as_ref()
+                .map(|key| key.as_bytes().as_slice())
+                .unwrap_or(&[]);
+            let mut found = Vec::new();
+            for entry in by_point.range((point, low)..(point + 1, [].as_slice()))? {
+                if found.len() >= limit {
+                    break;
+                }
+                let (position, stored_status) = entry?;
+                let key = position.value().1;
+                if after.is_some_and(|after| key <= after.as_bytes().as_slice()) {
+                    continue;
+                }
+                if status.is_some_and(|status| status as u8 != stored_status.value()) {
+                    continue;
+                }
+                if let Some(bytes) = candidates.get(key)? {
+                    found.push(decode(bytes.value())?);
+                }
+            }
+            Ok(found)
         })
     }
 

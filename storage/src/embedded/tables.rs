@@ -40,6 +40,12 @@ pub const REPLICATED: TableDefinition<u32, u64> = TableDefinition::new("replicat
 /// the partition. One entry per record, written in the record's own transaction.
 pub const HISTORY: TableDefinition<(&[u8], u32, u64), ()> =
     TableDefinition::new("candidate_history");
+/// `adult-exam registration key → encoded AdultCandidate`.
+pub const ADULT_CANDIDATES: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("adult_candidates");
+/// `(confirmation point, registration key) → status`: a point's adult-exam registrations.
+pub const ADULT_BY_POINT: TableDefinition<(u64, &[u8]), u8> =
+    TableDefinition::new("adult_by_point");
 /// `name → value`: schema version and the like.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -54,7 +60,9 @@ pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// 6: the county events `PointUpdated` and `PointRemoved` appended.
 /// 7: the `candidate_history` index; a store of an older version gets it built from its log
 ///    when opened (once, in the opening transaction).
-pub const SCHEMA_VERSION: u64 = 7;
+/// 8: the adult exam: `Payload::Adult` and `StateUpdate::AdultCandidate` appended, its
+///    tables `adult_candidates` and `adult_by_point`.
+pub const SCHEMA_VERSION: u64 = 8;
 
 /// The oldest schema this build reads (everything since was appended): such a store is
 /// marked current when opened.

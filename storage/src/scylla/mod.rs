@@ -236,6 +236,19 @@ impl ScyllaStore {
             Write::Setting { name, value } => {
                 self.run("insert_setting", (name, value, timestamp)).await?;
             }
+            Write::AdultCandidate {
+                key,
+                point,
+                status,
+                snapshot,
+            } => {
+                if let Some(point) = point {
+                    self.run("insert_adult_by_point", (point, &key, status, timestamp))
+                        .await?;
+                }
+                self.run("insert_adult", (&key, point, status, snapshot, timestamp))
+                    .await?;
+            }
             Write::History {
                 key,
                 log_offset,
@@ -479,6 +492,65 @@ impl StateStore for ScyllaStore {
 
     async fn photo(&self, sha256: &str) -> Result<Option<Vec<u8>>, StorageError> {
         self.blob("select_photo", (sha256,)).await
+    }
+
+    async fn adult_candidate(
+        &self,
+        key: CandidateKey,
+    ) -> Result<Option<engine::adult::AdultCandidate>, StorageError> {
+        self.blob("select_adult", (key.as_bytes().to_vec(),))
+            .await?
+            .map(|snapshot| rows::adult(&snapshot))
+            .transpose()
+    }
+
+    async fn adult_candidates_at_point(
+        &self,
+        point: PointCode,
+        status: Option<engine::adult::Status>,
+        after: Option<CandidateKey>,
+        limit: usize,
+    ) -> Result<Vec<engine::adult::AdultCandidate>, StorageError> {
+        const PAGE_ROWS: i32 = 500;
+        let mut cursor = after.map(|key| key.as_bytes().to_vec()).unwrap_or_default();
+        let mut found = Vec::new();
+        while found.len() < limit {
+            let result = self
+                .run(
+                    "select_adult_by_point",
+                    (point.as_u64() as i64, &cursor, PAGE_ROWS),
+                )
+                .await?;
+            let rows = result.into_rows_result().map_err(scylla_error)?;
+            let page: Vec<(Vec<u8>, i8)> = rows
+                .rows::<(Vec<u8>, i8)>()
+                .map_err(scylla_error)?
+                .collect::<Result<_, _>>()
+                .map_err(scylla_error)?;
+            let Some((last, _)) = page.last() else { break };
+            cursor = last.clone();
+            let full = page.len() == PAGE_ROWS as usize;
+            for (key, _) in page {
+                let Ok(bytes) = <[u8; 16]>::try_from(key.as_slice()) else {
+                    continue;
+                };
+                // The snapshot decides: a row left behind by a move to another point, or an
+                // index status older than the snapshot, is skipped.
+                if let Some(candidate) = self
+                    .adult_candidate(CandidateKey::from_bytes(bytes))
+                    .await?
+                    && candidate.point == Some(point)
+                    && status.is_none_or(|wanted| candidate.status() == wanted)
+                    && found.len() < limit
+                {
+                    found.push(candidate);
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(found)
     }
 
     async fn candidate_history(

@@ -56,6 +56,17 @@ pub enum Write {
         /// Postcard-encoded record.
         record: Vec<u8>,
     },
+    /// `insert_adult` (+ the point's index row when a point is chosen).
+    AdultCandidate {
+        /// Key bytes.
+        key: Vec<u8>,
+        /// The chosen confirmation point's code, if any.
+        point: Option<i64>,
+        /// Status as its small integer.
+        status: i8,
+        /// Postcard-encoded snapshot.
+        snapshot: Vec<u8>,
+    },
     /// `insert_history`: one of a candidate's log records.
     History {
         /// Key bytes.
@@ -137,6 +148,12 @@ pub fn plan(commit: &Commit, offset: u64) -> Result<Vec<Write>, StorageError> {
                     name: name.clone(),
                     value: value.clone(),
                 },
+                StateUpdate::AdultCandidate(candidate) => Write::AdultCandidate {
+                    key: candidate.key.as_bytes().to_vec(),
+                    point: candidate.point.map(|point| point.as_u64() as i64),
+                    status: candidate.status() as i8,
+                    snapshot: postcard::to_stdvec(&**candidate).map_err(encode)?,
+                },
                 StateUpdate::Audit(record) => Write::Audit {
                     day: audit_day(record.at),
                     at_ms: record.at.0,
@@ -152,6 +169,11 @@ pub fn plan(commit: &Commit, offset: u64) -> Result<Vec<Write>, StorageError> {
 
 /// A candidate snapshot from its row.
 pub fn candidate(snapshot: &[u8]) -> Result<Candidate, StorageError> {
+    Ok(postcard::from_bytes(snapshot)?)
+}
+
+/// An adult-exam registration from its row.
+pub fn adult(snapshot: &[u8]) -> Result<engine::adult::AdultCandidate, StorageError> {
     Ok(postcard::from_bytes(snapshot)?)
 }
 

@@ -43,6 +43,14 @@ pub struct Statements {
     pub insert_audit: String,
     /// A day's newest audit records.
     pub select_audit: String,
+    /// Upsert an adult-exam registration.
+    pub insert_adult: String,
+    /// An adult-exam registration's snapshot.
+    pub select_adult: String,
+    /// A confirmation point's index row.
+    pub insert_adult_by_point: String,
+    /// A point's adult-exam registrations after a key, paged.
+    pub select_adult_by_point: String,
     /// Append one of a candidate's log records to their history.
     pub insert_history: String,
     /// A candidate's newest log records.
@@ -103,6 +111,16 @@ impl Statements {
                 "INSERT INTO {k}.audit (day, at_ms, sequence, record) VALUES (?, ?, ?, ?) USING TIMESTAMP ?"
             ),
             select_audit: format!("SELECT record FROM {k}.audit WHERE day = ? LIMIT ?"),
+            insert_adult: format!(
+                "INSERT INTO {k}.adult_candidates (key, point, status, snapshot) VALUES (?, ?, ?, ?) USING TIMESTAMP ?"
+            ),
+            select_adult: format!("SELECT snapshot FROM {k}.adult_candidates WHERE key = ?"),
+            insert_adult_by_point: format!(
+                "INSERT INTO {k}.adult_by_point (point, key, status) VALUES (?, ?, ?) USING TIMESTAMP ?"
+            ),
+            select_adult_by_point: format!(
+                "SELECT key, status FROM {k}.adult_by_point WHERE point = ? AND key > ? LIMIT ?"
+            ),
             insert_history: format!(
                 "INSERT INTO {k}.candidate_history (key, log_offset, position, record) VALUES (?, ?, ?, ?) USING TIMESTAMP ?"
             ),
@@ -121,7 +139,7 @@ impl Statements {
     }
 
     /// Every statement with a bounded name (the metric label).
-    pub fn all(&self) -> [(&'static str, &str); 25] {
+    pub fn all(&self) -> [(&'static str, &str); 29] {
         [
             ("insert_candidate", &self.insert_candidate),
             ("select_candidate_status", &self.select_candidate_status),
@@ -142,6 +160,10 @@ impl Statements {
             ("select_photo", &self.select_photo),
             ("insert_audit", &self.insert_audit),
             ("select_audit", &self.select_audit),
+            ("insert_adult", &self.insert_adult),
+            ("select_adult", &self.select_adult),
+            ("insert_adult_by_point", &self.insert_adult_by_point),
+            ("select_adult_by_point", &self.select_adult_by_point),
             ("insert_history", &self.insert_history),
             ("select_history", &self.select_history),
             ("insert_setting", &self.insert_setting),
@@ -224,6 +246,8 @@ mod tests {
         assert_eq!(
             names,
             [
+                "adult_by_point",
+                "adult_candidates",
                 "applied_offsets",
                 "audit",
                 "candidate_history",
