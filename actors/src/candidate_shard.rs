@@ -1,8 +1,10 @@
-//! `CandidateShard`: the single writer of every candidate whose key hashes to its shard.
+//! `Shard`: the single writer of every registration of one exam whose key hashes to its
+//! shard — `CandidateShard` for the gaokao, `AdultShard` for the adult exam (the exam is a
+//! type parameter, [`crate::exam::Exam`]).
 //!
-//! One message, one request: [`Execute`] carries a command for one candidate. The shard
-//! loads the record if it is not resident, looks the idempotency key up, runs
-//! `engine::candidate::decide`, evolves its in-memory record, and hands the commit to the
+//! One message, one request: [`ExecuteFor`] carries a command for one registration. The
+//! shard loads the record if it is not resident, looks the idempotency key up, runs the
+//! exam's `decide`, evolves its in-memory record, and hands the commit to the
 //! journal. It does **not** wait for durability before taking the next message — commits are
 //! pipelined, which is what lets group commit gather many writers into one fsync. What it
 //! returns is a [`Ticket`]: the caller awaits it, and it resolves only when the commit is
@@ -22,11 +24,11 @@
 //! other shards never notice. A storage failure does the same (the committer is fail-stop).
 
 use crate::error::ActorError;
-use crate::metrics::{self, CANDIDATE_SHARD};
+use crate::exam::{Adult, Exam, Gaokao};
+use crate::metrics;
 use crate::settings::SharedSettings;
 use actix::prelude::*;
 use dashmap::DashMap;
-use engine::candidate::{Candidate, Command, Context as DecideContext, Event, decide, evolve};
 use engine::key::CandidateKey;
 use engine::org::CountyCode;
 use engine::time::Timestamp;
@@ -40,38 +42,72 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use storage::{
-    Commit, Journal, LogRecord, Partition, Payload, StateStore, StateUpdate, StorageError,
-    StreamKey,
+    Commit, Journal, LogRecord, Partition, StateStore, StateUpdate, StorageError, StreamKey,
 };
 
 /// What a command did, once durable.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
+pub struct ShardOutcome<E: Exam> {
     /// The events recorded (empty for a repeated request or a no-op such as a duplicate
     /// payment notification).
-    pub events: Vec<Event>,
+    pub events: Vec<E::Event>,
     /// The record after the command.
-    pub candidate: Option<Candidate>,
+    pub candidate: Option<E::Record>,
     /// Whether this was a retry of an already-applied request (same idempotency key).
     pub replayed: bool,
 }
 
-/// Resolves when the command's outcome is durable (or has failed).
-pub type Ticket = BoxFuture<'static, Result<Outcome, ActorError>>;
+// By hand: derived impls would ask the exam's marker type itself to be `Clone`.
+impl<E: Exam> Clone for ShardOutcome<E> {
+    fn clone(&self) -> Self {
+        ShardOutcome {
+            events: self.events.clone(),
+            candidate: self.candidate.clone(),
+            replayed: self.replayed,
+        }
+    }
+}
 
-type SharedTicket = Shared<Ticket>;
+impl<E: Exam> PartialEq for ShardOutcome<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.events == other.events
+            && self.candidate == other.candidate
+            && self.replayed == other.replayed
+    }
+}
+
+impl<E: Exam> std::fmt::Debug for ShardOutcome<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShardOutcome")
+            .field("events", &self.events)
+            .field("candidate", &self.candidate)
+            .field("replayed", &self.replayed)
+            .finish()
+    }
+}
+
+/// A gaokao command's outcome.
+pub type Outcome = ShardOutcome<Gaokao>;
+/// An adult-exam command's outcome.
+pub type AdultOutcome = ShardOutcome<Adult>;
+
+/// Resolves when the command's outcome is durable (or has failed).
+pub type TicketFor<E> = BoxFuture<'static, Result<ShardOutcome<E>, ActorError>>;
+/// A gaokao command's ticket.
+pub type Ticket = TicketFor<Gaokao>;
+
+type SharedTicket<E> = Shared<TicketFor<E>>;
 
 /// What the mailbox-blocking load found: the stored reply for the idempotency key, and
 /// (only when the record was not resident) the record from storage.
-type Loaded = (Option<Vec<u8>>, Option<Option<Candidate>>);
+type Loaded<R> = (Option<Vec<u8>>, Option<Option<R>>);
 
-/// Run one command for one candidate.
+/// Run one command for one registration of exam `E`.
 #[derive(Debug)]
-pub struct Execute {
-    /// The candidate.
+pub struct ExecuteFor<E: Exam> {
+    /// The registration.
     pub key: CandidateKey,
     /// The command.
-    pub command: Command,
+    pub command: E::Command,
     /// The request's idempotency key (unique per candidate per intended change).
     pub idempotency_key: String,
     /// The instant of the decision.
@@ -80,8 +116,13 @@ pub struct Execute {
     pub attachments: Vec<StateUpdate>,
 }
 
-impl Message for Execute {
-    type Result = Ticket;
+/// A gaokao command.
+pub type Execute = ExecuteFor<Gaokao>;
+/// An adult-exam command.
+pub type AdultExecute = ExecuteFor<Adult>;
+
+impl<E: Exam> Message for ExecuteFor<E> {
+    type Result = TicketFor<E>;
 }
 
 /// Sent by a ticket to its shard when its commit has resolved.
@@ -101,16 +142,16 @@ struct CommitDone {
 #[rtype(result = "()")]
 pub struct InjectPanic;
 
-/// The actor.
-pub struct CandidateShard<S: Journal + StateStore> {
+/// The actor: the single writer of exam `E`'s registrations in one shard.
+pub struct Shard<S: Journal + StateStore, E: Exam> {
     shard: u32,
     store: Arc<S>,
     settings: SharedSettings,
     frozen: Arc<DashMap<CountyCode, ()>>,
-    clean: LruCache<CandidateKey, Candidate>,
-    dirty: HashMap<CandidateKey, (Candidate, usize)>,
+    clean: LruCache<CandidateKey, E::Record>,
+    dirty: HashMap<CandidateKey, (E::Record, usize)>,
     /// Requests being made durable, by scoped idempotency key, with their intent digest.
-    in_flight: HashMap<String, (String, SharedTicket)>,
+    in_flight: HashMap<String, (String, SharedTicket<E>)>,
     depth: Arc<AtomicUsize>,
     mailbox_capacity: usize,
     #[cfg(feature = "test-hooks")]
@@ -119,7 +160,12 @@ pub struct CandidateShard<S: Journal + StateStore> {
     epoch: Option<u64>,
 }
 
-impl<S: Journal + StateStore> CandidateShard<S> {
+/// The gaokao's shard.
+pub type CandidateShard<S> = Shard<S, Gaokao>;
+/// The adult exam's shard.
+pub type AdultShard<S> = Shard<S, Adult>;
+
+impl<S: Journal + StateStore, E: Exam> Shard<S, E> {
     /// A shard with an empty cache of `cache_capacity` clean records.
     pub fn new(
         shard: u32,
@@ -130,7 +176,7 @@ impl<S: Journal + StateStore> CandidateShard<S> {
         mailbox_capacity: usize,
         depth: Arc<AtomicUsize>,
     ) -> Self {
-        CandidateShard {
+        Shard {
             shard,
             store,
             settings,
@@ -148,7 +194,7 @@ impl<S: Journal + StateStore> CandidateShard<S> {
         }
     }
 
-    fn resident(&mut self, key: &CandidateKey) -> Option<Candidate> {
+    fn resident(&mut self, key: &CandidateKey) -> Option<E::Record> {
         match self.dirty.get(key) {
             Some((candidate, _)) => Some(candidate.clone()),
             None => self.clean.get(key).cloned(),
@@ -158,12 +204,12 @@ impl<S: Journal + StateStore> CandidateShard<S> {
     /// Everything after the (possibly asynchronous) load: decide, evolve, submit.
     fn decide_and_submit(
         &mut self,
-        message: Execute,
+        message: ExecuteFor<E>,
         scoped_idempotency_key: String,
         digest: String,
-        loaded: Result<Loaded, StorageError>,
+        loaded: Result<Loaded<E::Record>, StorageError>,
         ctx: &mut Context<Self>,
-    ) -> Ticket {
+    ) -> TicketFor<E> {
         let (previous_reply, loaded) = match loaded {
             Ok(found) => found,
             Err(error) => return ready(Err(error.into())),
@@ -177,50 +223,45 @@ impl<S: Journal + StateStore> CandidateShard<S> {
             if !previous.starts_with(digest.as_bytes()) {
                 return ready(Err(ActorError::IdempotencyKeyReused));
             }
-            return ready(Ok(Outcome {
+            return ready(Ok(ShardOutcome {
                 events: Vec::new(),
                 candidate: current,
                 replayed: true,
             }));
         }
-        let county = match (&current, &message.command) {
-            (Some(candidate), _) => Some(candidate.capture.point.county()),
-            (None, Command::Capture(capture)) => Some(capture.point.county()),
-            (None, _) => None,
-        };
         let settings = self.settings.current();
-        let decide_context = DecideContext {
-            key: message.key,
-            now: message.now,
-            schedule: &settings.schedule,
-            policy: &settings.policy,
-            records_frozen: county.is_some_and(|county| self.frozen.contains_key(&county)),
-        };
         let started = Instant::now();
         #[cfg(feature = "test-hooks")]
         let panic_next = std::mem::take(&mut self.panic_next);
         let decided = catch_unwind(AssertUnwindSafe(|| {
             #[cfg(feature = "test-hooks")]
             assert!(!panic_next, "injected panic in candidate shard");
-            decide(current.as_ref(), &message.command, &decide_context)
+            E::decide(
+                current.as_ref(),
+                &message.command,
+                message.key,
+                message.now,
+                &settings,
+                &self.frozen,
+            )
         }));
-        metrics::processed(CANDIDATE_SHARD, started.elapsed().as_secs_f64());
+        metrics::processed(E::SHARD, started.elapsed().as_secs_f64());
         let events = match decided {
             Err(_) => {
                 ctx.stop();
                 return ready(Err(ActorError::Internal));
             }
-            Ok(Err(rejection)) => return ready(Err(rejection.into())),
+            Ok(Err(refused)) => return ready(Err(refused)),
             Ok(Ok(events)) => events,
         };
         if events.is_empty() {
-            return ready(Ok(Outcome {
+            return ready(Ok(ShardOutcome {
                 events,
                 candidate: current,
                 replayed: false,
             }));
         }
-        let Some(next) = events.iter().fold(current, evolve) else {
+        let Some(next) = events.iter().fold(current, E::evolve) else {
             return ready(Err(ActorError::Internal));
         };
         let commit = Commit {
@@ -231,14 +272,14 @@ impl<S: Journal + StateStore> CandidateShard<S> {
                     stream: StreamKey::Candidate(message.key),
                     idempotency_key: message.idempotency_key.clone(),
                     recorded_at: message.now,
-                    payload: Payload::Candidate(event.clone()),
+                    payload: E::payload(event),
                 })
                 .collect(),
             updates: message
                 .attachments
                 .into_iter()
                 .chain([
-                    StateUpdate::Candidate(Box::new(next.clone())),
+                    E::snapshot(&next),
                     // Only what a replay reads: the request's digest (a replay answers with
                     // the record as it is now; another request under the key is refused).
                     StateUpdate::Idempotency {
@@ -260,12 +301,12 @@ impl<S: Journal + StateStore> CandidateShard<S> {
         let key = message.key;
         let epoch = self.epoch;
         let done_key = scoped_idempotency_key.clone();
-        let outcome = Outcome {
+        let outcome = ShardOutcome {
             events,
             candidate: Some(next),
             replayed: false,
         };
-        let ticket: Ticket = Box::pin(async move {
+        let ticket: TicketFor<E> = Box::pin(async move {
             let result = pending.await;
             shard.do_send(CommitDone {
                 key,
@@ -290,47 +331,26 @@ impl<S: Journal + StateStore> CandidateShard<S> {
 /// faithful retry makes differently are left out: a payment's source and reported time (a
 /// notification and an order query, or a late copy, report the same provider transaction),
 /// and new password hashes (salted afresh on every attempt: what is asked is "set these").
-pub fn intent_digest(command: &Command) -> String {
-    use sha2::{Digest, Sha256};
-    let normalised;
-    let command = match command {
-        Command::RecordPayment(notice) => {
-            normalised = Command::RecordPayment(engine::candidate::PaymentNotice {
-                source: engine::candidate::PaymentSource::Notification,
-                paid_at: Timestamp(0),
-                ..notice.clone()
-            });
-            &normalised
-        }
-        Command::SetPasswords {
-            login_hash,
-            save_hash,
-        } => {
-            normalised = Command::SetPasswords {
-                login_hash: login_hash.as_ref().map(|_| String::new()),
-                save_hash: save_hash.as_ref().map(|_| String::new()),
-            };
-            &normalised
-        }
-        other => other,
-    };
-    // Encoding a command into memory cannot fail; an empty digest would only make every
-    // retry of this request a mismatch, never a wrong replay.
-    let bytes = postcard::to_allocvec(command).unwrap_or_default();
-    hex::encode(Sha256::digest(bytes))
+pub fn intent_digest(command: &engine::candidate::Command) -> String {
+    Gaokao::digest(command)
 }
 
-fn ready(result: Result<Outcome, ActorError>) -> Ticket {
+fn ready<E: Exam>(result: Result<ShardOutcome<E>, ActorError>) -> TicketFor<E> {
     Box::pin(futures::future::ready(result))
 }
 
-/// The idempotency key as stored: scoped by candidate so keys from different candidates
-/// never collide.
+/// A gaokao idempotency key as stored: scoped by candidate so keys from different
+/// candidates never collide.
 pub fn scoped_idempotency_key(key: CandidateKey, idempotency_key: &str) -> String {
-    format!("candidate/{key}/{idempotency_key}")
+    scoped_idempotency_key_for::<Gaokao>(key, idempotency_key)
 }
 
-impl<S: Journal + StateStore> Actor for CandidateShard<S> {
+/// An idempotency key of exam `E` as stored: scoped by exam and registration.
+pub fn scoped_idempotency_key_for<E: Exam>(key: CandidateKey, idempotency_key: &str) -> String {
+    format!("{}/{key}/{idempotency_key}", E::NAME)
+}
+
+impl<S: Journal + StateStore, E: Exam> Actor for Shard<S, E> {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
@@ -339,21 +359,21 @@ impl<S: Journal + StateStore> Actor for CandidateShard<S> {
     }
 }
 
-impl<S: Journal + StateStore> Supervised for CandidateShard<S> {
+impl<S: Journal + StateStore, E: Exam> Supervised for Shard<S, E> {
     /// Clean records are dropped and will reload from storage; dirty ones stay, because
     /// their commits are already queued and the store does not have them yet.
     fn restarting(&mut self, _: &mut Context<Self>) {
-        metrics::restarted(CANDIDATE_SHARD);
+        metrics::restarted(E::SHARD);
         self.clean.clear();
     }
 }
 
-impl<S: Journal + StateStore> Handler<Execute> for CandidateShard<S> {
-    type Result = AtomicResponse<Self, Ticket>;
+impl<S: Journal + StateStore, E: Exam> Handler<ExecuteFor<E>> for Shard<S, E> {
+    type Result = AtomicResponse<Self, TicketFor<E>>;
 
-    fn handle(&mut self, message: Execute, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, message: ExecuteFor<E>, _: &mut Context<Self>) -> Self::Result {
         self.depth.fetch_sub(1, Ordering::Relaxed);
-        metrics::mailbox_changed(CANDIDATE_SHARD, -1.0);
+        metrics::mailbox_changed(E::SHARD, -1.0);
         let epoch = self.store.owner_epoch(Partition::Candidates(self.shard));
         if epoch != self.epoch {
             // The shard changed hands since these records were cached: another node may
@@ -361,17 +381,17 @@ impl<S: Journal + StateStore> Handler<Execute> for CandidateShard<S> {
             self.clean.clear();
             self.epoch = epoch;
         }
-        let scoped = scoped_idempotency_key(message.key, &message.idempotency_key);
-        let digest = intent_digest(&message.command);
+        let scoped = scoped_idempotency_key_for::<E>(message.key, &message.idempotency_key);
+        let digest = E::digest(&message.command);
         if let Some((in_flight_digest, in_flight)) = self.in_flight.get(&scoped) {
             if *in_flight_digest != digest {
-                let refused: Ticket = ready(Err(ActorError::IdempotencyKeyReused));
+                let refused: TicketFor<E> = ready(Err(ActorError::IdempotencyKeyReused));
                 return AtomicResponse::new(Box::pin(actix::fut::ready(refused)));
             }
             // The same request is being made durable right now: answer when it is.
             let in_flight = in_flight.clone();
-            let ticket: Ticket = Box::pin(async move {
-                in_flight.await.map(|outcome| Outcome {
+            let ticket: TicketFor<E> = Box::pin(async move {
+                in_flight.await.map(|outcome| ShardOutcome {
                     events: Vec::new(),
                     replayed: true,
                     ..outcome
@@ -393,7 +413,7 @@ impl<S: Journal + StateStore> Handler<Execute> for CandidateShard<S> {
             let loaded = if resident {
                 None
             } else {
-                Some(store.candidate(key).await?)
+                Some(E::load(&*store, key).await?)
             };
             Ok((previous, loaded))
         };
@@ -403,7 +423,7 @@ impl<S: Journal + StateStore> Handler<Execute> for CandidateShard<S> {
     }
 }
 
-impl<S: Journal + StateStore> Handler<CommitDone> for CandidateShard<S> {
+impl<S: Journal + StateStore, E: Exam> Handler<CommitDone> for Shard<S, E> {
     type Result = ();
 
     fn handle(&mut self, done: CommitDone, ctx: &mut Context<Self>) {
@@ -427,7 +447,7 @@ impl<S: Journal + StateStore> Handler<CommitDone> for CandidateShard<S> {
 }
 
 #[cfg(feature = "test-hooks")]
-impl<S: Journal + StateStore> Handler<InjectPanic> for CandidateShard<S> {
+impl<S: Journal + StateStore, E: Exam> Handler<InjectPanic> for Shard<S, E> {
     type Result = ();
 
     fn handle(&mut self, _: InjectPanic, _: &mut Context<Self>) {

@@ -9,6 +9,9 @@ pub enum ActorError {
     /// The engine refused the command; nothing changed.
     #[error(transparent)]
     Rejected(#[from] Rejection),
+    /// The adult exam's engine refused the command; nothing changed.
+    #[error(transparent)]
+    AdultRejected(#[from] engine::adult::Rejection),
     /// Storage failed; the write is not durable and was not acknowledged.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -32,6 +35,7 @@ impl ActorError {
     pub fn code(&self) -> &'static str {
         match self {
             ActorError::Rejected(rejection) => rejection.code(),
+            ActorError::AdultRejected(rejection) => rejection.code(),
             ActorError::Storage(error) => error.code(),
             ActorError::Overloaded(_) => "overloaded",
             ActorError::Internal => "internal_error",

@@ -14,6 +14,8 @@ pub const CACHE_LOOKUPS_TOTAL: &str = "registration_actors_cache_lookups_total";
 
 /// The `actor` label of candidate shards.
 pub const CANDIDATE_SHARD: &str = "candidate_shard";
+/// Actor kind label: the adult exam's shards.
+pub const ADULT_SHARD: &str = "adult_shard";
 /// The `actor` label of county actors.
 pub const COUNTY: &str = "county";
 

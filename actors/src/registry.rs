@@ -5,6 +5,7 @@
 //! Registry ─┬─ Supervisor ─ CandidateShard 0 ┐
 //!           ├─ ...                           ├─ spread over one arbiter (thread) per core
 //!           ├─ Supervisor ─ CandidateShard n ┘   mailbox: ShardConfig::mailbox_capacity
+//!           ├─ Supervisor ─ AdultShard 0…n       the adult exam's, likewise (same partitions)
 //!           └─ Supervisor ─ CountyActor ×122    mailbox: actix default (16)
 //! ```
 //!
@@ -14,10 +15,11 @@
 
 #[cfg(feature = "test-hooks")]
 use crate::candidate_shard::InjectPanic;
-use crate::candidate_shard::{CandidateShard, Execute, Outcome};
+use crate::candidate_shard::{ExecuteFor, Shard, ShardOutcome};
 use crate::county_actor::{CountyActor, CountyExecute, CountyOutcome};
 use crate::error::ActorError;
-use crate::metrics::{self, CANDIDATE_SHARD, COUNTY};
+use crate::exam::{Adult, Exam, Gaokao};
+use crate::metrics::{self, COUNTY};
 use crate::settings::SharedSettings;
 use actix::prelude::*;
 use dashmap::DashMap;
@@ -78,15 +80,18 @@ impl Default for ShardConfig {
     }
 }
 
-struct ShardHandle<S: Journal + StateStore> {
-    address: Addr<CandidateShard<S>>,
+struct ShardHandle<S: Journal + StateStore, E: Exam> {
+    address: Addr<Shard<S, E>>,
     depth: Arc<AtomicUsize>,
 }
 
 /// Every actor, and the routing to them.
 pub struct Registry<S: Journal + StateStore> {
     store: Arc<S>,
-    shards: Vec<ShardHandle<S>>,
+    shards: Vec<ShardHandle<S, Gaokao>>,
+    /// The adult exam's shards: the same partitions, their own writers (a registration's
+    /// key belongs to one exam).
+    adult_shards: Vec<ShardHandle<S, Adult>>,
     counties: HashMap<CountyCode, Addr<CountyActor<S>>>,
     mailbox_capacity: usize,
     frozen: Arc<DashMap<CountyCode, ()>>,
@@ -124,31 +129,8 @@ impl<S: Journal + StateStore> Registry<S> {
         let arbiters: Vec<Arbiter> = (0..config.arbiters.max(1))
             .map(|_| Arbiter::new())
             .collect();
-        let shards = (0..config.shard_count.max(1))
-            .map(|shard| {
-                let depth = Arc::new(AtomicUsize::new(0));
-                let arbiter = &arbiters[shard as usize % arbiters.len()];
-                let (store, settings, frozen, depth_for_actor) = (
-                    Arc::clone(&store),
-                    settings.clone(),
-                    Arc::clone(&frozen),
-                    Arc::clone(&depth),
-                );
-                let (cache, mailbox) = (config.cache_capacity_per_shard, config.mailbox_capacity);
-                let address = Supervisor::start_in_arbiter(&arbiter.handle(), move |_| {
-                    CandidateShard::new(
-                        shard,
-                        store,
-                        settings,
-                        frozen,
-                        cache,
-                        mailbox,
-                        depth_for_actor,
-                    )
-                });
-                ShardHandle { address, depth }
-            })
-            .collect();
+        let shards = start_shards::<S, Gaokao>(&arbiters, &store, &settings, &frozen, config);
+        let adult_shards = start_shards::<S, Adult>(&arbiters, &store, &settings, &frozen, config);
         let counties = province
             .counties
             .iter()
@@ -168,6 +150,7 @@ impl<S: Journal + StateStore> Registry<S> {
         Ok(Registry {
             store,
             shards,
+            adult_shards,
             counties,
             mailbox_capacity: config.mailbox_capacity,
             frozen,
@@ -175,24 +158,40 @@ impl<S: Journal + StateStore> Registry<S> {
         })
     }
 
-    fn shard(&self, request: &Execute) -> &ShardHandle<S> {
-        &self.shards[request.key.shard(self.shards.len() as u32) as usize]
+    /// Runs a gaokao command on its shard; resolves once the outcome is durable.
+    /// Refused with `NotOwner` when another node owns the shard (scale-out mode).
+    pub async fn execute(
+        &self,
+        request: ExecuteFor<Gaokao>,
+    ) -> Result<ShardOutcome<Gaokao>, ActorError> {
+        self.route(&self.shards, request).await
     }
 
-    /// Runs a candidate command on its shard; resolves once the outcome is durable.
-    /// Refused with `NotOwner` when another node owns the shard (scale-out mode).
-    pub async fn execute(&self, request: Execute) -> Result<Outcome, ActorError> {
-        let partition = Partition::Candidates(request.key.shard(self.shards.len() as u32));
+    /// Runs an adult-exam command on its shard, likewise.
+    pub async fn execute_adult(
+        &self,
+        request: ExecuteFor<Adult>,
+    ) -> Result<ShardOutcome<Adult>, ActorError> {
+        self.route(&self.adult_shards, request).await
+    }
+
+    async fn route<E: Exam>(
+        &self,
+        shards: &[ShardHandle<S, E>],
+        request: ExecuteFor<E>,
+    ) -> Result<ShardOutcome<E>, ActorError> {
+        let index = request.key.shard(shards.len() as u32);
+        let partition = Partition::Candidates(index);
         if self.store.owner_epoch(partition).is_none() {
             return Err(StorageError::NotOwner(partition).into());
         }
-        let shard = self.shard(&request);
+        let shard = &shards[index as usize];
         if shard.depth.fetch_add(1, Ordering::Relaxed) >= self.mailbox_capacity {
             shard.depth.fetch_sub(1, Ordering::Relaxed);
-            metrics::overloaded(CANDIDATE_SHARD);
+            metrics::overloaded(E::SHARD);
             return Err(ActorError::Overloaded("candidate shard"));
         }
-        metrics::mailbox_changed(CANDIDATE_SHARD, 1.0);
+        metrics::mailbox_changed(E::SHARD, 1.0);
         let ticket = shard
             .address
             .send(request)
@@ -240,4 +239,39 @@ impl<S: Journal + StateStore> Registry<S> {
     pub fn shard_count(&self) -> u32 {
         self.shards.len() as u32
     }
+}
+
+/// Starts exam `E`'s shards, spread over the arbiters.
+fn start_shards<S: Journal + StateStore, E: Exam>(
+    arbiters: &[Arbiter],
+    store: &Arc<S>,
+    settings: &SharedSettings,
+    frozen: &Arc<DashMap<CountyCode, ()>>,
+    config: &ShardConfig,
+) -> Vec<ShardHandle<S, E>> {
+    (0..config.shard_count.max(1))
+        .map(|shard| {
+            let depth = Arc::new(AtomicUsize::new(0));
+            let arbiter = &arbiters[shard as usize % arbiters.len()];
+            let (store, settings, frozen, depth_for_actor) = (
+                Arc::clone(store),
+                settings.clone(),
+                Arc::clone(frozen),
+                Arc::clone(&depth),
+            );
+            let (cache, mailbox) = (config.cache_capacity_per_shard, config.mailbox_capacity);
+            let address = Supervisor::start_in_arbiter(&arbiter.handle(), move |_| {
+                Shard::<S, E>::new(
+                    shard,
+                    store,
+                    settings,
+                    frozen,
+                    cache,
+                    mailbox,
+                    depth_for_actor,
+                )
+            });
+            ShardHandle { address, depth }
+        })
+        .collect()
 }

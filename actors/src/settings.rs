@@ -14,6 +14,30 @@ pub struct Settings {
     pub schedule: Schedule,
     /// Fees, freshness, photo standard.
     pub policy: Policy,
+    /// The adult exam's calendar, volunteer rules and fee.
+    pub adult: AdultSettings,
+}
+
+/// The adult exam's settings.
+#[derive(Debug, Clone)]
+pub struct AdultSettings {
+    /// Windows, working hours, the payment deadline.
+    pub calendar: engine::adult::confirmation::AdultCalendar,
+    /// The volunteer rules.
+    pub rules: engine::adult::volunteer::VolunteerRules,
+    /// The registration and exam fee (报名考试考务费), in fen.
+    pub fee_fen: u32,
+}
+
+impl Default for AdultSettings {
+    /// Nothing open: the province sets the calendar (the demo opens it from now).
+    fn default() -> Self {
+        AdultSettings {
+            calendar: engine::adult::confirmation::AdultCalendar::closed(),
+            rules: Default::default(),
+            fee_fen: 12_000,
+        }
+    }
 }
 
 /// Settings shared between actors and the gateway.

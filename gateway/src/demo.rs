@@ -171,6 +171,25 @@ pub async fn seed(
     Ok(report)
 }
 
+/// The demo's adult-exam calendar: every city registers everyone from a day ago for thirty
+/// days, confirmations all day (so that the demo works whenever it is tried; a real
+/// calendar has the plan's hours), payment for as long.
+pub fn adult_calendar(now: Timestamp) -> engine::adult::confirmation::AdultCalendar {
+    use engine::adult::confirmation::{AdultCalendar, Cities, RegistrationWindow};
+    const DAY_MS: i64 = 86_400_000;
+    AdultCalendar {
+        registration: vec![RegistrationWindow {
+            cities: Cities::All,
+            local_hukou_only: false,
+            opens_at: Timestamp(now.0 - DAY_MS),
+            closes_at: Timestamp(now.0 + 30 * DAY_MS),
+        }],
+        working_hours: vec![(0, 24 * 60)],
+        payment_closes_at: Timestamp(now.0 + 30 * DAY_MS),
+        age_reference: Timestamp(now.0 + 60 * DAY_MS).to_cst().0,
+    }
+}
+
 /// The demo's own candidate, captured at point 430102-001 when the demo starts, so that a
 /// newcomer can register through the portal at once: its ID number and name are printed at
 /// start and shown on the portal's login page in the demo.

@@ -127,16 +127,34 @@ impl ResponseError for ApiError {
     }
 }
 
+/// The status of an engine refusal of either exam, by its kind.
+fn status_of(kind: RejectionKind) -> StatusCode {
+    match kind {
+        RejectionKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        RejectionKind::NotFound => StatusCode::NOT_FOUND,
+        RejectionKind::Conflict => StatusCode::CONFLICT,
+        RejectionKind::Forbidden | RejectionKind::Closed => StatusCode::FORBIDDEN,
+        RejectionKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+    }
+}
+
 impl From<Rejection> for ApiError {
     fn from(rejection: Rejection) -> ApiError {
-        let status = match rejection.kind() {
-            RejectionKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-            RejectionKind::NotFound => StatusCode::NOT_FOUND,
-            RejectionKind::Conflict => StatusCode::CONFLICT,
-            RejectionKind::Forbidden | RejectionKind::Closed => StatusCode::FORBIDDEN,
-            RejectionKind::Unauthenticated => StatusCode::UNAUTHORIZED,
-        };
-        ApiError::new(status, rejection.code(), rejection.to_string())
+        ApiError::new(
+            status_of(rejection.kind()),
+            rejection.code(),
+            rejection.to_string(),
+        )
+    }
+}
+
+impl From<engine::adult::Rejection> for ApiError {
+    fn from(rejection: engine::adult::Rejection) -> ApiError {
+        ApiError::new(
+            status_of(rejection.kind()),
+            rejection.code(),
+            rejection.to_string(),
+        )
     }
 }
 
@@ -144,6 +162,7 @@ impl From<ActorError> for ApiError {
     fn from(error: ActorError) -> ApiError {
         match error {
             ActorError::Rejected(rejection) => rejection.into(),
+            ActorError::AdultRejected(rejection) => rejection.into(),
             ActorError::IdempotencyKeyReused => ApiError::new(
                 StatusCode::CONFLICT,
                 "idempotency_key_reused",

@@ -114,7 +114,7 @@ pub fn put_schedule_in_force(state: &AppState, schedule: Schedule) {
     let current = state.settings.current();
     state.settings.replace(Settings {
         schedule,
-        policy: current.policy.clone(),
+        ..(*current).clone()
     });
 }
 

@@ -132,6 +132,17 @@ pub struct AdultCalendar {
 }
 
 impl AdultCalendar {
+    /// Nothing open, no hours: until the province sets the calendar.
+    pub fn closed() -> AdultCalendar {
+        AdultCalendar {
+            registration: Vec::new(),
+            working_hours: Vec::new(),
+            payment_closes_at: Timestamp(0),
+            age_reference: crate::time::Date::new(1970, 1, 1)
+                .unwrap_or_else(|| unreachable!("a valid date")),
+        }
+    }
+
     /// The 2019 plan's calendar moved to `year`: the five cities' local-hukou days first.
     pub fn plan_2019(year: i32) -> Option<AdultCalendar> {
         let at = |month: u32, day: u32| {

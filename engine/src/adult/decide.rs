@@ -30,7 +30,7 @@ pub enum ReviewLevel {
 }
 
 /// A request to change an adult-exam registration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AdultCommand {
     /// Make the account.
     Register {

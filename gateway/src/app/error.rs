@@ -90,6 +90,12 @@ pub enum AppError {
     },
 }
 
+impl From<engine::adult::Rejection> for AppError {
+    fn from(rejection: engine::adult::Rejection) -> AppError {
+        AppError::Actor(ActorError::AdultRejected(rejection))
+    }
+}
+
 impl AppError {
     /// [`AppError::Malformed`].
     pub fn malformed(code: &'static str, message: impl Into<String>) -> AppError {

@@ -80,8 +80,13 @@ pub async fn province(
         ),
         None => None,
     };
+    let mut adult = actors::settings::AdultSettings::default();
+    if options.demo {
+        adult.calendar = gateway::demo::adult_calendar(now);
+    }
     let settings = SharedSettings::new(Settings {
         schedule: gateway::demo::initial_schedule(stored, options.demo, now),
+        adult,
         ..Settings::default()
     });
     // Admission settings as the province last set them; the defaults on a fresh store.
