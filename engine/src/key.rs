@@ -39,6 +39,20 @@ impl KeySecret {
         key.copy_from_slice(&digest[..16]);
         CandidateKey(key)
     }
+
+    /// The key of the adult-exam registration of account `username`: the same secret, a
+    /// separate domain (an ID number is 18 characters without a NUL, so no gaokao key can
+    /// equal an adult one).
+    pub fn adult_key(&self, username: &str) -> CandidateKey {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(b"adult-exam\0");
+        mac.update(username.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        CandidateKey(key)
+    }
 }
 
 impl fmt::Debug for KeySecret {

@@ -317,3 +317,53 @@ mod tests {
         }
     }
 }
+
+/// `YYYY-MM-DD` text as a date's serde form (`#[serde(with = "date_text")]`), for records
+/// whose dates are read and written by people (the adult exam's information): a malformed
+/// or impossible date is refused when it is read.
+pub mod date_text {
+    use super::Date;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `YYYY-MM-DD`.
+    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(date)
+    }
+
+    /// Reads `YYYY-MM-DD`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Date::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not a date (YYYY-MM-DD)")))
+    }
+
+    /// The same for an optional date (`null` when absent).
+    pub mod option {
+        use super::Date;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        /// Writes `YYYY-MM-DD` or nothing.
+        pub fn serialize<S: Serializer>(
+            date: &Option<Date>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match date {
+                Some(date) => serializer.serialize_some(&date.to_string()),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Reads `YYYY-MM-DD` or `null`.
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Date>, D::Error> {
+            let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+            text.map(|text| {
+                Date::parse(&text).ok_or_else(|| {
+                    serde::de::Error::custom(format!("'{text}' is not a date (YYYY-MM-DD)"))
+                })
+            })
+            .transpose()
+        }
+    }
+}

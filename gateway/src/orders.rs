@@ -1,7 +1,8 @@
 //! Order numbers, in one place: a prefix naming the fee, the candidate's key — so a
 //! provider's notification routes to the candidate's shard without any lookup table — and
 //! a two-digit sequence. `GK` + key + nn (registration fee), `EX` + key + nn (exam fee),
-//! `AP` + key + category digit + nn (one art/PE category's fee).
+//! `AP` + key + category digit + nn (one art/PE category's fee), `CR` + key + nn (the
+//! adult exam's fee: 成人高考).
 //!
 //! The key is written in base32 (RFC 4648, upper case, no padding: 26 characters), so an
 //! order number is at most 31 letters and digits: WeChat Pay's `out_trade_no` allows 6–32
@@ -22,11 +23,39 @@ pub fn order_id(fee: FeeKind, key: CandidateKey, sequence: usize) -> String {
     }
 }
 
-/// The candidate an order number belongs to, if it is one of ours.
+/// The number of an adult-exam registration's `sequence`-th fee order.
+pub fn adult_order_id(key: CandidateKey, sequence: usize) -> String {
+    format!(
+        "CR{}{:02}",
+        BASE32_NOPAD.encode(key.as_bytes()),
+        sequence % 100
+    )
+}
+
+/// Whose an order is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A gaokao candidate's.
+    Gaokao(CandidateKey),
+    /// An adult-exam registration's.
+    Adult(CandidateKey),
+}
+
+/// Whose an order number is, if it is one of ours.
+pub fn owner_of(order_id: &str) -> Option<Owner> {
+    let key = key_of(order_id)?;
+    Some(if order_id.starts_with("CR") {
+        Owner::Adult(key)
+    } else {
+        Owner::Gaokao(key)
+    })
+}
+
+/// The registration an order number belongs to, if it is one of ours (either exam's).
 pub fn key_of(order_id: &str) -> Option<CandidateKey> {
     let (prefix, rest) = order_id.split_at_checked(2)?;
     let length = match prefix {
-        "GK" | "EX" => KEY_CHARS + 2,
+        "GK" | "EX" | "CR" => KEY_CHARS + 2,
         "AP" => KEY_CHARS + 3,
         _ => return None,
     };
@@ -73,6 +102,10 @@ mod tests {
             "AP has a digit more"
         );
         assert_eq!(key_of("GK"), None);
+        let adult = adult_order_id(key, 3);
+        assert_eq!(owner_of(&adult), Some(Owner::Adult(key)));
+        assert_eq!(owner_of(&registration), Some(Owner::Gaokao(key)));
+        assert!(adult.len() <= MAX_ORDER_CHARS);
         assert_eq!(key_of("é"), None);
     }
 

@@ -318,9 +318,7 @@ pub fn decide(
                 return if existing.provider == *provider {
                     Ok(vec![])
                 } else {
-                    Err(Rejection::PaymentMismatch(
-                        "that order number belongs to another provider".to_owned(),
-                    ))
+                    Err(Rejection::PaymentOrderUnknown)
                 };
             }
             Ok(vec![AdultEvent::FeeOrdered {
@@ -343,14 +341,12 @@ pub fn decide(
                 .find(|order| {
                     order.order_id == notice.order_id && order.provider == notice.provider
                 })
-                .ok_or_else(|| {
-                    Rejection::PaymentMismatch("no such order for this candidate".to_owned())
-                })?;
+                .ok_or(Rejection::PaymentOrderUnknown)?;
             if order.amount_fen != notice.amount_fen {
-                return Err(Rejection::PaymentMismatch(format!(
-                    "the order is for {} fen, the payment for {}",
-                    order.amount_fen, notice.amount_fen
-                )));
+                return Err(Rejection::PaymentAmountMismatch {
+                    expected_fen: order.amount_fen,
+                    received_fen: notice.amount_fen,
+                });
             }
             let payment = Payment {
                 provider: notice.provider,

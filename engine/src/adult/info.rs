@@ -56,7 +56,8 @@ pub struct BasicInfo {
     pub gender: Gender,
     /// 民族 (two-digit code).
     pub ethnicity: u8,
-    /// 出生日期.
+    /// 出生日期 (`YYYY-MM-DD`).
+    #[serde(with = "crate::time::date_text")]
     pub birth_date: Date,
     /// 政治面貌.
     pub political_status: String,
@@ -68,17 +69,20 @@ pub struct BasicInfo {
     pub candidate_feature: String,
     /// 招生类别.
     pub enrolment_category: String,
-    /// 毕业日期.
+    /// 毕业日期 (`YYYY-MM-DD`).
+    #[serde(with = "crate::time::date_text")]
     pub graduation_date: Date,
     /// 毕业学校.
     pub graduation_school: String,
     /// 毕业证书编号.
     pub certificate_number: String,
     /// 医学类执业资格证书编号 (medical candidates).
+    #[serde(default)]
     pub medical_licence: Option<String>,
     /// 职业类别.
     pub occupation: String,
-    /// 工作日期 (when the candidate started work), if working.
+    /// 工作日期 (when the candidate started work, `YYYY-MM-DD`), if working.
+    #[serde(default, with = "crate::time::date_text::option")]
     pub work_start: Option<Date>,
     /// 联系电话 (a mainland mobile number).
     pub phone: String,
@@ -90,6 +94,7 @@ pub struct BasicInfo {
     /// register local candidates first.
     pub hukou_city: u16,
     /// 备注.
+    #[serde(default)]
     pub remarks: String,
 }
 
@@ -236,6 +241,24 @@ pub(crate) mod tests {
             hukou_city: 4301,
             remarks: String::new(),
         }
+    }
+
+    /// Dates are `YYYY-MM-DD` in JSON; the store's postcard form round-trips too.
+    #[test]
+    fn dates_are_text_and_the_record_round_trips() {
+        let json = serde_json::to_value(info()).expect("json");
+        assert_eq!(json["birth_date"], "1995-06-01");
+        assert_eq!(json["work_start"], "2014-03-01");
+        let back: BasicInfo = serde_json::from_value(json.clone()).expect("reads back");
+        assert_eq!(back, info());
+        let mut wrong = json;
+        wrong["graduation_date"] = serde_json::json!("2013-02-30");
+        assert!(serde_json::from_value::<BasicInfo>(wrong).is_err());
+        let bytes = postcard::to_allocvec(&info()).expect("encodes");
+        assert_eq!(
+            postcard::from_bytes::<BasicInfo>(&bytes).expect("decodes"),
+            info()
+        );
     }
 
     #[test]

@@ -100,9 +100,17 @@ pub enum Rejection {
     /// Paying is closed.
     #[error("payment closed at {0} (China Standard Time)")]
     PaymentClosed(String),
-    /// A payment for an order this candidate never had, or for another amount.
-    #[error("{0}")]
-    PaymentMismatch(String),
+    /// A payment for an order this candidate never had (or of another provider).
+    #[error("no such order for this candidate")]
+    PaymentOrderUnknown,
+    /// A payment of another amount than the order's.
+    #[error("the order is for {expected_fen} fen, the payment for {received_fen}")]
+    PaymentAmountMismatch {
+        /// The order's amount.
+        expected_fen: u32,
+        /// The payment's.
+        received_fen: u32,
+    },
     /// The unpaid-reason work list takes confirmed, unpaid candidates after the deadline.
     #[error("{0}")]
     NotUnpaid(String),
@@ -168,7 +176,8 @@ impl Rejection {
             Rejection::NotConfirmed => "not_confirmed",
             Rejection::FeeAlreadyPaid => "fee_already_paid",
             Rejection::PaymentClosed(_) => "payment_closed",
-            Rejection::PaymentMismatch(_) => "payment_mismatch",
+            Rejection::PaymentOrderUnknown => "payment_order_unknown",
+            Rejection::PaymentAmountMismatch { .. } => "payment_amount_mismatch",
             Rejection::NotUnpaid(_) => "not_confirmed_unpaid",
             Rejection::ExemptionReview(_) => "exemption_review_refused",
             Rejection::OutOfScope => "out_of_scope",
@@ -189,7 +198,8 @@ impl Rejection {
             | Rejection::SecondChoiceLevel { .. }
             | Rejection::SecondChoiceCrossesCategory { .. }
             | Rejection::PointNotForCandidate(_)
-            | Rejection::PaymentMismatch(_) => RejectionKind::Invalid,
+            | Rejection::PaymentOrderUnknown
+            | Rejection::PaymentAmountMismatch { .. } => RejectionKind::Invalid,
             Rejection::NotRegistered => RejectionKind::NotFound,
             Rejection::UsernameTaken
             | Rejection::StepMissing(_)

@@ -167,8 +167,11 @@ fn from_account_to_seat() {
         order_id: "A1".into(),
         provider: Provider::Alipay,
     });
-    assert_eq!(run.refused(pay("A1", "T1", 100)), "payment_mismatch");
-    assert_eq!(run.refused(pay("B9", "T1", 12_000)), "payment_mismatch");
+    assert_eq!(run.refused(pay("A1", "T1", 100)), "payment_amount_mismatch");
+    assert_eq!(
+        run.refused(pay("B9", "T1", 12_000)),
+        "payment_order_unknown"
+    );
     run.ok(pay("A1", "T1", 12_000));
     assert!(run.candidate().valid());
     assert_eq!(run.ok(pay("A1", "T1", 12_000)), vec![], "exactly once");

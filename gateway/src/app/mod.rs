@@ -10,10 +10,11 @@
 //! control ([`settings`]), what may be printed ([`documents`]; the PDFs are rendered by the
 //! routes, like templates), payments and identity results from outside ([`payments`]: the
 //! provider callbacks and the reconciliation alike), a candidate's timeline for operators
-//! ([`timeline`]). Node-to-node requests and the
+//! ([`timeline`]), and the adult exam's own use cases ([`adult`]). Node-to-node requests and the
 //! reconciliation pass's own loop stay beside their transport.
 
 pub mod accounts;
+pub mod adult;
 pub mod candidate;
 pub mod capture;
 pub mod county;

@@ -40,9 +40,32 @@ pub async fn record_payment(
     state: &AppState,
     notice: PaymentNotice,
 ) -> Result<PaymentOutcome, AppError> {
-    let candidate =
-        crate::orders::key_of(&notice.order_id).ok_or(engine::Rejection::PaymentOrderUnknown)?;
+    let owner =
+        crate::orders::owner_of(&notice.order_id).ok_or(engine::Rejection::PaymentOrderUnknown)?;
     let idempotency = notice.idempotency_key();
+    let candidate = match owner {
+        crate::orders::Owner::Gaokao(key) => key,
+        crate::orders::Owner::Adult(key) => {
+            let outcome = crate::app::adult::run(
+                state,
+                key,
+                engine::adult::AdultCommand::ApplyPayment(notice),
+                idempotency,
+            )
+            .await?;
+            return Ok(outcome
+                .events
+                .iter()
+                .find_map(|event| match event {
+                    engine::adult::AdultEvent::FeePaid { .. } => Some(PaymentOutcome::Applied),
+                    engine::adult::AdultEvent::SurplusRecorded { .. } => {
+                        Some(PaymentOutcome::Surplus)
+                    }
+                    _ => None,
+                })
+                .unwrap_or(PaymentOutcome::Duplicate));
+        }
+    };
     let outcome = run(
         state,
         candidate,
@@ -117,6 +140,14 @@ fn configured(state: &AppState, provider: Provider) -> Result<&dyn PaymentGatewa
 /// What the provider is told when recording failed; the errors a provider cannot act on
 /// (another node owns the candidate: the redirect) are passed on.
 fn refusal_of(error: AppError) -> Result<Refusal, AppError> {
+    if let AppError::Actor(actors::ActorError::AdultRejected(rejection)) = &error {
+        use engine::adult::Rejection as Adult;
+        return Ok(match rejection {
+            Adult::PaymentOrderUnknown | Adult::NotRegistered => Refusal::OrderUnknown,
+            Adult::PaymentAmountMismatch { .. } => Refusal::WrongAmount,
+            other => Refusal::Malformed(other.to_string()),
+        });
+    }
     let rejection = match &error {
         AppError::Rejected(rejection) => Some(rejection),
         AppError::Actor(actors::ActorError::Rejected(rejection)) => Some(rejection),
@@ -192,13 +223,24 @@ pub async fn sandbox_pay(
             code: "sandbox_unavailable",
             message: "the payment sandbox exists only in the demo".into(),
         })?;
-    let key = crate::orders::key_of(order_id).ok_or_else(not_found)?;
-    let candidate = load(state, key).await.map_err(|_| not_found())?;
-    let order = candidate
-        .accounts()
-        .flat_map(|(_, account)| account.orders.iter())
-        .find(|order| order.order_id == order_id)
-        .ok_or_else(not_found)?;
+    let order = match crate::orders::owner_of(order_id).ok_or_else(not_found)? {
+        crate::orders::Owner::Gaokao(key) => {
+            let candidate = load(state, key).await.map_err(|_| not_found())?;
+            candidate
+                .accounts()
+                .flat_map(|(_, account)| account.orders.iter())
+                .find(|order| order.order_id == order_id)
+                .cloned()
+        }
+        crate::orders::Owner::Adult(key) => crate::app::adult::load(state, key)
+            .await
+            .map_err(|_| not_found())?
+            .fee
+            .orders
+            .into_iter()
+            .find(|order| order.order_id == order_id),
+    }
+    .ok_or_else(not_found)?;
     let gateway = configured(state, order.provider)?;
     let now = state.now();
     let paid = sandbox.pay(order.provider, order_id, order.amount_fen, now);

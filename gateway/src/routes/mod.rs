@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod admission;
+pub mod adult;
 pub mod art_pe;
 pub mod candidates;
 pub mod captures;
@@ -112,7 +113,22 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(admission::show)
         .service(admission::replace)
         .service(admission::pause)
-        .service(operators::audit_trail);
+        .service(operators::audit_trail)
+        .service(adult::create_account)
+        .service(adult::login)
+        .service(adult::me)
+        .service(adult::pledge)
+        .service(adult::save_info)
+        .service(adult::save_volunteers)
+        .service(adult::choose_point)
+        .service(adult::order_fee)
+        .service(adult::confirmation_points)
+        .service(adult::propose_point)
+        .service(adult::review_point)
+        .service(adult::confirm)
+        .service(adult::approve_documents)
+        .service(adult::registration)
+        .service(adult::at_point);
 }
 
 /// The `Idempotency-Key` header every client write takes, as the route table states it.

@@ -133,6 +133,14 @@ async fn main() -> anyhow::Result<()> {
         ),
     }
     demo_candidate(&options, &state).await;
+    if options.demo
+        && let Err(error) = gateway::app::adult::points::seed_demo(&state).await
+    {
+        println!(
+            "adult-exam confirmation points not seeded: {}",
+            gateway::error::ApiError::from(error).message
+        );
+    }
     if let Some(token) = &seeded.setup_token {
         // Shown once, here only: its digest is all the store keeps. Each start before
         // set-up makes a new one.

@@ -1,0 +1,438 @@
+//! The adult exam (成人高考) over HTTP on the demo: a candidate makes an account, accepts
+//! the pledge, fills in the basic information and volunteers, chooses a confirmation
+//! point, is confirmed there on site, pays in the sandbox and holds a valid registration;
+//! and every refusal on the way (a taken username, a weak password, a second choice the
+//! rules forbid, an unapproved or wrong point, the fee before confirmation, edits after it,
+//! a wrong password) answers with its code and changes nothing.
+
+use serde_json::{Value, json};
+use tests::Server;
+
+fn info() -> Value {
+    let birth = engine::time::Date::new(1995, 6, 1).expect("date");
+    let id = engine::id_number::IdNumber::from_parts(430102, birth, 12).expect("id");
+    let gender = match id.gender() {
+        engine::id_number::Gender::Male => "male",
+        engine::id_number::Gender::Female => "female",
+    };
+    json!({
+        "document": "resident_card",
+        "id_number": id.expose(),
+        "name": "周成人",
+        "gender": gender,
+        "ethnicity": 1,
+        "birth_date": "1995-06-01",
+        "political_status": "群众",
+        "education": "高中",
+        "foreign_language": "英语",
+        "candidate_feature": "在职",
+        "enrolment_category": "普通",
+        "graduation_date": "2013-06-30",
+        "graduation_school": "长沙市第一中学",
+        "certificate_number": "430100201300123",
+        "medical_licence": null,
+        "occupation": "企业职工",
+        "work_start": "2014-03-01",
+        "phone": "13800138000",
+        "address": "湖南省长沙市芙蓉区五一大道1号",
+        "postcode": "410011",
+        "hukou_city": 4301,
+        "remarks": ""
+    })
+}
+
+fn choice(level: &str, major_category: &str) -> Value {
+    json!({
+        "level": level,
+        "school_code": "10542",
+        "school": "湖南师范大学",
+        "major_code": "120201",
+        "major": "工商管理",
+        "major_category": major_category,
+        "length_years": 3
+    })
+}
+
+fn volunteers(first: Value, second: Option<Value>) -> Value {
+    json!({
+        "category": if first["level"] == "junior_to_bachelor" { "经管" } else { "文史" },
+        "study_form": "part_time",
+        "first": first,
+        "second": second,
+    })
+}
+
+#[test]
+fn an_adult_candidate_registers_is_confirmed_and_pays() {
+    let data = tempfile::tempdir().expect("data");
+    let server = Server::start(data.path());
+    let credentials = json!({"username": "zhou2026", "password": "Adult2026x"});
+    let created = server.request("POST", "/v1/adult/accounts", Some(&credentials), None, None);
+    assert_eq!(created.status, 201, "{}", created.text);
+    let token = created.body["token"]
+        .as_str()
+        .expect("a session")
+        .to_owned();
+    let me = Some(token.as_str());
+
+    // Refusals before anything: a taken username, a weak password, a malformed one.
+    for (body, expected) in [
+        (credentials.clone(), (409, "username_taken")),
+        (
+            json!({"username": "weakling", "password": "short"}),
+            (422, "password_too_weak"),
+        ),
+        (
+            json!({"username": "Zhou!", "password": "Adult2026x"}),
+            (422, "username_invalid"),
+        ),
+    ] {
+        let refused = server.request("POST", "/v1/adult/accounts", Some(&body), None, None);
+        assert_eq!(
+            (refused.status, refused.code()),
+            expected,
+            "{}",
+            refused.text
+        );
+    }
+    let wrong = server.request(
+        "POST",
+        "/v1/adult/sessions",
+        Some(&json!({"username": "zhou2026", "password": "Wrong2026x"})),
+        None,
+        None,
+    );
+    assert_eq!((wrong.status, wrong.code()), (401, "invalid_credentials"));
+    let unknown = server.request(
+        "POST",
+        "/v1/adult/sessions",
+        Some(&json!({"username": "nobody26", "password": "Wrong2026x"})),
+        None,
+        None,
+    );
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (401, "invalid_credentials"),
+        "no enumeration"
+    );
+
+    // The steps in order; each refused until the one before is done.
+    let early = server.request(
+        "PUT",
+        "/v1/adult/me/info",
+        Some(&info()),
+        me,
+        Some("info-0"),
+    );
+    assert_eq!(
+        (early.status, early.code()),
+        (409, "step_missing"),
+        "{}",
+        early.text
+    );
+    let pledged = server.request("POST", "/v1/adult/me/pledge", None, me, Some("pledge"));
+    assert_eq!(pledged.status, 200, "{}", pledged.text);
+    let mut bad_info = info();
+    bad_info["phone"] = json!("2380013800");
+    let refused = server.request(
+        "PUT",
+        "/v1/adult/me/info",
+        Some(&bad_info),
+        me,
+        Some("info-bad"),
+    );
+    assert_eq!(
+        (refused.status, refused.code()),
+        (422, "adult_field_invalid")
+    );
+    assert!(refused.text.contains("phone"), "{}", refused.text);
+    let saved = server.request(
+        "PUT",
+        "/v1/adult/me/info",
+        Some(&info()),
+        me,
+        Some("info-1"),
+    );
+    assert_eq!(saved.status, 200, "{}", saved.text);
+
+    // Volunteer rules: 高起专's second choice only 高起专; 专升本's keeps the category.
+    for (body, code) in [
+        (
+            volunteers(
+                choice("high_to_junior", "管理学"),
+                Some(choice("high_to_bachelor", "管理学")),
+            ),
+            "second_choice_level_not_allowed",
+        ),
+        (
+            volunteers(
+                choice("junior_to_bachelor", "管理学"),
+                Some(choice("junior_to_bachelor", "医学")),
+            ),
+            "second_choice_crosses_major_category",
+        ),
+    ] {
+        let refused = server.request(
+            "PUT",
+            "/v1/adult/me/volunteers",
+            Some(&body),
+            me,
+            Some(code),
+        );
+        assert_eq!(
+            (refused.status, refused.code()),
+            (422, code),
+            "{}",
+            refused.text
+        );
+    }
+    let chosen = volunteers(
+        choice("high_to_bachelor", "管理学"),
+        Some(choice("high_to_junior", "管理学")),
+    );
+    let saved = server.request(
+        "PUT",
+        "/v1/adult/me/volunteers",
+        Some(&chosen),
+        me,
+        Some("vol-1"),
+    );
+    assert_eq!(
+        (saved.status, saved.body["status"].as_str()),
+        (200, Some("filled")),
+        "{}",
+        saved.text
+    );
+
+    // The points to choose from: the demo approved each county's first two.
+    let points = server.request(
+        "GET",
+        "/v1/adult/confirmation-points?city=4301",
+        None,
+        None,
+        None,
+    );
+    assert_eq!(points.status, 200);
+    assert!(
+        points
+            .body
+            .as_array()
+            .is_some_and(|list| list.iter().any(|point| point["code"] == "430102-002")),
+        "{}",
+        points.text
+    );
+    let unapproved = server.request(
+        "PUT",
+        "/v1/adult/me/point",
+        Some(&json!({"point": "430102-003"})),
+        me,
+        Some("point-3"),
+    );
+    assert_eq!(
+        (unapproved.status, unapproved.code()),
+        (404, "confirmation_point_not_found")
+    );
+    let fee_early = server.request(
+        "POST",
+        "/v1/adult/me/fee-orders",
+        Some(&json!({"provider": "alipay"})),
+        me,
+        Some("fee-early"),
+    );
+    assert_eq!((fee_early.status, fee_early.code()), (409, "not_confirmed"));
+    let point = server.request(
+        "PUT",
+        "/v1/adult/me/point",
+        Some(&json!({"point": "430102-002"})),
+        me,
+        Some("point-2"),
+    );
+    assert_eq!(
+        point.body["status"].as_str(),
+        Some("point_chosen"),
+        "{}",
+        point.text
+    );
+    let key = point.body["key"].as_str().expect("key").to_owned();
+
+    // On site: another point cannot confirm; the chosen one does, with a photo.
+    use base64::Engine as _;
+    let photo = base64::engine::general_purpose::STANDARD.encode(engine::photo::synthetic_jpeg(
+        480,
+        640,
+        30 * 1024,
+        77,
+    ));
+    let confirmation = json!({
+        "photo_base64": photo,
+        "qualification_checked": true,
+        "bonus_checked": true,
+        "pledge_transcribed": true
+    });
+    let other = server.operator("point-430102-001");
+    let refused = server.request(
+        "POST",
+        &format!("/v1/adult/registrations/{key}/confirmation"),
+        Some(&confirmation),
+        Some(&other),
+        Some("confirm-1"),
+    );
+    assert_eq!(
+        (refused.status, refused.code()),
+        (409, "not_the_chosen_point")
+    );
+    let operator = server.operator("point-430102-002");
+    let listed = server.request(
+        "GET",
+        "/v1/adult/confirmation-points/430102-002/registrations?status=point_chosen",
+        None,
+        Some(&operator),
+        None,
+    );
+    assert_eq!(
+        listed.body.as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        listed.text
+    );
+    let confirmed = server.request(
+        "POST",
+        &format!("/v1/adult/registrations/{key}/confirmation"),
+        Some(&confirmation),
+        Some(&operator),
+        Some("confirm-2"),
+    );
+    assert_eq!(
+        (confirmed.status, confirmed.body["status"].as_str()),
+        (200, Some("confirmed")),
+        "{}",
+        confirmed.text
+    );
+    let locked = server.request(
+        "PUT",
+        "/v1/adult/me/info",
+        Some(&info()),
+        me,
+        Some("info-2"),
+    );
+    assert_eq!(
+        (locked.status, locked.code()),
+        (409, "registration_confirmed")
+    );
+
+    // The fee, paid in the sandbox through the provider's own notification.
+    let order = server.request(
+        "POST",
+        "/v1/adult/me/fee-orders",
+        Some(&json!({"provider": "alipay"})),
+        me,
+        Some("fee-1"),
+    );
+    assert_eq!(order.status, 201, "{}", order.text);
+    let order_id = order.body["order_id"].as_str().expect("order").to_owned();
+    assert!(order_id.starts_with("CR"), "{order_id}");
+    let paid = server.request(
+        "POST",
+        &format!("/v1/sandbox/orders/{order_id}/pay"),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    let after = server.request("GET", "/v1/adult/me", None, me, None);
+    assert_eq!(
+        (after.body["status"].as_str(), after.body["valid"].as_bool()),
+        (Some("paid"), Some(true)),
+        "{}",
+        after.text
+    );
+    // The same notification again: applied once.
+    let again = server.request(
+        "POST",
+        &format!("/v1/sandbox/orders/{order_id}/pay"),
+        None,
+        None,
+        None,
+    );
+    assert_eq!(again.status, 200);
+    let twice = server.request("GET", "/v1/adult/me", None, me, None);
+    assert_eq!(twice.body["paid"], json!(true));
+    let fee_again = server.request(
+        "POST",
+        "/v1/adult/me/fee-orders",
+        Some(&json!({"provider": "alipay"})),
+        me,
+        Some("fee-2"),
+    );
+    assert_eq!(
+        (fee_again.status, fee_again.code()),
+        (409, "fee_already_paid")
+    );
+
+    // Login again with the password.
+    let login = server.request("POST", "/v1/adult/sessions", Some(&credentials), None, None);
+    assert_eq!(login.status, 200, "{}", login.text);
+}
+
+/// Confirmation points: a county proposes, its city reviews, the province approves; each
+/// level only in its turn and scope.
+#[test]
+fn confirmation_points_go_county_city_province() {
+    let data = tempfile::tempdir().expect("data");
+    let server = Server::start(data.path());
+    let county = server.operator("county-430102");
+    let proposal = json!({
+        "number": 7,
+        "name": "芙蓉区医卫类审核点",
+        "contact": "王老师",
+        "phone": "0731-1234567",
+        "levels": ["junior_to_bachelor"],
+        "medical": true
+    });
+    let foreign = server.operator("county-430103");
+    let refused = server.request(
+        "POST",
+        "/v1/adult/counties/430102/confirmation-points",
+        Some(&proposal),
+        Some(&foreign),
+        Some("p1"),
+    );
+    assert_eq!((refused.status, refused.code()), (403, "out_of_scope"));
+    let proposed = server.request(
+        "POST",
+        "/v1/adult/counties/430102/confirmation-points",
+        Some(&proposal),
+        Some(&county),
+        Some("p2"),
+    );
+    assert_eq!(proposed.status, 201, "{}", proposed.text);
+    assert_eq!(proposed.body["approval"], "proposed");
+    let province = server.operator("province");
+    let review = |token: &str, approved: bool| {
+        server.request(
+            "POST",
+            "/v1/adult/confirmation-points/430102-007/review",
+            Some(&json!({"approved": approved, "reason": if approved { "" } else { "场地不足" }})),
+            Some(token),
+            Some("r"),
+        )
+    };
+    let early = review(&province, true);
+    assert_eq!(
+        (early.status, early.code()),
+        (409, "point_not_awaiting_review")
+    );
+    let other_city = server.operator("city-4302");
+    assert_eq!(review(&other_city, true).code(), "out_of_scope");
+    let city = server.operator("city-4301");
+    assert_eq!(review(&city, true).body["approval"], "city_reviewed");
+    assert_eq!(review(&province, true).body["approval"], "approved");
+    let points = server.request(
+        "GET",
+        "/v1/adult/confirmation-points?city=4301",
+        None,
+        None,
+        None,
+    );
+    assert!(points.text.contains("430102-007"));
+}
