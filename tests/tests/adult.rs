@@ -372,6 +372,111 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
     // Login again with the password.
     let login = server.request("POST", "/v1/adult/sessions", Some(&credentials), None, None);
     assert_eq!(login.status, 200, "{}", login.text);
+
+    // The province numbers the tickets; the candidate prints theirs.
+    let early = server.raw(
+        "GET",
+        "/v1/adult/me/admission-ticket.pdf",
+        b"",
+        &[("Authorization", &format!("Bearer {token}"))],
+    );
+    assert_eq!(early.status, 409, "{}", early.text);
+    let province = server.operator("province");
+    let refused = server.request(
+        "POST",
+        "/v1/adult/numbering",
+        Some(&json!({})),
+        Some(&operator),
+        Some("number-0"),
+    );
+    assert_eq!((refused.status, refused.code()), (403, "out_of_scope"));
+    let run = server.request(
+        "POST",
+        "/v1/adult/numbering",
+        Some(&json!({})),
+        Some(&province),
+        Some("number-1"),
+    );
+    assert_eq!(run.status, 200, "{}", run.text);
+    assert_eq!(
+        (run.body["numbered"].as_u64(), run.body["changed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let seated = server.request("GET", "/v1/adult/me", None, me, None);
+    let ticket = seated.body["ticket"]
+        .as_str()
+        .expect("a ticket number")
+        .to_owned();
+    assert_eq!(ticket.len(), 13, "{ticket}");
+    assert!(
+        ticket.starts_with(&format!(
+            "{:02}4301",
+            engine::time::Timestamp(
+                i64::try_from(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .expect("clock")
+                        .as_millis()
+                )
+                .expect("ms")
+            )
+            .to_cst()
+            .0
+            .year()
+                % 100
+        )),
+        "{ticket}"
+    );
+    let pdf = server.raw(
+        "GET",
+        "/v1/adult/me/admission-ticket.pdf",
+        b"",
+        &[("Authorization", &format!("Bearer {token}"))],
+    );
+    assert_eq!(pdf.status, 200, "{}", pdf.text);
+    let facts = tests::pdf::read(&pdf.bytes).expect("a whole PDF");
+    assert_eq!(facts.jpeg_images.len(), 1, "the on-site photo");
+    assert!(facts.mapped.contains(&'准') && facts.mapped.contains(&'周'));
+    // The point prints it on the candidate's behalf too; a re-run changes nothing.
+    let by_point = server.raw(
+        "GET",
+        &format!("/v1/adult/registrations/{key}/admission-ticket.pdf"),
+        b"",
+        &[("Authorization", &format!("Bearer {operator}"))],
+    );
+    assert_eq!(by_point.status, 200);
+    let rerun = server.request(
+        "POST",
+        "/v1/adult/numbering",
+        Some(&json!({})),
+        Some(&province),
+        Some("number-2"),
+    );
+    assert_eq!(rerun.body["changed"].as_u64(), Some(0), "{}", rerun.text);
+    // The county's exam materials: door label, seating chart, sign-in sheet.
+    let county = server.operator("county-430102");
+    let materials = server.raw(
+        "GET",
+        "/v1/adult/counties/430102/exam-materials.pdf",
+        b"",
+        &[("Authorization", &format!("Bearer {county}"))],
+    );
+    assert_eq!(materials.status, 200, "{}", materials.text);
+    let facts = tests::pdf::read(&materials.bytes).expect("a whole PDF");
+    assert_eq!(facts.pages, 3, "three pages for the one room");
+    assert!(facts.mapped.contains(&'签') && facts.mapped.contains(&'周'));
+    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/adult-pdfs");
+    std::fs::create_dir_all(&directory).expect("directory");
+    std::fs::write(directory.join("admission-ticket.pdf"), &pdf.bytes).expect("saved");
+    std::fs::write(directory.join("exam-materials.pdf"), &materials.bytes).expect("saved");
+    let foreign = server.operator("county-430103");
+    let refused = server.raw(
+        "GET",
+        "/v1/adult/counties/430102/exam-materials.pdf",
+        b"",
+        &[("Authorization", &format!("Bearer {foreign}"))],
+    );
+    assert_eq!(refused.status, 403);
 }
 
 /// Confirmation points: a county proposes, its city reviews, the province approves; each
@@ -418,10 +523,7 @@ fn confirmation_points_go_county_city_province() {
         )
     };
     let early = review(&province, true);
-    assert_eq!(
-        (early.status, early.code()),
-        (409, "point_not_awaiting_review")
-    );
+    assert_eq!((early.status, early.code()), (409, "not_awaiting_review"));
     let other_city = server.operator("city-4302");
     assert_eq!(review(&other_city, true).code(), "out_of_scope");
     let city = server.operator("city-4301");

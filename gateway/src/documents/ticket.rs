@@ -11,7 +11,9 @@ pub struct TicketSheet {
     pub heading: String,
     /// The document's title, e.g. 准考证.
     pub title: &'static str,
-    /// 报名号.
+    /// The first line's label (报名号; the adult exam's 准考证号).
+    pub serial_label: &'static str,
+    /// Its value.
     pub serial: String,
     /// 姓名.
     pub name: String,
@@ -43,6 +45,7 @@ impl TicketSheet {
         TicketSheet {
             heading,
             title,
+            serial_label: "报名号",
             serial: candidate.capture.serial.to_string(),
             name: candidate.capture.id_card.name.clone(),
             masked_id: candidate.capture.id_card.id_number.masked(),
@@ -106,7 +109,13 @@ pub fn render(ticket: &TicketSheet) -> Result<Vec<u8>, DocumentError> {
         sheet.centred(MARGIN + 44.0, 15.0, ticket.title);
         let top = MARGIN + 64.0;
         let fields_width = width - PHOTO_WIDTH;
-        labelled(sheet, top, fields_width, "报名号", &ticket.serial)?;
+        labelled(
+            sheet,
+            top,
+            fields_width,
+            ticket.serial_label,
+            &ticket.serial,
+        )?;
         labelled(sheet, top + ROW, fields_width, "姓名", &ticket.name)?;
         labelled(
             sheet,

@@ -324,7 +324,7 @@ pub(super) async fn ticket_pdf(
 }
 
 /// A generated PDF as an inline, never-cached response.
-fn pdf_response(pdf: Vec<u8>, filename: &str) -> HttpResponse {
+pub(super) fn pdf_response(pdf: Vec<u8>, filename: &str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header(("Cache-Control", "no-store"))

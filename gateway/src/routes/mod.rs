@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod admission;
 pub mod adult;
+pub mod adult_exam;
 pub mod art_pe;
 pub mod candidates;
 pub mod captures;
@@ -128,7 +129,15 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(adult::confirm)
         .service(adult::approve_documents)
         .service(adult::registration)
-        .service(adult::at_point);
+        .service(adult::at_point)
+        .service(adult_exam::propose_site)
+        .service(adult_exam::review_site)
+        .service(adult_exam::sites)
+        .service(adult_exam::assign_area)
+        .service(adult_exam::run_numbering)
+        .service(adult_exam::own_ticket)
+        .service(adult_exam::ticket_for)
+        .service(adult_exam::materials);
 }
 
 /// The `Idempotency-Key` header every client write takes, as the route table states it.

@@ -5,6 +5,7 @@
 //! ([`points`]). Every write runs on the registration's shard (`actors::AdultShard`), with
 //! the same idempotency, durability and audit as the gaokao's.
 
+pub mod exam;
 pub mod operator;
 pub mod points;
 
@@ -306,4 +307,23 @@ impl<'a> Registrant<'a> {
             pay,
         })
     }
+}
+
+/// Changes one of the adult exam's organisation settings (points, sites, areas) under the
+/// organisation lock: read, `apply`, commit durably.
+async fn change_setting<T, V>(
+    state: &AppState,
+    name: &'static str,
+    apply: impl FnOnce(&mut V) -> Result<T, AppError>,
+) -> Result<T, AppError>
+where
+    V: serde::Serialize + serde::de::DeserializeOwned + Default,
+{
+    let _changes = state.organisation_changes.lock().await;
+    let mut value: V = crate::app::stored_setting(state, name)
+        .await?
+        .unwrap_or_default();
+    let answer = apply(&mut value)?;
+    crate::app::commit_setting(state, name.to_owned(), &value).await?;
+    Ok(answer)
 }

@@ -83,7 +83,7 @@ pub struct Proposal {
     pub under_17: bool,
 }
 
-fn text(field: &'static str, value: &str, max: usize) -> Result<String, AppError> {
+pub(super) fn text(field: &'static str, value: &str, max: usize) -> Result<String, AppError> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > max || engine::text::has_forbidden(value) {
         return Err(AppError::invalid(
@@ -126,7 +126,7 @@ pub async fn propose(
         approval: PointApproval::Proposed,
         refused_because: None,
     };
-    change(state, |points| {
+    super::change_setting(state, SETTING, |points: &mut Points| {
         points.insert(code.to_string(), point.clone());
         Ok(point.clone())
     })
@@ -148,42 +148,44 @@ pub async fn review(
         Some(text("reason", reason, 200)?)
     };
     let scope = *scope;
-    change(state, move |points| {
+    super::change_setting(state, SETTING, move |points: &mut Points| {
         let point = points
             .get_mut(&code.to_string())
             .ok_or_else(|| not_found(code))?;
-        let next = match (scope, point.approval) {
-            (Scope::City(city), PointApproval::Proposed) if code.county().city() == city => {
-                if approved {
-                    PointApproval::CityReviewed
-                } else {
-                    PointApproval::Refused
-                }
-            }
-            (Scope::Province, PointApproval::CityReviewed) => {
-                if approved {
-                    PointApproval::Approved
-                } else {
-                    PointApproval::Refused
-                }
-            }
-            (Scope::City(city), _) if code.county().city() != city => {
-                return Err(AppError::out_of_scope());
-            }
-            (Scope::City(_) | Scope::Province, _) => {
-                return Err(AppError::not_now(
-                    "point_not_awaiting_review",
-                    "the point is not waiting for this review (the city reviews a proposal, \
-                     the province one the city passed)",
-                ));
-            }
-            _ => return Err(AppError::out_of_scope()),
-        };
-        point.approval = next;
+        point.approval = next_approval(scope, point.approval, code.county().city(), approved)?;
         point.refused_because = reason.clone();
         Ok(point.clone())
     })
     .await
+}
+
+/// The review ladder shared by confirmation points and exam sites: the city reviews a
+/// proposal of its own counties, the province approves what the city passed; either may
+/// refuse. Anything else is refused, naming why.
+pub(super) fn next_approval(
+    scope: Scope,
+    current: PointApproval,
+    city_of_item: CityCode,
+    approved: bool,
+) -> Result<PointApproval, AppError> {
+    let decided = |yes| {
+        if approved {
+            yes
+        } else {
+            PointApproval::Refused
+        }
+    };
+    match (scope, current) {
+        (Scope::City(city), _) if city != city_of_item => Err(AppError::out_of_scope()),
+        (Scope::City(_), PointApproval::Proposed) => Ok(decided(PointApproval::CityReviewed)),
+        (Scope::Province, PointApproval::CityReviewed) => Ok(decided(PointApproval::Approved)),
+        (Scope::City(_) | Scope::Province, _) => Err(AppError::not_now(
+            "not_awaiting_review",
+            "it is not waiting for this review (the city reviews a proposal, the province \
+             one the city passed)",
+        )),
+        _ => Err(AppError::out_of_scope()),
+    }
 }
 
 /// Seeds the demo: each county's first point approved for every level and designated for
@@ -219,15 +221,4 @@ pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
     }
     crate::app::commit_setting(state, SETTING.to_owned(), &points).await?;
     Ok(())
-}
-
-async fn change<T>(
-    state: &AppState,
-    apply: impl FnOnce(&mut Points) -> Result<T, AppError>,
-) -> Result<T, AppError> {
-    let _changes = state.organisation_changes.lock().await;
-    let mut points = all(state).await?;
-    let answer = apply(&mut points)?;
-    crate::app::commit_setting(state, SETTING.to_owned(), &points).await?;
-    Ok(answer)
 }

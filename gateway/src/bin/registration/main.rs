@@ -134,10 +134,14 @@ async fn main() -> anyhow::Result<()> {
     }
     demo_candidate(&options, &state).await;
     if options.demo
-        && let Err(error) = gateway::app::adult::points::seed_demo(&state).await
+        && let Err(error) = async {
+            gateway::app::adult::points::seed_demo(&state).await?;
+            gateway::app::adult::exam::seed_demo(&state).await
+        }
+        .await
     {
         println!(
-            "adult-exam confirmation points not seeded: {}",
+            "adult-exam confirmation points and exam sites not seeded: {}",
             gateway::error::ApiError::from(error).message
         );
     }

@@ -1,0 +1,358 @@
+//! Building the adult exam over HTTP: exam sites (counties propose, cities review, the
+//! province approves), exam areas (cities), the province's numbering run, admission tickets
+//! (the candidate's own, or printed by the point) and a county's exam materials. The use
+//! cases are `crate::app::adult::exam`; these parse, call and render.
+
+use super::documents::pdf_response;
+use super::idempotency_key;
+use crate::app::AppError;
+use crate::app::adult::Registrant;
+use crate::app::adult::exam::{self, ExamSite, RunReport, SiteProposal};
+use crate::documents::DocumentError;
+use crate::documents::exam_materials::{RoomSheet, Seated};
+use crate::documents::ticket::TicketSheet;
+use crate::error::ApiError;
+use crate::sessions::Caller;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post, put};
+use engine::adult::AdultCandidate;
+use serde::Deserialize;
+
+/// `POST /v1/adult/counties/{county}/exam-sites`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Propose an exam site (its city reviews it, then the province)",
+    description = "Who may call it: the county.",
+    params(crate::routes::CountyPath, crate::routes::IdempotencyKey),
+    request_body = crate::app::adult::exam::SiteProposal,
+    responses((status = CREATED, description = "the proposed site", body = crate::app::adult::exam::ExamSite)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/adult/counties/{county}/exam-sites")]
+pub async fn propose_site(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    county: web::Path<String>,
+    body: crate::body::Json<SiteProposal>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency_key(&request)?;
+    let county: engine::org::CountyCode = county.parse().map_err(AppError::from)?;
+    let site = exam::propose_site(&state, &caller.0.scope, county, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(site))
+}
+
+/// `POST /v1/adult/exam-sites/{site}/review` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteReview {
+    approved: bool,
+    /// Why, when refused.
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /v1/adult/exam-sites/{site}/review`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Review an exam site: the city a proposal, the province one the city passed",
+    description = "Who may call it: the site's city, the province.",
+    params(
+        ("site" = String, Path, description = "the site's code", pattern = "^[0-9]{6}-K[0-9]{2}$"),
+        crate::routes::IdempotencyKey,
+    ),
+    request_body = crate::routes::adult_exam::SiteReview,
+    responses((status = OK, description = "the site", body = crate::app::adult::exam::ExamSite)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/adult/exam-sites/{site}/review")]
+pub async fn review_site(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    site: web::Path<String>,
+    body: crate::body::Json<SiteReview>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency_key(&request)?;
+    let site =
+        exam::review_site(&state, &caller.0.scope, &site, body.approved, &body.reason).await?;
+    Ok(HttpResponse::Ok().json(site))
+}
+
+/// `GET /v1/adult/exam-sites`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "The exam sites the caller's scope covers",
+    description = "Who may call it: operators.",
+    responses((status = OK, description = "the sites", body = Vec<crate::app::adult::exam::ExamSite>)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[get("/v1/adult/exam-sites")]
+pub async fn sites(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let sites: Vec<ExamSite> = exam::sites_in_scope(&state, &caller.0.scope).await?;
+    Ok(HttpResponse::Ok().json(sites))
+}
+
+/// `PUT /v1/adult/cities/{city}/exam-areas` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreaRequest {
+    /// One of the city's counties.
+    #[schema(pattern = "^[0-9]{6}$")]
+    county: String,
+    /// A subject category (科类).
+    category: String,
+    /// The exam area: a city code.
+    area: u16,
+}
+
+/// `PUT /v1/adult/cities/{city}/exam-areas`: where a county's candidates of a category sit.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Assign a county's candidates of a category to an exam area (default: their own city)",
+    description = "Who may call it: the county's city.",
+    params(crate::routes::CityPath, crate::routes::IdempotencyKey),
+    request_body = crate::routes::adult_exam::AreaRequest,
+    responses((status = OK, description = "the city's assignments", body = Vec<Object>)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[put("/v1/adult/cities/{city}/exam-areas")]
+pub async fn assign_area(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    city: web::Path<String>,
+    body: crate::body::Json<AreaRequest>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency_key(&request)?;
+    let city: engine::org::CityCode = city.parse().map_err(AppError::from)?;
+    let county: engine::org::CountyCode = body.county.parse().map_err(AppError::from)?;
+    let assignment = engine::adult::numbering::AreaAssignment {
+        county,
+        category: body.category.clone(),
+        area: body.area,
+    };
+    let areas = exam::assign_area(&state, &caller.0.scope, city, assignment).await?;
+    let view: Vec<serde_json::Value> = areas
+        .iter()
+        .filter(|a| a.county.city() == city)
+        .map(|a| {
+            serde_json::json!({"county": a.county.to_string(), "category": a.category, "area": a.area})
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `POST /v1/adult/numbering` body.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NumberingRequest {
+    /// Renumber even printed tickets (audited).
+    #[serde(default)]
+    force: bool,
+}
+
+/// `POST /v1/adult/numbering`: the province numbers the admission tickets.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Number every valid registration into rooms and sites (deterministic; printed tickets kept unless forced)",
+    description = "Who may call it: province.",
+    params(crate::routes::IdempotencyKey),
+    request_body = crate::routes::adult_exam::NumberingRequest,
+    responses((status = OK, description = "what the run did", body = crate::app::adult::exam::RunReport)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/adult/numbering")]
+pub async fn run_numbering(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: crate::body::Json<NumberingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency_key(&request)?;
+    let report: RunReport = exam::number(&state, &caller, body.force).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+fn heading(state: &AppState) -> String {
+    format!(
+        "{}{}年成人高等学校招生全国统一考试",
+        state.province.name,
+        state.now().to_cst().0.year()
+    )
+}
+
+fn masked(record: &AdultCandidate) -> String {
+    let document = record
+        .info
+        .as_ref()
+        .map(|info| info.id_number.clone())
+        .unwrap_or_default();
+    match engine::id_number::IdNumber::parse(&document) {
+        Ok(id) => id.masked(),
+        Err(_) => {
+            let visible: String = document.chars().take(2).collect();
+            format!("{visible}******")
+        }
+    }
+}
+
+async fn ticket_reply(
+    state: &AppState,
+    record: AdultCandidate,
+    photo: Vec<u8>,
+) -> Result<HttpResponse, ApiError> {
+    let seat = record
+        .seat
+        .clone()
+        .ok_or(engine::adult::Rejection::StepMissing(
+            "wait for the admission-ticket numbers",
+        ))
+        .map_err(AppError::from)?;
+    let volunteers = record.volunteers.clone();
+    let site = exam::sites_in_scope(state, &engine::scope::Scope::Province)
+        .await?
+        .into_iter()
+        .find(|site| site.code == seat.site);
+    let sheet = TicketSheet {
+        heading: heading(state),
+        title: "准考证",
+        serial_label: "准考证号",
+        serial: seat.ticket.clone(),
+        name: record
+            .info
+            .as_ref()
+            .map(|info| info.name.clone())
+            .unwrap_or_default(),
+        masked_id: masked(&record),
+        extra: (
+            "报考",
+            volunteers
+                .map(|v| format!("{} · {}", v.level().chinese(), v.category))
+                .unwrap_or_default(),
+        ),
+        columns: ["考点", "考场", "座位号"],
+        rows: vec![[
+            site.as_ref()
+                .map(|site| format!("{}（{}）", site.name, site.address))
+                .unwrap_or(seat.site.clone()),
+            format!("第 {:03} 考场", seat.room),
+            format!("{:02}", seat.seat),
+        ]],
+        notes: vec![
+            "凭准考证和有效身份证件参加考试，二者缺一不得入场。".to_owned(),
+            "请提前熟悉考点位置，开考 15 分钟后不得入场。".to_owned(),
+        ],
+        photo,
+        printed_at: state.now(),
+    };
+    let pdf = web::block(move || crate::documents::ticket::render(&sheet))
+        .await
+        .map_err(|error| DocumentError::Write(error.to_string()))??;
+    Ok(pdf_response(
+        pdf,
+        &format!("admission-ticket-{}.pdf", seat.ticket),
+    ))
+}
+
+/// `GET /v1/adult/me/admission-ticket.pdf`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "The candidate's admission ticket (PDF), once numbered; the first print is recorded",
+    description = "Who may call it: the adult-exam candidate.",
+    responses((status = OK, description = "the ticket", content_type = "application/pdf", body = crate::openapi::Binary)),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/adult/me/admission-ticket.pdf")]
+pub async fn own_ticket(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let key = Registrant::of(&state, &caller)?.record().await?.key;
+    let (record, photo) = exam::print_ticket(&state, key).await?;
+    ticket_reply(&state, record, photo).await
+}
+
+/// `GET /v1/adult/registrations/{key}/admission-ticket.pdf`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "A candidate's admission ticket, printed by an operator in scope (the point)",
+    description = "Who may call it: operators covering the candidate's confirmation point.",
+    params(crate::routes::KeyPath),
+    responses((status = OK, description = "the ticket", content_type = "application/pdf", body = crate::openapi::Binary)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[get("/v1/adult/registrations/{key}/admission-ticket.pdf")]
+pub async fn ticket_for(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (record, photo) = exam::print_ticket_for(&state, &caller, &key).await?;
+    ticket_reply(&state, record, photo).await
+}
+
+/// `GET /v1/adult/counties/{county}/exam-materials.pdf`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "The county's exam materials (PDF): door label, seating chart and sign-in sheet of each room at its sites",
+    description = "Who may call it: the county, its city, the province.",
+    params(crate::routes::CountyPath),
+    responses((status = OK, description = "the materials", content_type = "application/pdf", body = crate::openapi::Binary)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[get("/v1/adult/counties/{county}/exam-materials.pdf")]
+pub async fn materials(
+    state: web::Data<AppState>,
+    caller: Caller,
+    county: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let county: engine::org::CountyCode = county.parse().map_err(AppError::from)?;
+    let _place = state
+        .heavy
+        .enter(&caller.0.subject)
+        .map_err(ApiError::from)?;
+    let rooms = exam::county_rooms(&state, &caller.0.scope, county).await?;
+    let heading = heading(&state);
+    let sheets: Vec<RoomSheet> = rooms
+        .into_iter()
+        .map(|(site, room, records)| {
+            let by_key: std::collections::BTreeMap<String, &AdultCandidate> =
+                records.iter().map(|r| (r.key.to_string(), r)).collect();
+            RoomSheet {
+                heading: heading.clone(),
+                site: format!("{}（{}）", site.name, site.code),
+                category: room.category.clone(),
+                room: room.room,
+                seated: room
+                    .seats
+                    .iter()
+                    .map(|(seat, ticket, key)| {
+                        let record = by_key.get(key);
+                        Seated {
+                            seat: *seat,
+                            ticket: ticket.clone(),
+                            name: record
+                                .and_then(|r| r.info.as_ref().map(|i| i.name.clone()))
+                                .unwrap_or_default(),
+                            masked_id: record.map(|r| masked(r)).unwrap_or_default(),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let pdf = web::block(move || crate::documents::exam_materials::render(&sheets))
+        .await
+        .map_err(|error| DocumentError::Write(error.to_string()))??;
+    Ok(pdf_response(pdf, &format!("exam-materials-{county}.pdf")))
+}
