@@ -78,6 +78,15 @@ pub async fn refresh(state: &AppState) -> Result<(), ApiError> {
         },
     )
     .await?;
+    refresh_one(
+        state,
+        crate::app::settings::ADULT_CALENDAR,
+        |calendar: engine::adult::confirmation::AdultCalendar| {
+            put_adult_calendar_in_force(state, calendar);
+            Ok(())
+        },
+    )
+    .await?;
     // Operator accounts: a disabled account or a changed password ends sessions here too.
     refresh_one(
         state,
@@ -114,6 +123,20 @@ pub fn put_schedule_in_force(state: &AppState, schedule: Schedule) {
     let current = state.settings.current();
     state.settings.replace(Settings {
         schedule,
+        ..(*current).clone()
+    });
+}
+
+/// Puts the adult exam's `calendar` in force on this node.
+pub fn put_adult_calendar_in_force(
+    state: &AppState,
+    calendar: engine::adult::confirmation::AdultCalendar,
+) {
+    let current = state.settings.current();
+    let mut adult = current.adult.clone();
+    adult.calendar = calendar;
+    state.settings.replace(Settings {
+        adult,
         ..(*current).clone()
     });
 }

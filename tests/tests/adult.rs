@@ -369,6 +369,60 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
         (409, "fee_already_paid")
     );
 
+    // Admission without the exam: the city first, then the province; bonus points by the city.
+    let applied = server.request(
+        "POST",
+        "/v1/adult/me/exemption",
+        Some(&json!({"reason": "全国劳动模范"})),
+        me,
+        Some("exempt-1"),
+    );
+    assert_eq!(applied.status, 200, "{}", applied.text);
+    let province_first = server.request(
+        "POST",
+        &format!("/v1/adult/registrations/{key}/exemption-review"),
+        Some(&json!({"approved": true})),
+        Some(&server.operator("province")),
+        Some("review-p0"),
+    );
+    assert_eq!(
+        (province_first.status, province_first.code()),
+        (409, "exemption_review_refused")
+    );
+    let city = server.operator("city-4301");
+    let reviewed = server.request(
+        "POST",
+        &format!("/v1/adult/registrations/{key}/exemption-review"),
+        Some(&json!({"approved": true})),
+        Some(&city),
+        Some("review-c"),
+    );
+    assert_eq!(reviewed.status, 200, "{}", reviewed.text);
+    let approved = server.request(
+        "POST",
+        &format!("/v1/adult/registrations/{key}/exemption-review"),
+        Some(&json!({"approved": true})),
+        Some(&server.operator("province")),
+        Some("review-p"),
+    );
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    let bonus = server.request(
+        "POST",
+        &format!("/v1/adult/registrations/{key}/bonus"),
+        Some(&json!({"points": 60, "reason": "少数民族"})),
+        Some(&city),
+        Some("bonus-0"),
+    );
+    assert_eq!((bonus.status, bonus.code()), (422, "adult_field_invalid"));
+    let bonus = server.request(
+        "POST",
+        &format!("/v1/adult/registrations/{key}/bonus"),
+        Some(&json!({"points": 20, "reason": "少数民族"})),
+        Some(&city),
+        Some("bonus-1"),
+    );
+    assert_eq!(bonus.status, 200, "{}", bonus.text);
+
     // Login again with the password.
     let login = server.request("POST", "/v1/adult/sessions", Some(&credentials), None, None);
     assert_eq!(login.status, 200, "{}", login.text);
@@ -537,4 +591,185 @@ fn confirmation_points_go_county_city_province() {
         None,
     );
     assert!(points.text.contains("430102-007"));
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_millis(),
+    )
+    .expect("ms")
+}
+
+/// The calendar is the province's, in force at once: confirmations only in the points'
+/// hours (the refusal names them), no fee after the deadline — when the point records why
+/// — and no registration outside the windows.
+#[test]
+fn the_calendar_rules_windows_hours_and_the_payment_deadline() {
+    let data = tempfile::tempdir().expect("data");
+    let server = Server::start(data.path());
+    let created = server.request(
+        "POST",
+        "/v1/adult/accounts",
+        Some(&json!({"username": "late2026", "password": "Adult2026x"})),
+        None,
+        None,
+    );
+    let token = created.body["token"]
+        .as_str()
+        .expect("a session")
+        .to_owned();
+    let me = Some(token.as_str());
+    server.request("POST", "/v1/adult/me/pledge", None, me, Some("pledge"));
+    server.request("PUT", "/v1/adult/me/info", Some(&info()), me, Some("info"));
+    let chosen = volunteers(choice("high_to_junior", "管理学"), None);
+    server.request(
+        "PUT",
+        "/v1/adult/me/volunteers",
+        Some(&chosen),
+        me,
+        Some("vol"),
+    );
+    let point = server.request(
+        "PUT",
+        "/v1/adult/me/point",
+        Some(&json!({"point": "430102-002"})),
+        me,
+        Some("point"),
+    );
+    let key = point.body["key"].as_str().expect("key").to_owned();
+    let province = server.operator("province");
+    let day = 86_400_000;
+    // Hours that exclude now: an hour starting two hours from now (China Standard Time).
+    let minute = ((now_ms() / 60_000 + 8 * 60) % (24 * 60)) as u32;
+    let from = (minute + 120) % (24 * 60);
+    let from = from.min(24 * 60 - 60);
+    let calendar = |hours: Value, payment_closes_at: i64, registration_closes_at: i64| {
+        json!({
+            "registration": [{"cities": "all", "local_hukou_only": false,
+                "opens_at": now_ms() - day, "closes_at": registration_closes_at}],
+            "working_hours": hours,
+            "payment_closes_at": payment_closes_at,
+            "age_reference": "2026-10-26"
+        })
+    };
+    let set = |body: Value, key: &str| {
+        server.request(
+            "PUT",
+            "/v1/adult/calendar",
+            Some(&body),
+            Some(&province),
+            Some(key),
+        )
+    };
+    let bad = set(
+        calendar(json!([[600, 540]]), now_ms() + day, now_ms() + day),
+        "c0",
+    );
+    assert_eq!(
+        (bad.status, bad.code()),
+        (422, "working_hours_invalid"),
+        "{}",
+        bad.text
+    );
+    let closed_hours = set(
+        calendar(json!([[from, from + 60]]), now_ms() + day, now_ms() + day),
+        "c1",
+    );
+    assert_eq!(closed_hours.status, 200, "{}", closed_hours.text);
+    use base64::Engine as _;
+    let confirmation = json!({
+        "photo_base64": base64::engine::general_purpose::STANDARD
+            .encode(engine::photo::synthetic_jpeg(480, 640, 30 * 1024, 78)),
+        "qualification_checked": true,
+        "pledge_transcribed": true
+    });
+    let operator = server.operator("point-430102-002");
+    let refused = server.request(
+        "POST",
+        &format!("/v1/adult/registrations/{key}/confirmation"),
+        Some(&confirmation),
+        Some(&operator),
+        Some("confirm-1"),
+    );
+    assert_eq!(
+        (refused.status, refused.code()),
+        (403, "outside_working_hours")
+    );
+    assert!(
+        refused
+            .text
+            .contains(&format!("{:02}:{:02}", from / 60, from % 60)),
+        "{}",
+        refused.text
+    );
+    set(
+        calendar(json!([[0, 1440]]), now_ms() + day, now_ms() + day),
+        "c2",
+    );
+    let confirmed = server.request(
+        "POST",
+        &format!("/v1/adult/registrations/{key}/confirmation"),
+        Some(&confirmation),
+        Some(&operator),
+        Some("confirm-2"),
+    );
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    // The point cannot record a reason while paying is open; after the deadline it can.
+    let reason = |idempotency: &str| {
+        server.request(
+            "POST",
+            &format!("/v1/adult/registrations/{key}/unpaid-reason"),
+            Some(&json!({"reason": "考生放弃报考"})),
+            Some(&operator),
+            Some(idempotency),
+        )
+    };
+    assert_eq!(reason("r1").code(), "not_confirmed_unpaid");
+    set(
+        calendar(json!([[0, 1440]]), now_ms() - 1, now_ms() + day),
+        "c3",
+    );
+    let late = server.request(
+        "POST",
+        "/v1/adult/me/fee-orders",
+        Some(&json!({"provider": "alipay"})),
+        me,
+        Some("fee"),
+    );
+    assert_eq!((late.status, late.code()), (403, "payment_closed"));
+    let recorded = reason("r2");
+    assert_eq!(
+        recorded.body["unpaid_reason"], "考生放弃报考",
+        "{}",
+        recorded.text
+    );
+    // Registration closed: another candidate cannot fill in anything.
+    set(
+        calendar(json!([[0, 1440]]), now_ms() - 1, now_ms() - 1),
+        "c4",
+    );
+    let other = server.request(
+        "POST",
+        "/v1/adult/accounts",
+        Some(&json!({"username": "closed26", "password": "Adult2026x"})),
+        None,
+        None,
+    );
+    assert_eq!(
+        (other.status, other.code()),
+        (403, "adult_registration_closed"),
+        "{}",
+        other.text
+    );
+    let outsider = server.request(
+        "PUT",
+        "/v1/adult/calendar",
+        Some(&calendar(json!([[0, 1440]]), 0, 1)),
+        Some(&operator),
+        Some("c5"),
+    );
+    assert_eq!(outsider.code(), "out_of_scope");
 }

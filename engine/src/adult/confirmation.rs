@@ -127,7 +127,8 @@ pub struct AdultCalendar {
     pub working_hours: Vec<(u32, u32)>,
     /// Paying closes (the 2019 plan: with registration).
     pub payment_closes_at: Timestamp,
-    /// The day ages are counted on (under 17 or not).
+    /// The day ages are counted on (under 17 or not), `YYYY-MM-DD`.
+    #[serde(with = "crate::time::date_text")]
     pub age_reference: crate::time::Date,
 }
 

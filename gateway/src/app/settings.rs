@@ -15,6 +15,38 @@ use engine::time::Timestamp;
 pub const SCHEDULE: &str = "schedule";
 /// The admission settings' name in the store.
 pub const ADMISSION: &str = "admission";
+/// The adult exam's calendar's name in the store.
+pub const ADULT_CALENDAR: &str = "adult-calendar";
+
+/// Replaces the adult exam's calendar (windows by city and household registration, the
+/// points' hours, the payment deadline, the day ages count on): checked whole, durable,
+/// then in force.
+pub async fn set_adult_calendar(
+    state: &AppState,
+    caller: &Caller,
+    calendar: engine::adult::confirmation::AdultCalendar,
+) -> Result<(), AppError> {
+    province_only(caller)?;
+    for (index, window) in calendar.registration.iter().enumerate() {
+        if window.closes_at <= window.opens_at {
+            return Err(AppError::invalid(
+                "window_empty",
+                format!("registration[{index}]: closes_at must be after opens_at"),
+            ));
+        }
+    }
+    for (from, to) in &calendar.working_hours {
+        if from >= to || *to > 24 * 60 {
+            return Err(AppError::invalid(
+                "working_hours_invalid",
+                "working hours are [from, to) minutes of the day, 0–1440, from before to",
+            ));
+        }
+    }
+    store_setting(state, ADULT_CALENDAR, &calendar).await?;
+    crate::live_settings::put_adult_calendar_in_force(state, calendar);
+    Ok(())
+}
 
 /// The window named `name`.
 pub fn window_kind(name: &str) -> Result<WindowKind, AppError> {

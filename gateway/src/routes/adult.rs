@@ -586,3 +586,185 @@ pub async fn at_point(
     let view: Vec<AdultView> = list.iter().map(AdultView::from).collect();
     Ok(HttpResponse::Ok().json(view))
 }
+
+/// `POST /v1/adult/registrations/{key}/unpaid-reason` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// Why (1–200 characters).
+    reason: String,
+}
+
+/// `POST /v1/adult/registrations/{key}/unpaid-reason`: after the payment deadline.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Record why a confirmed candidate did not pay (after the payment deadline)",
+    description = "Who may call it: the point that confirmed the candidate.",
+    params(crate::routes::KeyPath, crate::routes::IdempotencyKey),
+    request_body = crate::routes::adult::Reason,
+    responses((status = OK, description = "the registration", body = crate::routes::adult::AdultView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/adult/registrations/{key}/unpaid-reason")]
+pub async fn unpaid_reason(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    key: web::Path<String>,
+    body: crate::body::Json<Reason>,
+) -> Result<HttpResponse, ApiError> {
+    let record = operator::record_unpaid_reason(
+        &state,
+        &caller,
+        &key,
+        &body.reason,
+        idempotency_key(&request)?,
+    )
+    .await?;
+    Ok(reply(&record))
+}
+
+/// `POST /v1/adult/me/exemption`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Apply for admission without the exam (免试入学), once the registration is valid",
+    description = "Who may call it: the adult-exam candidate.",
+    params(crate::routes::IdempotencyKey),
+    request_body = crate::routes::adult::Reason,
+    responses((status = OK, description = "the registration", body = crate::routes::adult::AdultView)),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("write"))),
+)]
+#[post("/v1/adult/me/exemption")]
+pub async fn apply_exemption(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: crate::body::Json<Reason>,
+) -> Result<HttpResponse, ApiError> {
+    let record = Registrant::of(&state, &caller)?
+        .apply_exemption(&body.reason, idempotency_key(&request)?)
+        .await?;
+    Ok(reply(&record))
+}
+
+/// `POST /v1/adult/registrations/{key}/exemption-review` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    approved: bool,
+    /// Why, when refused.
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /v1/adult/registrations/{key}/exemption-review`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Review an exemption application: the candidate's city first, then the province",
+    description = "Who may call it: the candidate's city, the province.",
+    params(crate::routes::KeyPath, crate::routes::IdempotencyKey),
+    request_body = crate::routes::adult::Review,
+    responses((status = OK, description = "the registration", body = crate::routes::adult::AdultView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/adult/registrations/{key}/exemption-review")]
+pub async fn review_exemption(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    key: web::Path<String>,
+    body: crate::body::Json<Review>,
+) -> Result<HttpResponse, ApiError> {
+    let record = operator::review_exemption(
+        &state,
+        &caller,
+        &key,
+        body.approved,
+        &body.reason,
+        idempotency_key(&request)?,
+    )
+    .await?;
+    Ok(reply(&record))
+}
+
+/// `POST /v1/adult/registrations/{key}/bonus` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BonusRequest {
+    /// Points, 1–50.
+    #[schema(minimum = 1, maximum = 50)]
+    points: u8,
+    /// The policy it rests on.
+    reason: String,
+}
+
+/// `POST /v1/adult/registrations/{key}/bonus`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Enter bonus points (照顾加分) for a valid registration",
+    description = "Who may call it: the candidate's city.",
+    params(crate::routes::KeyPath, crate::routes::IdempotencyKey),
+    request_body = crate::routes::adult::BonusRequest,
+    responses((status = OK, description = "the registration", body = crate::routes::adult::AdultView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/adult/registrations/{key}/bonus")]
+pub async fn enter_bonus(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    key: web::Path<String>,
+    body: crate::body::Json<BonusRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let record = operator::enter_bonus(
+        &state,
+        &caller,
+        &key,
+        body.points,
+        &body.reason,
+        idempotency_key(&request)?,
+    )
+    .await?;
+    Ok(reply(&record))
+}
+
+/// `GET /v1/adult/calendar`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "The adult exam's calendar in force (times in Unix milliseconds, hours in minutes of the day)",
+    description = "Who may call it: anyone.",
+    responses((status = OK, description = "the calendar", body = Object)),
+    security(()),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[get("/v1/adult/calendar")]
+pub async fn calendar(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(&state.settings.current().adult.calendar)
+}
+
+/// `PUT /v1/adult/calendar`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Replace the adult exam's calendar (durable, audited, on every node within a second)",
+    description = "Who may call it: province.",
+    params(crate::routes::IdempotencyKey),
+    request_body(content = Object, description = "engine::adult::confirmation::AdultCalendar"),
+    responses((status = OK, description = "the calendar in force", body = Object)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[put("/v1/adult/calendar")]
+pub async fn set_calendar(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: crate::body::Json<engine::adult::confirmation::AdultCalendar>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency_key(&request)?;
+    crate::app::settings::set_adult_calendar(&state, &caller, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(&state.settings.current().adult.calendar))
+}

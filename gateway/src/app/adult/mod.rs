@@ -242,6 +242,21 @@ impl<'a> Registrant<'a> {
             .await
     }
 
+    /// Applies for admission without the exam (once the registration is valid).
+    pub async fn apply_exemption(
+        &self,
+        reason: &str,
+        idempotency: String,
+    ) -> Result<AdultCandidate, AppError> {
+        self.run(
+            AdultCommand::ApplyExemption {
+                reason: reason.to_owned(),
+            },
+            idempotency,
+        )
+        .await
+    }
+
     /// Orders the fee (once confirmed) and asks the provider for the payment, as the
     /// gaokao's orders do: the order is durable first, a retry asks the provider again for
     /// the same order.

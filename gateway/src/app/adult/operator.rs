@@ -54,7 +54,7 @@ pub async fn confirm(
         bonus_checked: on_site.bonus_checked,
         pledge_transcribed: on_site.pledge_transcribed,
     };
-    let outcome = state
+    let done = state
         .registry
         .execute_adult(actors::AdultExecute {
             key,
@@ -67,9 +67,7 @@ pub async fn confirm(
             }],
         })
         .await?;
-    outcome
-        .candidate
-        .ok_or_else(|| engine::adult::Rejection::NotRegistered.into())
+    outcome(done)
 }
 
 /// The candidate's city approves another identity document.
@@ -82,15 +80,15 @@ pub async fn approve_documents(
     let Scope::City(city) = caller.0.scope else {
         return Err(AppError::out_of_scope());
     };
-    super::run(
-        state,
-        key_of(key)?,
-        AdultCommand::ApproveDocuments { city },
-        idempotency,
+    outcome(
+        super::run(
+            state,
+            key_of(key)?,
+            AdultCommand::ApproveDocuments { city },
+            idempotency,
+        )
+        .await?,
     )
-    .await?
-    .candidate
-    .ok_or_else(|| engine::adult::Rejection::NotRegistered.into())
 }
 
 /// A registration an operator in scope may see (its chosen point's).
@@ -138,4 +136,71 @@ pub async fn at_point(
         .store
         .adult_candidates_at_point(point, status, after, limit)
         .await?)
+}
+
+/// After the payment deadline, the point records why a candidate it confirmed did not pay.
+pub async fn record_unpaid_reason(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    reason: &str,
+    idempotency: String,
+) -> Result<AdultCandidate, AppError> {
+    let Scope::Point(point) = caller.0.scope else {
+        return Err(AppError::out_of_scope());
+    };
+    let command = AdultCommand::RecordUnpaidReason {
+        point,
+        reason: reason.to_owned(),
+    };
+    outcome(super::run(state, key_of(key)?, command, idempotency).await?)
+}
+
+/// The city, then the province, reviews an exemption application.
+pub async fn review_exemption(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    approved: bool,
+    reason: &str,
+    idempotency: String,
+) -> Result<AdultCandidate, AppError> {
+    let (by, city) = match caller.0.scope {
+        Scope::City(city) => (engine::adult::ReviewLevel::City, Some(city)),
+        Scope::Province => (engine::adult::ReviewLevel::Province, None),
+        _ => return Err(AppError::out_of_scope()),
+    };
+    let command = AdultCommand::ReviewExemption {
+        by,
+        city,
+        approved,
+        reason: reason.to_owned(),
+    };
+    outcome(super::run(state, key_of(key)?, command, idempotency).await?)
+}
+
+/// The candidate's city enters bonus points.
+pub async fn enter_bonus(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    points: u8,
+    reason: &str,
+    idempotency: String,
+) -> Result<AdultCandidate, AppError> {
+    let Scope::City(city) = caller.0.scope else {
+        return Err(AppError::out_of_scope());
+    };
+    let command = AdultCommand::EnterBonus {
+        city,
+        points,
+        reason: reason.to_owned(),
+    };
+    outcome(super::run(state, key_of(key)?, command, idempotency).await?)
+}
+
+fn outcome(outcome: actors::AdultOutcome) -> Result<AdultCandidate, AppError> {
+    outcome
+        .candidate
+        .ok_or_else(|| engine::adult::Rejection::NotRegistered.into())
 }

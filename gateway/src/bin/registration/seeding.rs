@@ -81,8 +81,16 @@ pub async fn province(
         None => None,
     };
     let mut adult = actors::settings::AdultSettings::default();
-    if options.demo {
-        adult.calendar = gateway::demo::adult_calendar(now);
+    match store
+        .setting(gateway::app::settings::ADULT_CALENDAR)
+        .await?
+    {
+        Some(bytes) => {
+            adult.calendar = serde_json::from_slice(&bytes)
+                .context("the stored adult-exam calendar is malformed")?
+        }
+        None if options.demo => adult.calendar = gateway::demo::adult_calendar(now),
+        None => {}
     }
     let settings = SharedSettings::new(Settings {
         schedule: gateway::demo::initial_schedule(stored, options.demo, now),
