@@ -1020,3 +1020,249 @@ async fn a_busy_region_queues_the_candidate_who_then_gets_in_by_themselves() {
     assert!(current_step(&client).await.contains("缴纳报名费"));
     client.close().await.expect("closed");
 }
+
+/// The adult exam in the browser: a candidate makes an account on a phone and fills the
+/// registration in (a volunteer refused by the rules, with its message), chooses a point;
+/// the point's operator confirms them in the console with the photo taken on site; the
+/// candidate pays in the sandbox; the province numbers the tickets in the console; the
+/// candidate downloads the admission ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_adult_candidate_registers_is_confirmed_and_prints_the_ticket() {
+    let Some(driver) = start_driver() else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("data");
+    let server = tokio::task::spawn_blocking({
+        let path = data.path().to_owned();
+        move || std::sync::Arc::new(Server::start(&path))
+    })
+    .await
+    .expect("server");
+    let profile = tempfile::tempdir().expect("profile");
+    let client = browser(&driver, profile.path()).await;
+    let base = format!("http://{}", server.address);
+
+    client
+        .goto(&format!("{base}/adult"))
+        .await
+        .expect("adult portal");
+    accessible(&client, "adult entry").await;
+    fill(&client, "username", "zhou2026").await;
+    fill(&client, "password", "Adult2026x").await;
+    submit(&client, "/adult/register").await;
+    assert!(current_step(&client).await.contains("诚信承诺"));
+    client
+        .find(Locator::Id("accept"))
+        .await
+        .expect("the pledge box")
+        .click()
+        .await
+        .expect("ticked");
+    submit(&client, "/adult/pledge").await;
+    assert!(current_step(&client).await.contains("基本信息"));
+    let birth = engine::time::Date::new(1995, 6, 1).expect("date");
+    let id = engine::id_number::IdNumber::from_parts(430102, birth, 12).expect("id");
+    fill(&client, "id_number", id.expose()).await;
+    fill(&client, "name", "周成人").await;
+    if id.gender() == engine::id_number::Gender::Female {
+        choose(&client, "gender", "female").await;
+    }
+    for (field, value) in [
+        ("ethnicity", "1"),
+        ("birth_date", "1995-06-01"),
+        ("political_status", "群众"),
+        ("education", "高中"),
+        ("foreign_language", "英语"),
+        ("candidate_feature", "在职"),
+        ("enrolment_category", "普通"),
+        ("graduation_date", "2013-06-30"),
+        ("graduation_school", "长沙市第一中学"),
+        ("certificate_number", "430100201300123"),
+        ("occupation", "企业职工"),
+        ("work_start", "2014-03-01"),
+        ("phone", "2380013800"),
+        ("address", "湖南省长沙市芙蓉区五一大道1号"),
+        ("postcode", "410011"),
+        ("hukou_city", "4301"),
+    ] {
+        fill(&client, field, value).await;
+    }
+    submit(&client, "/adult/info").await;
+    let error = client
+        .find(Locator::Id("phone-error"))
+        .await
+        .expect("the phone's refusal beside it")
+        .text()
+        .await
+        .expect("text");
+    assert!(error.contains("11"), "{error}");
+    accessible(&client, "adult info refused").await;
+    fill(&client, "phone", "13800138000").await;
+    submit(&client, "/adult/info").await;
+    assert!(
+        current_step(&client).await.contains("报考志愿"),
+        "{}",
+        client.source().await.unwrap_or_default()
+    );
+    fill(&client, "category", "文史").await;
+    choose(&client, "first_level", "high_to_junior").await;
+    for (field, value) in [
+        ("first_school_code", "10542"),
+        ("first_school", "湖南师范大学"),
+        ("first_major_code", "120201"),
+        ("first_major", "工商管理"),
+        ("first_major_category", "管理学"),
+        ("first_length_years", "3"),
+        ("second_school_code", "10538"),
+        ("second_school", "中南林业科技大学"),
+        ("second_major_code", "120202"),
+        ("second_major", "市场营销"),
+        ("second_major_category", "管理学"),
+        ("second_length_years", "3"),
+    ] {
+        fill(&client, field, value).await;
+    }
+    choose(&client, "second_level", "high_to_bachelor").await;
+    submit(&client, "/adult/volunteers").await;
+    let refused = client.source().await.expect("page");
+    assert!(
+        refused.contains("second_choice_level_not_allowed"),
+        "高起专's second choice is only 高起专"
+    );
+    shot(&client, "20-adult-volunteers-refused").await;
+    let kept = client
+        .find(Locator::Css("#first_level option[selected]"))
+        .await
+        .expect("the typed level kept")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(kept.as_deref(), Some("high_to_junior"));
+    choose(&client, "second_level", "high_to_junior").await;
+    submit(&client, "/adult/volunteers").await;
+    assert!(current_step(&client).await.contains("选择确认点"));
+    choose(&client, "point", "430102-002").await;
+    submit(&client, "/adult/point").await;
+    let next = client
+        .find(Locator::Id("next-step"))
+        .await
+        .expect("where to go")
+        .text()
+        .await
+        .expect("text");
+    assert!(next.contains("430102-002"), "{next}");
+    accessible(&client, "adult point chosen").await;
+    shot(&client, "21-adult-point").await;
+    let session = client
+        .get_all_cookies()
+        .await
+        .expect("cookies")
+        .into_iter()
+        .find(|cookie| cookie.name() == "reg_session")
+        .expect("the candidate's session");
+
+    // The point confirms in the console, with the photo taken on site.
+    client.set_window_size(1280, 900).await.expect("a desk");
+    client.delete_all_cookies().await.expect("another person");
+    console_login(&client, &base, "point-430102-002").await;
+    let photo = profile.path().join("adult.jpg");
+    std::fs::write(
+        &photo,
+        engine::photo::synthetic_jpeg(480, 640, 30 * 1024, 9),
+    )
+    .expect("photo");
+    let input = client
+        .find(Locator::Css("#adult-waiting input[type=file]"))
+        .await
+        .expect("the candidate waits at the point");
+    input
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("chosen");
+    for check in ["qualification_checked", "pledge_transcribed"] {
+        client
+            .find(Locator::Css(&format!("#adult-waiting input[name={check}]")))
+            .await
+            .expect("a check")
+            .click()
+            .await
+            .expect("ticked");
+    }
+    let waiting = client
+        .find(Locator::Id("adult-waiting"))
+        .await
+        .expect("the list")
+        .text()
+        .await
+        .expect("text");
+    assert!(waiting.contains("高起专"), "{waiting}");
+    accessible(&client, "console adult confirmation").await;
+    shot(&client, "22-adult-confirm").await;
+    submit(&client, "/console/adult/").await;
+    assert!(
+        client
+            .find(Locator::Css("#adult-waiting tbody tr"))
+            .await
+            .is_err(),
+        "nobody waits any more"
+    );
+    submit(&client, "/console/logout").await;
+
+    // The candidate pays in the sandbox.
+    client.set_window_size(390, 844).await.expect("phone");
+    client.goto(&format!("{base}/adult")).await.expect("portal");
+    client
+        .add_cookie(session.clone())
+        .await
+        .expect("the candidate's session again");
+    client.goto(&format!("{base}/adult")).await.expect("portal");
+    assert!(current_step(&client).await.contains("网上缴费"));
+    submit(&client, "/adult/fee").await;
+    submit(&client, "/adult/sandbox/pay").await;
+    assert!(
+        client.find(Locator::Id("valid")).await.is_ok(),
+        "paid and valid"
+    );
+
+    // The province numbers the tickets in the console.
+    client.delete_all_cookies().await.expect("another person");
+    client.set_window_size(1280, 900).await.expect("a desk");
+    console_login(&client, &base, "province").await;
+    submit(&client, "/console/adult/numbering").await;
+    submit(&client, "/console/logout").await;
+
+    // The candidate downloads the admission ticket.
+    client.set_window_size(390, 844).await.expect("phone");
+    client.goto(&format!("{base}/adult")).await.expect("portal");
+    client.add_cookie(session).await.expect("session");
+    client.goto(&format!("{base}/adult")).await.expect("portal");
+    let link = client
+        .find(Locator::Css("a[href='/adult/admission-ticket.pdf']"))
+        .await
+        .expect("the ticket once numbered");
+    assert!(link.text().await.expect("text").contains("准考证"));
+    accessible(&client, "adult ticket").await;
+    shot(&client, "23-adult-ticket").await;
+    let session = client
+        .get_all_cookies()
+        .await
+        .expect("cookies")
+        .into_iter()
+        .find(|cookie| cookie.name() == "reg_session")
+        .expect("session");
+    let cookie = format!("reg_session={}", session.value());
+    let downloader = std::sync::Arc::clone(&server);
+    let pdf = tokio::task::spawn_blocking(move || {
+        downloader.raw(
+            "GET",
+            "/adult/admission-ticket.pdf",
+            b"",
+            &[("Cookie", &cookie)],
+        )
+    })
+    .await
+    .expect("download");
+    assert_eq!(pdf.status, 200, "{}", pdf.text);
+    assert!(pdf.bytes.starts_with(b"%PDF"));
+    client.close().await.expect("closed");
+}

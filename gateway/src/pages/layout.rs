@@ -7,6 +7,11 @@ use maud::{DOCTYPE, Markup, html};
 
 /// A whole page: zh-CN, mobile first, the style sheet and htmx, a skip link, `main`.
 pub fn page(title: &str, body: Markup) -> Markup {
+    page_of("普通高考网上报名", title, body)
+}
+
+/// [`page`] under another exam's name (`brand`).
+pub fn page_of(brand: &str, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -15,14 +20,14 @@ pub fn page(title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 // htmx would otherwise inject an inline style, which the CSP refuses.
                 meta name="htmx-config" content=r#"{"includeIndicatorStyles":false}"#;
-                title { (title) " · 普通高考网上报名" }
+                title { (title) " · " (brand) }
                 link rel="stylesheet" href="/assets/site.css";
                 script src="/assets/htmx.min.js" defer {}
             }
             body {
                 a class="skip" href="#main" { "跳到正文" }
                 header class="top" {
-                    p class="brand" { "普通高考网上报名" }
+                    p class="brand" { (brand) }
                 }
                 main id="main" tabindex="-1" { (body) }
                 footer { p { "如遇问题请联系所在报名点。" } }
@@ -113,6 +118,24 @@ impl Problem {
             "window_closed" | "window_not_yet_open" | "window_not_configured" => {
                 (None, "当前不在报名时间内。")
             }
+            // The adult exam's.
+            "username_taken" => (Some("username"), "该用户名已被使用，请换一个。"),
+            "username_invalid" => (
+                Some("username"),
+                "用户名为 4–32 位小写字母、数字或下划线，以字母开头。",
+            ),
+            "second_choice_level_not_allowed" => (None, "第二志愿的层次不符合规定："),
+            "second_choice_crosses_major_category" => (None, "专升本第二志愿不能跨专业类填报："),
+            "category_not_offered" => (None, "该层次没有这个科类："),
+            "step_missing" => (None, "请先完成前面的步骤："),
+            "registration_confirmed" => (None, "报名信息已现场确认，不能再修改。"),
+            "point_not_for_candidate" => (None, "该确认点不能办理您的确认："),
+            "outside_working_hours" => (None, "不在确认点的办理时间内："),
+            "adult_registration_closed" => (None, "不在您的报名时间内："),
+            "payment_closed" => (None, "缴费已截止："),
+            "not_confirmed" => (None, "报名信息尚未现场确认，确认后才能缴费。"),
+            "awaiting_city_approval" => (None, "证件正在市州审核，审核通过后才能缴费。"),
+            "not_the_chosen_point" => (None, "考生选择的不是本确认点。"),
             _ => (None, ""),
         };
         let message = if text.is_empty() {

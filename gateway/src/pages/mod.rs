@@ -13,6 +13,7 @@
 //! - [`portal`]: the candidate's pages.
 //! - [`console`]: the operators' pages (begun).
 
+mod adult;
 pub mod console;
 pub mod layout;
 pub mod portal;
@@ -59,6 +60,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/assets/site.css", web::get().to(style))
         .route("/assets/camera.js", web::get().to(camera))
         .configure(portal::configure)
+        .configure(adult::configure)
         .configure(console::configure);
 }
 

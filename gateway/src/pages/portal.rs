@@ -53,6 +53,13 @@ type Fields = web::Form<HashMap<String, String>>;
 /// `GET /`: the login page, or the candidate's registration.
 async fn home(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
     match session(&state, &request) {
+        // An adult-exam candidate's session: their portal is /adult.
+        Some((session, _))
+            if matches!(session.scope, engine::scope::Scope::Candidate(key)
+                if storage::StateStore::adult_candidate(&*state.store, key).await.ok().flatten().is_some()) =>
+        {
+            see_other("/adult")
+        }
         Some((session, token)) => {
             dashboard(&state, Caller(session), &token, None, None, None).await
         }
@@ -82,6 +89,7 @@ fn login_page(state: &AppState, request: &HttpRequest, problem: Option<&Problem>
                 button type="submit" { "登录" }
             }
         }
+        p class="hint" { "报考成人高考请进入 " a href="/adult" { "成人高考报名" } "。" }
         section aria-labelledby="password-login" {
             h2 id="password-login" { "密码登录" }
             form method="post" action="/login" {
@@ -797,7 +805,7 @@ async fn dashboard(
                         }
                     }
                     @if let Some(pay) = pay_for(|kind| matches!(kind, FeeKind::ArtPe(_))) {
-                        (pay_block(pay, candidate.art_pe.values().flat_map(|choice| choice.fee.orders.last()).max_by_key(|order| order.created_at), &csrf_token))
+                        (pay_block(pay, candidate.art_pe.values().flat_map(|choice| choice.fee.orders.last()).max_by_key(|order| order.created_at), &csrf_token, "/sandbox/pay"))
                     }
                     @if view.art_pe.iter().any(|chosen| chosen.paid) {
                         p { a href="/art-pe-ticket.pdf" download="art-pe-ticket.pdf" { "下载专业考试准考证（PDF）" } }
@@ -825,7 +833,7 @@ async fn dashboard(
                     p { "考试费已缴纳。" a href="/admission-ticket.pdf" download="admission-ticket.pdf" { "下载准考证（PDF）" } }
                 } @else {
                     p class="notice" { "考试费在规定时间内缴纳；请勿重复支付。" }
-                    @if let Some(pay) = pay_for(|kind| kind == FeeKind::Exam) { (pay_block(pay, candidate.exam_fee.orders.last(), &csrf_token)) }
+                    @if let Some(pay) = pay_for(|kind| kind == FeeKind::Exam) { (pay_block(pay, candidate.exam_fee.orders.last(), &csrf_token, "/sandbox/pay")) }
                     form method="post" action="/exam-fee" {
                         (csrf(&csrf_token)) input type="hidden" name="key" value=(form_key);
                         input type="hidden" name="provider" value="wechat_pay";
@@ -864,11 +872,13 @@ fn qr_image(payload: &str) -> Markup {
     }
 }
 
-/// How to pay an order: the sandbox's button, the provider's form, link or QR code.
-fn pay_block(
+/// How to pay an order: the sandbox's button (posting to `sandbox_action`), the provider's
+/// form, link or QR code.
+pub(super) fn pay_block(
     pay: &PayInstructions,
     order: Option<&engine::candidate::FeeOrder>,
     csrf_token: &str,
+    sandbox_action: &str,
 ) -> Markup {
     html! {
         div class="pay" {
@@ -882,7 +892,7 @@ fn pay_block(
                 }
                 _ if pay.sandbox => {
                     @if let Some(order) = order {
-                        form method="post" action="/sandbox/pay" {
+                        form method="post" action=(sandbox_action) {
                             (csrf(csrf_token))
                             input type="hidden" name="order_id" value=(order.order_id);
                             button type="submit" { "在沙箱中支付 " (order.amount_fen / 100) " 元" }
@@ -913,7 +923,7 @@ fn fee_section(
         section aria-labelledby="fee" {
             h2 id="fee" { "缴纳报名费" }
             p class="notice" { "请勿重复支付：支付后请点击“刷新支付状态”；重复支付的款项不会自动退回。" }
-            @if let Some(pay) = pay { (pay_block(pay, latest, csrf_token)) }
+            @if let Some(pay) = pay { (pay_block(pay, latest, csrf_token, "/sandbox/pay")) }
             @if let Some(order) = latest {
                 p { "订单号 " code { (order.order_id) } " · " (order.provider.chinese()) " · " (order.amount_fen / 100) " 元" }
                 form method="post" action="/fee/refresh" { (csrf(csrf_token)) button type="submit" class="secondary" { "刷新支付状态" } }

@@ -203,7 +203,8 @@ fn masked(record: &AdultCandidate) -> String {
     }
 }
 
-async fn ticket_reply(
+/// The admission ticket of `record` (numbered) as a PDF response.
+pub async fn ticket_pdf(
     state: &AppState,
     record: AdultCandidate,
     photo: Vec<u8>,
@@ -277,7 +278,7 @@ pub async fn own_ticket(
 ) -> Result<HttpResponse, ApiError> {
     let key = Registrant::of(&state, &caller)?.record().await?.key;
     let (record, photo) = exam::print_ticket(&state, key).await?;
-    ticket_reply(&state, record, photo).await
+    ticket_pdf(&state, record, photo).await
 }
 
 /// `GET /v1/adult/registrations/{key}/admission-ticket.pdf`.
@@ -297,7 +298,7 @@ pub async fn ticket_for(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (record, photo) = exam::print_ticket_for(&state, &caller, &key).await?;
-    ticket_reply(&state, record, photo).await
+    ticket_pdf(&state, record, photo).await
 }
 
 /// `GET /v1/adult/counties/{county}/exam-materials.pdf`.
@@ -317,12 +318,21 @@ pub async fn materials(
     county: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let county: engine::org::CountyCode = county.parse().map_err(AppError::from)?;
+    materials_pdf(&state, &caller, county).await
+}
+
+/// A county's exam materials as a PDF response.
+pub async fn materials_pdf(
+    state: &AppState,
+    caller: &Caller,
+    county: engine::org::CountyCode,
+) -> Result<HttpResponse, ApiError> {
     let _place = state
         .heavy
         .enter(&caller.0.subject)
         .map_err(ApiError::from)?;
-    let rooms = exam::county_rooms(&state, &caller.0.scope, county).await?;
-    let heading = heading(&state);
+    let rooms = exam::county_rooms(state, &caller.0.scope, county).await?;
+    let heading = heading(state);
     let sheets: Vec<RoomSheet> = rooms
         .into_iter()
         .map(|(site, room, records)| {

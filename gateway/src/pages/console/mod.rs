@@ -20,6 +20,7 @@ use std::collections::HashMap;
 /// The operator's session cookie (apart from a candidate's on the same browser).
 pub const OPERATOR_COOKIE: &str = "reg_operator";
 
+mod adult;
 mod candidates;
 mod capture;
 mod organisation;
@@ -44,6 +45,19 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/console/logout", web::post().to(logout))
         .route("/console/password", web::post().to(password))
         .route("/console/capture", web::post().to(capture))
+        .route(
+            "/console/adult/{key}/confirm",
+            web::post().to(adult::confirm),
+        )
+        .route("/console/adult/numbering", web::post().to(adult::numbering))
+        .route(
+            "/console/adult/{key}/admission-ticket.pdf",
+            web::get().to(adult::ticket),
+        )
+        .route(
+            "/console/adult/exam-materials.pdf",
+            web::get().to(adult::materials),
+        )
         .route("/console/photo-check", web::post().to(photo_check))
         .route("/console/progress", web::get().to(progress))
         .route("/console/progress/stream", web::get().to(progress_stream))

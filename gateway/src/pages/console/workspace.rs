@@ -246,6 +246,13 @@ pub(super) async fn workspace(
     } else {
         Vec::new()
     };
+    let adult_section = super::adult::section(
+        state,
+        &caller,
+        &csrf_of(token),
+        &crate::random_hex(6).unwrap_or_default(),
+    )
+    .await;
     let desk = Desk {
         state,
         session: &session,
@@ -268,6 +275,7 @@ pub(super) async fn workspace(
         }
         (candidate_list(&desk, &filter, city, &listed, list_problem.as_ref()))
         @if let Some(list) = &declarations { (declarations_section(&desk, list)) }
+        (adult_section)
         @if let Some(submission) = &city_view { (counties_submissions(&desk, submission)) }
         @if let Some(county) = &county_view { (points(&desk, county)) }
         @if let Scope::County(_) = session.scope { (county_submission(&desk)) }
