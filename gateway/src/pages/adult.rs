@@ -470,7 +470,7 @@ async fn ticket(state: web::Data<AppState>, request: HttpRequest) -> HttpRespons
     })
 }
 
-fn value<'a>(typed: Option<&'a HashMap<String, String>>, name: &str, stored: String) -> String {
+fn value(typed: Option<&HashMap<String, String>>, name: &str, stored: String) -> String {
     typed
         .and_then(|fields| fields.get(name).cloned())
         .unwrap_or(stored)
