@@ -254,6 +254,15 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
         point.text
     );
     let key = point.body["key"].as_str().expect("key").to_owned();
+    let flow = server.raw(
+        "GET",
+        "/v1/adult/me/flow-form.pdf",
+        b"",
+        &[("Authorization", &format!("Bearer {token}"))],
+    );
+    assert_eq!(flow.status, 200, "{}", flow.text);
+    let facts = tests::pdf::read(&flow.bytes).expect("a whole PDF");
+    assert!(facts.mapped.contains(&'流') && facts.mapped.contains(&'周'));
 
     // On site: another point cannot confirm; the chosen one does, with a photo.
     use base64::Engine as _;
@@ -368,6 +377,20 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
         (fee_again.status, fee_again.code()),
         (409, "fee_already_paid")
     );
+
+    let form = server.raw(
+        "GET",
+        &format!("/v1/adult/registrations/{key}/registration-form.pdf"),
+        b"",
+        &[("Authorization", &format!("Bearer {operator}"))],
+    );
+    assert_eq!(form.status, 200, "{}", form.text);
+    let form_facts = tests::pdf::read(&form.bytes).expect("a whole PDF");
+    assert_eq!(form_facts.jpeg_images.len(), 1, "the on-site photo");
+    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/adult-pdfs");
+    std::fs::create_dir_all(&directory).expect("directory");
+    std::fs::write(directory.join("flow-form.pdf"), &flow.bytes).expect("saved");
+    std::fs::write(directory.join("registration-form.pdf"), &form.bytes).expect("saved");
 
     // Admission without the exam: the city first, then the province; bonus points by the city.
     let applied = server.request(
@@ -772,4 +795,105 @@ fn the_calendar_rules_windows_hours_and_the_payment_deadline() {
         Some("c5"),
     );
     assert_eq!(outsider.code(), "out_of_scope");
+}
+
+/// Exam sites go county → city → province like confirmation points; cities set exam areas
+/// for their own counties only, with categories of the year.
+#[test]
+fn exam_sites_and_areas_are_each_levels_own() {
+    let data = tempfile::tempdir().expect("data");
+    let server = Server::start(data.path());
+    let county = server.operator("county-430102");
+    let site = json!({"number": 2, "name": "长沙市第一中学考点", "rooms": 40,
+        "address": "长沙市开福区", "contact": "李老师", "phone": "0731-7654321"});
+    let proposed = server.request(
+        "POST",
+        "/v1/adult/counties/430102/exam-sites",
+        Some(&site),
+        Some(&county),
+        Some("s1"),
+    );
+    assert_eq!(proposed.status, 201, "{}", proposed.text);
+    assert_eq!(proposed.body["code"], "430102-K02");
+    let mut bad = site.clone();
+    bad["rooms"] = json!(0);
+    let refused = server.request(
+        "POST",
+        "/v1/adult/counties/430102/exam-sites",
+        Some(&bad),
+        Some(&county),
+        Some("s2"),
+    );
+    assert_eq!(
+        (refused.status, refused.code()),
+        (422, "adult_field_invalid")
+    );
+    let review = |token: &str, approved: bool, key: &str| {
+        server.request(
+            "POST",
+            "/v1/adult/exam-sites/430102-K02/review",
+            Some(&json!({"approved": approved, "reason": "考室不足"})),
+            Some(token),
+            Some(key),
+        )
+    };
+    let province = server.operator("province");
+    assert_eq!(review(&province, true, "r0").code(), "not_awaiting_review");
+    let city = server.operator("city-4301");
+    assert_eq!(review(&city, false, "r1").body["approval"], "refused");
+    // Proposed again after the refusal, then passed all the way.
+    server.request(
+        "POST",
+        "/v1/adult/counties/430102/exam-sites",
+        Some(&site),
+        Some(&county),
+        Some("s3"),
+    );
+    assert_eq!(review(&city, true, "r2").body["approval"], "city_reviewed");
+    assert_eq!(review(&province, true, "r3").body["approval"], "approved");
+    let listed = server.request("GET", "/v1/adult/exam-sites", None, Some(&county), None);
+    assert!(listed.text.contains("430102-K02") && !listed.text.contains("430103-K01"));
+    // Areas: the city's own counties, a category of the year, a city of the province.
+    let area = |token: &str, city: &str, body: Value| {
+        server.request(
+            "PUT",
+            &format!("/v1/adult/cities/{city}/exam-areas"),
+            Some(&body),
+            Some(token),
+            Some("a"),
+        )
+    };
+    let set = area(
+        &city,
+        "4301",
+        json!({"county": "430102", "category": "文史", "area": 4302}),
+    );
+    assert_eq!(set.status, 200, "{}", set.text);
+    assert_eq!(
+        area(
+            &city,
+            "4301",
+            json!({"county": "430202", "category": "文史", "area": 4301})
+        )
+        .code(),
+        "out_of_scope"
+    );
+    assert_eq!(
+        area(
+            &city,
+            "4301",
+            json!({"county": "430102", "category": "天文", "area": 4301})
+        )
+        .code(),
+        "adult_field_invalid"
+    );
+    assert_eq!(
+        area(
+            &city,
+            "4301",
+            json!({"county": "430102", "category": "文史", "area": 9901})
+        )
+        .code(),
+        "adult_field_invalid"
+    );
 }

@@ -6,6 +6,7 @@
 //! time. The drawing primitives (`Sheet`) are here; each document is a file of its own and
 //! only decides what goes where.
 
+pub mod adult_forms;
 pub mod exam_materials;
 pub mod login_card;
 pub mod registration_form;

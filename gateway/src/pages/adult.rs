@@ -43,7 +43,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/adult/point", web::post().to(point))
         .route("/adult/fee", web::post().to(fee))
         .route("/adult/sandbox/pay", web::post().to(sandbox_pay))
-        .route("/adult/admission-ticket.pdf", web::get().to(ticket));
+        .route("/adult/admission-ticket.pdf", web::get().to(ticket))
+        .route("/adult/flow-form.pdf", web::get().to(flow_form));
 }
 
 /// Every field of the information form, for refusals to find their place.
@@ -470,6 +471,27 @@ async fn ticket(state: web::Data<AppState>, request: HttpRequest) -> HttpRespons
     })
 }
 
+/// `GET /adult/flow-form.pdf`.
+async fn flow_form(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    let Some((session, _)) = session(&state, &request) else {
+        return see_other("/adult");
+    };
+    let answer = async {
+        let record = Registrant::of(&state, &Caller(session))?.record().await?;
+        crate::routes::adult_exam::flow_form_pdf(&state, &record).await
+    };
+    answer.await.unwrap_or_else(|error: ApiError| {
+        respond(
+            error.status,
+            page_of(
+                BRAND,
+                "无法打印",
+                html! { h1 { "无法打印报名流程表" } (alert(Some(&Problem::of(&error)))) p { a href="/adult" { "返回" } } },
+            ),
+        )
+    })
+}
+
 fn value(typed: Option<&HashMap<String, String>>, name: &str, stored: String) -> String {
     typed
         .and_then(|fields| fields.get(name).cloned())
@@ -579,6 +601,7 @@ async fn dashboard(
                     p class="notice" role="status" id="next-step" {
                         "请本人携带身份证及相关材料，到 " strong { (point.to_string()) } " 现场确认（办理时间 " (hours) "）。确认后信息不能再修改。"
                     }
+                    p { a href="/adult/flow-form.pdf" download="flow-form.pdf" { "下载报名流程表（PDF），打印后带到确认点" } }
                 }
             }
         } @else {

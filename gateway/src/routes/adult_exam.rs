@@ -18,6 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{get, post, put};
 use engine::adult::AdultCandidate;
 use serde::Deserialize;
+use storage::StateStore as _;
 
 /// `POST /v1/adult/counties/{county}/exam-sites`.
 #[utoipa::path(
@@ -365,4 +366,233 @@ pub async fn materials_pdf(
         .await
         .map_err(|error| DocumentError::Write(error.to_string()))??;
     Ok(pdf_response(pdf, &format!("exam-materials-{county}.pdf")))
+}
+
+/// The record's sections as the forms print them.
+fn form_sections(record: &AdultCandidate) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let mut sections = Vec::new();
+    if let Some(info) = &record.info {
+        sections.push((
+            "基本信息",
+            vec![
+                ("姓名", info.name.clone()),
+                (
+                    "性别",
+                    match info.gender {
+                        engine::id_number::Gender::Male => "男".to_owned(),
+                        engine::id_number::Gender::Female => "女".to_owned(),
+                    },
+                ),
+                ("证件类型", info.document.chinese().to_owned()),
+                ("证件号码", masked(record)),
+                (
+                    "民族",
+                    engine::ethnicity::name(info.ethnicity)
+                        .unwrap_or("")
+                        .to_owned(),
+                ),
+                ("出生日期", info.birth_date.to_string()),
+                ("政治面貌", info.political_status.clone()),
+                ("文化程度", info.education.clone()),
+                ("外语语种", info.foreign_language.clone()),
+                ("考生特征", info.candidate_feature.clone()),
+                ("招生类别", info.enrolment_category.clone()),
+                ("职业类别", info.occupation.clone()),
+                ("毕业学校", info.graduation_school.clone()),
+                ("毕业日期", info.graduation_date.to_string()),
+                ("毕业证书号", info.certificate_number.clone()),
+                (
+                    "医学执业证",
+                    info.medical_licence.clone().unwrap_or_default(),
+                ),
+                (
+                    "工作日期",
+                    info.work_start.map(|d| d.to_string()).unwrap_or_default(),
+                ),
+                ("联系电话", info.phone.clone()),
+                ("通讯地址", info.address.clone()),
+                ("邮政编码", info.postcode.clone()),
+            ],
+        ));
+    }
+    if let Some(volunteers) = &record.volunteers {
+        let mut rows = vec![
+            ("层次", volunteers.level().chinese().to_owned()),
+            ("科类", volunteers.category.clone()),
+            ("学习形式", volunteers.study_form.chinese().to_owned()),
+        ];
+        for (label, choice) in [
+            ("第一志愿", Some(&volunteers.first)),
+            ("第二志愿", volunteers.second.as_ref()),
+        ] {
+            if let Some(choice) = choice {
+                rows.push((
+                    label,
+                    format!(
+                        "{} {} {} {} {}年",
+                        choice.level.chinese(),
+                        choice.school_code,
+                        choice.school,
+                        choice.major,
+                        choice.length_years
+                    ),
+                ));
+            }
+        }
+        sections.push(("志愿信息", rows));
+    }
+    let mut status = vec![
+        ("用户名", record.username.clone()),
+        (
+            "确认点",
+            record.point.map(|p| p.to_string()).unwrap_or_default(),
+        ),
+    ];
+    if let Some(seat) = &record.seat {
+        status.push(("准考证号", seat.ticket.clone()));
+    }
+    if !record.bonus.is_empty() {
+        status.push((
+            "照顾加分",
+            record
+                .bonus
+                .iter()
+                .map(|bonus| format!("{}（{} 分）", bonus.reason, bonus.points))
+                .collect::<Vec<_>>()
+                .join("；"),
+        ));
+    }
+    if let Some(exemption) = &record.exemption {
+        status.push((
+            "免试入学",
+            match &exemption.stage {
+                engine::adult::ExemptionStage::Applied => "已申请，待市州审核".to_owned(),
+                engine::adult::ExemptionStage::CityPassed => "市州已通过，待省审核".to_owned(),
+                engine::adult::ExemptionStage::Approved => "已批准".to_owned(),
+                engine::adult::ExemptionStage::Refused { reason, .. } => {
+                    format!("未通过：{reason}")
+                }
+            },
+        ));
+    }
+    sections.push(("报名信息", status));
+    sections
+}
+
+async fn form_pdf(
+    state: &AppState,
+    record: &AdultCandidate,
+    title: &'static str,
+    notes: Vec<String>,
+    filename: &str,
+) -> Result<HttpResponse, ApiError> {
+    let photo = match &record.confirmation {
+        Some(confirmation) => state.store.photo(&confirmation.photo.sha256).await?,
+        None => None,
+    };
+    let form = crate::documents::adult_forms::FormSheet {
+        heading: heading(state),
+        title,
+        sections: form_sections(record),
+        photo,
+        notes,
+        printed_at: state.now(),
+    };
+    let pdf = web::block(move || crate::documents::adult_forms::render(&form))
+        .await
+        .map_err(|error| DocumentError::Write(error.to_string()))??;
+    Ok(pdf_response(pdf, filename))
+}
+
+/// The flow form of `record`: what it holds and the steps at the point.
+pub async fn flow_form_pdf(
+    state: &AppState,
+    record: &AdultCandidate,
+) -> Result<HttpResponse, ApiError> {
+    if record.point.is_none() {
+        return Err(AppError::from(engine::adult::Rejection::StepMissing(
+            "choose a confirmation point",
+        ))
+        .into());
+    }
+    let hours = state.settings.current().adult.calendar.hours_text();
+    let notes = vec![
+        format!("请本人携带身份证件到所选确认点办理（办理时间 {hours}）："),
+        "□ 1. 报考资格审核    □ 2. 现场采集照片    □ 3. 照顾加分材料审核".to_owned(),
+        "□ 4. 抄录《诚信考试承诺书》    □ 5. 确认信息无误并签字    □ 6. 确认后网上缴费".to_owned(),
+        "考生签字：________________    确认点经办人：________________".to_owned(),
+    ];
+    form_pdf(state, record, "报名流程表", notes, "flow-form.pdf").await
+}
+
+/// `GET /v1/adult/me/flow-form.pdf`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "The candidate's flow form (报名流程表, PDF), once a point is chosen",
+    description = "Who may call it: the adult-exam candidate.",
+    responses((status = OK, description = "the form", content_type = "application/pdf", body = crate::openapi::Binary)),
+    security(("candidate_session" = [])),
+    extensions(("x-admission" = json!("read"))),
+)]
+#[get("/v1/adult/me/flow-form.pdf")]
+pub async fn own_flow_form(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let record = Registrant::of(&state, &caller)?.record().await?;
+    flow_form_pdf(&state, &record).await
+}
+
+/// `GET /v1/adult/registrations/{key}/flow-form.pdf`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "A candidate's flow form, printed at the point",
+    description = "Who may call it: operators covering the candidate's confirmation point.",
+    params(crate::routes::KeyPath),
+    responses((status = OK, description = "the form", content_type = "application/pdf", body = crate::openapi::Binary)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[get("/v1/adult/registrations/{key}/flow-form.pdf")]
+pub async fn flow_form_for(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let record = crate::app::adult::operator::registration(&state, &caller, &key).await?;
+    flow_form_pdf(&state, &record).await
+}
+
+/// `GET /v1/adult/registrations/{key}/registration-form.pdf`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "A valid registration's candidate registration form (考生登记表, PDF), with the on-site photo",
+    description = "Who may call it: operators covering the candidate's confirmation point.",
+    params(crate::routes::KeyPath),
+    responses((status = OK, description = "the form", content_type = "application/pdf", body = crate::openapi::Binary)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[get("/v1/adult/registrations/{key}/registration-form.pdf")]
+pub async fn registration_form(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let record = crate::app::adult::operator::registration(&state, &caller, &key).await?;
+    if !record.valid() {
+        return Err(AppError::from(engine::adult::Rejection::NotConfirmed).into());
+    }
+    let notes = vec![
+        "成绩信息：________________    录取信息：________________".to_owned(),
+        "诚信参考信息：________________".to_owned(),
+    ];
+    form_pdf(
+        &state,
+        &record,
+        "考生登记表",
+        notes,
+        "registration-form.pdf",
+    )
+    .await
 }

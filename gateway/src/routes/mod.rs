@@ -143,7 +143,10 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(adult_exam::run_numbering)
         .service(adult_exam::own_ticket)
         .service(adult_exam::ticket_for)
-        .service(adult_exam::materials);
+        .service(adult_exam::materials)
+        .service(adult_exam::own_flow_form)
+        .service(adult_exam::flow_form_for)
+        .service(adult_exam::registration_form);
 }
 
 /// The `Idempotency-Key` header every client write takes, as the route table states it.

@@ -87,6 +87,24 @@ pub(super) async fn ticket(
         .unwrap_or_else(|error: ApiError| refused(&error))
 }
 
+/// `GET /console/adult/{key}/flow-form.pdf`: the point prints a candidate's flow form.
+pub(super) async fn flow_form(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    key: web::Path<String>,
+) -> HttpResponse {
+    let Some((session, _)) = operator_session(&state, &request) else {
+        return see_other("/console");
+    };
+    let answer = async {
+        let record = operator::registration(&state, &Caller(session), &key).await?;
+        crate::routes::adult_exam::flow_form_pdf(&state, &record).await
+    };
+    answer
+        .await
+        .unwrap_or_else(|error: ApiError| refused(&error))
+}
+
 /// `GET /console/adult/exam-materials.pdf` (a county): its sites' materials.
 pub(super) async fn materials(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
     let Some((session, _)) = operator_session(&state, &request) else {
@@ -187,7 +205,7 @@ fn point_section(
                     @for record in waiting {
                         @let key = record.key.to_string();
                         tr {
-                            td { (name(record)) }
+                            td { (name(record)) br; a href={"/console/adult/" (key) "/flow-form.pdf"} { "打印流程表" } }
                             td { @if let Some(v) = &record.volunteers { (v.level().chinese()) " · " (v.category) } }
                             td {
                                 form method="post" action={"/console/adult/" (key) "/confirm"} enctype="multipart/form-data" {

@@ -58,6 +58,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/console/adult/exam-materials.pdf",
             web::get().to(adult::materials),
         )
+        .route(
+            "/console/adult/{key}/flow-form.pdf",
+            web::get().to(adult::flow_form),
+        )
         .route("/console/photo-check", web::post().to(photo_check))
         .route("/console/progress", web::get().to(progress))
         .route("/console/progress/stream", web::get().to(progress_stream))
