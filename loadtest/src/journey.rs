@@ -58,6 +58,57 @@ pub enum JourneyKind {
     /// Capture, first login, order and the provider's notification copies only: a payment
     /// storm.
     Payments,
+    /// The adult exam (成人高考): self-registration (an account: one hash), the pledge,
+    /// the basic information and 0–3 edits of it, volunteers, a confirmation point, the
+    /// point's on-site confirmation with a photo, the fee order and the provider's
+    /// notification copies, the candidate's polls until paid.
+    Adult,
+}
+
+/// The adult-exam confirmation point a generated candidate chooses: one of the two the demo
+/// approves in the candidate's county.
+pub fn adult_point(candidate: &Candidate) -> engine::org::PointCode {
+    engine::org::PointCode::new(candidate.point.county(), 1 + (candidate.index % 2) as u16)
+        .unwrap_or(candidate.point)
+}
+
+fn adult_info(candidate: &Candidate) -> Value {
+    json!({
+        "document": "resident_card",
+        "id_number": candidate.id_number,
+        "name": candidate.name,
+        "gender": match candidate.gender {
+            engine::id_number::Gender::Male => "male",
+            engine::id_number::Gender::Female => "female",
+        },
+        "ethnicity": 1,
+        "birth_date": candidate.birth_date.to_string(),
+        "political_status": "群众",
+        "education": "高中",
+        "foreign_language": "英语",
+        "candidate_feature": "在职",
+        "enrolment_category": "普通",
+        "graduation_date": format!("{}-06-30", candidate.birth_date.year() + 18),
+        "graduation_school": "长沙市第一中学",
+        "certificate_number": format!("4301{:011}", candidate.index),
+        "occupation": "企业职工",
+        "phone": format!("139{:08}", candidate.index % 100_000_000),
+        "address": "湖南省长沙市芙蓉区五一大道1号",
+        "postcode": "410011",
+        "hukou_city": candidate.point.county().city().code(),
+        "remarks": "",
+    })
+}
+
+fn adult_volunteers(candidate: &Candidate) -> Value {
+    let level = ["high_to_bachelor", "high_to_junior"][(candidate.index % 2) as usize];
+    json!({
+        "category": if candidate.history { "文史" } else { "理工" },
+        "study_form": "part_time",
+        "first": {"level": level, "school_code": "10542", "school": "湖南师范大学",
+            "major_code": "120201", "major": "工商管理", "major_category": "管理学", "length_years": 3},
+        "second": null,
+    })
 }
 
 /// The identity provider's callback key (from the server's secrets file). The payment
@@ -418,6 +469,9 @@ impl Driver {
             due: arrival,
             speed: self.speed,
         };
+        if self.kind == JourneyKind::Adult {
+            return self.adult_steps(candidate, &mut pace, entry).await;
+        }
         let http = &self.http;
         let point = candidate.point.to_string();
         let Some(operator) = self.operators.get(&point) else {
@@ -700,6 +754,180 @@ impl Driver {
         )
         .await;
         entry.finished = true;
+        copies
+    }
+
+    /// The adult exam's journey (see [`JourneyKind::Adult`]).
+    async fn adult_steps(
+        self: &Arc<Self>,
+        candidate: &Candidate,
+        pace: &mut Pace,
+        entry: &mut Entry,
+    ) -> Vec<tokio::task::JoinHandle<Ack>> {
+        let http = &self.http;
+        let point = adult_point(candidate).to_string();
+        let Some(operator) = self.operators.get(&point) else {
+            return Vec::new();
+        };
+        // 1. An account (one hash), answered with a session.
+        let username = format!("lt{}_{}", self.run_id, candidate.index);
+        let created = http
+            .at(
+                pace.next(0.0),
+                Call::new(Class::Hashing, Method::POST, "/v1/adult/accounts")
+                    .json(&json!({"username": username, "password": LOGIN_PASSWORD})),
+            )
+            .await;
+        entry.capture = Ack::of(&created);
+        let Some(created) = created.ok() else {
+            return Vec::new();
+        };
+        self.hashes.fetch_add(1, Ordering::Relaxed);
+        let token = self.token_of(&created);
+        // 2. The pledge, 3. the information and its edits, 4. volunteers, 5. the point.
+        let write = |path: &str, method: Method, body: Option<Value>, step: String| {
+            let call = Call::new(Class::Write, method, path.to_owned())
+                .token(&token)
+                .idempotency(self.idempotency(candidate, &step));
+            match body {
+                Some(body) => call.json(&body),
+                None => call,
+            }
+        };
+        if http
+            .at(
+                pace.next(60.0),
+                write("/v1/adult/me/pledge", Method::POST, None, "pledge".into()),
+            )
+            .await
+            .ok()
+            .is_none()
+        {
+            return Vec::new();
+        }
+        for revision in 0..=candidate.edits {
+            let saved = http
+                .at(
+                    pace.next(if revision == 0 { 240.0 } else { 90.0 }),
+                    write(
+                        "/v1/adult/me/info",
+                        Method::PUT,
+                        Some(adult_info(candidate)),
+                        format!("info{revision}"),
+                    ),
+                )
+                .await;
+            match Ack::of(&saved) {
+                Ack::Yes => entry.form_saves += 1,
+                Ack::Unknown => entry.form_saves_unknown += 1,
+                Ack::No => {}
+            }
+        }
+        let volunteers = http
+            .at(
+                pace.next(120.0),
+                write(
+                    "/v1/adult/me/volunteers",
+                    Method::PUT,
+                    Some(adult_volunteers(candidate)),
+                    "volunteers".into(),
+                ),
+            )
+            .await;
+        match Ack::of(&volunteers) {
+            Ack::Yes => entry.form_saves += 1,
+            Ack::Unknown => entry.form_saves_unknown += 1,
+            Ack::No => return Vec::new(),
+        }
+        let chosen = http
+            .at(
+                pace.next(30.0),
+                write(
+                    "/v1/adult/me/point",
+                    Method::PUT,
+                    Some(json!({"point": point})),
+                    "point".into(),
+                ),
+            )
+            .await;
+        let Some(chosen) = chosen.ok() else {
+            return Vec::new();
+        };
+        let key = if self.bare {
+            format!("{:032x}", candidate.index)
+        } else {
+            match chosen.field("key") {
+                Some(key) => key,
+                None => return Vec::new(),
+            }
+        };
+        entry.key = Some(key.clone());
+        // 6. On site, days later: the point confirms with the photo it takes.
+        let photo = &self.photos[(candidate.index % PHOTOS) as usize];
+        if http
+            .at(
+                pace.next(600.0),
+                Call::new(
+                    Class::Write,
+                    Method::POST,
+                    format!("/v1/adult/registrations/{key}/confirmation"),
+                )
+                .json(
+                    &json!({"photo_base64": photo, "qualification_checked": true,
+                    "bonus_checked": candidate.bonus, "pledge_transcribed": true}),
+                )
+                .token(operator)
+                .idempotency(self.idempotency(candidate, "confirm")),
+            )
+            .await
+            .ok()
+            .is_none()
+        {
+            return Vec::new();
+        }
+        // 7. The fee order, 8. the provider's notification copies.
+        let order = http
+            .at(
+                pace.next(60.0),
+                write(
+                    "/v1/adult/me/fee-orders",
+                    Method::POST,
+                    Some(json!({"provider": candidate.payer.name()})),
+                    "order".into(),
+                ),
+            )
+            .await;
+        entry.order = Ack::of(&order);
+        let Some(order) = order.ok() else {
+            return Vec::new();
+        };
+        let (order_id, amount) = if self.bare {
+            ("CRCEILING01".to_owned(), 12_000)
+        } else {
+            let body = order.json();
+            match (body["order_id"].as_str(), body["amount_fen"].as_u64()) {
+                (Some(id), Some(amount)) => (id.to_owned(), amount),
+                _ => return Vec::new(),
+            }
+        };
+        let copies = self.notifications(candidate, &order_id, amount, pace.due, "adult");
+        entry.notifications_sent = notification_copies(candidate);
+        // 9. The candidate looks until the payment shows.
+        for _ in 0..MAX_POLLS {
+            let status = http
+                .at(
+                    pace.next(15.0),
+                    Call::new(Class::Read, Method::GET, "/v1/adult/me").token(&token),
+                )
+                .await;
+            if status
+                .ok()
+                .is_some_and(|reply| self.bare || reply.json()["fee_paid"].as_bool() == Some(true))
+            {
+                entry.finished = true;
+                break;
+            }
+        }
         copies
     }
 

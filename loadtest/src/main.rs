@@ -312,12 +312,23 @@ fn walk_population(args: &PopulationArgs) -> anyhow::Result<()> {
 
 /// Points the journeys of `arrivals` will use (walks at most 300,000 candidates; stops once
 /// every point is seen).
-fn points_used(population: &Population, arrivals: &Arrivals, journeys: u64) -> BTreeSet<String> {
+fn points_used(
+    population: &Population,
+    arrivals: &Arrivals,
+    journeys: u64,
+    kind: JourneyKind,
+) -> BTreeSet<String> {
     let all = engine::org::Province::hunan().counties.len()
         * usize::from(population.config().points_per_county);
     let mut points = BTreeSet::new();
     for index in (arrivals.first..arrivals.end).take(journeys.min(300_000) as usize) {
-        points.insert(population.candidate(index).point.to_string());
+        let candidate = population.candidate(index);
+        let point = if kind == JourneyKind::Adult {
+            loadtest::journey::adult_point(&candidate)
+        } else {
+            candidate.point
+        };
+        points.insert(point.to_string());
         if points.len() == all {
             break;
         }
@@ -337,10 +348,11 @@ async fn measure_ceiling(
 ) -> anyhow::Result<Ceiling> {
     let bare = ceiling::start("127.0.0.1:0", workers).context("starting the bare server")?;
     let arrivals = load.arrivals(population.len());
-    let operators: HashMap<String, String> = points_used(population, &arrivals, u64::MAX)
-        .into_iter()
-        .map(|point| (point, "bare".to_owned()))
-        .collect();
+    let operators: HashMap<String, String> =
+        points_used(population, &arrivals, u64::MAX, load.journey)
+            .into_iter()
+            .map(|point| (point, "bare".to_owned()))
+            .collect();
     let recorder = Arc::new(Recorder::new());
     let http = Http::new(
         &bare.base,
@@ -504,7 +516,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         )
     };
     let journeys = max_journeys(load);
-    let points = points_used(&population, &arrivals, journeys);
+    let points = points_used(&population, &arrivals, journeys, load.journey);
     eprintln!("logging in {} point operators ...", points.len());
     let operators = setup::point_operators(&setup_http, &points, &password).await?;
     let records_before = setup::registered(&setup_http, &province).await?;
@@ -582,8 +594,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
                 &setup_http,
                 &province,
                 &driver.ledger.entries(),
-                records_before,
-                records_after,
+                (load.journey != JourneyKind::Adult).then_some((records_before, records_after)),
                 8,
             )
             .await,

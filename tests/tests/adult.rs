@@ -365,7 +365,13 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
     );
     assert_eq!(again.status, 200);
     let twice = server.request("GET", "/v1/adult/me", None, me, None);
-    assert_eq!(twice.body["paid"], json!(true));
+    assert_eq!(
+        (
+            twice.body["fee_paid"].clone(),
+            twice.body["surplus_payments"].clone()
+        ),
+        (json!(true), json!(0))
+    );
     let fee_again = server.request(
         "POST",
         "/v1/adult/me/fee-orders",

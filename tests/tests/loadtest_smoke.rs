@@ -63,3 +63,54 @@ fn a_short_replay_runs_clean_and_reports() {
     assert_eq!(html.matches("<svg").count(), 4, "four charts");
     assert!(stdout.contains("verification: PASSED"), "{stdout}");
 }
+
+/// The adult exam's journey (`--journey adult`) runs clean too: accounts, information,
+/// volunteers, the point's confirmation, the fee paid once from its notification copies.
+#[test]
+fn an_adult_exam_replay_runs_clean() {
+    let server = build("gateway", "registration");
+    let loadtest = build("loadtest", "loadtest");
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(&loadtest)
+        .arg("run")
+        .arg("--spawn")
+        .arg(&server)
+        .arg("--out")
+        .arg(out.path())
+        .args([
+            "--candidates",
+            "5000",
+            "--points-per-county",
+            "3",
+            "--journey",
+            "adult",
+            "--journeys-per-second",
+            "4",
+            "--speed",
+            "600",
+            "--max-journeys",
+            "12",
+            "--ceiling-seconds",
+            "1",
+            "--drain-seconds",
+            "120",
+            "--require-clean",
+        ])
+        .output()
+        .expect("loadtest runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "loadtest failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(out.path().join("report.json")).expect("report.json"),
+    )
+    .expect("json");
+    assert_eq!(
+        report["verification"]["registrations_checked"], 12,
+        "{stdout}"
+    );
+    assert_eq!(report["verification"]["discrepancy_count"], 0, "{stdout}");
+}

@@ -47,9 +47,13 @@ pub struct AdultView {
     confirmed_at_ms: Option<i64>,
     /// Fee orders (order number, amount in fen, provider).
     #[schema(value_type = Vec<Object>)]
-    orders: Vec<serde_json::Value>,
+    fee_orders: Vec<serde_json::Value>,
     /// The fee is paid.
-    paid: bool,
+    fee_paid: bool,
+    /// Payments beyond the first (kept, never applied twice).
+    surplus_payments: usize,
+    /// Saves of the information and volunteers before confirmation.
+    edits: u32,
     /// Why a confirmed candidate did not pay, when recorded.
     unpaid_reason: Option<String>,
     /// The admission-ticket number, once numbered.
@@ -68,7 +72,7 @@ impl From<&AdultCandidate> for AdultView {
             volunteers: record.volunteers.clone(),
             point: record.point.map(|point| point.to_string()),
             confirmed_at_ms: record.confirmation.as_ref().map(|c| c.at.0),
-            orders: record
+            fee_orders: record
                 .fee
                 .orders
                 .iter()
@@ -80,7 +84,9 @@ impl From<&AdultCandidate> for AdultView {
                     })
                 })
                 .collect(),
-            paid: record.fee.paid.is_some(),
+            fee_paid: record.fee.paid.is_some(),
+            surplus_payments: record.fee.surplus.len(),
+            edits: record.edits,
             unpaid_reason: record.unpaid_reason.clone(),
             ticket: record.seat.as_ref().map(|seat| seat.ticket.clone()),
         }
