@@ -169,12 +169,16 @@ impl Exam for Adult {
         _frozen: &DashMap<CountyCode, ()>,
     ) -> Result<Vec<Self::Event>, ActorError> {
         let adult = &settings.adult;
+        let county = current
+            .and_then(|record| record.point)
+            .map(|point| point.county());
         let context = engine::adult::Context {
             key,
             now,
             calendar: &adult.calendar,
             rules: &adult.rules,
             fee_fen: adult.fee_fen,
+            records_frozen: county.is_some_and(|county| adult.frozen_counties.contains(&county)),
         };
         Ok(engine::adult::decide(current, command, &context)?)
     }

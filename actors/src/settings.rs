@@ -27,6 +27,8 @@ pub struct AdultSettings {
     pub rules: engine::adult::volunteer::VolunteerRules,
     /// The registration and exam fee (报名考试考务费), in fen.
     pub fee_fen: u32,
+    /// Counties that have reported their data (数据上报): their registrations are frozen.
+    pub frozen_counties: std::collections::BTreeSet<engine::org::CountyCode>,
 }
 
 impl Default for AdultSettings {
@@ -36,6 +38,7 @@ impl Default for AdultSettings {
             calendar: engine::adult::confirmation::AdultCalendar::closed(),
             rules: Default::default(),
             fee_fen: 12_000,
+            frozen_counties: Default::default(),
         }
     }
 }

@@ -87,6 +87,15 @@ pub async fn refresh(state: &AppState) -> Result<(), ApiError> {
         },
     )
     .await?;
+    refresh_one(
+        state,
+        crate::app::adult::reporting::SETTING,
+        |reports: crate::app::adult::reporting::Reports| {
+            put_adult_frozen_in_force(state, reports.frozen());
+            Ok(())
+        },
+    )
+    .await?;
     // Operator accounts: a disabled account or a changed password ends sessions here too.
     refresh_one(
         state,
@@ -135,6 +144,20 @@ pub fn put_adult_calendar_in_force(
     let current = state.settings.current();
     let mut adult = current.adult.clone();
     adult.calendar = calendar;
+    state.settings.replace(Settings {
+        adult,
+        ..(*current).clone()
+    });
+}
+
+/// Puts the adult exam's frozen (reported) counties in force on this node.
+pub fn put_adult_frozen_in_force(
+    state: &AppState,
+    frozen: std::collections::BTreeSet<engine::org::CountyCode>,
+) {
+    let current = state.settings.current();
+    let mut adult = current.adult.clone();
+    adult.frozen_counties = frozen;
     state.settings.replace(Settings {
         adult,
         ..(*current).clone()

@@ -355,7 +355,8 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
         "{}",
         after.text
     );
-    // The same notification again: applied once.
+    // Paying again (a second transaction at the provider) is kept as a surplus payment; the
+    // fee is paid once.
     let again = server.request(
         "POST",
         &format!("/v1/sandbox/orders/{order_id}/pay"),
@@ -370,7 +371,7 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
             twice.body["fee_paid"].clone(),
             twice.body["surplus_payments"].clone()
         ),
-        (json!(true), json!(0))
+        (json!(true), json!(1))
     );
     let fee_again = server.request(
         "POST",
@@ -443,6 +444,53 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
         Some("bonus-0"),
     );
     assert_eq!((bonus.status, bonus.code()), (422, "adult_field_invalid"));
+    // Data reporting: the county reports (its registrations freeze), the city cannot report
+    // before every county has, returns the county's report with a reason (they thaw).
+    let county = server.operator("county-430102");
+    let reported = server.request(
+        "POST",
+        "/v1/adult/counties/430102/report",
+        None,
+        Some(&county),
+        Some("report-1"),
+    );
+    assert_eq!(reported.status, 200, "{}", reported.text);
+    let frozen = server.request(
+        "POST",
+        &format!("/v1/adult/registrations/{key}/bonus"),
+        Some(&json!({"points": 20, "reason": "少数民族"})),
+        Some(&city),
+        Some("bonus-frozen"),
+    );
+    assert_eq!(
+        (frozen.status, frozen.code()),
+        (403, "records_frozen"),
+        "{}",
+        frozen.text
+    );
+    let early = server.request(
+        "POST",
+        "/v1/adult/cities/4301/report",
+        None,
+        Some(&city),
+        Some("city-report"),
+    );
+    assert_eq!(
+        (early.status, early.code()),
+        (409, "counties_not_submitted")
+    );
+    let returned = server.request(
+        "DELETE",
+        "/v1/adult/counties/430102/report",
+        Some(&json!({"reason": "照顾加分未录入"})),
+        Some(&city),
+        Some("return-1"),
+    );
+    assert_eq!(returned.status, 200, "{}", returned.text);
+    assert_eq!(
+        returned.body["counties"]["430102"]["returned_because"],
+        "照顾加分未录入"
+    );
     let bonus = server.request(
         "POST",
         &format!("/v1/adult/registrations/{key}/bonus"),

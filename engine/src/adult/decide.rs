@@ -127,6 +127,8 @@ pub struct Context<'a> {
     pub rules: &'a VolunteerRules,
     /// The fee, in fen.
     pub fee_fen: u32,
+    /// Whether the registration's county has reported its data (frozen).
+    pub records_frozen: bool,
 }
 
 fn reason_text(field: &'static str, text: &str) -> Result<String, Rejection> {
@@ -172,6 +174,18 @@ pub fn decide(
         (Some(candidate), _) => candidate,
     };
     let today = at.to_cst().0;
+    // A reported county's registrations change no more (payments still land: a provider's
+    // notification is a fact; the ticket's numbering and printing come after reporting).
+    let frozen_here = !matches!(
+        command,
+        AdultCommand::ApplyPayment(_)
+            | AdultCommand::AssignSeat(_)
+            | AdultCommand::MarkTicketPrinted
+            | AdultCommand::Register { .. }
+    );
+    if ctx.records_frozen && frozen_here {
+        return Err(Rejection::RecordsFrozen);
+    }
     match command {
         AdultCommand::Register { .. } => Err(Rejection::UsernameTaken),
         AdultCommand::AcceptPledge => {

@@ -117,6 +117,12 @@ pub enum Rejection {
     /// Exemption reviews go city first, then province, on an application.
     #[error("{0}")]
     ExemptionReview(String),
+    /// The county has reported its data (数据上报): its registrations are frozen until the
+    /// city returns the report.
+    #[error(
+        "the county has reported its data; its registrations are frozen until the report is returned"
+    )]
+    RecordsFrozen,
     /// The operator's scope does not cover this registration.
     #[error("outside the caller's scope")]
     OutOfScope,
@@ -181,6 +187,7 @@ impl Rejection {
             Rejection::NotUnpaid(_) => "not_confirmed_unpaid",
             Rejection::ExemptionReview(_) => "exemption_review_refused",
             Rejection::OutOfScope => "out_of_scope",
+            Rejection::RecordsFrozen => "records_frozen",
             Rejection::RoomsShort { .. } => "rooms_short",
             Rejection::NoExamArea { .. } => "no_exam_area",
             Rejection::PrintedTicketsWouldChange { .. } => "printed_tickets_would_change",
@@ -217,7 +224,8 @@ impl Rejection {
             Rejection::OutOfScope => RejectionKind::Forbidden,
             Rejection::RegistrationClosed(_)
             | Rejection::OutsideWorkingHours { .. }
-            | Rejection::PaymentClosed(_) => RejectionKind::Closed,
+            | Rejection::PaymentClosed(_)
+            | Rejection::RecordsFrozen => RejectionKind::Closed,
         }
     }
 }

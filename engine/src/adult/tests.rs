@@ -52,6 +52,7 @@ struct Run {
     rules: VolunteerRules,
     state: Option<AdultCandidate>,
     now: Timestamp,
+    frozen: bool,
 }
 
 impl Run {
@@ -61,6 +62,7 @@ impl Run {
             rules: VolunteerRules::default(),
             state: None,
             now: at(9, 3, 9),
+            frozen: false,
         }
     }
 
@@ -71,6 +73,7 @@ impl Run {
             calendar: &self.calendar,
             rules: &self.rules,
             fee_fen: 12_000,
+            records_frozen: self.frozen,
         };
         let before = self.state.clone();
         let events = decide(self.state.as_ref(), &command, &ctx);
@@ -461,4 +464,27 @@ fn after_payment_closes_points_record_why_and_exemptions_go_city_then_province()
         reason: "少数民族".into(),
     });
     assert_eq!(paid.candidate().bonus.len(), 1);
+}
+
+#[test]
+fn a_reported_county_freezes_its_registrations_but_payments_still_land() {
+    let mut run = Run::new();
+    let chosen = filled(&mut run);
+    run.ok(confirm(chosen.code));
+    run.ok(AdultCommand::OrderFee {
+        order_id: "A1".into(),
+        provider: Provider::Alipay,
+    });
+    run.frozen = true;
+    let city = CityCode::new(4301).expect("city");
+    assert_eq!(
+        run.refused(AdultCommand::EnterBonus {
+            city,
+            points: 10,
+            reason: "少数民族".into()
+        }),
+        "records_frozen"
+    );
+    run.ok(pay("A1", "T1", 12_000));
+    assert!(run.candidate().valid());
 }

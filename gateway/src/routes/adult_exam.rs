@@ -8,6 +8,7 @@ use super::idempotency_key;
 use crate::app::AppError;
 use crate::app::adult::Registrant;
 use crate::app::adult::exam::{self, ExamSite, RunReport, SiteProposal};
+use crate::app::adult::reporting;
 use crate::documents::DocumentError;
 use crate::documents::exam_materials::{RoomSheet, Seated};
 use crate::documents::ticket::TicketSheet;
@@ -15,7 +16,7 @@ use crate::error::ApiError;
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_web::{get, post, put};
+use actix_web::{delete, get, post, put};
 use engine::adult::AdultCandidate;
 use serde::Deserialize;
 use storage::StateStore as _;
@@ -595,4 +596,127 @@ pub async fn registration_form(
         "registration-form.pdf",
     )
     .await
+}
+
+/// `POST /v1/adult/counties/{county}/report`: the county reports its registrations.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Report the county's adult-exam registrations to the city (数据上报; freezes them)",
+    description = "Who may call it: the county.",
+    params(crate::routes::CountyPath, crate::routes::IdempotencyKey),
+    responses((status = OK, description = "the city's reports", body = crate::app::adult::reporting::CityView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/adult/counties/{county}/report")]
+pub async fn report_county(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    county: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency_key(&request)?;
+    let county: engine::org::CountyCode = county.parse().map_err(AppError::from)?;
+    let view = reporting::report_county(&state, &caller.0.scope, county).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// A return's body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRequest {
+    /// Why (1–200 characters): the level below reads it.
+    reason: String,
+}
+
+/// `DELETE /v1/adult/counties/{county}/report`: the city returns it.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Return a county's report for correction (its registrations thaw)",
+    description = "Who may call it: the county's city.",
+    params(crate::routes::CountyPath, crate::routes::IdempotencyKey),
+    request_body = crate::routes::adult_exam::ReturnRequest,
+    responses((status = OK, description = "the city's reports", body = crate::app::adult::reporting::CityView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[delete("/v1/adult/counties/{county}/report")]
+pub async fn return_county(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    county: web::Path<String>,
+    body: crate::body::Json<ReturnRequest>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency_key(&request)?;
+    let county: engine::org::CountyCode = county.parse().map_err(AppError::from)?;
+    let view = reporting::return_county(&state, &caller.0.scope, county, &body.reason).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `GET /v1/adult/cities/{city}/report`.
+#[utoipa::path(
+    tag = "adult",
+    summary = "A city's report and its counties'",
+    description = "Who may call it: the city, the province.",
+    params(crate::routes::CityPath),
+    responses((status = OK, description = "the reports", body = crate::app::adult::reporting::CityView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[get("/v1/adult/cities/{city}/report")]
+pub async fn city_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    city: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let city: engine::org::CityCode = city.parse().map_err(AppError::from)?;
+    Ok(HttpResponse::Ok().json(reporting::city_view(&state, &caller.0.scope, city).await?))
+}
+
+/// `POST /v1/adult/cities/{city}/report`: the city reports to the province.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Report the city's adult-exam data to the province, once every county has",
+    description = "Who may call it: the city.",
+    params(crate::routes::CityPath, crate::routes::IdempotencyKey),
+    responses((status = OK, description = "the reports", body = crate::app::adult::reporting::CityView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[post("/v1/adult/cities/{city}/report")]
+pub async fn report_city(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    city: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency_key(&request)?;
+    let city: engine::org::CityCode = city.parse().map_err(AppError::from)?;
+    Ok(HttpResponse::Ok().json(reporting::report_city(&state, &caller.0.scope, city).await?))
+}
+
+/// `DELETE /v1/adult/cities/{city}/report`: the province returns it.
+#[utoipa::path(
+    tag = "adult",
+    summary = "Return a city's report for correction",
+    description = "Who may call it: province.",
+    params(crate::routes::CityPath, crate::routes::IdempotencyKey),
+    request_body = crate::routes::adult_exam::ReturnRequest,
+    responses((status = OK, description = "the reports", body = crate::app::adult::reporting::CityView)),
+    security(("operator_session" = [])),
+    extensions(("x-admission" = json!("exempt"))),
+)]
+#[delete("/v1/adult/cities/{city}/report")]
+pub async fn return_city(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    city: web::Path<String>,
+    body: crate::body::Json<ReturnRequest>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency_key(&request)?;
+    let city: engine::org::CityCode = city.parse().map_err(AppError::from)?;
+    let view = reporting::return_city(&state, &caller.0.scope, city, &body.reason).await?;
+    Ok(HttpResponse::Ok().json(view))
 }

@@ -146,7 +146,12 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(adult_exam::materials)
         .service(adult_exam::own_flow_form)
         .service(adult_exam::flow_form_for)
-        .service(adult_exam::registration_form);
+        .service(adult_exam::registration_form)
+        .service(adult_exam::report_county)
+        .service(adult_exam::return_county)
+        .service(adult_exam::city_report)
+        .service(adult_exam::report_city)
+        .service(adult_exam::return_city);
 }
 
 /// The `Idempotency-Key` header every client write takes, as the route table states it.

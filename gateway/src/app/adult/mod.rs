@@ -8,6 +8,7 @@
 pub mod exam;
 pub mod operator;
 pub mod points;
+pub mod reporting;
 
 use crate::app::AppError;
 use crate::app::candidate::{FeeOrderView, Payer};

@@ -92,6 +92,14 @@ pub async fn province(
         None if options.demo => adult.calendar = gateway::demo::adult_calendar(now),
         None => {}
     }
+    if let Some(bytes) = store
+        .setting(gateway::app::adult::reporting::SETTING)
+        .await?
+    {
+        let reports: gateway::app::adult::reporting::Reports = serde_json::from_slice(&bytes)
+            .context("the stored adult-exam reports are malformed")?;
+        adult.frozen_counties = reports.frozen();
+    }
     let settings = SharedSettings::new(Settings {
         schedule: gateway::demo::initial_schedule(stored, options.demo, now),
         adult,
