@@ -1264,5 +1264,69 @@ async fn an_adult_candidate_registers_is_confirmed_and_prints_the_ticket() {
     .expect("download");
     assert_eq!(pdf.status, 200, "{}", pdf.text);
     assert!(pdf.bytes.starts_with(b"%PDF"));
+    // The candidate applies for admission without the exam; the city reviews it first in
+    // the console, then the province.
+    fill(&client, "exemption_reason", "全国劳动模范").await;
+    submit(&client, "/adult/exemption").await;
+    assert!(client.source().await.expect("page").contains("待市州审核"));
+    client.delete_all_cookies().await.expect("another person");
+    client.set_window_size(1280, 900).await.expect("a desk");
+    for (operator, stage) in [("city-4301", "市州初审"), ("province", "省审核")] {
+        console_login(&client, &base, operator).await;
+        let list = client
+            .find(Locator::Id("adult-exemptions"))
+            .await
+            .expect("the exemptions to review")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            list.contains(stage) && list.contains("全国劳动模范"),
+            "{list}"
+        );
+        accessible(
+            &client,
+            &format!("console adult administration ({operator})"),
+        )
+        .await;
+        click_and_wait(
+            &client,
+            "#adult-exemptions form:has(input[name=approved][value=yes]) button",
+        )
+        .await;
+        assert!(client.find(Locator::Id("adult-exemptions")).await.is_err());
+        submit(&client, "/console/logout").await;
+    }
+    // A county proposes a confirmation point; its city and the province pass it.
+    console_login(&client, &base, "county-430102").await;
+    fill(&client, "adult_point_number", "9").await;
+    fill(&client, "adult_point_name", "芙蓉区医卫类确认点").await;
+    fill(&client, "adult_point_contact", "王老师").await;
+    fill(&client, "adult_point_phone", "0731-1234567").await;
+    client
+        .find(Locator::Id("level_junior_to_bachelor"))
+        .await
+        .expect("a level")
+        .click()
+        .await
+        .expect("ticked");
+    submit(&client, "/console/adult/points").await;
+    assert!(client.source().await.expect("page").contains("待市州审核"));
+    accessible(&client, "console adult county").await;
+    submit(&client, "/console/logout").await;
+    for operator in ["city-4301", "province"] {
+        console_login(&client, &base, operator).await;
+        click_and_wait(
+            &client,
+            "#adult-points form:has(input[name=code][value='430102-009']):has(input[name=approved][value=yes]) button",
+        )
+        .await;
+        submit(&client, "/console/logout").await;
+    }
+    client
+        .goto(&format!("{base}/v1/adult/confirmation-points?city=4301"))
+        .await
+        .expect("points");
+    assert!(client.source().await.expect("page").contains("430102-009"));
     client.close().await.expect("closed");
 }

@@ -44,7 +44,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/adult/fee", web::post().to(fee))
         .route("/adult/sandbox/pay", web::post().to(sandbox_pay))
         .route("/adult/admission-ticket.pdf", web::get().to(ticket))
-        .route("/adult/flow-form.pdf", web::get().to(flow_form));
+        .route("/adult/flow-form.pdf", web::get().to(flow_form))
+        .route("/adult/exemption", web::post().to(exemption));
 }
 
 /// Every field of the information form, for refusals to find their place.
@@ -401,6 +402,22 @@ async fn point(state: web::Data<AppState>, request: HttpRequest, fields: Fields)
     .await
 }
 
+/// `POST /adult/exemption`: applies for admission without the exam.
+async fn exemption(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    fields: Fields,
+) -> HttpResponse {
+    let (state, request, fields) = (&state, &request, &fields);
+    act(state, request, fields, |caller| async move {
+        Registrant::of(state, &caller)?
+            .apply_exemption(text(fields, "exemption_reason"), key("exemption")?)
+            .await?;
+        Ok(None)
+    })
+    .await
+}
+
 /// `POST /adult/fee`: an order with the chosen provider, then how to pay it.
 async fn fee(state: web::Data<AppState>, request: HttpRequest, fields: Fields) -> HttpResponse {
     let client_ip = crate::audit::client_address(&request);
@@ -631,6 +648,26 @@ async fn dashboard(
                     }
                 } @else {
                     p class="notice" role="status" id="valid" { "已缴费，报名有效。" }
+                    @match &record.exemption {
+                        None => {
+                            form method="post" action="/adult/exemption" {
+                                (csrf(&csrf_token))
+                                (field("exemption_reason", "申请免试入学（符合政策的考生填写依据，如“全国劳动模范”；不申请可不填）", "text", "", problem, "off"))
+                                button type="submit" class="secondary" { "提交免试入学申请" }
+                            }
+                        }
+                        Some(exemption) => {
+                            p { "免试入学申请（" (exemption.reason) "）："
+                                @match &exemption.stage {
+                                    engine::adult::ExemptionStage::Applied => { "待市州审核" }
+                                    engine::adult::ExemptionStage::CityPassed => { "市州已通过，待省审核" }
+                                    engine::adult::ExemptionStage::Approved => { "已批准，可免试入学" }
+                                    engine::adult::ExemptionStage::Refused { reason, .. } => { "未通过：" (reason) "（须参加统一考试）" }
+                                }
+                            }
+                        }
+                    }
+                    @for bonus in &record.bonus { p { "照顾加分：" (bonus.reason) " " (bonus.points) " 分" } }
                     @if record.seat.is_some() {
                         p { a href="/adult/admission-ticket.pdf" download="admission-ticket.pdf" { "下载准考证（PDF）" } }
                     } @else {

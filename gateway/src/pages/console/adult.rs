@@ -159,15 +159,42 @@ pub(super) async fn section(
             )
             .await
             .unwrap_or_default();
-            point_section(&waiting, &seated, csrf_token, form_key)
+            let unpaid = if state
+                .settings
+                .current()
+                .adult
+                .calendar
+                .payment_open(state.now())
+                .is_err()
+            {
+                operator::at_point(
+                    state,
+                    caller,
+                    &point.to_string(),
+                    Some(Status::Confirmed.name()),
+                    None,
+                    Some(50),
+                )
+                .await
+                .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            html! {
+                (point_section(&waiting, &seated, csrf_token, form_key))
+                (super::adult_admin::unpaid_section(&unpaid, csrf_token, form_key))
+            }
         }
         Scope::County(_) => html! {
+            (super::adult_admin::section(state, caller, csrf_token, form_key).await)
             section aria-labelledby="adult-heading" {
                 h2 id="adult-heading" { "成人高考考务资料" }
                 p { a href="/console/adult/exam-materials.pdf" { "下载本县区考点的门贴、座位表和签到表（PDF）" } }
             }
         },
+        Scope::City(_) => super::adult_admin::section(state, caller, csrf_token, form_key).await,
         Scope::Province => html! {
+            (super::adult_admin::section(state, caller, csrf_token, form_key).await)
             section aria-labelledby="adult-heading" {
                 h2 id="adult-heading" { "成人高考准考证编排" }
                 p { "按各市州划定的参考范围和审定的考点，统一编排准考证号、考场和座位；已打印准考证的考生不改号（强制重排须记录在案）。" }

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 pub const OPERATOR_COOKIE: &str = "reg_operator";
 
 mod adult;
+mod adult_admin;
 mod candidates;
 mod capture;
 mod organisation;
@@ -61,6 +62,27 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/console/adult/{key}/flow-form.pdf",
             web::get().to(adult::flow_form),
+        )
+        .route(
+            "/console/adult/points",
+            web::post().to(adult_admin::propose_point),
+        )
+        .route(
+            "/console/adult/sites",
+            web::post().to(adult_admin::propose_site),
+        )
+        .route(
+            "/console/adult/reviews",
+            web::post().to(adult_admin::review),
+        )
+        .route("/console/adult/areas", web::post().to(adult_admin::area))
+        .route(
+            "/console/adult/reports",
+            web::post().to(adult_admin::report),
+        )
+        .route(
+            "/console/adult/{key}/decision",
+            web::post().to(adult_admin::decision),
         )
         .route("/console/photo-check", web::post().to(photo_check))
         .route("/console/progress", web::get().to(progress))
