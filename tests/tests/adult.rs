@@ -516,7 +516,7 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
     let refused = server.request(
         "POST",
         "/v1/adult/numbering",
-        Some(&json!({})),
+        None,
         Some(&operator),
         Some("number-0"),
     );
@@ -524,7 +524,7 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
     let run = server.request(
         "POST",
         "/v1/adult/numbering",
-        Some(&json!({})),
+        None,
         Some(&province),
         Some("number-1"),
     );
@@ -579,7 +579,7 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
     let rerun = server.request(
         "POST",
         "/v1/adult/numbering",
-        Some(&json!({})),
+        None,
         Some(&province),
         Some("number-2"),
     );
@@ -608,6 +608,47 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
         &[("Authorization", &format!("Bearer {foreign}"))],
     );
     assert_eq!(refused.status, 403);
+    // The city moves the county's 文史 candidates to another area: the printed ticket
+    // would change, so only a forced run (recorded in the audit trail) renumbers it.
+    let city = server.operator("city-4301");
+    let moved = server.request(
+        "PUT",
+        "/v1/adult/cities/4301/exam-areas",
+        Some(&json!({"county": "430102", "category": "文史", "area": 4302})),
+        Some(&city),
+        Some("area-1"),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    let refused_run = server.request(
+        "POST",
+        "/v1/adult/numbering",
+        None,
+        Some(&province),
+        Some("number-3"),
+    );
+    assert_eq!(
+        (refused_run.status, refused_run.code()),
+        (409, "printed_tickets_would_change")
+    );
+    let forced = server.request(
+        "POST",
+        "/v1/adult/numbering?force=true",
+        None,
+        Some(&province),
+        Some("number-4"),
+    );
+    assert_eq!(forced.body["changed"].as_u64(), Some(1), "{}", forced.text);
+    let trail = server.request("GET", "/v1/audit?limit=50", None, Some(&province), None);
+    assert!(
+        trail.text.contains("force=true"),
+        "the forced run is in the audit trail"
+    );
+    let renumbered = server.request("GET", "/v1/adult/me", None, me, None);
+    let ticket = renumbered.body["ticket"]
+        .as_str()
+        .expect("a ticket")
+        .to_owned();
+    assert_eq!(&ticket[2..6], "4302", "{ticket}");
 }
 
 /// Confirmation points: a county proposes, its city reviews, the province approves; each

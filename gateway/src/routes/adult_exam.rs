@@ -150,11 +150,11 @@ pub async fn assign_area(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// `POST /v1/adult/numbering` body.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NumberingRequest {
-    /// Renumber even printed tickets (audited).
+/// `POST /v1/adult/numbering` query.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NumberingQuery {
+    /// Renumber even printed tickets; in the query, so the audit trail records it.
     #[serde(default)]
     force: bool,
 }
@@ -162,10 +162,9 @@ pub struct NumberingRequest {
 /// `POST /v1/adult/numbering`: the province numbers the admission tickets.
 #[utoipa::path(
     tag = "adult",
-    summary = "Number every valid registration into rooms and sites (deterministic; printed tickets kept unless forced)",
+    summary = "Number every valid registration into rooms and sites (deterministic; printed tickets kept unless ?force=true, which the audit trail records)",
     description = "Who may call it: province.",
-    params(crate::routes::IdempotencyKey),
-    request_body = crate::routes::adult_exam::NumberingRequest,
+    params(crate::routes::adult_exam::NumberingQuery, crate::routes::IdempotencyKey),
     responses((status = OK, description = "what the run did", body = crate::app::adult::exam::RunReport)),
     security(("operator_session" = [])),
     extensions(("x-admission" = json!("exempt"))),
@@ -175,10 +174,10 @@ pub async fn run_numbering(
     state: web::Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-    body: crate::body::Json<NumberingRequest>,
+    query: web::Query<NumberingQuery>,
 ) -> Result<HttpResponse, ApiError> {
     idempotency_key(&request)?;
-    let report: RunReport = exam::number(&state, &caller, body.force).await?;
+    let report: RunReport = exam::number(&state, &caller, query.force).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 

@@ -53,13 +53,14 @@ pub(super) async fn confirm(
     }
 }
 
-/// `POST /console/adult/numbering` (province).
+/// `POST /console/adult/numbering[?force=true]` (province): the force is in the query, so
+/// the audit trail records it.
 pub(super) async fn numbering(
     state: web::Data<AppState>,
     request: HttpRequest,
     fields: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let force = text(&fields, "force") == "yes";
+    let force = request.query_string() == "force=true";
     let (state, fields) = (&state, &fields);
     act(state, &request, fields, |session| async move {
         exam::number(state, &Caller(session), force)
@@ -200,8 +201,11 @@ pub(super) async fn section(
                 p { "按各市州划定的参考范围和审定的考点，统一编排准考证号、考场和座位；已打印准考证的考生不改号（强制重排须记录在案）。" }
                 form method="post" action="/console/adult/numbering" {
                     (csrf(csrf_token))
-                    div class="check" { input id="force" type="checkbox" name="force" value="yes"; label for="force" { "强制重排（会改变已打印的准考证号）" } }
                     button type="submit" class="secondary" { "编排准考证号" }
+                }
+                form method="post" action="/console/adult/numbering?force=true" {
+                    (csrf(csrf_token))
+                    button type="submit" class="secondary" { "强制重排（会改变已打印的准考证号，记入操作日志）" }
                 }
             }
         },
