@@ -56,6 +56,16 @@ pub trait Exam: Sized + Unpin + 'static {
     fn digest(command: &Self::Command) -> String;
 }
 
+/// A payment notice as its digest sees it: how we heard and when the provider says it was
+/// paid are left out (a notification and an order query report the same transaction).
+fn normalised(notice: &engine::candidate::PaymentNotice) -> engine::candidate::PaymentNotice {
+    engine::candidate::PaymentNotice {
+        source: engine::candidate::PaymentSource::Notification,
+        paid_at: Timestamp(0),
+        ..notice.clone()
+    }
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(bytes))
@@ -124,11 +134,7 @@ impl Exam for Gaokao {
         let normalised;
         let command = match command {
             Command::RecordPayment(notice) => {
-                normalised = Command::RecordPayment(engine::candidate::PaymentNotice {
-                    source: engine::candidate::PaymentSource::Notification,
-                    paid_at: Timestamp(0),
-                    ..notice.clone()
-                });
+                normalised = Command::RecordPayment(self::normalised(notice));
                 &normalised
             }
             Command::SetPasswords {
@@ -209,11 +215,7 @@ impl Exam for Adult {
         let normalised;
         let command = match command {
             AdultCommand::ApplyPayment(notice) => {
-                normalised = AdultCommand::ApplyPayment(engine::candidate::PaymentNotice {
-                    source: engine::candidate::PaymentSource::Notification,
-                    paid_at: Timestamp(0),
-                    ..notice.clone()
-                });
+                normalised = AdultCommand::ApplyPayment(self::normalised(notice));
                 &normalised
             }
             AdultCommand::Register { username, .. } => {

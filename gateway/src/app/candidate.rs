@@ -8,7 +8,7 @@ use crate::app::AppError;
 use crate::app::session::busy;
 use crate::app::{fresh_idempotency_key, load, run};
 use crate::orders::order_id;
-use crate::providers::{Channel, NewPayment, PayInstructions};
+use crate::providers::{Channel, PayInstructions};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use actors::Outcome;
@@ -164,17 +164,7 @@ impl<'a> Myself<'a> {
         idempotency: String,
     ) -> Result<FeeOrderView, AppError> {
         let provider = payer.provider;
-        let gateway = self
-            .state
-            .providers
-            .get(provider)
-            .ok_or_else(|| AppError::NotNow {
-                code: "provider_unavailable",
-                message: format!(
-                    "该支付方式暂未开通，请选择其他支付方式 ({} is not offered here)",
-                    provider.name()
-                ),
-            })?;
+        let gateway = crate::app::payments::offered(self.state, provider)?;
         let existing = self.record().await?;
         let applied = self
             .state
@@ -194,22 +184,14 @@ impl<'a> Myself<'a> {
         let created = orders_of(&record, fee)
             .and_then(|orders| orders.last())
             .ok_or(engine::Rejection::CandidateNotFound)?;
-        let pay = gateway
-            .create(NewPayment {
-                order: created,
-                description: fee_description(fee),
-                channel: payer.channel,
-                client_ip: &payer.client_ip,
-                now: self.state.now(),
-            })
-            .await
-            .map_err(|error| {
-                crate::metrics::payment_create_failed(provider.name());
-                AppError::Upstream {
-                    code: "provider_unreachable",
-                    message: format!("支付平台暂时无法创建支付，请稍后用同一请求重试 ({error})"),
-                }
-            })?;
+        let pay = crate::app::payments::create_payment(
+            self.state,
+            gateway,
+            created,
+            fee_description(fee),
+            &payer,
+        )
+        .await?;
         Ok(FeeOrderView {
             order_id: created.order_id.clone(),
             amount_fen: created.amount_fen,

@@ -126,6 +126,47 @@ pub async fn notified(
     }
 }
 
+/// The provider a candidate chose, if this deployment offers it (else 409 in Chinese).
+pub fn offered(state: &AppState, provider: Provider) -> Result<&dyn PaymentGateway, AppError> {
+    state
+        .providers
+        .get(provider)
+        .ok_or_else(|| AppError::NotNow {
+            code: "provider_unavailable",
+            message: format!(
+                "该支付方式暂未开通，请选择其他支付方式 ({} is not offered here)",
+                provider.name()
+            ),
+        })
+}
+
+/// Asks the provider to create the payment of `order` (idempotent at every provider, so a
+/// retry asks again for the same order); unreachable: 502, retry with the same request.
+pub async fn create_payment(
+    state: &AppState,
+    gateway: &dyn PaymentGateway,
+    order: &engine::candidate::FeeOrder,
+    description: &str,
+    payer: &crate::app::candidate::Payer,
+) -> Result<crate::providers::PayInstructions, AppError> {
+    gateway
+        .create(crate::providers::NewPayment {
+            order,
+            description,
+            channel: payer.channel,
+            client_ip: &payer.client_ip,
+            now: state.now(),
+        })
+        .await
+        .map_err(|error| {
+            crate::metrics::payment_create_failed(order.provider.name());
+            AppError::Upstream {
+                code: "provider_unreachable",
+                message: format!("支付平台暂时无法创建支付，请稍后用同一请求重试 ({error})"),
+            }
+        })
+}
+
 /// The provider, if this deployment takes it.
 fn configured(state: &AppState, provider: Provider) -> Result<&dyn PaymentGateway, AppError> {
     state

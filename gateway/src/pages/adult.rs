@@ -476,16 +476,21 @@ async fn ticket(state: web::Data<AppState>, request: HttpRequest) -> HttpRespons
         let (record, photo) = crate::app::adult::exam::print_ticket(&state, own).await?;
         crate::routes::adult_exam::ticket_pdf(&state, record, photo).await
     };
-    answer.await.unwrap_or_else(|error: ApiError| {
-        respond(
-            error.status,
-            page_of(
-                BRAND,
-                "无法打印",
-                html! { h1 { "无法打印准考证" } (alert(Some(&Problem::of(&error)))) p { a href="/adult" { "返回" } } },
-            ),
-        )
-    })
+    answer
+        .await
+        .unwrap_or_else(|error: ApiError| cannot_print(&error))
+}
+
+/// A document that could not be printed, with why.
+fn cannot_print(error: &ApiError) -> HttpResponse {
+    respond(
+        error.status,
+        page_of(
+            BRAND,
+            "无法打印",
+            html! { h1 { "无法打印" } (alert(Some(&Problem::of(error)))) p { a href="/adult" { "返回" } } },
+        ),
+    )
 }
 
 /// `GET /adult/flow-form.pdf`.
@@ -497,16 +502,9 @@ async fn flow_form(state: web::Data<AppState>, request: HttpRequest) -> HttpResp
         let record = Registrant::of(&state, &Caller(session))?.record().await?;
         crate::routes::adult_exam::flow_form_pdf(&state, &record).await
     };
-    answer.await.unwrap_or_else(|error: ApiError| {
-        respond(
-            error.status,
-            page_of(
-                BRAND,
-                "无法打印",
-                html! { h1 { "无法打印报名流程表" } (alert(Some(&Problem::of(&error)))) p { a href="/adult" { "返回" } } },
-            ),
-        )
-    })
+    answer
+        .await
+        .unwrap_or_else(|error: ApiError| cannot_print(&error))
 }
 
 fn value(typed: Option<&HashMap<String, String>>, name: &str, stored: String) -> String {

@@ -13,7 +13,6 @@ pub mod reporting;
 use crate::app::AppError;
 use crate::app::candidate::{FeeOrderView, Payer};
 use crate::app::session::{Client, Issued};
-use crate::providers::NewPayment;
 use crate::state::AppState;
 use actors::{AdultExecute, AdultOutcome};
 use engine::adult::info::BasicInfo;
@@ -267,17 +266,7 @@ impl<'a> Registrant<'a> {
         idempotency: String,
     ) -> Result<FeeOrderView, AppError> {
         let provider = payer.provider;
-        let gateway = self
-            .state
-            .providers
-            .get(provider)
-            .ok_or_else(|| AppError::NotNow {
-                code: "provider_unavailable",
-                message: format!(
-                    "该支付方式暂未开通，请选择其他支付方式 ({} is not offered here)",
-                    provider.name()
-                ),
-            })?;
+        let gateway = crate::app::payments::offered(self.state, provider)?;
         let existing = self.record().await?;
         let applied = self
             .state
@@ -300,22 +289,14 @@ impl<'a> Registrant<'a> {
             .orders
             .last()
             .ok_or(engine::adult::Rejection::NotConfirmed)?;
-        let pay = gateway
-            .create(NewPayment {
-                order: created,
-                description: "成人高考报名考试考务费",
-                channel: payer.channel,
-                client_ip: &payer.client_ip,
-                now: self.state.now(),
-            })
-            .await
-            .map_err(|error| {
-                crate::metrics::payment_create_failed(provider.name());
-                AppError::Upstream {
-                    code: "provider_unreachable",
-                    message: format!("支付平台暂时无法创建支付，请稍后用同一请求重试 ({error})"),
-                }
-            })?;
+        let pay = crate::app::payments::create_payment(
+            self.state,
+            gateway,
+            created,
+            "成人高考报名考试考务费",
+            &payer,
+        )
+        .await?;
         Ok(FeeOrderView {
             order_id: created.order_id.clone(),
             amount_fen: created.amount_fen,

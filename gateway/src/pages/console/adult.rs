@@ -7,7 +7,7 @@ use super::{act, console_csrf_ok, forbidden, operator_session};
 use crate::app::AppError;
 use crate::app::adult::{exam, operator};
 use crate::error::ApiError;
-use crate::pages::layout::{Problem, alert, csrf, respond};
+use crate::pages::layout::{Problem, csrf};
 use crate::pages::{see_other, text};
 use crate::sessions::Caller;
 use crate::state::AppState;
@@ -120,14 +120,7 @@ pub(super) async fn materials(state: web::Data<AppState>, request: HttpRequest) 
 }
 
 fn refused(error: &ApiError) -> HttpResponse {
-    respond(
-        error.status,
-        super::frame(
-            "无法打印",
-            None,
-            html! { h1 { "无法打印" } (alert(Some(&Problem::of(error)))) p { a href="/console" { "返回" } } },
-        ),
-    )
+    super::cannot_print(error)
 }
 
 /// What the workspace shows of the adult exam, by level (read here so the workspace

@@ -51,16 +51,7 @@ pub(super) async fn printable(
         Ok(candidate) => crate::routes::documents::registration_form_pdf(state, candidate).await,
         Err(error) => Err(ApiError::from(error)),
     };
-    answer.unwrap_or_else(|error| {
-        respond(
-            error.status,
-            frame(
-                "无法打印",
-                None,
-                html! { h1 { "无法打印" } (alert(Some(&Problem::of(&error)))) },
-            ),
-        )
-    })
+    answer.unwrap_or_else(|error| super::cannot_print(&error))
 }
 
 /// `POST /console/candidates/{key}/moral-evaluation` (the point or county).

@@ -248,6 +248,18 @@ pub(super) fn console_csrf_ok(request: &HttpRequest, posted: &str) -> bool {
         .is_some_and(|cookie| super::same(&csrf_of(cookie.value()), posted))
 }
 
+/// A document that could not be printed, with why.
+pub(super) fn cannot_print(error: &ApiError) -> HttpResponse {
+    respond(
+        error.status,
+        frame(
+            "无法打印",
+            None,
+            html! { h1 { "无法打印" } (alert(Some(&Problem::of(error)))) p { a href="/console" { "返回工作台" } } },
+        ),
+    )
+}
+
 pub(super) fn forbidden() -> HttpResponse {
     respond(
         StatusCode::FORBIDDEN,
