@@ -17,6 +17,7 @@ pub mod body;
 pub mod demo;
 pub mod documents;
 pub mod error;
+pub mod fallback;
 pub mod hashing;
 pub mod heavy;
 pub mod live_settings;
@@ -82,5 +83,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 config,
             ))
         })
-        .configure(pages::configure);
+        .configure(pages::configure)
+        .default_service(web::to(fallback::answer));
 }

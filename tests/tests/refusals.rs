@@ -179,3 +179,28 @@ fn login_attempts_are_limited_per_account() {
     // Another account is not affected by this one's lock-out.
     server.operator("county-430103");
 }
+
+/// A wrong method on an API path is 405 with the path's methods in `Allow`; a path no
+/// route has is 404; both in the error shape.
+#[test]
+fn wrong_methods_get_405_with_allow_and_unknown_paths_404() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(directory.path());
+    for (method, path, allow) in [
+        ("PATCH", "/v1/admission", "get, put"),
+        ("DELETE", "/v1/candidates/me", "get"),
+        ("GET", "/v1/sessions/operator", "delete, post"),
+        ("PUT", "/v1/adult/cities/4301/report", "delete, get, post"),
+    ] {
+        let answer = server.raw(method, path, b"", &[]);
+        assert_eq!(answer.status, 405, "{method} {path}: {}", answer.text);
+        assert_eq!(answer.body["code"], "method_not_allowed", "{}", answer.text);
+        assert!(
+            answer.head.contains(&format!("allow: {allow}\r\n")),
+            "{method} {path}: {}",
+            answer.head
+        );
+    }
+    let missing = server.raw("GET", "/v1/nothing-here", b"", &[]);
+    assert_eq!((missing.status, missing.code()), (404, "route_not_found"));
+}
