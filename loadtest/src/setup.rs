@@ -79,6 +79,8 @@ pub async fn spawn(options: &SpawnOptions, http_probe: &Http) -> Result<Spawned,
     let address = format!("127.0.0.1:{}", free_port()?);
     let child = Command::new(&options.binary)
         .env("REG_LISTEN", &address)
+        // Its metrics listener on any free port: the run does not scrape it.
+        .env("REG_ADMIN_LISTEN", "127.0.0.1:0")
         .env("REG_DATA_DIR", &options.data_dir)
         .env("REG_DEMO_PASSWORD", &options.operator_password)
         .env(

@@ -37,6 +37,8 @@ pub struct Server {
     child: Child,
     /// Its address, `127.0.0.1:PORT`.
     pub address: String,
+    /// Its admin listener (`/metrics`), `127.0.0.1:PORT`.
+    pub admin_address: String,
     /// Its data directory.
     pub data_dir: PathBuf,
     /// Whether it takes payments through the provider doubles (`REG_PAYMENTS_FILE`) rather
@@ -121,8 +123,10 @@ impl Server {
         stderr: impl Into<Stdio>,
     ) -> Server {
         let address = format!("127.0.0.1:{}", free_port());
+        let admin_address = format!("127.0.0.1:{}", free_port());
         let child = Command::new(binary())
             .env("REG_LISTEN", &address)
+            .env("REG_ADMIN_LISTEN", &admin_address)
             .env("REG_DATA_DIR", data_dir)
             .env("REG_DEMO_PASSWORD", DEMO_PASSWORD)
             // The demo's own candidate would change every count; a test asks for it.
@@ -135,6 +139,7 @@ impl Server {
         let server = Server {
             child,
             address,
+            admin_address,
             data_dir: data_dir.to_owned(),
             doubles: environment
                 .iter()
@@ -174,6 +179,13 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// The admin listener's `/metrics` (Prometheus text); panics if it does not answer.
+    pub fn metrics(&self) -> String {
+        self.try_request_at(&self.admin_address, "GET", "/metrics", None, &[])
+            .expect("the admin listener answers")
+            .text
+    }
+
     fn try_request(
         &self,
         method: &str,
@@ -181,14 +193,25 @@ impl Server {
         body: Option<&[u8]>,
         headers: &[(&str, &str)],
     ) -> Option<Response> {
-        let mut stream = TcpStream::connect(&self.address).ok()?;
+        self.try_request_at(&self.address, method, path, body, headers)
+    }
+
+    fn try_request_at(
+        &self,
+        address: &str,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        headers: &[(&str, &str)],
+    ) -> Option<Response> {
+        let mut stream = TcpStream::connect(address).ok()?;
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .ok()?;
         let body = body.unwrap_or_default();
         let mut request = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.address,
+            address,
             body.len()
         );
         for (name, value) in headers {

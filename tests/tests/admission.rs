@@ -36,7 +36,7 @@ fn put_settings(server: &Server, province: &str, config: &Value, key: &str) -> t
 }
 
 fn metric(server: &Server, name_and_labels: &str) -> f64 {
-    let text = server.request("GET", "/metrics", None, None, None).text;
+    let text = server.metrics();
     text.lines()
         .filter(|line| line.starts_with(name_and_labels))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())

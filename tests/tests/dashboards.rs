@@ -91,7 +91,7 @@ fn every_dashboard_and_alert_metric_is_exported() {
         Some("order"),
     );
     assert_eq!(refused.status, 503, "{}", refused.text);
-    let scrape = server.request("GET", "/metrics", None, None, None).text;
+    let scrape = server.metrics();
     let mut exported = metric_names(&scrape);
     exported.extend(
         [

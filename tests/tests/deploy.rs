@@ -210,7 +210,7 @@ fn compose_has_the_whole_topology_and_its_mounts_exist() {
     let targets = format!("{:?}", prometheus["scrape_configs"]);
     for gateway in &gateways {
         assert!(
-            targets.contains(&format!("{gateway}:8080")),
+            targets.contains(&format!("{gateway}:9090")),
             "prometheus scrapes {gateway}"
         );
     }

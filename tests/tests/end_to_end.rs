@@ -31,7 +31,7 @@ fn one_candidate_registers_end_to_end_with_the_kafka_log() {
     let directory = tempfile::tempdir().expect("temp dir");
     let server = Server::start_with_all(directory.path(), &environment);
     register_one_candidate(&server);
-    let metrics = server.request("GET", "/metrics", None, None, None).text;
+    let metrics = server.metrics();
     let value = |name: &str| {
         metrics
             .lines()
@@ -518,7 +518,7 @@ fn metrics_cover_routes_actors_and_storage() {
     let point = server.operator("point-430102-001");
     let captured = server.capture(&point, "430102-001", 7, "cap-7");
     assert_eq!(captured.status, 201, "{}", captured.text);
-    let metrics = server.request("GET", "/metrics", None, None, None).text;
+    let metrics = server.metrics();
     for expected in [
         r#"registration_http_requests_total{route="/v1/points/{point}/captures",method="POST",status="2xx"}"#,
         "registration_http_request_duration_seconds",

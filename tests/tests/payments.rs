@@ -35,7 +35,7 @@ fn fee_paid(server: &Server, token: &str) -> bool {
 }
 
 fn metric(server: &Server, line_start: &str) -> f64 {
-    let metrics = server.request("GET", "/metrics", None, None, None).text;
+    let metrics = server.metrics();
     metrics
         .lines()
         .find(|line| line.starts_with(line_start))

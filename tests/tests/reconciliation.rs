@@ -192,7 +192,7 @@ fn lost_payments_are_found_through_each_providers_query_api_and_applied_exactly_
     let later = reconcile(&server, &province, &everything_now, "r4");
     assert_eq!(later.body["applied"], 1, "{}", later.text);
     assert_eq!(status(&server, &county, &unpaid), "paid");
-    let metrics = server.request("GET", "/metrics", None, None, None).text;
+    let metrics = server.metrics();
     assert!(metrics.contains("registration_payments_reconciliation_total{outcome=\"applied\"} 4"));
     // Every request the gateway made was signed as the providers require.
     for provider in ["wechat_pay", "alipay", "unionpay"] {

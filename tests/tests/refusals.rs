@@ -203,4 +203,11 @@ fn wrong_methods_get_405_with_allow_and_unknown_paths_404() {
     }
     let missing = server.raw("GET", "/v1/nothing-here", b"", &[]);
     assert_eq!((missing.status, missing.code()), (404, "route_not_found"));
+    // Metrics are on the admin listener only, never on the public one.
+    let public = server.raw("GET", "/metrics", b"", &[]);
+    assert_eq!((public.status, public.code()), (404, "route_not_found"));
+    assert!(
+        server.metrics().contains("registration_"),
+        "the admin listener serves them"
+    );
 }

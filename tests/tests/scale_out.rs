@@ -13,8 +13,7 @@ const SHARDS: u32 = 4;
 
 fn metric(server: &Server, name: &str) -> f64 {
     server
-        .request("GET", "/metrics", None, None, None)
-        .text
+        .metrics()
         .lines()
         .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
         .unwrap_or(0.0)

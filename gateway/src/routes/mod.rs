@@ -34,7 +34,6 @@ use actix_web::HttpRequest;
 pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
         .service(health::healthz)
-        .service(health::metrics)
         .service(crate::openapi::serve)
         .service(sessions::operator_login)
         .service(sessions::candidate_first_login)

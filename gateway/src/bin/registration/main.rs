@@ -164,7 +164,10 @@ async fn main() -> anyhow::Result<()> {
         None => println!("payments: {}", state.providers.configured().join(", ")),
     }
     println!("identity callback key: {}", secrets_path.display());
-    println!("listening on http://{}", options.listen);
+    println!(
+        "listening on http://{} (metrics on http://{}/metrics)",
+        options.listen, options.admin_listen
+    );
     tracing::info!(
         listen = %options.listen,
         backend = state.store.describe(),

@@ -133,6 +133,10 @@ pub struct Options {
     /// Address to serve the API on.
     #[arg(long, env = "REG_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Where `/metrics` is served (never on the public listener): loopback by default; a
+    /// deployment opens it to its Prometheus only (deploy/ network policies).
+    #[arg(long, env = "REG_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
+    pub admin_listen: String,
     /// Where the embedded store and the generated secrets live.
     #[arg(long, env = "REG_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,

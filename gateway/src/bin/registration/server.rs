@@ -37,7 +37,8 @@ pub fn spawn_background(options: &Options, state: &web::Data<AppState>) {
     });
 }
 
-/// Serves the API until the process is stopped.
+/// Serves the API on the public listener and `/metrics` on the admin listener until the
+/// process is stopped.
 pub async fn serve(
     options: &Options,
     state: web::Data<AppState>,
@@ -46,7 +47,18 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let prometheus = web::Data::new(prometheus);
     let hsts_max_age_seconds = options.hsts_max_age_seconds;
-    HttpServer::new(move || {
+    // The admin listener: metrics only, for the deployment's Prometheus.
+    let admin = HttpServer::new(move || {
+        App::new()
+            .wrap(gateway::security_headers(0))
+            .app_data(prometheus.clone())
+            .service(gateway::routes::health::metrics)
+    })
+    .workers(1)
+    .bind(&options.admin_listen)
+    .with_context(|| format!("binding the admin listener {}", options.admin_listen))?
+    .run();
+    let public = HttpServer::new(move || {
         // actix runs the last `wrap` first. A request passes, in order: security headers
         // (so every answer carries them, even one an inner layer makes up: a shed request, a
         // redirect, a failed audit) → metrics (every answer counted) → redirect (writes for
@@ -62,13 +74,12 @@ pub async fn serve(
             .wrap(actix_web::middleware::from_fn(gateway::metrics::record))
             .wrap(gateway::security_headers(hsts_max_age_seconds))
             .app_data(state.clone())
-            .app_data(prometheus.clone())
             .configure(gateway::configure)
     })
     .workers(workers)
     .bind(&options.listen)
     .with_context(|| format!("binding {}", options.listen))?
-    .run()
-    .await?;
+    .run();
+    futures::future::try_join(public, admin).await?;
     Ok(())
 }
