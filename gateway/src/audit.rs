@@ -130,10 +130,17 @@ async fn write(state: &AppState, record: AuditRecord) -> Result<(), AppError> {
 /// The connection's peer address. (Behind a load balancer this is the balancer; reading a
 /// trusted proxy's `X-Forwarded-For` belongs with the trusted-proxy setting, not yet here.)
 pub fn client_address(request: &actix_web::HttpRequest) -> String {
-    request
-        .peer_addr()
-        .map(|address| address.ip().to_string())
-        .unwrap_or_default()
+    let Some(peer) = request.peer_addr().map(|address| address.ip()) else {
+        return String::new();
+    };
+    let forwarded = request
+        .headers()
+        .get("X-Forwarded-For")
+        .and_then(|value| value.to_str().ok());
+    match request.app_data::<actix_web::web::Data<AppState>>() {
+        Some(state) => state.trusted_proxies.client(peer, forwarded).to_string(),
+        None => peer.to_string(),
+    }
 }
 
 fn request_id() -> String {

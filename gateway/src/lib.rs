@@ -14,6 +14,7 @@ pub mod admission;
 pub mod app;
 pub mod audit;
 pub mod body;
+pub mod client;
 pub mod demo;
 pub mod documents;
 pub mod error;

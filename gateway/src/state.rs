@@ -72,6 +72,8 @@ pub struct AppState {
     /// Whether clients reach the service over HTTPS (TLS ends at the load balancer): the
     /// pages' cookies are then `Secure`.
     pub tls_at_balancer: bool,
+    /// The load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::client::TrustedProxies,
 }
 
 impl AppState {

@@ -211,3 +211,47 @@ fn wrong_methods_get_405_with_allow_and_unknown_paths_404() {
         "the admin listener serves them"
     );
 }
+
+/// Behind a trusted proxy the client is the address it forwards, so one client's failed
+/// logins back off that client only; without it (the default) a forwarded header is
+/// ignored — nobody escapes the back-off by naming another address.
+#[test]
+fn forwarded_clients_count_only_behind_trusted_proxies() {
+    let attempt = |server: &Server, forwarded: &str| {
+        let body = br#"{"username": "county-430102", "password": "guess-1234"}"#;
+        server.raw(
+            "POST",
+            "/v1/sessions/operator",
+            body,
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Forwarded-For", forwarded),
+            ],
+        )
+    };
+    let directory = tempfile::tempdir().expect("temp dir");
+    let behind = Server::start_with(directory.path(), &[("REG_TRUSTED_PROXIES", "127.0.0.1")]);
+    for _ in 0..3 {
+        assert_eq!(attempt(&behind, "203.0.113.5").status, 401);
+    }
+    assert_eq!(
+        attempt(&behind, "203.0.113.5").status,
+        429,
+        "this client backs off"
+    );
+    assert_eq!(
+        attempt(&behind, "198.51.100.7").status,
+        401,
+        "another client behind the same balancer does not"
+    );
+    let other = tempfile::tempdir().expect("temp dir");
+    let direct = Server::start(other.path());
+    for _ in 0..3 {
+        assert_eq!(attempt(&direct, "203.0.113.5").status, 401);
+    }
+    assert_eq!(
+        attempt(&direct, "198.51.100.7").status,
+        429,
+        "an untrusted peer's header is ignored"
+    );
+}

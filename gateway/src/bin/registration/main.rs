@@ -115,6 +115,8 @@ async fn main() -> anyhow::Result<()> {
         demo: options.demo,
         demo_candidate: Default::default(),
         tls_at_balancer: options.hsts_max_age_seconds > 0,
+        trusted_proxies: gateway::client::TrustedProxies::parse(&options.trusted_proxies)
+            .map_err(|error| anyhow::anyhow!("REG_TRUSTED_PROXIES: {error}"))?,
     });
     match &seeded.demo_password {
         Some(password) => {

@@ -137,6 +137,10 @@ pub struct Options {
     /// deployment opens it to its Prometheus only (deploy/ network policies).
     #[arg(long, env = "REG_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
     pub admin_listen: String,
+    /// The load balancers in front (addresses or CIDR prefixes, comma-separated): only from
+    /// them is `X-Forwarded-For` believed (per-address login limits, the audit trail).
+    #[arg(long, env = "REG_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
     /// Where the embedded store and the generated secrets live.
     #[arg(long, env = "REG_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
