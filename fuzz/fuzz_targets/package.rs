@@ -1,0 +1,13 @@
+//! County export packages (tar, signed manifest; sealed with AES-GCM): any bytes are opened
+//! or refused — paths, sizes, links and bombs included — never a panic.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
+
+static KEYS: LazyLock<storage::keys::KeyRing> =
+    LazyLock::new(|| storage::keys::KeyRing::single("k1", vec![7; 32]).expect("a key ring"));
+
+fuzz_target!(|data: &[u8]| {
+    let _ = gateway::packages::open(&KEYS, data);
+    let _ = gateway::packages::open_sealed(&KEYS, data);
+});

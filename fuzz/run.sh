@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a fixed number of executions (default 100,000; the closing
+# note's long runs used 10,000,000), on the nightly toolchain, with the corpus under
+# fuzz/corpus/<target>. A crash stops the run and leaves its input in fuzz/artifacts/.
+#   fuzz/run.sh [executions] [target…]
+set -euo pipefail
+cd "$(dirname "$0")"
+runs="${1:-100000}"
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(photo id_number csv_import package notification session_token json_bodies)
+fi
+for target in "${targets[@]}"; do
+  mkdir -p "corpus/$target"
+  echo "== $target: $runs executions"
+  cargo +nightly fuzz run "$target" "corpus/$target" -- -runs="$runs" -max_len=65536 2>&1 \
+    | grep -E "^(#[0-9]+\s+(DONE|INITED)|==[0-9]+==|SUMMARY|Done)" || true
+  test "${PIPESTATUS[0]}" -eq 0
+done
