@@ -110,10 +110,13 @@ pub struct ImportRefused {
     imported: Vec<ImportedRow>,
 }
 
+/// Rows of a file: each row's number and its capture, or why it cannot be read.
+pub type Rows = Vec<(usize, Result<CaptureRequest, String>)>;
+
 /// The file's rows (numbered as a spreadsheet shows them: the header is row 1), each a
 /// capture or why it cannot be read; refused whole when the header is not the template's.
 /// Parsing only: outside bytes in, nothing touched (the fuzz target `csv_import` drives it).
-pub fn read_rows(body: &[u8]) -> Result<Vec<(usize, Result<CaptureRequest, String>)>, ApiError> {
+pub fn read_rows(body: &[u8]) -> Result<Rows, ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
