@@ -14,7 +14,12 @@ fi
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target"
   echo "== $target: $runs executions"
-  cargo +nightly fuzz run "$target" "corpus/$target" -- -runs="$runs" -max_len=65536 2>&1 \
-    | grep -E "^(#[0-9]+\s+(DONE|INITED)|==[0-9]+==|SUMMARY|Done)" || true
-  test "${PIPESTATUS[0]}" -eq 0
+  log=$(mktemp)
+  if ! cargo +nightly fuzz run "$target" "corpus/$target" -- -runs="$runs" -max_len=65536 >"$log" 2>&1; then
+    grep -E "panicked|SUMMARY|Test unit|artifact" "$log" | head -20
+    echo "== $target: CRASHED (input in fuzz/artifacts/$target/)"
+    exit 1
+  fi
+  grep -E "^#[0-9]+\s+(DONE|INITED)|^Done" "$log" || true
+  rm -f "$log"
 done

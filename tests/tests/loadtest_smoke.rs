@@ -7,8 +7,10 @@ use serde_json::Value;
 use std::process::Command;
 use tests::build;
 
-#[test]
-fn a_short_replay_runs_clean_and_reports() {
+/// Runs the loadtest against a server it spawns (5,000 candidates, 3 points a county, 4
+/// journeys a second at 600× speed, a 1 s ceiling) with `extra` arguments, requiring a clean
+/// run; its standard output, its report and the report's directory.
+fn replay(extra: &[&str]) -> (String, Value, tempfile::TempDir) {
     let server = build("gateway", "registration");
     let loadtest = build("loadtest", "loadtest");
     let out = tempfile::tempdir().expect("temp dir");
@@ -27,17 +29,16 @@ fn a_short_replay_runs_clean_and_reports() {
             "4",
             "--speed",
             "600",
-            "--max-journeys",
-            "16",
             "--ceiling-seconds",
             "1",
             "--drain-seconds",
             "120",
             "--require-clean",
         ])
+        .args(extra)
         .output()
         .expect("loadtest runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
         "loadtest failed:\n{stdout}\n{}",
@@ -47,6 +48,12 @@ fn a_short_replay_runs_clean_and_reports() {
         &std::fs::read(out.path().join("report.json")).expect("report.json"),
     )
     .expect("json");
+    (stdout, report, out)
+}
+
+#[test]
+fn a_short_replay_runs_clean_and_reports() {
+    let (stdout, report, out) = replay(&["--max-journeys", "16"]);
     assert_eq!(report["dispatch"]["started"], 16, "{stdout}");
     let verification = &report["verification"];
     assert_eq!(verification["discrepancy_count"], 0, "{stdout}");
@@ -68,46 +75,7 @@ fn a_short_replay_runs_clean_and_reports() {
 /// volunteers, the point's confirmation, the fee paid once from its notification copies.
 #[test]
 fn an_adult_exam_replay_runs_clean() {
-    let server = build("gateway", "registration");
-    let loadtest = build("loadtest", "loadtest");
-    let out = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(&loadtest)
-        .arg("run")
-        .arg("--spawn")
-        .arg(&server)
-        .arg("--out")
-        .arg(out.path())
-        .args([
-            "--candidates",
-            "5000",
-            "--points-per-county",
-            "3",
-            "--journey",
-            "adult",
-            "--journeys-per-second",
-            "4",
-            "--speed",
-            "600",
-            "--max-journeys",
-            "12",
-            "--ceiling-seconds",
-            "1",
-            "--drain-seconds",
-            "120",
-            "--require-clean",
-        ])
-        .output()
-        .expect("loadtest runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "loadtest failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(
-        &std::fs::read(out.path().join("report.json")).expect("report.json"),
-    )
-    .expect("json");
+    let (stdout, report, _out) = replay(&["--journey", "adult", "--max-journeys", "12"]);
     assert_eq!(
         report["verification"]["registrations_checked"], 12,
         "{stdout}"
