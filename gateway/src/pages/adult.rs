@@ -577,6 +577,12 @@ async fn dashboard(
         h1 { "成人高考报名 · " (record.username) }
         (tracker(&steps))
         (alert(problem))
+        @if let (Some(point), None) = (record.point, &record.confirmation) {
+            p class="notice" role="status" id="next-step" {
+                "请本人携带身份证及相关材料，到 " strong { (point.to_string()) } " 现场确认（办理时间 " (hours) "）。确认后信息不能再修改。"
+            }
+            p { a href="/adult/flow-form.pdf" download="flow-form.pdf" { "下载报名流程表（PDF），打印后带到确认点" } }
+        }
         @if record.confirmation.is_none() {
             @if record.pledge_accepted_at.is_none() {
                 section aria-labelledby="pledge-heading" {
@@ -612,12 +618,6 @@ async fn dashboard(
                         }
                     }
                 }
-                @if let Some(point) = record.point {
-                    p class="notice" role="status" id="next-step" {
-                        "请本人携带身份证及相关材料，到 " strong { (point.to_string()) } " 现场确认（办理时间 " (hours) "）。确认后信息不能再修改。"
-                    }
-                    p { a href="/adult/flow-form.pdf" download="flow-form.pdf" { "下载报名流程表（PDF），打印后带到确认点" } }
-                }
             }
         } @else {
             section aria-labelledby="confirmed-heading" {
@@ -646,6 +646,11 @@ async fn dashboard(
                     }
                 } @else {
                     p class="notice" role="status" id="valid" { "已缴费，报名有效。" }
+                    @if record.seat.is_some() {
+                        p { a href="/adult/admission-ticket.pdf" download="admission-ticket.pdf" { "下载准考证（PDF）" } }
+                    } @else {
+                        p { "准考证号编排后可在此打印准考证。" }
+                    }
                     @match &record.exemption {
                         None => {
                             form method="post" action="/adult/exemption" {
@@ -666,11 +671,6 @@ async fn dashboard(
                         }
                     }
                     @for bonus in &record.bonus { p { "照顾加分：" (bonus.reason) " " (bonus.points) " 分" } }
-                    @if record.seat.is_some() {
-                        p { a href="/adult/admission-ticket.pdf" download="admission-ticket.pdf" { "下载准考证（PDF）" } }
-                    } @else {
-                        p { "准考证号编排后可在此打印准考证。" }
-                    }
                 }
             }
         }
