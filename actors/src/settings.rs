@@ -64,6 +64,18 @@ impl SharedSettings {
         )
     }
 
+    /// Changes one part of the settings in force (under the lock, so two changes of
+    /// different parts never undo each other); commands decided afterwards see it.
+    pub fn edit(&self, change: impl FnOnce(&mut Settings)) {
+        let mut slot = self
+            .0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut next = (**slot).clone();
+        change(&mut next);
+        *slot = Arc::new(next);
+    }
+
     /// Replaces the settings; commands decided afterwards see the new ones.
     pub fn replace(&self, settings: Settings) {
         *self

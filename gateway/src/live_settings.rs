@@ -9,7 +9,6 @@ use crate::admission::config::AdmissionConfig;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actors::Settings;
 use engine::schedule::Schedule;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -129,11 +128,7 @@ async fn refresh_one<T: serde::de::DeserializeOwned>(
 
 /// Puts `schedule` in force on this node (the policy stays as it is).
 pub fn put_schedule_in_force(state: &AppState, schedule: Schedule) {
-    let current = state.settings.current();
-    state.settings.replace(Settings {
-        schedule,
-        ..(*current).clone()
-    });
+    state.settings.edit(|settings| settings.schedule = schedule);
 }
 
 /// Puts the adult exam's `calendar` in force on this node.
@@ -141,13 +136,9 @@ pub fn put_adult_calendar_in_force(
     state: &AppState,
     calendar: engine::adult::confirmation::AdultCalendar,
 ) {
-    let current = state.settings.current();
-    let mut adult = current.adult.clone();
-    adult.calendar = calendar;
-    state.settings.replace(Settings {
-        adult,
-        ..(*current).clone()
-    });
+    state
+        .settings
+        .edit(|settings| settings.adult.calendar = calendar);
 }
 
 /// Puts the adult exam's frozen (reported) counties in force on this node.
@@ -155,13 +146,9 @@ pub fn put_adult_frozen_in_force(
     state: &AppState,
     frozen: std::collections::BTreeSet<engine::org::CountyCode>,
 ) {
-    let current = state.settings.current();
-    let mut adult = current.adult.clone();
-    adult.frozen_counties = frozen;
-    state.settings.replace(Settings {
-        adult,
-        ..(*current).clone()
-    });
+    state
+        .settings
+        .edit(|settings| settings.adult.frozen_counties = frozen);
 }
 
 /// Refreshes every [`REFRESH_INTERVAL`] for as long as the server runs.

@@ -163,18 +163,18 @@ impl Default for VolunteerRules {
     /// The 2019 plan's rules; the categories are the national 成人高考 ones.
     fn default() -> Self {
         let names = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect();
-        let high = names(&["文史", "理工"]);
+        let high: Vec<String> = names(&["文史", "理工"]);
         VolunteerRules {
             levels: vec![
                 LevelRule {
                     level: Level::HighToBachelor,
-                    categories: high,
+                    categories: high.clone(),
                     second_levels: vec![Level::HighToBachelor, Level::HighToJunior],
                     second_same_major_category: false,
                 },
                 LevelRule {
                     level: Level::HighToJunior,
-                    categories: names(&["文史", "理工"]),
+                    categories: high,
                     second_levels: vec![Level::HighToJunior],
                     second_same_major_category: false,
                 },

@@ -54,7 +54,7 @@ fn wrong_credentials() -> AppError {
 /// One login attempt: counted against the account and the client address before anything
 /// is checked; its outcome fed back, so that failures from this address to this account
 /// back off exponentially (and a success clears them).
-struct Attempt<'a> {
+pub(crate) struct Attempt<'a> {
     state: &'a AppState,
     account: String,
     address: String,
@@ -63,7 +63,11 @@ struct Attempt<'a> {
 impl<'a> Attempt<'a> {
     /// Refuses when the account or the client address has used up its attempts, or this
     /// address is backing off from this account.
-    fn begin(state: &'a AppState, client: &Client, account: &str) -> Result<Self, AppError> {
+    pub(crate) fn begin(
+        state: &'a AppState,
+        client: &Client,
+        account: &str,
+    ) -> Result<Self, AppError> {
         state
             .admission
             .admit_login_attempt(account, &client.address, state.now())?;
@@ -76,21 +80,26 @@ impl<'a> Attempt<'a> {
 
     /// The attempt failed: counted towards the back-off; the uniform refusal.
     fn failed(&self) -> AppError {
-        self.state
-            .admission
-            .login_failed(&self.account, &self.address, self.state.now());
+        self.count_failure();
         wrong_credentials()
     }
 
+    /// Counts the failure towards the back-off (for callers with their own refusal).
+    pub(crate) fn count_failure(&self) {
+        self.state
+            .admission
+            .login_failed(&self.account, &self.address, self.state.now());
+    }
+
     /// The attempt succeeded.
-    fn succeeded(&self) {
+    pub(crate) fn succeeded(&self) {
         self.state
             .admission
             .login_succeeded(&self.account, &self.address);
     }
 }
 
-fn issue(
+pub(crate) fn issue(
     state: &AppState,
     scope: Scope,
     subject: String,

@@ -12,7 +12,7 @@ pub mod reporting;
 
 use crate::app::AppError;
 use crate::app::candidate::{FeeOrderView, Payer};
-use crate::app::session::{Client, Issued};
+use crate::app::session::{Attempt, Client, Issued};
 use crate::state::AppState;
 use actors::{AdultExecute, AdultOutcome};
 use engine::adult::info::BasicInfo;
@@ -68,17 +68,12 @@ fn check_username(username: &str) -> Result<(), AppError> {
 }
 
 fn issue(state: &AppState, key: CandidateKey, record: &AdultCandidate) -> Result<Issued, AppError> {
-    let region = record.region();
-    let (token, expires_at) =
-        state
-            .sessions
-            .issue(Scope::Candidate(key), key.to_string(), region, state.now())?;
-    Ok(Issued {
-        token,
-        expires_at,
-        scope: Scope::Candidate(key),
-        password_change_required: false,
-    })
+    crate::app::session::issue(
+        state,
+        Scope::Candidate(key),
+        key.to_string(),
+        record.region(),
+    )
 }
 
 /// Makes an account (username + password, argon2id), counted against the login limits of
@@ -136,16 +131,11 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> Result<Issued, AppError> {
-    let account = format!("adult:{username}");
-    state
-        .admission
-        .admit_login_attempt(&account, &client.address, state.now())?;
+    let attempt = Attempt::begin(state, client, &format!("adult:{username}"))?;
     let key = state.key_secret.adult_key(username);
     let record = state.store.adult_candidate(key).await?;
     let wrong = || {
-        state
-            .admission
-            .login_failed(&account, &client.address, state.now());
+        attempt.count_failure();
         AppError::unauthenticated(
             "invalid_credentials",
             "用户名或密码不正确 / the username or password is incorrect",
@@ -167,7 +157,7 @@ pub async fn login(
     {
         return Err(wrong());
     }
-    state.admission.login_succeeded(&account, &client.address);
+    attempt.succeeded();
     issue(state, key, &record)
 }
 

@@ -85,7 +85,7 @@ pub(super) async fn ticket(
     };
     answer
         .await
-        .unwrap_or_else(|error: ApiError| refused(&error))
+        .unwrap_or_else(|error: ApiError| super::cannot_print(&error))
 }
 
 /// `GET /console/adult/{key}/flow-form.pdf`: the point prints a candidate's flow form.
@@ -103,7 +103,7 @@ pub(super) async fn flow_form(
     };
     answer
         .await
-        .unwrap_or_else(|error: ApiError| refused(&error))
+        .unwrap_or_else(|error: ApiError| super::cannot_print(&error))
 }
 
 /// `GET /console/adult/exam-materials.pdf` (a county): its sites' materials.
@@ -112,15 +112,11 @@ pub(super) async fn materials(state: web::Data<AppState>, request: HttpRequest) 
         return see_other("/console");
     };
     let Scope::County(county) = session.scope else {
-        return refused(&ApiError::from(AppError::out_of_scope()));
+        return super::cannot_print(&ApiError::from(AppError::out_of_scope()));
     };
     crate::routes::adult_exam::materials_pdf(&state, &Caller(session), county)
         .await
-        .unwrap_or_else(|error| refused(&error))
-}
-
-fn refused(error: &ApiError) -> HttpResponse {
-    super::cannot_print(error)
+        .unwrap_or_else(|error| super::cannot_print(&error))
 }
 
 /// What the workspace shows of the adult exam, by level (read here so the workspace

@@ -246,13 +246,6 @@ pub(super) async fn workspace(
     } else {
         Vec::new()
     };
-    let adult_section = super::adult::section(
-        state,
-        &caller,
-        &csrf_of(token),
-        &crate::random_hex(6).unwrap_or_default(),
-    )
-    .await;
     let desk = Desk {
         state,
         session: &session,
@@ -260,6 +253,8 @@ pub(super) async fn workspace(
         form_key: crate::random_hex(12).unwrap_or_default(),
         problem,
     };
+    let adult_section =
+        super::adult::section(state, &caller, &desk.csrf_token, &desk.form_key).await;
     let body = html! {
         h1 { "工作台" }
         (alert(problem))
