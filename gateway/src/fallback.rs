@@ -63,12 +63,7 @@ pub fn allowed(path: &str) -> Vec<&'static str> {
 pub async fn answer(request: HttpRequest) -> HttpResponse {
     let methods = allowed(request.path());
     if methods.is_empty() {
-        return ApiError::new(
-            StatusCode::NOT_FOUND,
-            "route_not_found",
-            format!("no route {}", request.path()),
-        )
-        .error_response();
+        return not_found(request).await;
     }
     let mut response = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -84,6 +79,16 @@ pub async fn answer(request: HttpRequest) -> HttpResponse {
         response.headers_mut().insert(ALLOW, value);
     }
     response
+}
+
+/// 404 `route_not_found` (the admin listener's default service: it has no public routes).
+pub async fn not_found(request: HttpRequest) -> HttpResponse {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        format!("no route {}", request.path()),
+    )
+    .error_response()
 }
 
 #[cfg(test)]

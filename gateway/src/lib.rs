@@ -87,3 +87,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .configure(pages::configure)
         .default_service(web::to(fallback::answer));
 }
+
+/// Registers the admin listener's routes: `/metrics` (the deployment's Prometheus) and the
+/// node-to-node requests (other gateways of the deployment), never on the public listener.
+/// The caller adds the `PrometheusHandle` and the `AppState`.
+pub fn configure_admin(config: &mut web::ServiceConfig) {
+    config
+        .app_data(web::PayloadConfig::new(MAX_CALLBACK_BYTES))
+        .service(routes::health::metrics)
+        .service(routes::internal::serial)
+        .default_service(web::to(fallback::not_found));
+}

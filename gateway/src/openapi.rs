@@ -356,7 +356,6 @@ mod tests {
                 Class::Exempt,
             ),
             (Method::POST, "/v1/identity/callback", Class::Exempt),
-            (Method::POST, "/v1/internal/serials", Class::Exempt),
             (Method::POST, "/v1/sessions/candidate", Class::Exempt),
         ] {
             assert_eq!(

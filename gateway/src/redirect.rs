@@ -19,6 +19,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use std::time::{Duration, Instant};
 use storage::Partition;
+use storage::kafka::NodeUrls;
 
 /// How long a looked-up owner is trusted.
 const OWNER_CACHE_SECONDS: u64 = 1;
@@ -48,6 +49,7 @@ pub async fn redirect(
         return Ok(response);
     };
     let (request, _) = response.into_parts();
+    let owner = owner.public;
     let location = format!("{}{path_and_query}", owner.trim_end_matches('/'));
     let refusal = ApiError::new(
         StatusCode::TEMPORARY_REDIRECT,
@@ -63,31 +65,38 @@ pub async fn redirect(
     Ok(ServiceResponse::new(request, redirect))
 }
 
-pub(crate) async fn owner(state: &AppState, partition: Partition) -> Option<String> {
-    if let Some((url, at)) = state.owners.get(&partition).map(|entry| entry.clone())
+/// The owner of `partition`, as it published its URLs, each kept only if it is on
+/// `--redirect-allow`: someone who can write the group's offsets could plant a URL that
+/// receives bearer tokens and bodies (public) or signed node requests (internal).
+pub(crate) async fn owner(state: &AppState, partition: Partition) -> Option<NodeUrls> {
+    if let Some((urls, at)) = state.owners.get(&partition).map(|entry| entry.clone())
         && at.elapsed() < Duration::from_secs(OWNER_CACHE_SECONDS)
     {
-        return url;
+        return urls;
     }
     let store = std::sync::Arc::clone(&state.store);
-    let url = web::block(move || store.owner_url(partition))
+    let urls = web::block(move || store.owner_url(partition))
         .await
         .ok()
         .and_then(Result::ok)
         .flatten();
-    let url = url.filter(|url| {
+    let permitted = |url: &String| {
         let allowed = allowed(url, &state.redirect_allow);
         if !allowed {
-            // Someone who can write the group's offsets could plant a URL that receives
-            // bearer tokens and bodies: never redirect there.
-            tracing::error!(%url, "not redirecting: the owner's URL is not on --redirect-allow");
+            tracing::error!(%url, "not using the owner's URL: it is not on --redirect-allow");
         }
         allowed
-    });
+    };
+    let urls = urls
+        .filter(|urls| permitted(&urls.public))
+        .map(|urls| NodeUrls {
+            internal: urls.internal.filter(|url| permitted(url)),
+            ..urls
+        });
     state
         .owners
-        .insert(partition, (url.clone(), Instant::now()));
-    url
+        .insert(partition, (urls.clone(), Instant::now()));
+    urls
 }
 
 /// Whether `url` starts with one of `prefixes` (all URLs when there are none).

@@ -20,7 +20,7 @@ pub struct AppState {
     /// Reads go straight to the store: a write is only acknowledged once it is there.
     pub store: Arc<Backend>,
     /// Scale-out mode: which node owns a partition, as last looked up, and when.
-    pub owners: DashMap<Partition, (Option<String>, Instant)>,
+    pub owners: DashMap<Partition, (Option<storage::kafka::NodeUrls>, Instant)>,
     /// The province's static divisions (names for documents and scopes).
     pub province: Province,
     /// Schedule and policy in force.

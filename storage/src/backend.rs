@@ -65,8 +65,11 @@ impl Backend {
         }
     }
 
-    /// The URL of the node owning `partition` (blocking; scale-out mode only).
-    pub fn owner_url(&self, partition: Partition) -> Result<Option<String>, StorageError> {
+    /// The URLs of the node owning `partition` (blocking; scale-out mode only).
+    pub fn owner_url(
+        &self,
+        partition: Partition,
+    ) -> Result<Option<crate::kafka::NodeUrls>, StorageError> {
         match self {
             Backend::Embedded(_) => Ok(None),
             Backend::Kafka(log) => log.owner_url(partition),

@@ -67,6 +67,7 @@ async fn node_with(brokers: &str, url: &str, group: &str, apply_timeout_seconds:
     config.replication_factor = 3;
     config.session_timeout_seconds = 6;
     config.apply_timeout_seconds = apply_timeout_seconds;
+    config.internal_url = Some(format!("{url}-admin"));
     let log = KafkaLog::start(&config, SHARDS, keys(), Arc::new(store))
         .await
         .expect("kafka log starts");
@@ -332,9 +333,14 @@ async fn rebalances_move_shards_without_losing_or_double_applying_anything() {
         } else {
             "http://a"
         };
+        // Both of the owner's addresses: writes are redirected to the public one,
+        // node-to-node requests go to its admin listener.
         assert_eq!(
-            other.log.owner_url(partition).expect("lookup").as_deref(),
-            Some(expected)
+            other.log.owner_url(partition).expect("lookup"),
+            Some(storage::kafka::NodeUrls {
+                public: expected.to_owned(),
+                internal: Some(format!("{expected}-admin")),
+            })
         );
     }
 

@@ -179,6 +179,18 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// Sends raw bytes to the admin listener; panics if it does not answer.
+    pub fn admin_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Response {
+        self.try_request_at(&self.admin_address, method, path, Some(body), headers)
+            .unwrap_or_else(|| panic!("the admin listener: no answer to {method} {path}"))
+    }
+
     /// The admin listener's `/metrics` (Prometheus text); panics if it does not answer.
     pub fn metrics(&self) -> String {
         self.try_request_at(&self.admin_address, "GET", "/metrics", None, &[])

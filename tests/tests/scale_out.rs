@@ -90,6 +90,25 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
         local > 0 && redirected > 0,
         "{local} local, {redirected} redirected"
     );
+    // The serials of the node not owning the counties came over its admin listener: the
+    // node-to-node route is there only, and takes only signed requests.
+    for node in [&first, &second] {
+        let json = [("Content-Type", "application/json")];
+        let public = node.raw("POST", "/v1/internal/serials", b"{}", &json);
+        assert_eq!(
+            (public.status, public.code()),
+            (404, "route_not_found"),
+            "{}",
+            public.text
+        );
+        let unsigned = node.admin_raw("POST", "/v1/internal/serials", b"{}", &json);
+        assert_eq!(
+            (unsigned.status, unsigned.code()),
+            (401, "signature_invalid"),
+            "{}",
+            unsigned.text
+        );
+    }
 
     // Reads are served by any node: each follows every partition.
     let county = first.operator("county-430102");

@@ -36,7 +36,7 @@ pub(crate) struct SerialReply {
 /// spending another number, and no number is ever given to two candidates.
 ///
 /// Scale-out mode: counties belong to the node owning the organisation partition. If that
-/// is another node, the request is forwarded there (`POST /v1/internal/serials`, [`crate::routes::internal`]), because the
+/// is another node, the request is forwarded there (`POST /v1/internal/serials` on its admin listener, [`crate::routes::internal`]), because the
 /// capture itself must stay here, on the owner of the candidate's shard.
 pub async fn assign_serial(
     state: &AppState,
@@ -83,9 +83,12 @@ async fn forward_serial(
             1,
         )
     };
+    // Node-to-node requests go to the owner's admin listener, never the public one.
     let owner = crate::redirect::owner(state, Partition::Organisation)
         .await
-        .ok_or_else(|| unavailable("the counties' node is not known yet".into()))?;
+        .ok_or_else(|| unavailable("the counties' node is not known yet".into()))?
+        .internal
+        .ok_or_else(|| unavailable("the counties' node publishes no admin URL".into()))?;
     let body = serde_json::to_vec(&SerialRequest {
         point: point.as_u64(),
         category,

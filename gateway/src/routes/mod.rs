@@ -27,7 +27,8 @@ pub mod views;
 use crate::error::ApiError;
 use actix_web::HttpRequest;
 
-/// The route table: every route, once. Registration, `/openapi.json` (each handler's
+/// The route table: every public route, once (the admin listener's are in
+/// [`crate::configure_admin`]). Registration, `/openapi.json` (each handler's
 /// `#[utoipa::path]`) and the admission class of each route (its `x-admission`) all come
 /// from here. Order matters where paths overlap: `/v1/candidates/me…` before
 /// `/v1/candidates/{key}…`, `…/art-pe/exam-ticket.pdf` before `…/art-pe/{category}`.
@@ -84,7 +85,6 @@ pub fn table(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(payments::notify)
         .service(payments::sandbox_pay)
         .service(payments::identity_callback)
-        .service(internal::serial)
         .service(reconciliation::run)
         .service(operators::candidate)
         .service(operators::timeline)

@@ -17,6 +17,10 @@ pub struct KafkaConfig {
     /// This node's HTTP base URL (`http://10.0.0.7:8080`), published with its shards so
     /// other nodes can redirect writes here.
     pub advertised_url: String,
+    /// This node's admin listener as other nodes reach it (`http://10.0.0.7:9090`), for
+    /// node-to-node requests; published beside `advertised_url`. `None`: this node takes
+    /// none (the counties' serials cannot be asked of it from another node).
+    pub internal_url: Option<String>,
     /// Replication factor used when this node creates the topics.
     pub replication_factor: i32,
     /// How long the producer keeps retrying one write before it is failed
@@ -93,6 +97,15 @@ impl KafkaSecurity {
 }
 
 impl KafkaConfig {
+    /// What this node publishes with each shard it owns (the offset commit's metadata).
+    pub(crate) fn published_urls(&self) -> String {
+        NodeUrls {
+            public: self.advertised_url.clone(),
+            internal: self.internal_url.clone(),
+        }
+        .to_metadata()
+    }
+
     /// Defaults for `brokers`, advertising `advertised_url`.
     pub fn new(brokers: impl Into<String>, advertised_url: impl Into<String>) -> KafkaConfig {
         KafkaConfig {
@@ -100,6 +113,7 @@ impl KafkaConfig {
             topic_prefix: "registration".into(),
             group_id: "registration-gateways".into(),
             advertised_url: advertised_url.into(),
+            internal_url: None,
             replication_factor: 3,
             delivery_timeout_seconds: 30,
             linger_milliseconds: 2,
@@ -191,6 +205,29 @@ impl Topics {
 
 #[cfg(test)]
 mod tests {
+    /// What a node publishes reads back as the same two URLs; an older node's lone URL is
+    /// its public one.
+    #[test]
+    fn published_urls_read_back() {
+        let mut config = KafkaConfig::new("localhost:9092", "http://10.0.0.7:8080");
+        assert_eq!(
+            NodeUrls::from_metadata(&config.published_urls()),
+            Some(NodeUrls {
+                public: "http://10.0.0.7:8080".into(),
+                internal: None
+            })
+        );
+        config.internal_url = Some("http://10.0.0.7:9090".into());
+        assert_eq!(
+            NodeUrls::from_metadata(&config.published_urls()),
+            Some(NodeUrls {
+                public: "http://10.0.0.7:8080".into(),
+                internal: Some("http://10.0.0.7:9090".into())
+            })
+        );
+        assert_eq!(NodeUrls::from_metadata(""), None);
+    }
+
     use super::*;
 
     /// Security audit item 6: every client spoke PLAINTEXT without authentication.
@@ -279,5 +316,35 @@ mod tests {
         assert_eq!(topics.count(), 6);
         assert_eq!(topics.locate(Partition::Audit), ("reg.audit", 0));
         assert_eq!(topics.partition_of("reg.audit", 0), Some(Partition::Audit));
+    }
+}
+
+/// Where another node is reached, as it published them with the shards it owns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeUrls {
+    /// The public listener: writes are redirected here.
+    pub public: String,
+    /// The admin listener: node-to-node requests go here. `None` from a node that
+    /// published none (an older version, or one without an admin URL).
+    pub internal: Option<String>,
+}
+
+impl NodeUrls {
+    /// `public` alone, or `public internal` (URLs hold no spaces).
+    fn to_metadata(&self) -> String {
+        match &self.internal {
+            Some(internal) => format!("{} {internal}", self.public),
+            None => self.public.clone(),
+        }
+    }
+
+    /// Reads what [`Self::to_metadata`] wrote; `None` for nothing published.
+    pub(crate) fn from_metadata(metadata: &str) -> Option<NodeUrls> {
+        let mut parts = metadata.split_whitespace();
+        let public = parts.next()?.to_owned();
+        Some(NodeUrls {
+            public,
+            internal: parts.next().map(str::to_owned),
+        })
     }
 }

@@ -28,7 +28,7 @@ mod config;
 mod follower;
 mod ownership;
 
-pub use config::{KafkaConfig, KafkaSecurity, Topics};
+pub use config::{KafkaConfig, KafkaSecurity, NodeUrls, Topics};
 
 use crate::error::StorageError;
 use crate::keys::KeyRing;
@@ -149,9 +149,9 @@ impl<P: Projection> KafkaLog<P> {
             .is_some_and(|membership| membership.settled(&self.owned))
     }
 
-    /// The URL of the node that owns `partition`, as published in the group's offsets
+    /// The URLs of the node that owns `partition`, as published in the group's offsets
     /// (blocking: one OffsetFetch round trip).
-    pub fn owner_url(&self, partition: Partition) -> Result<Option<String>, StorageError> {
+    pub fn owner_url(&self, partition: Partition) -> Result<Option<NodeUrls>, StorageError> {
         match &self.membership {
             Some(membership) => membership.owner_url(partition),
             None => Ok(None),

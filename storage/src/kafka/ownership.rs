@@ -182,7 +182,7 @@ impl Membership {
         let (thread_consumer, thread_stop, url) = (
             Arc::clone(&consumer),
             Arc::clone(&stop),
-            config.advertised_url.clone(),
+            config.published_urls(),
         );
         let thread_topics = topics.clone();
         let rebuild_timeout = Duration::from_secs(config.apply_timeout_seconds.max(1) * 10);
@@ -246,8 +246,11 @@ impl Membership {
                 .all(|partition| owned.epoch(self.topics.index(*partition)).is_some())
     }
 
-    /// The URL of the node owning `partition`, as it published it, if any.
-    pub(crate) fn owner_url(&self, partition: Partition) -> Result<Option<String>, StorageError> {
+    /// The URLs of the node owning `partition`, as it published them, if any.
+    pub(crate) fn owner_url(
+        &self,
+        partition: Partition,
+    ) -> Result<Option<super::NodeUrls>, StorageError> {
         let (topic, index) = self.topics.locate(partition);
         let mut list = TopicPartitionList::new();
         list.add_partition(topic, index);
@@ -257,8 +260,7 @@ impl Membership {
             .map_err(kafka_error)?;
         Ok(committed
             .find_partition(topic, index)
-            .map(|element| element.metadata().to_owned())
-            .filter(|url| !url.is_empty()))
+            .and_then(|element| super::NodeUrls::from_metadata(element.metadata())))
     }
 }
 

@@ -57,7 +57,12 @@ fn kafka_config(options: &Options) -> anyhow::Result<KafkaConfig> {
         .advertised_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", options.listen));
+    let internal = options
+        .advertised_admin_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", options.admin_listen));
     Ok(KafkaConfig {
+        internal_url: Some(internal),
         topic_prefix: options.kafka_topic_prefix.clone(),
         group_id: options.kafka_group_id.clone(),
         replication_factor: options.kafka_replication_factor,

@@ -99,6 +99,10 @@ pub struct Options {
     /// This node's URL as other nodes should redirect writes to it (default: http://LISTEN).
     #[arg(long, env = "REG_ADVERTISED_URL")]
     pub advertised_url: Option<String>,
+    /// This node's admin listener as other nodes reach it, for node-to-node requests
+    /// (default: http://ADMIN_LISTEN, which on loopback no other node can reach).
+    #[arg(long, env = "REG_ADVERTISED_ADMIN_URL")]
+    pub advertised_admin_url: Option<String>,
     /// URL prefixes an owner's advertised URL must start with before writes (and their
     /// bearer tokens) are redirected to it or serials requested from it, comma-separated
     /// (e.g. `http://gateway-1:8080,http://gateway-2:8080`). Empty: any URL (a warning at

@@ -37,8 +37,8 @@ pub fn spawn_background(options: &Options, state: &web::Data<AppState>) {
     });
 }
 
-/// Serves the API on the public listener and `/metrics` on the admin listener until the
-/// process is stopped.
+/// Serves the API on the public listener, and `/metrics` and node-to-node requests on the
+/// admin listener, until the process is stopped.
 pub async fn serve(
     options: &Options,
     state: web::Data<AppState>,
@@ -47,12 +47,15 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let prometheus = web::Data::new(prometheus);
     let hsts_max_age_seconds = options.hsts_max_age_seconds;
-    // The admin listener: metrics only, for the deployment's Prometheus.
+    // The admin listener: metrics for the deployment's Prometheus, node-to-node requests
+    // for the other gateways.
+    let admin_state = state.clone();
     let admin = HttpServer::new(move || {
         App::new()
             .wrap(gateway::security_headers(0))
             .app_data(prometheus.clone())
-            .service(gateway::routes::health::metrics)
+            .app_data(admin_state.clone())
+            .configure(gateway::configure_admin)
     })
     .workers(1)
     .bind(&options.admin_listen)
