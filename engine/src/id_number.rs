@@ -34,6 +34,7 @@ pub struct IdNumber {
 /// Sex as encoded in an ID number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Gender {
     /// 男: odd sequence digit.
     Male,

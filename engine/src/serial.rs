@@ -17,6 +17,7 @@ pub const MAX_SEQUENCE: u16 = 9999;
 /// Subject category (科类) for which a serial range may be reserved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SubjectCategory {
     /// 物理类: physics as first-choice subject.
     Physics,

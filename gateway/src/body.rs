@@ -55,8 +55,9 @@ impl serde::de::Error for FieldError {
 /// Parses `bytes` as a `T`, refusing with the specific code.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Straight into the generic value (one pass over the bytes, no JSON tree in between).
-    let value: serde_value::Value = serde_json::from_slice(bytes)
+    let mut value: serde_value::Value = serde_json::from_slice(bytes)
         .map_err(|error| ApiError::bad_request("malformed_json", error.to_string()))?;
+    whole_numbers(&mut value);
     T::deserialize(serde_value::ValueDeserializer::<FieldError>::new(value)).map_err(|error| {
         match error {
             FieldError::Unknown(message) => ApiError::bad_request("unknown_field", message),
@@ -65,9 +66,36 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// JSON has one kind of number: `21.0` *is* the integer 21 (JSON Schema says so, and the
+/// document's `integer` fields are generated that way by clients such as schemathesis),
+/// but serde's integer types refuse a float. Whole floats in the integer range become
+/// integers; fractions stay floats (and are refused by integer fields, as they should be).
+fn whole_numbers(value: &mut serde_value::Value) {
+    use serde_value::Value;
+    match value {
+        Value::F64(number) if number.fract() == 0.0 => {
+            // Exactly representable: |n| ≤ 2^53 (a float past it names many integers).
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if (0.0..=EXACT).contains(number) {
+                *value = Value::U64(*number as u64);
+            } else if (-EXACT..0.0).contains(number) {
+                *value = Value::I64(*number as i64);
+            }
+        }
+        Value::Seq(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Map(map) => {
+            // Keys are strings in JSON; only values can be numbers.
+            map.values_mut().for_each(whole_numbers)
+        }
+        Value::Option(Some(inner)) | Value::Newtype(inner) => whole_numbers(inner),
+        _ => {}
+    }
+}
+
 /// An optional body (DELETE requests that may carry one): empty means the default.
+/// `null` is no body too (the document states such a body as nullable).
 pub fn parse_optional<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    if bytes.trim_ascii().is_empty() || bytes.trim_ascii() == b"null" {
         return Ok(T::default());
     }
     parse(bytes)
@@ -189,6 +217,27 @@ mod tests {
         assert_eq!(
             code(r#"{"provider":3,"amount_fen":1}"#),
             Some("invalid_field")
+        );
+        // 2000.0 is the integer 2000 in JSON; 2000.5 is not an integer; 1e300 is out of range.
+        assert_eq!(
+            parse::<Order>(br#"{"provider":"alipay","amount_fen":2000.0}"#)
+                .ok()
+                .map(|order| order.amount_fen),
+            Some(2000)
+        );
+        assert_eq!(
+            code(r#"{"provider":"alipay","amount_fen":2000.5}"#),
+            Some("invalid_field")
+        );
+        assert_eq!(
+            code(r#"{"provider":"alipay","amount_fen":1e300}"#),
+            Some("invalid_field")
+        );
+        assert_eq!(
+            parse::<Order>(br#"{"provider":"alipay","amount_fen":-0.0}"#)
+                .ok()
+                .map(|order| order.amount_fen),
+            Some(0)
         );
     }
 }

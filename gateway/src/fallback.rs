@@ -46,12 +46,28 @@ fn matches(pattern: &[String], path: &[&str]) -> bool {
         })
 }
 
-/// The methods the API takes at `path`, if any route has that path.
+/// The methods the API takes at `path`, if any route has that path. Where patterns overlap
+/// (`…/art-pe/exam-ticket.pdf` and `…/art-pe/{category}`), the one naming more of the path
+/// literally is the path's: the route table puts it first, so it is the one that answers.
 pub fn allowed(path: &str) -> Vec<&'static str> {
     let path: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let mut methods: Vec<&'static str> = ROUTES
+    let matching: Vec<&(Vec<String>, Vec<&'static str>)> = ROUTES
         .iter()
         .filter(|(pattern, _)| matches(pattern, &path))
+        .collect();
+    let parameters = |pattern: &[String]| {
+        pattern
+            .iter()
+            .filter(|segment| segment.starts_with('{'))
+            .count()
+    };
+    let fewest = matching
+        .iter()
+        .map(|(pattern, _)| parameters(pattern))
+        .min();
+    let mut methods: Vec<&'static str> = matching
+        .iter()
+        .filter(|(pattern, _)| Some(parameters(pattern)) == fewest)
         .flat_map(|(_, methods)| methods.iter().copied())
         .collect();
     methods.sort_unstable();
@@ -107,6 +123,9 @@ mod tests {
             ["DELETE", "GET", "POST"]
         );
         assert!(allowed("/v1/candidates/a/b/c/d").is_empty());
+        // The literal route is the path's, not the parameterised one beside it.
+        assert_eq!(allowed("/v1/candidates/me/art-pe/exam-ticket.pdf"), ["GET"]);
+        assert_eq!(allowed("/v1/candidates/me/art-pe/music"), ["DELETE", "PUT"]);
         assert!(allowed("/nothing").is_empty());
     }
 }

@@ -33,9 +33,166 @@ pub struct Error {
 
 static DOCUMENT: LazyLock<OpenApi> = LazyLock::new(build);
 
+/// The document as served: [`DOCUMENT`] with every integer's range stated.
+static SERVED: LazyLock<serde_json::Value> = LazyLock::new(|| {
+    let mut json = serde_json::to_value(document()).unwrap_or_default();
+    integer_ranges(&mut json);
+    map_keys_are_text(&mut json);
+    tagged_variants(&mut json);
+    server_sent_events(&mut json);
+    json
+});
+
 /// The document (built once, from the route table).
 pub fn document() -> &'static OpenApi {
     &DOCUMENT
+}
+
+/// The document as `/openapi.json` serves it.
+pub fn served() -> &'static serde_json::Value {
+    &SERVED
+}
+
+/// A map keyed by numbers (`BTreeMap<u32, _>`) has JSON keys that are strings of digits;
+/// utoipa says `propertyNames: integer`, which no JSON object satisfies.
+fn map_keys_are_text(json: &mut serde_json::Value) {
+    use serde_json::Value;
+    match json {
+        Value::Object(object) => {
+            if let Some(names) = object.get_mut("propertyNames")
+                && names.get("type").and_then(Value::as_str) == Some("integer")
+            {
+                *names = serde_json::json!({"type": "string", "pattern": "^[0-9]+$"});
+            }
+            object.values_mut().for_each(map_keys_are_text);
+        }
+        Value::Array(items) => items.iter_mut().for_each(map_keys_are_text),
+        _ => {}
+    }
+}
+
+/// serde's externally tagged enum variant (`{"only": [...]}`) is an object with exactly
+/// its one key; utoipa leaves other keys allowed, which serde refuses.
+fn tagged_variants(json: &mut serde_json::Value) {
+    use serde_json::Value;
+    match json {
+        Value::Object(object) => {
+            if let Some(Value::Array(variants)) = object.get_mut("oneOf") {
+                for variant in variants.iter_mut().filter_map(Value::as_object_mut) {
+                    let one_key = variant
+                        .get("required")
+                        .and_then(Value::as_array)
+                        .map(Vec::len)
+                        == Some(1)
+                        && variant
+                            .get("properties")
+                            .and_then(Value::as_object)
+                            .map(|p| p.len())
+                            == Some(1);
+                    if one_key {
+                        variant
+                            .entry("additionalProperties")
+                            .or_insert(Value::Bool(false));
+                    }
+                }
+            }
+            object.values_mut().for_each(tagged_variants);
+        }
+        Value::Array(items) => items.iter_mut().for_each(tagged_variants),
+        _ => {}
+    }
+}
+
+/// A `text/event-stream` response's declared body is what each event's `data` holds (JSON);
+/// the document states the event itself: `event` and `data`, with the body as the data's
+/// content schema (JSON Schema's `contentMediaType`/`contentSchema`).
+fn server_sent_events(json: &mut serde_json::Value) {
+    let Some(paths) = json
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(serde_json::Value::as_object_mut)
+            else {
+                continue;
+            };
+            for response in responses.values_mut() {
+                if let Some(stream) = response.pointer_mut("/content/text~1event-stream")
+                    && let Some(data) = stream.get("schema").cloned()
+                {
+                    stream["schema"] = serde_json::json!({
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {
+                            "event": {"type": "string"},
+                            "id": {"type": "string"},
+                            "data": {
+                                "type": "string",
+                                "contentMediaType": "application/json",
+                                "contentSchema": data,
+                            },
+                        },
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// States each integer's range from its Rust type (utoipa's `non_strict_integers` names it
+/// in `format`: `u-int16`, `int64`, …): without `maximum`, a client may send 70,000 to a
+/// `u16` field that the server then refuses. A range the code already states (`minimum =
+/// 1`) is kept.
+fn integer_ranges(json: &mut serde_json::Value) {
+    use serde_json::Value;
+    match json {
+        Value::Object(object) => {
+            // utoipa spells the unsigned ones `u-int8`…: written back as the usual `uint8`.
+            if let Some(Value::String(format)) = object.get_mut("format")
+                && format.starts_with("u-int")
+            {
+                *format = format.replacen("u-int", "uint", 1);
+            }
+            // `usize` and `isize` come without a format: 64 bits here.
+            let is_integer = object.get("type").and_then(Value::as_str) == Some("integer");
+            if is_integer && !object.contains_key("format") {
+                let unsigned = object.get("minimum").and_then(Value::as_i64) == Some(0);
+                object.insert(
+                    "format".to_owned(),
+                    Value::from(if unsigned { "uint64" } else { "int64" }),
+                );
+            }
+            let range: Option<(i128, i128)> = match object.get("format").and_then(Value::as_str) {
+                Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+                Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+                Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+                Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
+                Some("uint8") => Some((0, u8::MAX.into())),
+                Some("uint16") => Some((0, u16::MAX.into())),
+                Some("uint32") => Some((0, u32::MAX.into())),
+                Some("uint64") => Some((0, u64::MAX.into())),
+                _ => None,
+            };
+            if let Some((low, high)) = range {
+                let number = |value: i128| {
+                    serde_json::from_str::<Value>(&value.to_string()).unwrap_or(Value::Null)
+                };
+                object.entry("minimum").or_insert_with(|| number(low));
+                object.entry("maximum").or_insert_with(|| number(high));
+            }
+            object.values_mut().for_each(integer_ranges);
+        }
+        Value::Array(items) => items.iter_mut().for_each(integer_ranges),
+        _ => {}
+    }
 }
 
 fn build() -> OpenApi {
@@ -182,7 +339,7 @@ pub fn operations_of(
 )]
 #[get("/openapi.json")]
 pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok().json(document())
+    HttpResponse::Ok().json(served())
 }
 
 #[cfg(test)]
@@ -194,7 +351,106 @@ mod tests {
     use serde_json::Value;
 
     fn json() -> Value {
-        serde_json::to_value(document()).expect("serialises")
+        served().clone()
+    }
+
+    /// Two types may not share a schema name (the second would silently replace the first
+    /// in `components`): types of the same name are renamed with `#[schema(as = …)]`.
+    #[test]
+    fn schema_names_are_unique() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![root.join("src"), root.join("../engine/src")];
+        let mut names = std::collections::BTreeMap::<String, String>::new();
+        while let Some(directory) = stack.pop() {
+            for entry in std::fs::read_dir(&directory).expect("readable") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).expect("source");
+                for derived in source.split("ToSchema").skip(1) {
+                    let declaration = derived
+                        .lines()
+                        .find(|line| line.contains("pub struct ") || line.contains("pub enum "));
+                    let Some(declaration) = declaration else {
+                        continue;
+                    };
+                    let before = &derived[..derived.find(declaration).unwrap_or(0)];
+                    let name = match before.split("schema(as = ").nth(1) {
+                        Some(renamed) => renamed.split(')').next().unwrap_or_default(),
+                        None => declaration
+                            .split_whitespace()
+                            .skip_while(|word| *word != "struct" && *word != "enum")
+                            .nth(1)
+                            .unwrap_or_default()
+                            .trim_end_matches(|c: char| !c.is_alphanumeric()),
+                    };
+                    let place = path.display().to_string();
+                    if let Some(first) = names.insert(name.to_owned(), place.clone()) {
+                        panic!("schema {name} in {first} and {place}");
+                    }
+                }
+            }
+        }
+        assert!(names.len() > 80, "parser sanity: {}", names.len());
+    }
+
+    /// A handler that needs an `Idempotency-Key` says so in its `#[utoipa::path]`.
+    #[test]
+    fn handlers_taking_an_idempotency_key_document_it() {
+        let routes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(routes).expect("routes") {
+            let path = entry.expect("entry").path();
+            let source = std::fs::read_to_string(&path).expect("source");
+            for handler in source.split("#[utoipa::path(").skip(1) {
+                if handler.contains("idempotency_key(&request)") {
+                    checked += 1;
+                    assert!(
+                        handler.contains("IdempotencyKey"),
+                        "{}: {}",
+                        path.display(),
+                        handler.lines().take(3).collect::<Vec<_>>().join(" ")
+                    );
+                }
+            }
+        }
+        assert!(checked > 40, "parser sanity: {checked}");
+    }
+
+    /// Every integer in the document states both ends of its range.
+    #[test]
+    fn every_integer_states_its_range() {
+        fn walk(value: &Value, at: &str, integers: &mut usize) {
+            match value {
+                Value::Object(object) => {
+                    let is_integer = match &object.get("type") {
+                        Some(Value::String(kind)) => kind == "integer",
+                        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "integer"),
+                        _ => false,
+                    };
+                    if is_integer {
+                        *integers += 1;
+                        assert!(
+                            object.contains_key("minimum") && object.contains_key("maximum"),
+                            "{at}: {value}"
+                        );
+                    }
+                    for (key, inner) in object {
+                        walk(inner, &format!("{at}/{key}"), integers);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|item| walk(item, at, integers)),
+                _ => {}
+            }
+        }
+        let mut integers = 0;
+        walk(&json(), "", &mut integers);
+        assert!(integers > 50, "parser sanity: {integers} integers");
+        let pause =
+            &json()["components"]["schemas"]["PauseRequest"]["properties"]["retry_after_seconds"];
+        assert_eq!(pause["maximum"], u32::MAX, "{pause}");
     }
 
     #[test]
@@ -212,9 +468,10 @@ mod tests {
                     .iter()
                     .find(|(status, _)| status.starts_with('2'))
                     .unwrap_or_else(|| panic!("{name}: no success response"));
-                assert!(
+                assert_eq!(
                     success.1["content"].is_object(),
-                    "{name}: the success response states its body"
+                    success.0 != "204",
+                    "{name}: the success response states its body (204: none)"
                 );
                 assert_eq!(
                     responses["default"]["content"]["application/json"]["schema"]["$ref"],
@@ -247,7 +504,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(operations, 118, "every route of the table is documented");
+        assert_eq!(operations, 117, "every route of the table is documented");
     }
 
     #[test]
@@ -316,7 +573,7 @@ mod tests {
             .flat_map(|item| item.as_object().expect("item").values())
             .filter_map(|operation| operation["operationId"].as_str())
             .collect();
-        assert_eq!(ids.len(), 118, "operation ids are unique");
+        assert_eq!(ids.len(), 117, "operation ids are unique");
     }
 
     /// The classes the gate applied before the table stated them (matched on paths then).
@@ -364,6 +621,11 @@ mod tests {
                 "{method} {pattern}"
             );
         }
+        // A route's path with a method it does not take: straight to the 405.
+        assert_eq!(
+            class_of(&Method::TRACE, Some("/v1/sessions/candidate")),
+            Class::Exempt
+        );
         // No route matched: by method.
         assert_eq!(class_of(&Method::GET, None), read);
         assert_eq!(class_of(&Method::POST, Some("/nowhere")), write);

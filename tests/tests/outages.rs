@@ -151,7 +151,7 @@ fn offline_captures_import_all_or_nothing_and_re_import_safely() {
     let wrong_header = import(&server, &point, "430102-001", "id,name\r\n1,2\r\n", "i4");
     assert_eq!(
         (wrong_header.status, wrong_header.code()),
-        (400, "import_template")
+        (422, "import_template")
     );
     let empty = import(
         &server,

@@ -339,7 +339,7 @@ fn a_real_province_sets_up_points_ranges_and_submits_upwards() {
         json!({"serial_number": serial, "id_number": tests::id_number(1)}),
         &county,
     );
-    assert_eq!((both.status, both.code()), (400, "lookup_invalid"));
+    assert_eq!((both.status, both.code()), (422, "lookup_invalid"));
     let list = |query: &str, token: &str| {
         server.request(
             "GET",

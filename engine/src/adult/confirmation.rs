@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// A confirmation point's approval, level by level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PointApproval {
     /// Proposed by the county; the city reviews it next.
     Proposed,
@@ -84,6 +85,7 @@ impl ConfirmationPoint {
 /// Which cities a window is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Cities {
     /// Every city.
     All,
@@ -106,29 +108,51 @@ impl Cities {
 /// One registration window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationWindow {
     /// The cities it is for (the city where the candidate registers and is confirmed).
     pub cities: Cities,
     /// Only candidates whose household registration is in that city.
     pub local_hukou_only: bool,
     /// Opens (inclusive).
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub opens_at: Timestamp,
     /// Closes (exclusive).
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub closes_at: Timestamp,
+}
+
+/// `working_hours` in the OpenAPI document: pairs of minutes of the day.
+#[cfg(feature = "openapi")]
+fn working_hours_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let minute = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .maximum(Some(24 * 60));
+    let pair = ArrayBuilder::new()
+        .items(minute)
+        .min_items(Some(2))
+        .max_items(Some(2));
+    ArrayBuilder::new().items(pair).build()
 }
 
 /// The year's calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdultCalendar {
     /// Registration (self-registration, edits, choosing a point, confirmation).
     pub registration: Vec<RegistrationWindow>,
     /// The points' working hours, China Standard Time minutes of the day, `[from, to)`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = working_hours_schema))]
     pub working_hours: Vec<(u32, u32)>,
     /// Paying closes (the 2019 plan: with registration).
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub payment_closes_at: Timestamp,
     /// The day ages are counted on (under 17 or not), `YYYY-MM-DD`.
     #[serde(with = "crate::time::date_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub age_reference: crate::time::Date,
 }
 

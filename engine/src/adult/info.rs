@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// their confirmation completes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum IdentityDocument {
     /// 居民身份证.
     ResidentCard,
@@ -44,6 +45,7 @@ impl IdentityDocument {
 /// 基本信息.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BasicInfo {
     /// Which document `id_number` is from.
     pub document: IdentityDocument,
@@ -58,6 +60,7 @@ pub struct BasicInfo {
     pub ethnicity: u8,
     /// 出生日期 (`YYYY-MM-DD`).
     #[serde(with = "crate::time::date_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub birth_date: Date,
     /// 政治面貌.
     pub political_status: String,
@@ -71,6 +74,7 @@ pub struct BasicInfo {
     pub enrolment_category: String,
     /// 毕业日期 (`YYYY-MM-DD`).
     #[serde(with = "crate::time::date_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub graduation_date: Date,
     /// 毕业学校.
     pub graduation_school: String,
@@ -83,6 +87,7 @@ pub struct BasicInfo {
     pub occupation: String,
     /// 工作日期 (when the candidate started work, `YYYY-MM-DD`), if working.
     #[serde(default, with = "crate::time::date_text::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub work_start: Option<Date>,
     /// 联系电话 (a mainland mobile number).
     pub phone: String,

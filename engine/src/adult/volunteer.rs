@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// The level of study applied for (报考层次).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Level {
     /// 高中起点升本科 (高起本).
     HighToBachelor,
@@ -63,6 +64,7 @@ impl Level {
 /// How the candidate would study (学习形式).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum StudyForm {
     /// 函授.
     Correspondence,
@@ -86,6 +88,7 @@ impl StudyForm {
 /// One choice of school and major.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Choice {
     /// The level of this choice.
     pub level: Level,
@@ -107,6 +110,7 @@ pub struct Choice {
 /// The candidate's volunteers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Volunteers {
     /// The subject category (科类) the candidate sits, one the first choice's level offers.
     pub category: String,

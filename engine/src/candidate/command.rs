@@ -91,6 +91,7 @@ pub struct Capture {
 /// Payment providers the province accepts. In JSON each is spelt as [`Provider::name`]
 /// everywhere (orders, notification paths, metrics): one spelling per provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Provider {
     /// 微信支付.
     #[serde(rename = "wechat_pay")]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// What is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DeclarationKind {
     /// 优惠加分 (bonus points, e.g. ethnic-minority candidates in designated areas).
     BonusPoints,

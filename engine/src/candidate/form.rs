@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// 考试类型: which gaokao the candidate sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ExamType {
     /// 普通类: the general exam with first-choice and elective subjects.
     General,
@@ -22,6 +23,7 @@ pub enum ExamType {
 /// 首选科目.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FirstSubject {
     /// 物理.
     Physics,
@@ -32,6 +34,7 @@ pub enum FirstSubject {
 /// 再选科目: two are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Elective {
     /// 化学.
     Chemistry,
@@ -46,6 +49,7 @@ pub enum Elective {
 /// 应届 or 往届. Repeat candidates must bind a phone before saving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Graduation {
     /// 应届生: graduating this year.
     Current,
@@ -65,6 +69,7 @@ pub enum HouseholdCategory {
 
 /// One line of the resume (简历).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResumeEntry {
     /// Start month, `YYYY-MM`.
     pub from: String,

@@ -76,10 +76,19 @@ static CLASSES: LazyLock<HashMap<String, Vec<(&'static str, Class)>>> = LazyLock
 });
 
 /// The class of the route `method` `pattern` (as actix matched it). A path no route
-/// matches is answered 404 by the router; until then it counts as a read or a write.
+/// matches is answered 404 by the router; until then it counts as a read or a write. A
+/// route's path with a method it does not take is answered 405 at once, before anything
+/// of the request (a queue ticket, a session) is looked at: exempt.
 pub fn class_of(method: &Method, pattern: Option<&str>) -> Class {
-    pattern
-        .and_then(|pattern| CLASSES.get(pattern))
+    let methods = pattern.and_then(|pattern| CLASSES.get(pattern));
+    if let Some(methods) = methods
+        && !methods
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(method.as_str()))
+    {
+        return Class::Exempt;
+    }
+    methods
         .and_then(|methods| {
             methods
                 .iter()

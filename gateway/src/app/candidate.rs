@@ -29,7 +29,6 @@ pub struct FeeOrderView {
     /// Amount due, fen.
     pub amount_fen: u32,
     /// Provider.
-    #[schema(value_type = String, example = "wechat_pay")]
     pub provider: Provider,
     /// What the provider answered: the QR code, link or form to pay with.
     pub pay: PayInstructions,

@@ -50,7 +50,6 @@ pub enum TrackName {
 pub struct CaptureRequest {
     id_number: String,
     name: String,
-    #[schema(value_type = String, example = "male")]
     gender: Gender,
     ethnicity: u8,
     /// `YYYY-MM-DD`.
@@ -58,7 +57,6 @@ pub struct CaptureRequest {
     address: String,
     /// `YYYY-MM-DD` or `长期`.
     valid_until: String,
-    #[schema(value_type = String)]
     category: SubjectCategory,
     mode: Mode,
     /// `gaokao` (the default) or `juvenile_class` (少年班: its own, later window).

@@ -443,9 +443,9 @@ pub async fn remove_point(
 #[serde(deny_unknown_fields)]
 pub struct Allocation {
     /// The point (`430102-001`), or absent to divide among all points by head-count.
+    #[schema(pattern = "^[0-9]{6}-[0-9]{3}$")]
     pub point: Option<String>,
     /// Reserved for one subject category (`history`, `physics`, …); any when absent.
-    #[schema(value_type = Option<String>)]
     pub category: Option<SubjectCategory>,
     /// First sequence (1–9999).
     pub first: u16,

@@ -291,11 +291,16 @@ impl<'a> Operator<'a> {
         if !matches!(self.scope(), Scope::Province) {
             return Err(AppError::out_of_scope());
         }
-        Ok(self
-            .state
-            .store
-            .audit_trail(limit.unwrap_or(100).min(1000), actor)
-            .await?)
+        let limit = match limit.unwrap_or(100) {
+            limit @ 1..=1000 => limit,
+            _ => {
+                return Err(AppError::malformed(
+                    "limit_invalid",
+                    "limit must be between 1 and 1000",
+                ));
+            }
+        };
+        Ok(self.state.store.audit_trail(limit, actor).await?)
     }
 
     /// One page of `point`'s candidates with a special case still open: it looks at
@@ -357,7 +362,7 @@ impl<'a> Operator<'a> {
             }
             (None, Some(id_number)) => Some(crate::app::session::key_of(self.state, id_number)?.1),
             _ => {
-                return Err(AppError::malformed(
+                return Err(AppError::invalid(
                     "lookup_invalid",
                     "send exactly one of serial_number and id_number",
                 ));
@@ -635,7 +640,7 @@ impl ListFilter {
                 Some(prefix.to_owned())
             }
             Some(_) => {
-                return Err(AppError::malformed(
+                return Err(AppError::invalid(
                     "name_prefix_invalid",
                     "name is the start of a name: 1–30 printable characters",
                 ));

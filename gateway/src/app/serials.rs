@@ -15,7 +15,6 @@ use storage::{Journal as _, Partition};
 #[serde(deny_unknown_fields)]
 pub struct SerialRequest {
     pub(crate) point: u64,
-    #[schema(value_type = String)]
     pub(crate) category: SubjectCategory,
     #[serde(default)]
     pub(crate) migrant_child: bool,

@@ -267,7 +267,7 @@ impl PaymentGateway for Alipay {
             .collect();
         let sign = parameters
             .remove("sign")
-            .ok_or_else(|| Refusal::Malformed("no sign".into()))?;
+            .ok_or_else(|| Refusal::Unsigned("no sign".into()))?;
         if parameters.remove("sign_type").as_deref() != Some("RSA2") {
             return Err(Refusal::Signature);
         }
@@ -547,7 +547,7 @@ mod tests {
             .join("&");
         assert!(matches!(
             read(unsigned.as_bytes()),
-            Err(Refusal::Malformed(_))
+            Err(Refusal::Unsigned(_))
         ));
         // Signed by the app's key instead of Alipay's.
         let app_key = PrivateKey::from_pem(APP_PRIVATE).expect("key");

@@ -177,6 +177,9 @@ pub enum Refusal {
     /// A required header or parameter is missing or malformed.
     #[error("the notification is malformed: {0}")]
     Malformed(String),
+    /// It carries no signature, or none that can be read: unauthenticated.
+    #[error("the notification is not signed: {0}")]
+    Unsigned(String),
     /// The signature names no key or certificate configured here.
     #[error("the notification is signed by a key that is not configured")]
     UnknownKey,
@@ -208,6 +211,7 @@ impl Refusal {
     pub fn label(&self) -> &'static str {
         match self {
             Refusal::Malformed(_) => "malformed",
+            Refusal::Unsigned(_) => "unsigned",
             Refusal::UnknownKey => "unknown_key",
             Refusal::Stale => "stale",
             Refusal::Signature => "signature",
@@ -224,7 +228,7 @@ impl Refusal {
     pub fn status(&self) -> u16 {
         match self {
             Refusal::Unavailable => 503,
-            Refusal::Signature | Refusal::UnknownKey | Refusal::Stale => 401,
+            Refusal::Unsigned(_) | Refusal::Signature | Refusal::UnknownKey | Refusal::Stale => 401,
             _ => 400,
         }
     }

@@ -166,14 +166,14 @@ impl UnionPay {
             .collect();
         let signature = parameters
             .remove("signature")
-            .ok_or_else(|| Refusal::Malformed("no signature".into()))?;
+            .ok_or_else(|| Refusal::Unsigned("no signature".into()))?;
         if parameters.get("signMethod").map(String::as_str) != Some("01") {
             return Err(Refusal::Signature);
         }
         let sent = parameters
             .get("signPubKeyCert")
             .and_then(|pem| Certificate::from_pem(pem))
-            .ok_or_else(|| Refusal::Malformed("no signPubKeyCert".into()))?;
+            .ok_or_else(|| Refusal::Unsigned("no signPubKeyCert".into()))?;
         let certificate = self
             .verify_certificates
             .iter()
@@ -554,7 +554,7 @@ mod tests {
             .join("&");
         assert!(matches!(
             read(unsigned.as_bytes()),
-            Err(Refusal::Malformed(_))
+            Err(Refusal::Unsigned(_))
         ));
         for (changes, refusal) in [
             (vec![("merId", "777290058119999")], Refusal::WrongMerchant),

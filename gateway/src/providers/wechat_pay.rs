@@ -195,7 +195,7 @@ impl WeChatPay {
         body: &[u8],
         now: Timestamp,
     ) -> Result<(), Refusal> {
-        let missing = |name: &str| Refusal::Malformed(format!("no Wechatpay-{name} header"));
+        let missing = |name: &str| Refusal::Unsigned(format!("no Wechatpay-{name} header"));
         let timestamp = header("Wechatpay-Timestamp").ok_or_else(|| missing("Timestamp"))?;
         let nonce = header("Wechatpay-Nonce").ok_or_else(|| missing("Nonce"))?;
         let signature = header("Wechatpay-Signature").ok_or_else(|| missing("Signature"))?;
@@ -687,7 +687,7 @@ mod tests {
         );
         let mut missing = genuine.clone();
         missing.headers.retain(|(key, _)| key != "Wechatpay-Nonce");
-        assert!(matches!(read(&missing), Err(Refusal::Malformed(m)) if m.contains("Nonce")));
+        assert!(matches!(read(&missing), Err(Refusal::Unsigned(m)) if m.contains("Nonce")));
         let old = notification(&plaintext, NOW - MAX_CLOCK_SKEW_SECONDS - 1);
         assert_eq!(read(&old), Err(Refusal::Stale));
         // Genuine, but for another merchant, not paid, or not in CNY.

@@ -48,9 +48,11 @@ pub async fn set_up(
 #[serde(deny_unknown_fields)]
 pub struct CreateAccount {
     /// 3–32 lower-case letters, digits, `-`, `_`, `.`.
+    #[schema(pattern = "^[a-z0-9._-]{3,32}$")]
     username: String,
     /// `province`, `city:4301`, `county:430102` or `point:430102-001`: the level below the
     /// caller's within its area, or the caller's own unit.
+    #[schema(pattern = "^(province|city:[0-9]{4}|county:[0-9]{6}|point:[0-9]{6}-[0-9]{3})$")]
     scope: String,
 }
 
@@ -191,7 +193,7 @@ pub async fn change_password(
     tag = "accounts",
     summary = "Log out: every session of the caller's account ends, on every node",
     description = "Who may call it: operators.",
-    responses((status = NO_CONTENT, description = "logged out", content_type = "text/plain", body = String)),
+    responses((status = NO_CONTENT, description = "logged out")),
     security(("operator_session" = [])),
     extensions(("x-admission" = json!("write"))),
 )]

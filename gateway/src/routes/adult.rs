@@ -95,6 +95,7 @@ impl From<&AdultCandidate> for AdultView {
 
 /// A confirmation point as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AdultPointView)]
 pub struct PointView {
     /// Its code (`430102-002`).
     code: String,
@@ -111,7 +112,6 @@ pub struct PointView {
     /// Designated for candidates under 17.
     under_17: bool,
     /// `proposed`, `city_reviewed`, `approved`, `refused`.
-    #[schema(value_type = String)]
     approval: engine::adult::confirmation::PointApproval,
     /// Why it was refused.
     refused_because: Option<String>,
@@ -255,7 +255,7 @@ pub async fn pledge(
     summary = "Save the basic information (until confirmed)",
     description = "Who may call it: the adult-exam candidate.",
     params(crate::routes::IdempotencyKey),
-    request_body(content = Object, description = "the basic information (engine::adult::info::BasicInfo)"),
+    request_body(content = engine::adult::info::BasicInfo, description = "the basic information"),
     responses((status = OK, description = "the registration", body = crate::routes::adult::AdultView)),
     security(("candidate_session" = [])),
     extensions(("x-admission" = json!("write"))),
@@ -279,7 +279,7 @@ pub async fn save_info(
     summary = "Save the volunteers (until confirmed)",
     description = "Who may call it: the adult-exam candidate.",
     params(crate::routes::IdempotencyKey),
-    request_body(content = Object, description = "the volunteers (engine::adult::volunteer::Volunteers)"),
+    request_body(content = engine::adult::volunteer::Volunteers, description = "the volunteers"),
     responses((status = OK, description = "the registration", body = crate::routes::adult::AdultView)),
     security(("candidate_session" = [])),
     extensions(("x-admission" = json!("write"))),
@@ -554,6 +554,10 @@ pub async fn registration(
 #[into_params(parameter_in = Query)]
 pub struct RegistrationsQuery {
     /// Only this status.
+    /// Empty: every status (a form's "all").
+    #[param(
+        pattern = "^(|registered|filled|point_chosen|awaiting_city_approval|confirmed|paid|seated)$"
+    )]
     status: Option<String>,
     /// After this key (paging).
     #[param(pattern = "^[0-9a-f]{32}$")]
@@ -758,8 +762,8 @@ pub async fn calendar(state: web::Data<AppState>) -> HttpResponse {
     summary = "Replace the adult exam's calendar (durable, audited, on every node within a second)",
     description = "Who may call it: province.",
     params(crate::routes::IdempotencyKey),
-    request_body(content = Object, description = "engine::adult::confirmation::AdultCalendar"),
-    responses((status = OK, description = "the calendar in force", body = Object)),
+    request_body(content = engine::adult::confirmation::AdultCalendar, description = "the calendar"),
+    responses((status = OK, description = "the calendar in force", body = engine::adult::confirmation::AdultCalendar)),
     security(("operator_session" = [])),
     extensions(("x-admission" = json!("exempt"))),
 )]

@@ -623,6 +623,7 @@ pub async fn report_county(
 /// A return's body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AdultReturnRequest)]
 pub struct ReturnRequest {
     /// Why (1–200 characters): the level below reads it.
     reason: String,

@@ -70,7 +70,6 @@ pub async fn start_verification(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeeOrderRequest {
-    #[schema(value_type = String, example = "wechat_pay")]
     pub(super) provider: Provider,
     /// `qr` (a QR code to scan, the default) or `mobile` (pay in this phone's browser).
     #[serde(default)]
@@ -256,7 +255,6 @@ pub(crate) async fn admission_ticket_pdf(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclarationRequest {
-    #[schema(value_type = String)]
     kind: engine::candidate::declaration::DeclarationKind,
     item: String,
     documents: Vec<String>,
@@ -451,19 +449,14 @@ pub async fn accept_pledge(
 #[serde(deny_unknown_fields)]
 pub struct FormRequest {
     save_password: Option<String>,
-    #[schema(value_type = String)]
     exam_type: ExamType,
-    #[schema(value_type = Option<String>)]
     first_subject: Option<FirstSubject>,
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
     electives: Vec<Elective>,
     vocational_group: Option<String>,
-    #[schema(value_type = String)]
     graduation: Graduation,
     school: String,
     urban_rural_code: u16,
-    #[schema(value_type = Vec<Object>)]
     resume: Vec<ResumeEntry>,
     postal_address: Option<String>,
     recipient: Option<String>,

@@ -181,10 +181,15 @@ pub use printable::MAX_LOGIN_CARDS;
 #[into_params(parameter_in = Query)]
 pub struct CardFilter {
     /// Only candidates in this status (e.g. `captured`: not logged in yet).
+    #[param(
+        pattern = "^(captured|activated|paid|authenticated|passwords_set|form_saved|signed|evaluated)$"
+    )]
     status: Option<String>,
     /// Continue after this candidate key (the previous run's `X-Next-After`).
+    #[param(pattern = "^[0-9a-f]{32}$")]
     after: Option<String>,
     /// Cards in this run (1–1000, default 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
@@ -224,6 +229,7 @@ pub async fn candidate_login_card(
     summary = "A point's login cards, four to a page (PDF; ?status= to filter; runs of ?limit= cards, X-Next-After for ?after=)",
     description = "Who may call it: operators in scope.",
     params(
+        crate::routes::documents::CardFilter,
         crate::routes::PointPath,
     ),
     responses(

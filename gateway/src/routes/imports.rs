@@ -123,22 +123,28 @@ pub fn read_rows(body: &[u8]) -> Result<Rows, ApiError> {
         .from_reader(body);
     let headers = reader
         .headers()
-        .map_err(|error| ApiError::bad_request("import_template", error.to_string()))?
+        .map_err(|error| not_the_template(error.to_string()))?
         .clone();
     if headers.iter().ne(TEMPLATE_COLUMNS) {
-        return Err(ApiError::bad_request(
-            "import_template",
-            format!(
-                "the header row must be exactly: {} (see GET /v1/imports/capture-template.csv)",
-                TEMPLATE_COLUMNS.join(",")
-            ),
-        ));
+        return Err(not_the_template(format!(
+            "the header row must be exactly: {} (see GET /v1/imports/capture-template.csv)",
+            TEMPLATE_COLUMNS.join(",")
+        )));
     }
     Ok(reader
         .deserialize::<CaptureRequest>()
         .enumerate()
         .map(|(index, record)| (index + 2, record.map_err(|error| error.to_string())))
         .collect())
+}
+
+/// 422: the file is text, but not the template filled in.
+fn not_the_template(message: String) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "import_template",
+        message,
+    )
 }
 
 /// `GET /v1/imports/capture-template.csv`: the header row to fill in.
@@ -187,6 +193,7 @@ async fn read_limited(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     description = "Who may call it: point, county.",
     params(
         crate::routes::PointPath,
+        crate::routes::IdempotencyKey,
     ),
     request_body(content = String, content_type = "text/csv", description = "the capture template, filled in (UTF-8, header row first)"),
     responses(

@@ -62,16 +62,53 @@ pub struct ListQuery {
     /// Only candidates at this step (`captured`, `activated`, `paid`, `authenticated`,
     /// `passwords_set`, `form_saved`, `signed`, `evaluated`): the step still missing is the
     /// next one.
+    #[param(
+        pattern = "^(captured|activated|paid|authenticated|passwords_set|form_saved|signed|evaluated)$"
+    )]
     status: Option<String>,
     /// Only candidates whose name (姓名) starts with this.
+    #[param(min_length = 1, max_length = 30)]
     name: Option<String>,
     /// Continue after the previous page's `next`.
+    #[param(pattern = "^[0-9a-f]{32}$")]
     after: Option<String>,
     /// Candidates looked at per page (1–1000, default 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
 impl ListQuery {
+    fn filter(&self) -> ListFilter {
+        ListFilter {
+            status: self.status.clone(),
+            name_prefix: self.name.clone(),
+        }
+    }
+}
+
+/// `GET /v1/counties/{county}/candidates` and `/v1/cities/{city}/candidates` query: a
+/// point's, but a page continues after a point and candidate.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AreaListQuery {
+    /// Only candidates at this step, as in a point's list.
+    #[param(
+        pattern = "^(captured|activated|paid|authenticated|passwords_set|form_saved|signed|evaluated)$"
+    )]
+    status: Option<String>,
+    /// Only candidates whose name (姓名) starts with this.
+    #[param(min_length = 1, max_length = 30)]
+    name: Option<String>,
+    /// Continue after the previous page's `next` (`<point>/<candidate key>`).
+    #[param(pattern = "^[0-9]{6}-[0-9]{3}/[0-9a-f]{32}$")]
+    after: Option<String>,
+    /// Candidates looked at per page (1–1000, default 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+}
+
+impl AreaListQuery {
     fn filter(&self) -> ListFilter {
         ListFilter {
             status: self.status.clone(),
@@ -96,7 +133,8 @@ pub struct CandidatePage {
     tag = "lists",
     summary = "A point's candidates, by the step reached (paged)",
     description = "Who may call it: operators whose scope covers the point.",
-    params(crate::routes::PointPath),
+    params(
+        crate::routes::lists::ListQuery,crate::routes::PointPath),
     responses((status = OK, description = "one page", body = CandidatePage)),
     security(("operator_session" = [])),
     extensions(("x-admission" = json!("read"))),
@@ -177,8 +215,12 @@ pub(crate) fn csv_lines(
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// Only candidates at this step, as in the JSON list.
+    #[param(
+        pattern = "^(captured|activated|paid|authenticated|passwords_set|form_saved|signed|evaluated)$"
+    )]
     status: Option<String>,
     /// Only candidates whose name starts with this.
+    #[param(min_length = 1, max_length = 30)]
     name: Option<String>,
 }
 
@@ -196,7 +238,8 @@ impl ExportQuery {
     tag = "lists",
     summary = "A point's candidates as a CSV file (UTF-8 with BOM, ID numbers masked; audited)",
     description = "Who may call it: operators whose scope covers the point.",
-    params(crate::routes::PointPath),
+    params(
+        crate::routes::lists::ExportQuery,crate::routes::PointPath),
     responses((status = OK, description = "the list", content_type = "text/csv", body = String)),
     security(("operator_session" = [])),
     extensions(("x-admission" = json!("read"))),
@@ -239,7 +282,8 @@ pub struct CountyCandidatePage {
     tag = "lists",
     summary = "A county's candidates, point by point, by the step reached (paged)",
     description = "Who may call it: the county, its city, the province.",
-    params(crate::routes::CountyPath),
+    params(
+        crate::routes::lists::AreaListQuery,crate::routes::CountyPath),
     responses((status = OK, description = "one page", body = CountyCandidatePage)),
     security(("operator_session" = [])),
     extensions(("x-admission" = json!("read"))),
@@ -249,7 +293,7 @@ pub async fn in_county(
     state: web::Data<AppState>,
     caller: Caller,
     county: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: web::Query<AreaListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let county = county.parse::<CountyCode>()?;
     let (candidates, next) = Operator::of(&state, &caller)
@@ -270,7 +314,8 @@ const EXPORT_PAGE: usize = 500;
     tag = "lists",
     summary = "A county's candidates as a CSV file, streamed page by page (ID numbers masked; audited)",
     description = "Who may call it: the county, its city, the province.",
-    params(crate::routes::CountyPath),
+    params(
+        crate::routes::lists::ExportQuery,crate::routes::CountyPath),
     responses((status = OK, description = "the list", content_type = "text/csv", body = String)),
     security(("operator_session" = [])),
     extensions(("x-admission" = json!("read"))),
@@ -346,7 +391,8 @@ pub struct CityCandidatePage {
     tag = "lists",
     summary = "A city's candidates, county by county, by the step reached and the start of the name (paged)",
     description = "Who may call it: the city, the province.",
-    params(crate::routes::CityPath),
+    params(
+        crate::routes::lists::AreaListQuery,crate::routes::CityPath),
     responses((status = OK, description = "one page", body = CityCandidatePage)),
     security(("operator_session" = [])),
     extensions(("x-admission" = json!("read"))),
@@ -356,7 +402,7 @@ pub async fn in_city(
     state: web::Data<AppState>,
     caller: Caller,
     city: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: web::Query<AreaListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let city: CityCode = city.parse()?;
     let (candidates, next) = Operator::of(&state, &caller)

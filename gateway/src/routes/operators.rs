@@ -193,6 +193,8 @@ pub async fn moral_evaluation(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ProgressQuery {
+    /// `province`, `city:4301`, `county:430102` or `point:430102-001`.
+    #[param(pattern = "^(province|city:[0-9]{4}|county:[0-9]{6}|point:[0-9]{6}-[0-9]{3})$")]
     pub(super) scope: String,
 }
 
@@ -201,6 +203,7 @@ pub struct ProgressQuery {
     tag = "operators",
     summary = "Counts by status (scope=province|city:C|county:C|point:P)",
     description = "Who may call it: operators covering the scope.",
+    params(crate::routes::operators::ProgressQuery),
     responses(
         (status = OK, description = "counts by status", body = crate::routes::operators::Progress),
     ),
@@ -255,6 +258,8 @@ pub struct AuditEntry {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Records (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
     /// Only this operator's records (exact username).
     actor: Option<String>,
@@ -265,6 +270,7 @@ pub struct AuditQuery {
     tag = "operators",
     summary = "The newest operator actions",
     description = "Who may call it: province.",
+    params(crate::routes::operators::AuditQuery),
     responses(
         (status = OK, description = "the newest records first", body = Vec<crate::routes::operators::AuditEntry>),
     ),
@@ -389,8 +395,10 @@ pub async fn verify_id(
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Continue after this candidate key (the previous page's `next`).
+    #[param(pattern = "^[0-9a-f]{32}$")]
     after: Option<String>,
     /// Candidates to look at (1–1000, default 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
@@ -402,6 +410,7 @@ pub struct PageQuery {
     summary = "The point's candidates with an open special case (ID to verify, document to approve; paged: ?limit=&after=<next>)",
     description = "Who may call it: operators in scope.",
     params(
+        crate::routes::operators::PageQuery,
         crate::routes::PointPath,
     ),
     responses(
@@ -479,11 +488,14 @@ pub async fn review_declaration(
 pub struct DeclarationsQuery {
     /// `pending`, `county_approved`, `approved`, `rejected` or `withdrawn`; by default what
     /// the caller decides next (the county: `pending`; the city: `county_approved`).
+    #[param(pattern = "^(pending|county_approved|approved|rejected|withdrawn)$")]
     stage: Option<String>,
     /// Continue after this point and candidate (the previous page's `next`:
     /// `<point>/<candidate key>`).
+    #[param(pattern = "^[0-9]{6}-[0-9]{3}/[0-9a-f]{32}$")]
     after: Option<String>,
     /// Candidates to look at (1–1000, default 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
@@ -494,6 +506,7 @@ pub struct DeclarationsQuery {
     summary = "The reviewers' work list: a county's declarations at one stage (?stage=; paged: ?limit=&after=<next>)",
     description = "Who may call it: county, city, province.",
     params(
+        crate::routes::operators::DeclarationsQuery,
         crate::routes::CountyPath,
     ),
     responses(

@@ -84,6 +84,7 @@ fn file_chunks(
     tag = "packages",
     summary = "Verify and import a county's export package",
     description = "Who may call it: city, province.",
+    params(crate::routes::IdempotencyKey),
     request_body(content = crate::openapi::Binary, content_type = "application/octet-stream", description = "a package as exported"),
     responses(
         (status = OK, description = "what was taken over", body = crate::app::package::ImportReport),

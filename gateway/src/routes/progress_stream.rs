@@ -61,6 +61,7 @@ pub type Counts = std::collections::BTreeMap<&'static str, u64>;
     tag = "operators",
     summary = "Live progress: an event `progress` (counts by status) now and at every change",
     description = "Who may call it: operators covering the scope. Server-Sent Events; ends when the session expires.",
+    params(crate::routes::operators::ProgressQuery),
     responses((status = OK, description = "`event: progress` lines with `data:` a Progress object", content_type = "text/event-stream", body = Progress)),
     security(("operator_session" = [])),
     extensions(("x-admission" = json!("read"))),

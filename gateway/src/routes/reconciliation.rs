@@ -29,6 +29,7 @@ fn default_min_age_seconds() -> u32 {
     tag = "reconciliation",
     summary = "Payment reconciliation: query the providers about unpaid orders, apply what was paid (province)",
     description = "Who may call it: province.",
+    params(crate::routes::IdempotencyKey),
     request_body = crate::routes::reconciliation::Reconcile,
     responses(
         (status = OK, description = "what the pass found and did", body = crate::reconciliation::Report),

@@ -44,7 +44,6 @@ pub struct ExamSite {
     /// 联系电话.
     pub phone: String,
     /// Where its approval stands.
-    #[schema(value_type = String)]
     pub approval: PointApproval,
     /// Why it was refused.
     pub refused_because: Option<String>,

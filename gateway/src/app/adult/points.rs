@@ -73,7 +73,6 @@ pub struct Proposal {
     /// 联系电话.
     pub phone: String,
     /// The levels it confirms.
-    #[schema(value_type = Vec<String>)]
     pub levels: Vec<Level>,
     /// Designated for medical candidates.
     #[serde(default)]

@@ -17,6 +17,7 @@ pub const SETTING: &str = "adult-reporting";
 
 /// One level's report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = AdultReport)]
 pub struct Report {
     /// When reported (absent: not reported, or returned).
     #[schema(value_type = Option<i64>)]
