@@ -253,7 +253,8 @@ fn build() -> OpenApi {
             "another node of this deployment: signed over method, path, time, nonce and body",
         ),
     );
-    for item in api.paths.paths.values_mut() {
+    for (path_name, item) in api.paths.paths.iter_mut() {
+        let path_name = path_name.clone();
         for operation in operations(item) {
             // A path parameter declared with its pattern (`KeyPath`, …) and the same one
             // inferred from the handler's `web::Path<String>`: the declared one stays.
@@ -275,6 +276,12 @@ fn build() -> OpenApi {
             ) {
                 *id = id.as_ref().map(|id| format!("{tag}_{id}"));
             }
+            if let Some(limit) = body_limit(&path_name, operation) {
+                operation
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .insert("x-body-limit-bytes".to_owned(), serde_json::json!(limit));
+            }
             operation.responses.responses.insert(
                 "default".to_owned(),
                 RefOr::T(
@@ -294,6 +301,33 @@ fn build() -> OpenApi {
         }
     }
     api
+}
+
+/// The most a request body may hold, by how the handler reads it: a CSV import, a county
+/// package (streamed to disk), a callback or optional body read as raw bytes (the
+/// `PayloadConfig` limit), or a JSON body ([`crate::body::Json`]). Beyond it: 413
+/// `body_too_large`, nothing read further.
+fn body_limit(path: &str, operation: &Operation) -> Option<usize> {
+    let RefOr::T(body) = operation.request_body.as_ref()? else {
+        return None;
+    };
+    let signed = operation.security.as_ref().is_some_and(|requirements| {
+        serde_json::to_string(requirements).is_ok_and(|text| {
+            text.contains("provider_signature") || text.contains("identity_signature")
+        })
+    });
+    Some(if body.content.contains_key("text/csv") {
+        crate::routes::imports::MAX_IMPORT_BYTES
+    } else if body.content.contains_key("application/octet-stream") {
+        crate::routes::packages::MAX_PACKAGE_BYTES
+    } else if signed
+        || path.starts_with("/v1/sandbox/")
+        || body.required != Some(utoipa::openapi::Required::True)
+    {
+        crate::MAX_CALLBACK_BYTES
+    } else {
+        crate::MAX_JSON_BYTES
+    })
 }
 
 /// Every operation of a path item.
@@ -394,6 +428,51 @@ mod tests {
             }
         }
         assert!(names.len() > 80, "parser sanity: {}", names.len());
+    }
+
+    /// Every body's limit is stated, and it is the one its handler's extractor applies: raw
+    /// bytes (`web::Bytes`, the payload limit) or the JSON extractor.
+    #[test]
+    fn every_body_states_the_limit_its_handler_applies() {
+        let document = json();
+        let routes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(routes).expect("routes") {
+            let source = std::fs::read_to_string(entry.expect("entry").path()).expect("source");
+            for handler in source.split("#[utoipa::path(").skip(1) {
+                let Some(route) = ["get", "put", "post", "delete"].iter().find_map(|method| {
+                    let marker = format!("#[{method}(\"");
+                    let start = handler.find(&marker)? + marker.len();
+                    let path = &handler[start..start + handler[start..].find('"')?];
+                    Some((*method, path.to_owned()))
+                }) else {
+                    continue;
+                };
+                let signature = handler
+                    .split("pub async fn")
+                    .nth(1)
+                    .and_then(|rest| rest.split(") ->").next())
+                    .unwrap_or_default();
+                let operation = &document["paths"][&route.1][route.0];
+                if operation.is_null() {
+                    continue; // not in the public table (the admin listener's)
+                }
+                let limit = &operation["x-body-limit-bytes"];
+                if signature.contains("web::Bytes") {
+                    assert_eq!(limit, crate::MAX_CALLBACK_BYTES, "{route:?}");
+                    checked += 1;
+                } else if signature.contains("crate::body::Json<") {
+                    assert_eq!(limit, crate::MAX_JSON_BYTES, "{route:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "parser sanity: {checked}");
+        let package = &document["paths"]["/v1/imports/county-package"]["post"];
+        assert_eq!(
+            package["x-body-limit-bytes"],
+            crate::routes::packages::MAX_PACKAGE_BYTES
+        );
     }
 
     /// A handler that needs an `Idempotency-Key` says so in its `#[utoipa::path]`.

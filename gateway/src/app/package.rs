@@ -24,6 +24,10 @@ pub const CONCURRENT_PACKAGES: usize = 2;
 /// Candidates read per store call while exporting.
 const EXPORT_PAGE: usize = 500;
 
+/// Candidates (each with its photo, at most 1 MiB) read back from a verified package at a
+/// time while importing: what an import holds in memory.
+const IMPORT_PAGE: usize = 32;
+
 fn packages_busy() -> AppError {
     AppError::busy(
         "packages_busy",
@@ -142,14 +146,14 @@ pub async fn import(
     may_import(caller)?;
     let _place = state.packages.try_acquire().map_err(|_| packages_busy())?;
     let key = state.export_key.clone();
-    let package = web::block(move || {
+    let verified = web::block(move || {
         file.seek(std::io::SeekFrom::Start(0))
             .map_err(|error| PackageError::Malformed(error.to_string()))?;
-        packages::open_sealed(&key, std::io::BufReader::new(file))
+        packages::verify_sealed(&key, std::io::BufReader::new(file))
     })
     .await
     .map_err(package_failed)??;
-    let code = package.county.code;
+    let code = verified.scanned.county.code;
     if !caller.0.scope.covers_county(code) {
         return Err(AppError::out_of_scope());
     }
@@ -159,7 +163,7 @@ pub async fn import(
         .county(
             code,
             CountyExecute {
-                command: CountyCommand::Import(Box::new(package.county)),
+                command: CountyCommand::Import(Box::new(verified.scanned.county.clone())),
                 idempotency_key: format!("package-{idempotency}"),
                 now: state.now(),
             },
@@ -172,30 +176,42 @@ pub async fn import(
         candidates_already_present: 0,
         conflicts: Vec::new(),
     };
-    for candidate in package.candidates {
-        let key = candidate.key;
-        let photo = package
-            .photos
-            .get(&candidate.capture.photo.sha256)
-            .map(|bytes| StateUpdate::Photo {
+    // A page of candidates (with photos) at a time, read back from the verified file.
+    let mut pages = Some(verified.pages()?);
+    loop {
+        let Some(mut reading) = pages.take() else {
+            break;
+        };
+        let (page, reading) =
+            web::block(move || reading.next_page(IMPORT_PAGE).map(|page| (page, reading)))
+                .await
+                .map_err(package_failed)??;
+        if page.is_empty() {
+            break;
+        }
+        pages = Some(reading);
+        for (candidate, photo) in page {
+            let key = candidate.key;
+            let photo = photo.map(|bytes| StateUpdate::Photo {
                 sha256: candidate.capture.photo.sha256.clone(),
-                bytes: bytes.clone(),
+                bytes,
             });
-        let outcome = execute(
-            state,
-            key,
-            Command::Import(Box::new(candidate)),
-            format!("package-{idempotency}"),
-            photo.into_iter().collect(),
-        )
-        .await;
-        match outcome {
-            Ok(outcome) if !outcome.events.is_empty() => report.candidates_imported += 1,
-            Ok(_) => report.candidates_already_present += 1,
-            Err(ActorError::Rejected(engine::Rejection::ImportConflict)) => {
-                report.conflicts.push(key.to_string());
+            let outcome = execute(
+                state,
+                key,
+                Command::Import(Box::new(candidate)),
+                format!("package-{idempotency}"),
+                photo.into_iter().collect(),
+            )
+            .await;
+            match outcome {
+                Ok(outcome) if !outcome.events.is_empty() => report.candidates_imported += 1,
+                Ok(_) => report.candidates_already_present += 1,
+                Err(ActorError::Rejected(engine::Rejection::ImportConflict)) => {
+                    report.conflicts.push(key.to_string());
+                }
+                Err(refusal) => return Err(refusal.into()),
             }
-            Err(refusal) => return Err(refusal.into()),
         }
     }
     Ok(report)

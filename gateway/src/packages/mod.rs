@@ -82,19 +82,6 @@ pub struct Manifest {
     pub files: Vec<ManifestFile>,
 }
 
-/// A package's content, verified.
-#[derive(Debug)]
-pub struct Package {
-    /// The manifest.
-    pub manifest: Manifest,
-    /// The county's record.
-    pub county: County,
-    /// Every candidate's record.
-    pub candidates: Vec<Candidate>,
-    /// Photos by SHA-256.
-    pub photos: BTreeMap<String, Vec<u8>>,
-}
-
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -282,13 +269,10 @@ fn max_listed_bytes(path: &str) -> u64 {
     }
 }
 
-/// Reads one regular-file entry of at most `limit` bytes (its header's size, checked before
-/// a byte is read). Anything else — a link, a device, a GNU sparse file that would expand
-/// to gigabytes of zeros — is refused.
-fn read_regular(
-    entry: &mut tar::Entry<'_, impl Read>,
-    limit: u64,
-) -> Result<Vec<u8>, PackageError> {
+/// Refuses anything but a regular file of at most `limit` bytes (its header's size,
+/// checked before a byte is read) — a link, a device, a GNU sparse file that would expand to
+/// gigabytes of zeros — and returns its size.
+fn regular_size(entry: &tar::Entry<'_, impl Read>, limit: u64) -> Result<u64, PackageError> {
     let header = entry.header();
     if header.entry_type() != tar::EntryType::Regular {
         return Err(malformed(format!(
@@ -305,6 +289,15 @@ fn read_regular(
             "an entry of {size} bytes is over its limit of {limit}"
         )));
     }
+    Ok(size)
+}
+
+/// Reads one small regular-file entry whole (the manifest, its signature, `county.json`).
+fn read_regular(
+    entry: &mut tar::Entry<'_, impl Read>,
+    limit: u64,
+) -> Result<Vec<u8>, PackageError> {
+    let size = regular_size(entry, limit)?;
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     entry
         .take(size)
@@ -325,23 +318,81 @@ fn entry_path(entry: &tar::Entry<'_, impl Read>) -> Result<String, PackageError>
         .ok_or_else(|| malformed("a path is not UTF-8"))
 }
 
-/// Decrypts a sealed package (to a temporary file: bounded memory) and reads it with
-/// [`open`]. Refused as [`PackageError::Signature`] unless it is this deployment's
-/// untouched envelope.
-pub fn open_sealed(keys: &KeyRing, sealed: impl Read) -> Result<Package, PackageError> {
-    use std::io::Seek as _;
-    let mut plain = tempfile::tempfile().map_err(malformed)?;
-    sealed::open(keys, sealed, std::io::BufWriter::new(&mut plain))?;
-    plain.seek(std::io::SeekFrom::Start(0)).map_err(malformed)?;
-    open(keys, std::io::BufReader::new(plain))
+/// The longest line of `candidates.jsonl` read (one record, without its photo).
+const MAX_RECORD_BYTES: usize = 256 * 1024;
+
+/// Where a file's bytes are in the plain tar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    offset: u64,
+    bytes: u64,
 }
 
-/// Reads and verifies a (decrypted) package as it streams past; nothing in it is trusted before this
-/// returns. The manifest and its signature come first and are verified before any other
+/// What streaming verification found: the manifest, the county's record, and where
+/// `candidates.jsonl` and each photo are in the plain tar.
+#[derive(Debug)]
+pub struct Scanned {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// The county's record.
+    pub county: County,
+    candidates: Span,
+    photos: BTreeMap<String, Span>,
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    digest: Sha256,
+    read: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        self.digest.update(&buffer[..read]);
+        self.read += read as u64;
+        Ok(read)
+    }
+}
+
+/// The lines of `candidates.jsonl`, each parsed, none longer than [`MAX_RECORD_BYTES`];
+/// `visit` sees each record. Returns how many there were.
+fn each_record(
+    mut lines: impl std::io::BufRead,
+    mut visit: impl FnMut(Candidate) -> Result<(), PackageError>,
+) -> Result<u64, PackageError> {
+    use std::io::BufRead as _;
+    let mut count = 0;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = (&mut lines)
+            .take(MAX_RECORD_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(malformed)?;
+        if read == 0 {
+            return Ok(count);
+        }
+        if line.len() > MAX_RECORD_BYTES {
+            return Err(malformed("a candidate record is too long"));
+        }
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        visit(serde_json::from_slice(&line).map_err(malformed)?)?;
+        count += 1;
+    }
+}
+
+/// Verifies a (decrypted) package as it streams past, holding no more than the manifest,
+/// the county's record and one candidate record at a time — never the candidates or
+/// photos. The manifest and its signature come first and are verified before any other
 /// entry is read; then only files the manifest lists are read, each only if its header
-/// states exactly the listed size, and each is checked against its SHA-256. Memory is
-/// bounded by what a correctly signed manifest lists, never by what the tar claims.
-pub fn open(keys: &KeyRing, package: impl Read) -> Result<Package, PackageError> {
+/// states exactly the listed size, each hashed as it passes and checked against its
+/// SHA-256, every candidate record parsed. Nothing in the package is trusted, or imported,
+/// before this returns.
+pub fn scan(keys: &KeyRing, package: impl Read) -> Result<Scanned, PackageError> {
     let mut archive = tar::Archive::new(package);
     let mut entries = archive.entries().map_err(malformed)?;
     let mut next = |expected: &str, limit: u64| -> Result<Vec<u8>, PackageError> {
@@ -375,70 +426,186 @@ pub fn open(keys: &KeyRing, package: impl Read) -> Result<Package, PackageError>
     if total > MAX_CONTENT_BYTES {
         return Err(malformed("the listed files are over the package limit"));
     }
-    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    let mut county = None;
+    let mut candidate_count = None;
     for entry in entries {
         let mut entry = entry.map_err(malformed)?;
         let path = entry_path(&entry)?;
         let Some(file) = listed.get(path.as_str()) else {
             return Err(PackageError::Checksum(format!("{path} is not listed")));
         };
-        if files.contains_key(&path) {
+        if seen.contains_key(&path) {
             return Err(PackageError::Checksum(format!("{path} appears twice")));
         }
         if entry.header().size().map_err(malformed)? != file.bytes {
             return Err(PackageError::Checksum(format!("{path} was changed")));
         }
-        let bytes = read_regular(&mut entry, file.bytes)?;
-        if sha256_hex(&bytes) != file.sha256 {
+        regular_size(&entry, file.bytes)?;
+        let span = Span {
+            offset: entry.raw_file_position(),
+            bytes: file.bytes,
+        };
+        let mut hashing = Hashing {
+            inner: (&mut entry).take(file.bytes),
+            digest: Sha256::new(),
+            read: 0,
+        };
+        match path.as_str() {
+            "county.json" => {
+                let mut bytes = Vec::new();
+                hashing.read_to_end(&mut bytes).map_err(malformed)?;
+                county = Some(serde_json::from_slice::<County>(&bytes).map_err(malformed));
+            }
+            // Parsed now, so that a bad record refuses the package before anything is
+            // imported; read again, one page at a time, by the import.
+            "candidates.jsonl" => {
+                candidate_count = Some(each_record(std::io::BufReader::new(&mut hashing), |_| {
+                    Ok(())
+                }));
+            }
+            _ => {
+                std::io::copy(&mut hashing, &mut std::io::sink()).map_err(malformed)?;
+            }
+        }
+        // Whatever a parser left unread still counts (and must be there: a truncated
+        // entry is as changed as an altered one).
+        std::io::copy(&mut hashing, &mut std::io::sink()).map_err(malformed)?;
+        if hashing.read != file.bytes || hex::encode(hashing.digest.finalize()) != file.sha256 {
             return Err(PackageError::Checksum(format!("{path} was changed")));
         }
-        files.insert(path, bytes);
+        seen.insert(path, span);
     }
     if let Some(missing) = manifest
         .files
         .iter()
-        .find(|file| !files.contains_key(&file.path))
+        .find(|file| !seen.contains_key(&file.path))
     {
         return Err(PackageError::Checksum(format!(
             "{} is missing",
             missing.path
         )));
     }
-    let county: County = serde_json::from_slice(
-        files
-            .get("county.json")
-            .ok_or_else(|| malformed("no county.json"))?,
-    )
-    .map_err(malformed)?;
-    let candidates: Vec<Candidate> = files
-        .get("candidates.jsonl")
-        .ok_or_else(|| malformed("no candidates.jsonl"))?
-        .split(|byte| *byte == b'\n')
-        .filter(|line| !line.is_empty())
-        .map(|line| serde_json::from_slice(line).map_err(malformed))
-        .collect::<Result<_, _>>()?;
-    if county.code.to_string() != manifest.county || candidates.len() as u64 != manifest.candidates
-    {
+    let count = candidate_count.ok_or_else(|| malformed("no candidates.jsonl"))??;
+    let county = county.ok_or_else(|| malformed("no county.json"))??;
+    if county.code.to_string() != manifest.county || count != manifest.candidates {
         return Err(malformed(
             "the content does not match the manifest's county or count",
         ));
     }
-    let photos = files
+    let candidates = seen
+        .get("candidates.jsonl")
+        .copied()
+        .ok_or_else(|| malformed("no candidates.jsonl"))?;
+    let photos = seen
         .into_iter()
-        .filter_map(|(path, bytes)| {
+        .filter_map(|(path, span)| {
             let sha256 = path
                 .strip_prefix("photos/")?
                 .strip_suffix(".jpg")?
                 .to_owned();
-            Some((sha256, bytes))
+            Some((sha256, span))
         })
         .collect();
-    Ok(Package {
+    Ok(Scanned {
         manifest,
         county,
         candidates,
         photos,
     })
+}
+
+/// A package verified whole ([`scan`]), kept as its plain tar in a temporary file (deleted
+/// when dropped), read back page by page as it is imported: memory is bounded by a page,
+/// never by the package.
+#[derive(Debug)]
+pub struct Verified {
+    /// What verification found.
+    pub scanned: Scanned,
+    plain: std::fs::File,
+}
+
+/// Decrypts a sealed package to a temporary file and verifies it with [`scan`]. Refused as
+/// [`PackageError::Signature`] unless it is this deployment's untouched envelope.
+pub fn verify_sealed(keys: &KeyRing, sealed: impl Read) -> Result<Verified, PackageError> {
+    use std::io::Seek as _;
+    let mut plain = tempfile::tempfile().map_err(malformed)?;
+    sealed::open(keys, sealed, std::io::BufWriter::new(&mut plain))?;
+    plain.seek(std::io::SeekFrom::Start(0)).map_err(malformed)?;
+    let scanned = scan(keys, std::io::BufReader::new(&plain))?;
+    Ok(Verified { scanned, plain })
+}
+
+impl Verified {
+    /// The candidates, each with its photo, a page at a time.
+    pub fn pages(&self) -> Result<Pages, PackageError> {
+        use std::io::Seek as _;
+        let mut file = self.plain.try_clone().map_err(malformed)?;
+        file.seek(std::io::SeekFrom::Start(self.scanned.candidates.offset))
+            .map_err(malformed)?;
+        Ok(Pages {
+            records: std::io::BufReader::new(file).take(self.scanned.candidates.bytes),
+            photos_file: self.plain.try_clone().map_err(malformed)?,
+            photos: self.scanned.photos.clone(),
+        })
+    }
+}
+
+/// The candidates of a verified package, read back a page at a time.
+pub struct Pages {
+    records: std::io::Take<std::io::BufReader<std::fs::File>>,
+    photos_file: std::fs::File,
+    photos: BTreeMap<String, Span>,
+}
+
+impl Pages {
+    /// Up to `size` candidates, each with its photo (if the package has it); empty at the
+    /// end. Blocking (reads the temporary file).
+    pub fn next_page(
+        &mut self,
+        size: usize,
+    ) -> Result<Vec<(Candidate, Option<Vec<u8>>)>, PackageError> {
+        use std::io::BufRead as _;
+        use std::io::Seek as _;
+        let mut page = Vec::new();
+        let mut line = Vec::new();
+        while page.len() < size {
+            line.clear();
+            if self
+                .records
+                .read_until(b'\n', &mut line)
+                .map_err(malformed)?
+                == 0
+            {
+                break;
+            }
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            let candidate: Candidate = serde_json::from_slice(&line).map_err(malformed)?;
+            let photo = match self.photos.get(&candidate.capture.photo.sha256) {
+                Some(span) => {
+                    self.photos_file
+                        .seek(std::io::SeekFrom::Start(span.offset))
+                        .map_err(malformed)?;
+                    let mut bytes = Vec::with_capacity(usize::try_from(span.bytes).unwrap_or(0));
+                    (&mut self.photos_file)
+                        .take(span.bytes)
+                        .read_to_end(&mut bytes)
+                        .map_err(malformed)?;
+                    // Verified when scanned; the temporary file is ours, but a photo is
+                    // cheap to check again before it is stored under its digest.
+                    if sha256_hex(&bytes) != candidate.capture.photo.sha256 {
+                        return Err(PackageError::Checksum("a photo changed on disk".into()));
+                    }
+                    Some(bytes)
+                }
+                None => None,
+            };
+            page.push((candidate, photo));
+        }
+        Ok(page)
+    }
 }
 
 #[cfg(test)]
@@ -501,12 +668,12 @@ mod tests {
         let bomb = sparse_bomb("candidates.jsonl");
         assert!(bomb.len() < 4096);
         assert!(matches!(
-            open(key, bomb.as_slice()),
+            scan(key, bomb.as_slice()),
             Err(PackageError::Malformed(_))
         ));
         // A bomb as the manifest itself: not a regular file.
         assert!(matches!(
-            open(key, sparse_bomb("manifest.json").as_slice()),
+            scan(key, sparse_bomb("manifest.json").as_slice()),
             Err(PackageError::Malformed(_))
         ));
         // A forged manifest: refused before any other entry is looked at.
@@ -519,7 +686,7 @@ mod tests {
             ("manifest.sig", tar::EntryType::Regular, b"00"),
         ]);
         assert_eq!(
-            open(key, forged.as_slice()).err(),
+            scan(key, forged.as_slice()).err(),
             Some(PackageError::Signature)
         );
         // A genuine manifest followed by a bomb under a listed name: not a regular file.
@@ -535,7 +702,7 @@ mod tests {
         ]);
         package.truncate(package.len() - 1024);
         package.extend_from_slice(&sparse_bomb("candidates.jsonl"));
-        assert!(open(key, package.as_slice()).is_err());
+        assert!(scan(key, package.as_slice()).is_err());
         // A listed file whose header states another size: refused before reading it.
         let listed = vec![ManifestFile {
             path: "county.json".into(),
@@ -549,7 +716,7 @@ mod tests {
             ("county.json", tar::EntryType::Regular, &[b' '; 4096]),
         ]);
         assert!(matches!(
-            open(key, grown.as_slice()),
+            scan(key, grown.as_slice()),
             Err(PackageError::Checksum(_))
         ));
         // A symlink, even listed: refused.
@@ -558,7 +725,7 @@ mod tests {
             ("manifest.sig", tar::EntryType::Regular, &signed),
             ("county.json", tar::EntryType::Symlink, b"{}"),
         ]);
-        assert!(open(key, link.as_slice()).is_err());
+        assert!(scan(key, link.as_slice()).is_err());
         // A manifest listing more than a package may hold: refused as listed.
         let huge = vec![ManifestFile {
             path: "photos/x.jpg".into(),
@@ -571,8 +738,50 @@ mod tests {
             ("manifest.sig", tar::EntryType::Regular, &signed),
         ]);
         assert!(matches!(
-            open(key, listed_huge.as_slice()),
+            scan(key, listed_huge.as_slice()),
             Err(PackageError::Malformed(_))
         ));
+    }
+
+    /// Records are parsed as they stream past, one line at a time: a line longer than any
+    /// record (a megabyte without a newline) is refused without being held whole.
+    #[test]
+    fn candidate_records_are_read_a_bounded_line_at_a_time() {
+        let key = &KeyRing::single("1", vec![1; 32]).expect("valid");
+        let endless = vec![b'x'; 1024 * 1024];
+        let listed = vec![ManifestFile {
+            path: "candidates.jsonl".into(),
+            sha256: sha256_hex(&endless),
+            bytes: endless.len() as u64,
+        }];
+        let (manifest, signed) = signed_manifest(key, listed);
+        let package = tar_of(&[
+            ("manifest.json", tar::EntryType::Regular, &manifest),
+            ("manifest.sig", tar::EntryType::Regular, &signed),
+            ("candidates.jsonl", tar::EntryType::Regular, &endless),
+        ]);
+        match scan(key, package.as_slice()) {
+            Err(PackageError::Malformed(message)) => assert!(message.contains("too long")),
+            other => panic!("{other:?}"),
+        }
+        // A record that is not one: refused as malformed, before anything is imported.
+        let bad = b"{\"not\": \"a candidate\"}\n".to_vec();
+        let listed = vec![ManifestFile {
+            path: "candidates.jsonl".into(),
+            sha256: sha256_hex(&bad),
+            bytes: bad.len() as u64,
+        }];
+        let (manifest, signed) = signed_manifest(key, listed);
+        let package = tar_of(&[
+            ("manifest.json", tar::EntryType::Regular, &manifest),
+            ("manifest.sig", tar::EntryType::Regular, &signed),
+            ("candidates.jsonl", tar::EntryType::Regular, &bad),
+        ]);
+        match scan(key, package.as_slice()) {
+            Err(PackageError::Malformed(message)) => {
+                assert!(!message.contains("county.json"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
