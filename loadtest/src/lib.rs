@@ -12,6 +12,7 @@ pub mod monitor;
 pub mod population;
 pub mod report;
 pub mod setup;
+pub mod soak;
 pub mod stats;
 pub mod storm;
 pub mod verify;

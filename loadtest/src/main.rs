@@ -186,6 +186,17 @@ struct RunArgs {
     /// Skip the verification pass.
     #[arg(long)]
     no_verify: bool,
+    /// kill -9 the started server this many times during the run, restarting it on the
+    /// same data directory each time (a soak: the verification pass then checks that
+    /// nothing acknowledged was lost or applied twice).
+    #[arg(long, default_value_t = 0)]
+    kills: u32,
+    /// The seed of the kills' moments (the same seed, the same moments).
+    #[arg(long, default_value_t = 1)]
+    kill_seed: u64,
+    /// Mean seconds from a restart to the next kill.
+    #[arg(long, default_value_t = 5.0)]
+    kill_interval_seconds: f64,
     /// Exit non-zero unless every request succeeded or was shed and verification passed.
     #[arg(long)]
     require_clean: bool,
@@ -498,7 +509,11 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             (Some(spawned), base, data_dir, password)
         }
     };
+    if args.kills > 0 && spawned.is_none() {
+        bail!("--kills needs a server the loadtest starts (not --target)");
+    }
     let server_pid = args.server_pid.or(spawned.as_ref().map(|s| s.pid));
+    let spawned = spawned.map(|server| Arc::new(tokio::sync::Mutex::new(server)));
     let setup_http = setup_http.with_base(&base);
     let keys = setup::callback_keys(&data_dir)?;
     let province = setup::operator_login(&setup_http, "province", &password).await?;
@@ -541,6 +556,25 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         run_id,
     ));
     let resources = monitor::Monitor::start(server_pid);
+    let soak = spawned.as_ref().filter(|_| args.kills > 0).map(|server| {
+        let plan = loadtest::soak::Plan {
+            kills: args.kills,
+            seed: args.kill_seed,
+            mean_interval_seconds: args.kill_interval_seconds,
+        };
+        eprintln!(
+            "soak: {} kills, seed {}: after {:.1?} s",
+            plan.kills,
+            plan.seed,
+            plan.waits()
+        );
+        tokio::spawn(loadtest::soak::run(
+            plan,
+            Arc::clone(server),
+            setup_http.clone(),
+            Instant::now(),
+        ))
+    });
     let schedule = Schedule {
         arrivals,
         offset_seconds: load.from_minutes * 60.0,
@@ -549,6 +583,11 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         drain: Duration::from_secs(load.drain_seconds),
     };
     let dispatched = dispatch(Arc::clone(&driver), &population, &schedule, "run").await;
+    // Every planned kill is done (and the server back) before anything is read back.
+    let soak = match soak {
+        Some(task) => Some(task.await.context("the soak task")?),
+        None => None,
+    };
     let mut summary = recorder.summary(dispatched.wall_seconds);
     let mut resources = Resources::of(resources.samples());
     let storm = if load.journey == JourneyKind::Payments {
@@ -630,6 +669,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         resources,
         verification,
         storm,
+        soak,
     };
     drop(spawned);
     report.write(&args.out)?;

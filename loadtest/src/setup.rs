@@ -43,6 +43,21 @@ pub struct Spawned {
     pub base: String,
     /// Its process id.
     pub pid: u32,
+    address: String,
+    options: SpawnOptions,
+}
+
+impl Spawned {
+    /// `kill -9` (SIGKILL: no shutdown, no flush), then the same binary again on the same
+    /// data directory and address; returns once `/healthz` answers again.
+    pub async fn kill_and_restart(&mut self, http_probe: &Http) -> Result<(), SetupError> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let restarted = start(&self.options, &self.address, http_probe).await?;
+        // The new process takes over; the old handle (already reaped) is dropped as one.
+        *self = restarted;
+        Ok(())
+    }
 }
 
 impl Drop for Spawned {
@@ -76,9 +91,16 @@ fn free_port() -> Result<u16, SetupError> {
 
 /// Starts the server and waits until `/healthz` answers.
 pub async fn spawn(options: &SpawnOptions, http_probe: &Http) -> Result<Spawned, SetupError> {
-    let address = format!("127.0.0.1:{}", free_port()?);
+    start(options, &format!("127.0.0.1:{}", free_port()?), http_probe).await
+}
+
+async fn start(
+    options: &SpawnOptions,
+    address: &str,
+    http_probe: &Http,
+) -> Result<Spawned, SetupError> {
     let child = Command::new(&options.binary)
-        .env("REG_LISTEN", &address)
+        .env("REG_LISTEN", address)
         // Its metrics listener on any free port: the run does not scrape it.
         .env("REG_ADMIN_LISTEN", "127.0.0.1:0")
         .env("REG_DATA_DIR", &options.data_dir)
@@ -101,6 +123,8 @@ pub async fn spawn(options: &SpawnOptions, http_probe: &Http) -> Result<Spawned,
         pid: child.id(),
         child,
         base: format!("http://{address}"),
+        address: address.to_owned(),
+        options: options.clone(),
     };
     let probe = http_probe.with_base(&spawned.base);
     let started = Instant::now();
