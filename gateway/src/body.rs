@@ -61,7 +61,9 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     T::deserialize(serde_value::ValueDeserializer::<FieldError>::new(value)).map_err(|error| {
         match error {
             FieldError::Unknown(message) => ApiError::bad_request("unknown_field", message),
-            FieldError::Invalid(message) => ApiError::bad_request("invalid_field", message),
+            FieldError::Invalid(message) => {
+                ApiError::bad_request("invalid_field", crate::error::plain(&message))
+            }
         }
     })
 }

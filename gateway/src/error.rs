@@ -262,3 +262,67 @@ impl From<AppError> for ApiError {
         }
     }
 }
+
+/// A parser's message for people: serde and actix name Rust types (`expected u16`, `can
+/// not parse "x" to a u32`, `Query deserialize error:`); a client is told the range instead,
+/// and nothing of how the server is built.
+pub fn plain(message: &str) -> String {
+    let mut text = message
+        .replace("Path deserialize error: ", "")
+        .replace("Query deserialize error: ", "");
+    for (rust, range) in [
+        ("usize", "a whole number from 0"),
+        ("isize", "a whole number"),
+        ("u8", "a whole number from 0 to 255"),
+        ("u16", "a whole number from 0 to 65535"),
+        ("u32", "a whole number from 0 to 4294967295"),
+        ("u64", "a whole number from 0"),
+        ("i8", "a whole number from -128 to 127"),
+        ("i16", "a whole number from -32768 to 32767"),
+        ("i32", "a whole number from -2147483648 to 2147483647"),
+        ("i64", "a whole number"),
+        ("f32", "a number"),
+        ("f64", "a number"),
+    ] {
+        for before in ["expected ", "to a ", "to an "] {
+            text = text.replace(&format!("{before}{rust}"), &format!("{before}{range}"));
+        }
+    }
+    text.replace("to a a whole", "to a whole")
+        .replace("can not parse", "cannot read")
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::plain;
+
+    #[test]
+    fn parser_messages_name_ranges_not_rust_types() {
+        assert_eq!(
+            plain("Path deserialize error: can not parse \"68719476736\" to a u32"),
+            "cannot read \"68719476736\" to a whole number from 0 to 4294967295"
+        );
+        assert_eq!(
+            plain("invalid value: integer `2147483646`, expected u16"),
+            "invalid value: integer `2147483646`, expected a whole number from 0 to 65535"
+        );
+        assert_eq!(
+            plain("Query deserialize error: missing field `scope`"),
+            "missing field `scope`"
+        );
+        for message in [
+            plain("invalid type: floating point `1.5`, expected u8"),
+            plain("invalid type: string \"x\", expected i64"),
+            plain("can not parse \"-1\" to a usize"),
+        ] {
+            for rust in ["u8", "u16", "u32", "u64", "i64", "usize"] {
+                assert!(
+                    !message
+                        .split(|c: char| !c.is_alphanumeric())
+                        .any(|word| word == rust),
+                    "{message}"
+                );
+            }
+        }
+    }
+}

@@ -74,10 +74,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .app_data(web::PayloadConfig::new(MAX_CALLBACK_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|error, _| {
-            error::ApiError::bad_request("invalid_query", error.to_string()).into()
+            error::ApiError::bad_request("invalid_query", error::plain(&error.to_string())).into()
         }))
         .app_data(web::PathConfig::default().error_handler(|error, _| {
-            error::ApiError::bad_request("invalid_path", error.to_string()).into()
+            error::ApiError::bad_request("invalid_path", error::plain(&error.to_string())).into()
         }))
         .configure(|config| {
             routes::table(&mut utoipa_actix_web::service_config::ServiceConfig::new(

@@ -161,6 +161,14 @@ fn declarations_are_reviewed_by_the_county_then_the_city_and_shown_to_the_candid
     assert_eq!(withdraw("7", "w2").code(), "declaration_unknown");
     let bad_id = withdraw("first", "w3");
     assert_eq!((bad_id.status, bad_id.code()), (400, "invalid_path"));
+    // The message names the range, not the server's types.
+    let too_big = withdraw("68719476736", "w3b");
+    assert_eq!((too_big.status, too_big.code()), (400, "invalid_path"));
+    let message = too_big.body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("0 to 4294967295") && !message.contains("u32"),
+        "{message}"
+    );
 
     // After the window: no new declarations (reviews go on at the reviewers' pace).
     let province = server.operator("province");

@@ -551,6 +551,9 @@ impl Verified {
     }
 }
 
+/// A candidate read back from a verified package, with its photo if the package has it.
+pub type Imported = (Candidate, Option<Vec<u8>>);
+
 /// The candidates of a verified package, read back a page at a time.
 pub struct Pages {
     records: std::io::Take<std::io::BufReader<std::fs::File>>,
@@ -561,10 +564,7 @@ pub struct Pages {
 impl Pages {
     /// Up to `size` candidates, each with its photo (if the package has it); empty at the
     /// end. Blocking (reads the temporary file).
-    pub fn next_page(
-        &mut self,
-        size: usize,
-    ) -> Result<Vec<(Candidate, Option<Vec<u8>>)>, PackageError> {
+    pub fn next_page(&mut self, size: usize) -> Result<Vec<Imported>, PackageError> {
         use std::io::BufRead as _;
         use std::io::Seek as _;
         let mut page = Vec::new();
