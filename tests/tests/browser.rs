@@ -218,6 +218,16 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
     let client = browser(&driver, profile.path()).await;
     let base = format!("http://{}", server.address);
 
+    // The API's reference for integrators: rendered from the generated document, legible
+    // and accessible like every page.
+    client
+        .goto(&format!("{base}/api"))
+        .await
+        .expect("reference");
+    let reference = client.source().await.expect("page");
+    assert!(reference.contains("POST /v1/payments/{provider}/notify"));
+    accessible(&client, "api reference").await;
+
     // First login with the captured ID-card facts.
     client.goto(&format!("{base}/")).await.expect("portal");
     shot(&client, "01-login").await;

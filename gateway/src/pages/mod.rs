@@ -11,9 +11,11 @@
 //!
 //! - [`layout`]: the page frame, the step tracker, refusals in Chinese.
 //! - [`portal`]: the candidate's pages.
-//! - [`console`]: the operators' pages (begun).
+//! - [`console`]: the operators' pages.
+//! - [`api_docs`]: `/api`, the API reference rendered from the generated document.
 
 mod adult;
+mod api_docs;
 pub mod console;
 pub mod layout;
 pub mod portal;
@@ -59,6 +61,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/assets/progress.js", web::get().to(progress))
         .route("/assets/site.css", web::get().to(style))
         .route("/assets/camera.js", web::get().to(camera))
+        .route("/api", web::get().to(api_docs::reference))
         .configure(portal::configure)
         .configure(adult::configure)
         .configure(console::configure);
