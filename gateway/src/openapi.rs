@@ -33,12 +33,14 @@ pub struct Error {
 
 static DOCUMENT: LazyLock<OpenApi> = LazyLock::new(build);
 
-/// The document as served: [`DOCUMENT`] with every integer's range stated.
+/// The document as served: [`DOCUMENT`] with what utoipa leaves loose stated exactly.
 static SERVED: LazyLock<serde_json::Value> = LazyLock::new(|| {
     let mut json = serde_json::to_value(document()).unwrap_or_default();
-    integer_ranges(&mut json);
-    map_keys_are_text(&mut json);
-    tagged_variants(&mut json);
+    each_object(&mut json, &mut |object| {
+        integer_ranges(object);
+        map_keys_are_text(object);
+        tagged_variants(object);
+    });
     server_sent_events(&mut json);
     json
 });
@@ -53,53 +55,58 @@ pub fn served() -> &'static serde_json::Value {
     &SERVED
 }
 
+/// Calls `visit` on every object of `json`, outermost first.
+fn each_object(
+    json: &mut serde_json::Value,
+    visit: &mut impl FnMut(&mut serde_json::Map<String, serde_json::Value>),
+) {
+    match json {
+        serde_json::Value::Object(object) => {
+            visit(object);
+            object
+                .values_mut()
+                .for_each(|value| each_object(value, visit));
+        }
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(|value| each_object(value, visit))
+        }
+        _ => {}
+    }
+}
+
 /// A map keyed by numbers (`BTreeMap<u32, _>`) has JSON keys that are strings of digits;
 /// utoipa says `propertyNames: integer`, which no JSON object satisfies.
-fn map_keys_are_text(json: &mut serde_json::Value) {
+fn map_keys_are_text(object: &mut serde_json::Map<String, serde_json::Value>) {
     use serde_json::Value;
-    match json {
-        Value::Object(object) => {
-            if let Some(names) = object.get_mut("propertyNames")
-                && names.get("type").and_then(Value::as_str) == Some("integer")
-            {
-                *names = serde_json::json!({"type": "string", "pattern": "^[0-9]+$"});
-            }
-            object.values_mut().for_each(map_keys_are_text);
-        }
-        Value::Array(items) => items.iter_mut().for_each(map_keys_are_text),
-        _ => {}
+    if let Some(names) = object.get_mut("propertyNames")
+        && names.get("type").and_then(Value::as_str) == Some("integer")
+    {
+        *names = serde_json::json!({"type": "string", "pattern": "^[0-9]+$"});
     }
 }
 
 /// serde's externally tagged enum variant (`{"only": [...]}`) is an object with exactly
 /// its one key; utoipa leaves other keys allowed, which serde refuses.
-fn tagged_variants(json: &mut serde_json::Value) {
+fn tagged_variants(object: &mut serde_json::Map<String, serde_json::Value>) {
     use serde_json::Value;
-    match json {
-        Value::Object(object) => {
-            if let Some(Value::Array(variants)) = object.get_mut("oneOf") {
-                for variant in variants.iter_mut().filter_map(Value::as_object_mut) {
-                    let one_key = variant
-                        .get("required")
-                        .and_then(Value::as_array)
-                        .map(Vec::len)
-                        == Some(1)
-                        && variant
-                            .get("properties")
-                            .and_then(Value::as_object)
-                            .map(|p| p.len())
-                            == Some(1);
-                    if one_key {
-                        variant
-                            .entry("additionalProperties")
-                            .or_insert(Value::Bool(false));
-                    }
-                }
+    if let Some(Value::Array(variants)) = object.get_mut("oneOf") {
+        for variant in variants.iter_mut().filter_map(Value::as_object_mut) {
+            let one_key = variant
+                .get("required")
+                .and_then(Value::as_array)
+                .map(Vec::len)
+                == Some(1)
+                && variant
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|p| p.len())
+                    == Some(1);
+            if one_key {
+                variant
+                    .entry("additionalProperties")
+                    .or_insert(Value::Bool(false));
             }
-            object.values_mut().for_each(tagged_variants);
         }
-        Value::Array(items) => items.iter_mut().for_each(tagged_variants),
-        _ => {}
     }
 }
 
@@ -151,47 +158,39 @@ fn server_sent_events(json: &mut serde_json::Value) {
 /// in `format`: `u-int16`, `int64`, …): without `maximum`, a client may send 70,000 to a
 /// `u16` field that the server then refuses. A range the code already states (`minimum =
 /// 1`) is kept.
-fn integer_ranges(json: &mut serde_json::Value) {
+fn integer_ranges(object: &mut serde_json::Map<String, serde_json::Value>) {
     use serde_json::Value;
-    match json {
-        Value::Object(object) => {
-            // utoipa spells the unsigned ones `u-int8`…: written back as the usual `uint8`.
-            if let Some(Value::String(format)) = object.get_mut("format")
-                && format.starts_with("u-int")
-            {
-                *format = format.replacen("u-int", "uint", 1);
-            }
-            // `usize` and `isize` come without a format: 64 bits here.
-            let is_integer = object.get("type").and_then(Value::as_str) == Some("integer");
-            if is_integer && !object.contains_key("format") {
-                let unsigned = object.get("minimum").and_then(Value::as_i64) == Some(0);
-                object.insert(
-                    "format".to_owned(),
-                    Value::from(if unsigned { "uint64" } else { "int64" }),
-                );
-            }
-            let range: Option<(i128, i128)> = match object.get("format").and_then(Value::as_str) {
-                Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
-                Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
-                Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
-                Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
-                Some("uint8") => Some((0, u8::MAX.into())),
-                Some("uint16") => Some((0, u16::MAX.into())),
-                Some("uint32") => Some((0, u32::MAX.into())),
-                Some("uint64") => Some((0, u64::MAX.into())),
-                _ => None,
-            };
-            if let Some((low, high)) = range {
-                let number = |value: i128| {
-                    serde_json::from_str::<Value>(&value.to_string()).unwrap_or(Value::Null)
-                };
-                object.entry("minimum").or_insert_with(|| number(low));
-                object.entry("maximum").or_insert_with(|| number(high));
-            }
-            object.values_mut().for_each(integer_ranges);
-        }
-        Value::Array(items) => items.iter_mut().for_each(integer_ranges),
-        _ => {}
+    // utoipa spells the unsigned ones `u-int8`…: written back as the usual `uint8`.
+    if let Some(Value::String(format)) = object.get_mut("format")
+        && format.starts_with("u-int")
+    {
+        *format = format.replacen("u-int", "uint", 1);
+    }
+    // `usize` and `isize` come without a format: 64 bits here.
+    let is_integer = object.get("type").and_then(Value::as_str) == Some("integer");
+    if is_integer && !object.contains_key("format") {
+        let unsigned = object.get("minimum").and_then(Value::as_i64) == Some(0);
+        object.insert(
+            "format".to_owned(),
+            Value::from(if unsigned { "uint64" } else { "int64" }),
+        );
+    }
+    let range: Option<(i128, i128)> = match object.get("format").and_then(Value::as_str) {
+        Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+        Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+        Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+        Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
+        Some("uint8") => Some((0, u8::MAX.into())),
+        Some("uint16") => Some((0, u16::MAX.into())),
+        Some("uint32") => Some((0, u32::MAX.into())),
+        Some("uint64") => Some((0, u64::MAX.into())),
+        _ => None,
+    };
+    if let Some((low, high)) = range {
+        let number =
+            |value: i128| serde_json::from_str::<Value>(&value.to_string()).unwrap_or(Value::Null);
+        object.entry("minimum").or_insert_with(|| number(low));
+        object.entry("maximum").or_insert_with(|| number(high));
     }
 }
 
