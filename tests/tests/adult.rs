@@ -340,14 +340,33 @@ fn an_adult_candidate_registers_is_confirmed_and_pays() {
     assert_eq!(order.status, 201, "{}", order.text);
     let order_id = order.body["order_id"].as_str().expect("order").to_owned();
     assert!(order_id.starts_with("CR"), "{order_id}");
+    // Paid, but the provider's notification is lost: the province's reconciliation asks
+    // the provider about the order and records the payment.
     let paid = server.request(
         "POST",
         &format!("/v1/sandbox/orders/{order_id}/pay"),
-        None,
+        Some(&json!({"notify": false})),
         None,
         None,
     );
     assert_eq!(paid.status, 200, "{}", paid.text);
+    let unnotified = server.request("GET", "/v1/adult/me", None, me, None);
+    assert_eq!(
+        unnotified.body["fee_paid"],
+        json!(false),
+        "{}",
+        unnotified.text
+    );
+    let province = server.operator("province");
+    let reconciled = server.request(
+        "POST",
+        "/v1/reconciliation",
+        Some(&json!({"min_order_age_seconds": 0})),
+        Some(&province),
+        Some("reconcile-adult"),
+    );
+    assert_eq!(reconciled.status, 200, "{}", reconciled.text);
+    assert_eq!(reconciled.body["applied"], 1, "{}", reconciled.text);
     let after = server.request("GET", "/v1/adult/me", None, me, None);
     assert_eq!(
         (after.body["status"].as_str(), after.body["valid"].as_bool()),

@@ -1,5 +1,5 @@
 //! One reconciliation pass: every unpaid order — the registration fee's, the exam fee's,
-//! and each unpaid art/PE category's — older than a minimum age (a younger one's notification is probably still on its way), is
+//! each unpaid art/PE category's, and the adult exam's fee — older than a minimum age (a younger one's notification is probably still on its way), is
 //! queried at its provider; a paid answer is recorded like a notification (same idempotency
 //! key, `source = order_query`), so the pass and a late notification apply it once between
 //! them. In scale-out mode a node checks only the candidates of the shards it owns.
@@ -56,8 +56,38 @@ pub async fn reconcile(state: &AppState, min_age_seconds: i64) -> Result<Report,
             }
         }
     }
+    // The adult exam's fee, confirmation point by point: only a registration confirmed at a
+    // point has fee orders (its `CR` order numbers lead the payment to its record).
+    for point in crate::app::adult::points::in_scope(state, &engine::scope::Scope::Province)
+        .await
+        .map_err(ApiError::from)?
+    {
+        let mut after = None;
+        loop {
+            let page = state
+                .store
+                .adult_candidates_at_point(point.code, None, after, ADULT_PAGE)
+                .await?;
+            after = page.last().map(|record| record.key);
+            for record in page.iter().filter(|record| record.fee.paid.is_none()) {
+                let shard = Partition::Candidates(record.key.shard(shards));
+                if state.store.owner_epoch(shard).is_none() {
+                    continue;
+                }
+                for order in record.fee.orders.iter().filter(|o| o.created_at <= cutoff) {
+                    check_order(state, order, &mut report).await;
+                }
+            }
+            if page.len() < ADULT_PAGE {
+                break;
+            }
+        }
+    }
     Ok(report)
 }
+
+/// Adult registrations read at a time.
+const ADULT_PAGE: usize = 500;
 
 /// Asks the providers about the candidate's unpaid orders made at or before `cutoff`, and
 /// records what they report paid. Also the candidate's own "refresh payment status".
