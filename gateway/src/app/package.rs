@@ -177,19 +177,16 @@ pub async fn import(
         conflicts: Vec::new(),
     };
     // A page of candidates (with photos) at a time, read back from the verified file.
-    let mut pages = Some(verified.pages()?);
+    let mut reading = verified.pages()?;
     loop {
-        let Some(mut reading) = pages.take() else {
-            break;
-        };
-        let (page, reading) =
+        let page;
+        (page, reading) =
             web::block(move || reading.next_page(IMPORT_PAGE).map(|page| (page, reading)))
                 .await
                 .map_err(package_failed)??;
         if page.is_empty() {
             break;
         }
-        pages = Some(reading);
         for (candidate, photo) in page {
             let key = candidate.key;
             let photo = photo.map(|bytes| StateUpdate::Photo {

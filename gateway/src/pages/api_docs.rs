@@ -77,7 +77,7 @@ fn operation_of(method: &str, path: &str, operation: &Value) -> Markup {
                 " · admission class: " (operation["x-admission"].as_str().unwrap_or("—"))
             }
             @if let Some(parameters) = parameters.filter(|all| !all.is_empty()) {
-                table {
+                div class="api-scroll" tabindex="0" role="region" aria-label={ (method) " " (path) " parameters" } { table {
                     caption { "Parameters" }
                     thead { tr { th scope="col" { "name" } th scope="col" { "in" } th scope="col" { "required" } th scope="col" { "value" } th scope="col" { "meaning" } } }
                     tbody {
@@ -91,7 +91,7 @@ fn operation_of(method: &str, path: &str, operation: &Value) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
             @if let Some(body) = body {
                 p {
@@ -104,7 +104,7 @@ fn operation_of(method: &str, path: &str, operation: &Value) -> Markup {
                     }
                 }
             }
-            table {
+            div class="api-scroll" tabindex="0" role="region" aria-label={ (method) " " (path) " answers" } { table {
                 caption { "Answers" }
                 thead { tr { th scope="col" { "status" } th scope="col" { "meaning" } th scope="col" { "body" } } }
                 tbody {
@@ -120,7 +120,7 @@ fn operation_of(method: &str, path: &str, operation: &Value) -> Markup {
                         }
                     }
                 }
-            }
+            } }
         }
     }
 }
@@ -147,7 +147,7 @@ fn schema_of(name: &str, schema: &Value) -> Markup {
             h3 id={ "schema-" (name) } { code { (name) } }
             @if let Some(description) = schema["description"].as_str() { p { (description) } }
             @if let Some(properties) = schema["properties"].as_object() {
-                table {
+                div class="api-scroll" tabindex="0" role="region" aria-label={ (name) " fields" } { table {
                     caption { (name) " fields" }
                     thead { tr { th scope="col" { "field" } th scope="col" { "required" } th scope="col" { "value" } th scope="col" { "meaning" } } }
                     tbody {
@@ -160,7 +160,7 @@ fn schema_of(name: &str, schema: &Value) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             } @else {
                 p { (type_of(schema)) }
             }
