@@ -62,7 +62,7 @@ fn every_dashboard_and_alert_metric_is_exported() {
     // pause and a refused write.
     let point = server.operator("point-430102-001");
     let (_, token) = server.registered(&point, 1);
-    // A notification that is not WeChat Pay's: refused, counted by reason.
+    // A notification that is not WeChat Pay's (no signature): refused, counted by reason.
     let refused_notification = server.raw(
         "POST",
         "/v1/payments/wechat_pay/notify",
@@ -70,7 +70,7 @@ fn every_dashboard_and_alert_metric_is_exported() {
         &[("Content-Type", "application/json")],
     );
     assert_eq!(
-        refused_notification.status, 400,
+        refused_notification.status, 401,
         "{}",
         refused_notification.text
     );

@@ -254,7 +254,7 @@ fn every_bad_notification_gets_the_providers_failure_answer_and_changes_nothing(
                         401,
                         "stale",
                     ),
-                    ("missing header", no_nonce, 400, "malformed"),
+                    ("missing header", no_nonce, 401, "unsigned"),
                     (
                         "not paid",
                         signer.wechat(&genuine, "NOTPAY", unix_now()),
