@@ -9,7 +9,7 @@ runs="${1:-100000}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(photo id_number csv_import package notification session_token json_bodies)
+  targets=(photo id_number csv_import package package_signed notification session_token json_bodies)
 fi
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target"
