@@ -225,7 +225,11 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
         .await
         .expect("reference");
     let reference = client.source().await.expect("page");
-    assert!(reference.contains("POST /v1/payments/{provider}/notify"));
+    assert!(
+        reference.contains("POST /v1/payments/{provider}/notify"),
+        "{}",
+        reference.chars().take(2000).collect::<String>()
+    );
     accessible(&client, "api reference").await;
 
     // First login with the captured ID-card facts.

@@ -10,9 +10,13 @@ use maud::{Markup, html};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// The page, rendered once (the document does not change while the process runs).
+static PAGE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| render(crate::openapi::served()).into_string());
+
 /// `GET /api`.
 pub async fn reference() -> HttpResponse {
-    respond(StatusCode::OK, render(crate::openapi::served()))
+    respond(StatusCode::OK, maud::PreEscaped(PAGE.clone()))
 }
 
 /// The reference page of `document`.
