@@ -356,32 +356,28 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// The lines of `candidates.jsonl`, each parsed, none longer than [`MAX_RECORD_BYTES`];
-/// `visit` sees each record. Returns how many there were.
-fn each_record(
-    mut lines: impl std::io::BufRead,
-    mut visit: impl FnMut(Candidate) -> Result<(), PackageError>,
-) -> Result<u64, PackageError> {
+/// The next record of `candidates.jsonl` (blank lines skipped), none longer than
+/// [`MAX_RECORD_BYTES`]; `None` at the end. `line` is the caller's buffer, reused.
+fn next_record(
+    lines: &mut impl std::io::BufRead,
+    line: &mut Vec<u8>,
+) -> Result<Option<Candidate>, PackageError> {
     use std::io::BufRead as _;
-    let mut count = 0;
-    let mut line = Vec::new();
     loop {
         line.clear();
-        let read = (&mut lines)
+        let read = lines
             .take(MAX_RECORD_BYTES as u64 + 1)
-            .read_until(b'\n', &mut line)
+            .read_until(b'\n', line)
             .map_err(malformed)?;
         if read == 0 {
-            return Ok(count);
+            return Ok(None);
         }
         if line.len() > MAX_RECORD_BYTES {
             return Err(malformed("a candidate record is too long"));
         }
-        if line.trim_ascii().is_empty() {
-            continue;
+        if !line.trim_ascii().is_empty() {
+            return serde_json::from_slice(line).map(Some).map_err(malformed);
         }
-        visit(serde_json::from_slice(&line).map_err(malformed)?)?;
-        count += 1;
     }
 }
 
@@ -460,9 +456,16 @@ pub fn scan(keys: &KeyRing, package: impl Read) -> Result<Scanned, PackageError>
             // Parsed now, so that a bad record refuses the package before anything is
             // imported; read again, one page at a time, by the import.
             "candidates.jsonl" => {
-                candidate_count = Some(each_record(std::io::BufReader::new(&mut hashing), |_| {
-                    Ok(())
-                }));
+                let mut lines = std::io::BufReader::new(&mut hashing);
+                let mut line = Vec::new();
+                let mut count = 0;
+                candidate_count = Some(loop {
+                    match next_record(&mut lines, &mut line) {
+                        Ok(Some(_)) => count += 1,
+                        Ok(None) => break Ok(count),
+                        Err(error) => break Err(error),
+                    }
+                });
             }
             _ => {
                 std::io::copy(&mut hashing, &mut std::io::sink()).map_err(malformed)?;
@@ -565,24 +568,13 @@ impl Pages {
     /// Up to `size` candidates, each with its photo (if the package has it); empty at the
     /// end. Blocking (reads the temporary file).
     pub fn next_page(&mut self, size: usize) -> Result<Vec<Imported>, PackageError> {
-        use std::io::BufRead as _;
         use std::io::Seek as _;
         let mut page = Vec::new();
         let mut line = Vec::new();
         while page.len() < size {
-            line.clear();
-            if self
-                .records
-                .read_until(b'\n', &mut line)
-                .map_err(malformed)?
-                == 0
-            {
+            let Some(candidate) = next_record(&mut self.records, &mut line)? else {
                 break;
-            }
-            if line.trim_ascii().is_empty() {
-                continue;
-            }
-            let candidate: Candidate = serde_json::from_slice(&line).map_err(malformed)?;
+            };
             let photo = match self.photos.get(&candidate.capture.photo.sha256) {
                 Some(span) => {
                     self.photos_file
