@@ -429,16 +429,32 @@ mod tests {
         assert!(names.len() > 80, "parser sanity: {}", names.len());
     }
 
+    /// Each route file's handlers as source text, each from its `#[utoipa::path(` on.
+    fn handler_sources() -> Vec<(std::path::PathBuf, Vec<String>)> {
+        let routes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+        std::fs::read_dir(routes)
+            .expect("routes")
+            .map(|entry| {
+                let path = entry.expect("entry").path();
+                let source = std::fs::read_to_string(&path).expect("source");
+                let handlers = source
+                    .split("#[utoipa::path(")
+                    .skip(1)
+                    .map(str::to_owned)
+                    .collect();
+                (path, handlers)
+            })
+            .collect()
+    }
+
     /// Every body's limit is stated, and it is the one its handler's extractor applies: raw
     /// bytes (`web::Bytes`, the payload limit) or the JSON extractor.
     #[test]
     fn every_body_states_the_limit_its_handler_applies() {
         let document = json();
-        let routes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
         let mut checked = 0;
-        for entry in std::fs::read_dir(routes).expect("routes") {
-            let source = std::fs::read_to_string(entry.expect("entry").path()).expect("source");
-            for handler in source.split("#[utoipa::path(").skip(1) {
+        for (_, handlers) in handler_sources() {
+            for handler in handlers {
                 let Some(route) = ["get", "put", "post", "delete"].iter().find_map(|method| {
                     let marker = format!("#[{method}(\"");
                     let start = handler.find(&marker)? + marker.len();
@@ -477,12 +493,9 @@ mod tests {
     /// A handler that needs an `Idempotency-Key` says so in its `#[utoipa::path]`.
     #[test]
     fn handlers_taking_an_idempotency_key_document_it() {
-        let routes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
         let mut checked = 0;
-        for entry in std::fs::read_dir(routes).expect("routes") {
-            let path = entry.expect("entry").path();
-            let source = std::fs::read_to_string(&path).expect("source");
-            for handler in source.split("#[utoipa::path(").skip(1) {
+        for (path, handlers) in handler_sources() {
+            for handler in handlers {
                 if handler.contains("idempotency_key(&request)") {
                     checked += 1;
                     assert!(
