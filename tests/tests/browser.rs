@@ -189,6 +189,39 @@ async fn click_and_wait(client: &fantoccini::Client, selector: &str) {
     }
 }
 
+/// Waits (up to 20 s) until an element at `selector` shows `text`; if none does, fails with
+/// what the browser shows instead — its address, title, state and readable text, one short
+/// line each (a page's markup on one line is no use in a CI log).
+async fn await_text(client: &fantoccini::Client, selector: &str, text: &str) {
+    let started = Instant::now();
+    let script = "const [selector, text] = arguments;
+        return [...document.querySelectorAll(selector)].some(e => e.textContent.includes(text));";
+    loop {
+        let found = client
+            .execute(script, vec![json!(selector), json!(text)])
+            .await
+            .ok()
+            .and_then(|value| value.as_bool())
+            .unwrap_or(false);
+        if found {
+            return;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let shown = client
+                .execute(
+                    "return [location.href, document.title, document.readyState,
+                        (document.body ? document.body.innerText : '(no body)').slice(0, 600)];",
+                    vec![],
+                )
+                .await
+                .map(|value| value.to_string())
+                .unwrap_or_else(|error| format!("(the browser did not answer: {error})"));
+            panic!("no {selector} showing {text:?}; the browser shows {shown}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn current_step(client: &fantoccini::Client) -> String {
     client
         .find(Locator::Css(".steps li.current"))
@@ -224,12 +257,7 @@ async fn a_candidate_registers_through_the_portal_on_a_phone() {
         .goto(&format!("{base}/api"))
         .await
         .expect("reference");
-    let reference = client.source().await.expect("page");
-    assert!(
-        reference.contains("POST /v1/payments/{provider}/notify"),
-        "{}",
-        reference.chars().take(2000).collect::<String>()
-    );
+    await_text(&client, "h3 code", "POST /v1/payments/{provider}/notify").await;
     accessible(&client, "api reference").await;
 
     // First login with the captured ID-card facts.
