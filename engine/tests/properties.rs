@@ -118,6 +118,7 @@ proptest! {
         let happy = happy_path();
         let mut happy_cursor = 0;
         let mut applied_per_transaction: BTreeMap<String, usize> = BTreeMap::new();
+        let mut passed_checks: Vec<PaymentNotice> = Vec::new();
         for (index, (random, advance_seconds)) in steps.into_iter().enumerate() {
             now = now.plus_seconds(advance_seconds);
             let guided = random.is_none();
@@ -125,7 +126,24 @@ proptest! {
             journey.frozen = freeze_at.is_some_and(|at| index >= at);
             let before = journey.state.clone();
             let save_generation = before.as_ref().and_then(|c| c.passwords.as_ref()).map(|p| p.save_generation);
-            match journey.run(command.clone(), now) {
+            let checked = match &command {
+                Command::RecordPayment(notice) => Some((notice.clone(), engine::candidate::check_payment(before.as_ref(), notice))),
+                _ => None,
+            };
+            let outcome = journey.run(command.clone(), now);
+            // The notification receiver's check (before it acknowledges and leaves the
+            // payment to the shard) decides as the shard does.
+            if let Some((notice, checked)) = checked {
+                match (&outcome, &checked) {
+                    (Err(refused), Err(rejection)) => prop_assert_eq!(refused, rejection),
+                    (Ok(events), Ok(changes)) => prop_assert_eq!(!events.is_empty(), *changes),
+                    _ => return Err(TestCaseError::fail(format!("check {checked:?}, decision {outcome:?}"))),
+                }
+                if checked == Ok(true) {
+                    passed_checks.push(notice);
+                }
+            }
+            match outcome {
                 Err(_) => prop_assert_eq!(&journey.state, &before, "a refusal changed the record"),
                 Ok(events) => {
                     if guided {
@@ -158,6 +176,14 @@ proptest! {
                 let now_paid = journey.state.as_ref().and_then(|c| c.fee.paid.clone());
                 prop_assert_eq!(now_paid, Some(paid), "a paid fee reverted or changed");
             }
+        }
+        // A payment that passed the check is never refused later, whatever the candidate did
+        // meanwhile (it may have been applied: then it is a duplicate, or surplus).
+        for notice in &passed_checks {
+            prop_assert!(
+                engine::candidate::check_payment(journey.state.as_ref(), notice).is_ok(),
+                "a checked payment became refusable: {:?}", notice
+            );
         }
         for (transaction, count) in applied_per_transaction {
             prop_assert_eq!(count, 1, "transaction {} applied {} times", transaction, count);

@@ -369,6 +369,21 @@ fn goldens() -> Vec<(String, Vec<u8>)> {
     goldens.push(("snapshot-county".into(), encode(&county())));
     goldens.push(("audit-record".into(), encode(&audit_record())));
     goldens.push(("commit".into(), encode(&commit())));
+    goldens.push((
+        "inbox-entry".into(),
+        encode(&storage::embedded::InboxEntry {
+            key: engine::key::CandidateKey::from_bytes([9; 16]),
+            received_at_ms: 1_780_000_000_123,
+            callback: storage::embedded::Callback::Payment(engine::candidate::PaymentNotice {
+                provider: Provider::Alipay,
+                order_id: payment().order_id,
+                transaction_id: payment().transaction_id,
+                amount_fen: 2000,
+                paid_at: AT,
+                source: engine::candidate::PaymentSource::Notification,
+            }),
+        }),
+    ));
     for partition in [
         Partition::Candidates(0),
         Partition::Organisation,

@@ -16,7 +16,7 @@ pub use command::{
     Capture, CaptureMode, Command, IdCard, MoralEvaluation, PaymentNotice, PaymentSource, Provider,
     SavePasswordCheck, Track,
 };
-pub use decide::{Context, Policy, decide};
+pub use decide::{Context, Policy, check_payment, decide};
 pub use event::{Event, Payment};
 pub(crate) use fee::FeeChange;
 pub use fee::{FeeAccount, FeeKind, FeeOrder};

@@ -71,6 +71,14 @@ enum EncodedUpdate {
         sequence: u64,
         record: Vec<u8>,
     },
+    InboxPut {
+        dedupe: String,
+        key: [u8; 16],
+        entry: Vec<u8>,
+    },
+    InboxRemove {
+        sequences: Vec<u64>,
+    },
 }
 
 /// Disambiguates audit records of the same millisecond. Starts from the clock's
@@ -163,6 +171,30 @@ pub(crate) fn encode(commit: Commit) -> Result<EncodedCommit, StorageError> {
         records,
         updates,
     })
+}
+
+/// A commit of the callback inbox alone (`inbox.rs`): no log record, no partition.
+pub(crate) fn inbox_put(entry: &super::inbox::InboxEntry) -> Result<EncodedCommit, StorageError> {
+    Ok(state_only(EncodedUpdate::InboxPut {
+        dedupe: entry.dedupe_key(),
+        key: *entry.key.as_bytes(),
+        entry: postcard::to_stdvec(entry)
+            .map_err(|error| StorageError::Encode(error.to_string()))?,
+    }))
+}
+
+/// Removes applied inbox entries.
+pub(crate) fn inbox_remove(sequences: Vec<u64>) -> EncodedCommit {
+    state_only(EncodedUpdate::InboxRemove { sequences })
+}
+
+fn state_only(update: EncodedUpdate) -> EncodedCommit {
+    EncodedCommit {
+        partition: 0,
+        replicated_offset: None,
+        records: Vec::new(),
+        updates: vec![update],
+    }
 }
 
 /// Encodes a commit read back from an external log at `offset`.
@@ -412,6 +444,14 @@ fn apply_update(
                 None => (0, [0u8; 32]),
             };
             chain.insert(position, (*at_ms, *sequence, chain_hash(&previous, record)))?;
+        }
+        EncodedUpdate::InboxPut { dedupe, key, entry } => {
+            super::inbox::put(transaction, dedupe, key, entry)?;
+        }
+        EncodedUpdate::InboxRemove { sequences } => {
+            for sequence in sequences {
+                super::inbox::remove(transaction, *sequence)?;
+            }
         }
     }
     Ok(())

@@ -6,6 +6,7 @@
 //! check that the log and the partition heads agree.
 
 mod committer;
+pub mod inbox;
 pub mod tables;
 
 use crate::error::StorageError;
@@ -19,6 +20,7 @@ use engine::county::County;
 use engine::key::CandidateKey;
 use engine::org::{CountyCode, PointCode};
 use engine::serial::SerialNumber;
+pub use inbox::{Backlog, Callback, InboxEntry, Pending};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -221,6 +223,40 @@ impl EmbeddedStore {
         )
     }
 
+    /// Puts a verified callback in the inbox; resolves once it is durable (a copy of one
+    /// still pending is recognised and not stored twice).
+    pub fn inbox_put(&self, entry: &InboxEntry) -> PendingCommit {
+        self.enqueue(vec![committer::inbox_put(entry)])
+            .pop()
+            .unwrap_or_else(|| PendingCommit::failed(StorageError::CommitterStopped))
+    }
+
+    /// Removes applied entries; resolves once that is durable.
+    pub fn inbox_remove(&self, sequences: Vec<u64>) -> PendingCommit {
+        self.enqueue(vec![Ok(committer::inbox_remove(sequences))])
+            .pop()
+            .unwrap_or_else(|| PendingCommit::failed(StorageError::CommitterStopped))
+    }
+
+    /// The oldest `limit` pending entries after `after`, in arrival order.
+    pub fn inbox_oldest(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Pending>, StorageError> {
+        self.read(|txn| inbox::oldest(txn, after, limit))
+    }
+
+    /// Every entry pending for `key`, in arrival order.
+    pub fn inbox_of(&self, key: CandidateKey) -> Result<Vec<Pending>, StorageError> {
+        self.read(|txn| inbox::of_candidate(txn, key))
+    }
+
+    /// How many entries wait, and since when.
+    pub fn inbox_backlog(&self) -> Result<Backlog, StorageError> {
+        self.read(inbox::backlog)
+    }
+
     /// The next offset to apply, per partition, of the external log this store follows.
     pub fn replicated_offsets(&self) -> Result<HashMap<Partition, u64>, StorageError> {
         self.read(|txn| {
@@ -332,6 +368,9 @@ fn create_tables(database: &Database) -> Result<(), StorageError> {
         transaction.open_table(tables::HISTORY)?;
         transaction.open_table(tables::ADULT_CANDIDATES)?;
         transaction.open_table(tables::ADULT_BY_POINT)?;
+        transaction.open_table(tables::INBOX)?;
+        transaction.open_table(tables::INBOX_DEDUPE)?;
+        transaction.open_table(tables::INBOX_BY_CANDIDATE)?;
         let mut meta = transaction.open_table(tables::META)?;
         let version = meta.get("schema_version")?.map(|v| v.value());
         match version {

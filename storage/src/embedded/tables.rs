@@ -46,6 +46,14 @@ pub const ADULT_CANDIDATES: TableDefinition<&[u8], &[u8]> =
 /// `(confirmation point, registration key) → status`: a point's adult-exam registrations.
 pub const ADULT_BY_POINT: TableDefinition<(u64, &[u8]), u8> =
     TableDefinition::new("adult_by_point");
+/// `sequence → encoded InboxEntry`: callbacks acknowledged and not yet applied, in
+/// arrival order (`inbox.rs`).
+pub const INBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("inbox");
+/// `callback idempotency key → sequence`: a pending callback's copies are stored once.
+pub const INBOX_DEDUPE: TableDefinition<&str, u64> = TableDefinition::new("inbox_dedupe");
+/// `(candidate key, sequence) → ()`: what is pending for one candidate.
+pub const INBOX_BY_CANDIDATE: TableDefinition<(&[u8], u64), ()> =
+    TableDefinition::new("inbox_by_candidate");
 /// `name → value`: schema version and the like.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -62,7 +70,8 @@ pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 ///    when opened (once, in the opening transaction).
 /// 8: the adult exam: `Payload::Adult` and `StateUpdate::AdultCandidate` appended, its
 ///    tables `adult_candidates` and `adult_by_point`.
-pub const SCHEMA_VERSION: u64 = 8;
+/// 9: the callback inbox (`inbox`, `inbox_dedupe`, `inbox_by_candidate`; `InboxEntry`).
+pub const SCHEMA_VERSION: u64 = 9;
 
 /// The oldest schema this build reads (everything since was appended): such a store is
 /// marked current when opened.

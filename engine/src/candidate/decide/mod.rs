@@ -13,7 +13,7 @@ mod identity;
 mod registration_form;
 
 use super::Candidate;
-use super::command::{Command, SavePasswordCheck, Track};
+use super::command::{Command, PaymentNotice, SavePasswordCheck, Track};
 use super::event::Event;
 use crate::key::CandidateKey;
 use crate::photo::PhotoRules;
@@ -93,6 +93,18 @@ pub struct Context<'a> {
 pub(super) const MAX_NAME_CHARS: usize = 30;
 pub(super) const MAX_ADDRESS_CHARS: usize = 70;
 pub(super) const MAX_REFERENCE_CHARS: usize = 64;
+
+/// What a verified payment would do to the record, decided exactly as `decide` decides
+/// `Command::RecordPayment` (which needs no context: payments are never window-checked):
+/// `Ok(true)` it changes the record, `Ok(false)` this provider transaction was applied
+/// before, or the refusal. A payment's receiver asks this of the stored record before
+/// acknowledging a notification it leaves to the shard to apply: a record only moves on
+/// by the candidate's own steps, none of which removes an order or changes its amount, so
+/// what passes here is not refused later.
+pub fn check_payment(state: Option<&Candidate>, notice: &PaymentNotice) -> Result<bool, Rejection> {
+    let candidate = state.ok_or(Rejection::CandidateNotFound)?;
+    fees::decide_payment(candidate, notice, Timestamp(0)).map(|events| !events.is_empty())
+}
 
 /// Decides `command` against the record (`None` before capture).
 pub fn decide(
