@@ -55,6 +55,27 @@ pub fn payment_notification_refused(provider: &'static str, reason: &'static str
         .increment(1);
 }
 
+/// Callbacks waiting in the inbox to be applied (`app::inbox`).
+pub const INBOX_PENDING: &str = "registration_payments_inbox_pending";
+/// Age of the oldest callback waiting in the inbox: the apply lag.
+pub const INBOX_LAG_SECONDS: &str = "registration_payments_inbox_lag_seconds";
+/// Callbacks applied from the inbox, labelled `provider` and `outcome` (`applied`,
+/// `surplus`, `duplicate`, or `refused` — checked before acknowledgement, so never
+/// expected: alerted).
+pub const INBOX_APPLIED_TOTAL: &str = "registration_payments_inbox_applied_total";
+
+/// The inbox's backlog, as the applier last saw it.
+pub fn inbox_backlog(pending: u64, lag_seconds: f64) {
+    metrics::gauge!(INBOX_PENDING).set(pending as f64);
+    metrics::gauge!(INBOX_LAG_SECONDS).set(lag_seconds);
+}
+
+/// Counts one callback applied from the inbox.
+pub fn inbox_applied(provider: &'static str, outcome: &'static str) {
+    metrics::counter!(INBOX_APPLIED_TOTAL, "provider" => provider, "outcome" => outcome)
+        .increment(1);
+}
+
 /// Payments a provider could not create (unreachable, an error, an answer that does not
 /// verify), labelled `provider`.
 pub const PAYMENT_CREATE_FAILED_TOTAL: &str = "registration_payments_create_failed_total";

@@ -144,7 +144,18 @@ pub async fn verify(
                     )
                 };
                 let call = Call::new(Class::Read, Method::GET, path).token(&province);
-                let reply = http.send(&call).await;
+                // A payment acknowledged from the server's inbox may still be being
+                // recorded: read again (up to 10 s) until it is, then check.
+                let mut reply = http.send(&call).await;
+                for _ in 0..100 {
+                    let pending = matches!(&reply, Ok(read) if read.status == 200
+                        && read.json()["payments_being_recorded"].as_u64().unwrap_or(0) > 0);
+                    if !pending {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    reply = http.send(&call).await;
+                }
                 (entry, reply)
             });
         }

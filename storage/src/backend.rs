@@ -65,6 +65,15 @@ impl Backend {
         }
     }
 
+    /// The callback inbox (`embedded::inbox`), where this deployment has one: the embedded
+    /// log's. Kafka mode applies callbacks as it receives them.
+    pub fn inbox(&self) -> Option<&EmbeddedStore> {
+        match self {
+            Backend::Embedded(store) => Some(store),
+            Backend::Kafka(_) | Backend::KafkaScylla(_) => None,
+        }
+    }
+
     /// The URLs of the node owning `partition` (blocking; scale-out mode only).
     pub fn owner_url(
         &self,

@@ -91,7 +91,13 @@ fn every_dashboard_and_alert_metric_is_exported() {
         Some("order"),
     );
     assert_eq!(refused.status, 503, "{}", refused.text);
-    let scrape = server.metrics();
+    // The callback inbox is the embedded store's (Kafka mode applies callbacks at once): a
+    // payment on an embedded node exports its metrics.
+    let embedded_data = tempfile::tempdir().expect("temp dir");
+    let embedded = Server::start(embedded_data.path());
+    let embedded_point = embedded.operator("point-430102-001");
+    embedded.registered(&embedded_point, 1);
+    let scrape = format!("{}\n{}", server.metrics(), embedded.metrics());
     let mut exported = metric_names(&scrape);
     exported.extend(
         [

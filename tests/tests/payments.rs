@@ -420,14 +420,19 @@ fn the_demo_pays_in_its_sandbox_through_the_same_verification() {
         assert!(fee_paid(&server, &token), "{provider}");
         let me = server.request("GET", "/v1/candidates/me", None, Some(&token), None);
         assert_eq!(me.body["fee_paid_in_sandbox"], true, "{}", me.text);
-        assert!(
-            metric(
-                &server,
-                &format!(
-                    "registration_payments_notifications_total{{provider=\"{provider}\",outcome=\"applied\"}}"
-                )
-            ) >= 1.0
-        );
+        // Acknowledged once durable in the inbox, then applied by the candidate's shard.
+        for (counter, outcome) in [
+            ("registration_payments_notifications_total", "received"),
+            ("registration_payments_inbox_applied_total", "applied"),
+        ] {
+            assert!(
+                metric(
+                    &server,
+                    &format!("{counter}{{provider=\"{provider}\",outcome=\"{outcome}\"}}")
+                ) >= 1.0,
+                "{counter} {outcome}"
+            );
+        }
     }
     // A lost notification in the sandbox: reconciliation asks the sandbox and finds it.
     let (_key, token) = candidate(&server, &point, 4);

@@ -1,6 +1,8 @@
-//! kill -9 of the server during a burst of concurrent writes. After a restart on the same
-//! data directory every acknowledged capture and payment is present, and no payment has been
-//! applied twice, although every notification was delivered twice and some after the kill.
+//! kill -9 of the server during a burst of concurrent writes, and during a storm of payment
+//! notifications. After a restart on the same data directory every acknowledged capture and
+//! payment is present — a payment acknowledged from the callback inbox is applied by the
+//! restarted server — and no payment has been applied twice, although every notification
+//! was delivered several times and some after the kill.
 
 use serde_json::json;
 use std::sync::Mutex;
@@ -129,13 +131,7 @@ fn acknowledged_writes_survive_kill_dash_nine() {
         );
     }
     for key in &acknowledged.paid {
-        let found = restarted.request(
-            "GET",
-            &format!("/v1/candidates/{key}"),
-            None,
-            Some(&county),
-            None,
-        );
+        let found = recorded(&restarted, &county, key);
         assert_eq!(
             found.body["fee_paid"].as_bool(),
             Some(true),
@@ -164,6 +160,165 @@ fn acknowledged_writes_survive_kill_dash_nine() {
         "kill -9: {} captures and {} payment acks survived",
         acknowledged.captured.len(),
         acknowledged.paid.len()
+    );
+}
+
+/// A candidate's record once no payment of theirs is still being recorded (the restarted
+/// server applies what its inbox holds; 30 s at most).
+fn recorded(server: &Server, operator: &str, key: &str) -> tests::Response {
+    let started = Instant::now();
+    loop {
+        let found = server.request(
+            "GET",
+            &format!("/v1/candidates/{key}"),
+            None,
+            Some(operator),
+            None,
+        );
+        assert_eq!(found.status, 200, "{key}: {}", found.text);
+        if found.body["payments_being_recorded"].as_u64() == Some(0) {
+            return found;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{key}: payments still being recorded after 30 s: {}",
+            found.text
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Candidates with a fee order each, for the storm: `(key, order id, amount)`.
+fn ordered(server: &Server, point: &str, first: u32, count: u32) -> Vec<(String, String, u64)> {
+    (first..first + count)
+        .map(|sequence| {
+            let (key, token) = {
+                let captured =
+                    server.capture(point, "430102-001", sequence, &format!("cap-{sequence}"));
+                assert_eq!(captured.status, 201, "{}", captured.text);
+                let key = captured.body["key"].as_str().expect("key").to_owned();
+                (key, server.candidate(sequence))
+            };
+            let order = server.request(
+                "POST",
+                "/v1/candidates/me/fee-orders",
+                Some(&json!({"provider": "wechat_pay"})),
+                Some(&token),
+                Some("order"),
+            );
+            assert_eq!(order.status, 201, "{}", order.text);
+            (
+                key,
+                order.body["order_id"]
+                    .as_str()
+                    .expect("order id")
+                    .to_owned(),
+                order.body["amount_fen"].as_u64().expect("amount"),
+            )
+        })
+        .collect()
+}
+
+const STORM_CANDIDATES: u32 = 240;
+const STORM_SENDERS: usize = 8;
+/// Copies of each notification (a provider retries until it hears success).
+const STORM_COPIES: usize = 3;
+
+#[test]
+fn a_payment_storm_killed_mid_way_loses_no_acknowledged_payment_and_applies_none_twice() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let mut server = Server::start(directory.path());
+    let point = server.operator("point-430102-001");
+    let orders = ordered(&server, &point, 1, STORM_CANDIDATES);
+    // Every candidate's notification, STORM_COPIES times, from STORM_SENDERS providers'
+    // senders at once; the plug is pulled once a third of the candidates are acknowledged.
+    let acknowledged: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for sender in 0..STORM_SENDERS {
+            let (server, orders, acknowledged) = (&server, &orders, &acknowledged);
+            scope.spawn(move || {
+                for (index, (key, order_id, amount)) in orders.iter().enumerate() {
+                    if index % STORM_SENDERS != sender {
+                        continue;
+                    }
+                    for _ in 0..STORM_COPIES {
+                        match server.try_notify(
+                            "wechat_pay",
+                            order_id,
+                            &format!("tx-{key}"),
+                            *amount,
+                        ) {
+                            Some(response) if response.status == 200 => {
+                                acknowledged.lock().expect("lock").push(key.clone());
+                            }
+                            Some(_) => {}
+                            None => return,
+                        }
+                    }
+                }
+            });
+        }
+        let started = Instant::now();
+        while acknowledged.lock().expect("lock").len() < STORM_CANDIDATES as usize
+            && started.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        kill_server(&server);
+    });
+    server.kill();
+    let mut acknowledged = acknowledged.into_inner().expect("lock");
+    acknowledged.sort();
+    acknowledged.dedup();
+    assert!(
+        acknowledged.len() >= STORM_CANDIDATES as usize / 3,
+        "the storm acknowledged {} payments before the kill",
+        acknowledged.len()
+    );
+
+    let restarted = Server::start(directory.path());
+    let county = restarted.operator("county-430102");
+    for (key, _, _) in &orders {
+        let found = recorded(&restarted, &county, key);
+        if acknowledged.binary_search(key).is_ok() {
+            assert_eq!(
+                found.body["fee_paid"].as_bool(),
+                Some(true),
+                "acknowledged payment lost for {key}: {}",
+                found.text
+            );
+        }
+        assert_eq!(
+            found.body["surplus_payments"].as_u64(),
+            Some(0),
+            "a payment was applied twice: {}",
+            found.text
+        );
+    }
+    // How many acknowledged payments the restarted server found in its inbox and applied
+    // (zero when the applier had kept up with the storm before the kill).
+    let applied_after_restart: f64 = restarted
+        .metrics()
+        .lines()
+        .filter(|line| {
+            line.starts_with("registration_payments_inbox_applied_total{")
+                && line.contains("outcome=\"applied\"")
+        })
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    // Every copy after the restart is a duplicate: acknowledged, changes nothing.
+    let (key, order_id, amount) = &orders[0];
+    let again = restarted.notify("wechat_pay", order_id, &format!("tx-{key}"), *amount);
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(
+        recorded(&restarted, &county, key).body["surplus_payments"].as_u64(),
+        Some(0)
+    );
+    println!(
+        "payment storm: {} of {STORM_CANDIDATES} payments acknowledged before kill -9, all \
+         applied once after the restart ({applied_after_restart} of them from the inbox by \
+         the restarted server)",
+        acknowledged.len(),
     );
 }
 

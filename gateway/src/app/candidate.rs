@@ -74,12 +74,21 @@ impl<'a> Myself<'a> {
         self.key
     }
 
-    /// Their record as stored now.
+    /// Their record as stored now, with the payments they made applied first (a payment
+    /// acknowledged from the inbox is the candidate's to see at once: `app::inbox`).
     pub async fn record(&self) -> Result<Candidate, AppError> {
+        crate::app::inbox::settle(self.state, self.key).await;
         load(self.state, self.key).await
     }
 
+    /// Payments received for them and not yet recorded (shown as "已收到付款，正在入账").
+    pub fn payments_being_recorded(&self) -> usize {
+        crate::app::inbox::being_recorded(self.state, self.key)
+    }
+
     async fn run(&self, command: Command, idempotency: String) -> Result<Outcome, AppError> {
+        // In order: their payments received before this command are applied before it.
+        crate::app::inbox::settle(self.state, self.key).await;
         run(self.state, self.key, command, idempotency, Vec::new()).await
     }
 

@@ -21,6 +21,7 @@ pub mod county;
 pub mod documents;
 pub mod error;
 pub mod import;
+pub mod inbox;
 pub mod operator;
 pub mod package;
 pub mod payments;

@@ -21,6 +21,8 @@ pub enum PaymentOutcome {
     Surplus,
     /// This provider transaction was applied before: nothing changed.
     Duplicate,
+    /// Durable in the callback inbox; the shard applies it next (`app::inbox`).
+    Received,
 }
 
 impl PaymentOutcome {
@@ -30,6 +32,7 @@ impl PaymentOutcome {
             PaymentOutcome::Applied => "applied",
             PaymentOutcome::Surplus => "surplus",
             PaymentOutcome::Duplicate => "duplicate",
+            PaymentOutcome::Received => "received",
         }
     }
 }
@@ -114,7 +117,8 @@ pub async fn notified(
     if state.admission.admit_callback().is_err() {
         return refuse(Refusal::Unavailable);
     }
-    match record_payment(state, notice(provider, paid, PaymentSource::Notification)).await {
+    let notice = notice(provider, paid, PaymentSource::Notification);
+    match crate::app::inbox::receive_payment(state, notice).await {
         Ok(outcome) => {
             crate::metrics::payment_notification(provider.name(), outcome.label());
             Ok(gateway.accepted())

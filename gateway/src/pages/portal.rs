@@ -633,9 +633,9 @@ async fn dashboard(
             .filter(|(kind, _)| fee(*kind))
             .map(|(_, pay)| pay)
     };
-    let candidate = match Myself::of(state, &caller) {
-        Ok(myself) => myself.record().await,
-        Err(error) => Err(error),
+    let (candidate, being_recorded) = match Myself::of(state, &caller) {
+        Ok(myself) => (myself.record().await, myself.payments_being_recorded()),
+        Err(error) => (Err(error), 0),
     };
     let candidate = match candidate {
         Ok(candidate) => candidate,
@@ -647,7 +647,7 @@ async fn dashboard(
             );
         }
     };
-    let view = CandidateView::from(&candidate);
+    let view = CandidateView::from(&candidate).being_recorded(being_recorded);
     let csrf_token = csrf_of(token);
     let steps = [
         Step {
@@ -686,6 +686,9 @@ async fn dashboard(
         p class="who" { (view.name) " · 报名号 " (view.serial_number) " · 身份证 " (view.id_number) }
         (tracker(&steps))
         (alert(problem))
+        @if view.payments_being_recorded > 0 {
+            p class="notice" role="status" { "已收到付款，正在入账。请稍后刷新本页查看，不要重复支付。" }
+        }
         @if !view.fee_paid {
             (fee_section(state, &candidate, &csrf_token, &form_key, problem, pay_for(|kind| kind == FeeKind::Registration)))
         } @else if !view.authenticated {

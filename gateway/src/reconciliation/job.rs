@@ -137,7 +137,8 @@ async fn check_order(state: &AppState, order: &FeeOrder, report: &mut Report) {
     };
     let notice = crate::app::payments::notice(order.provider, paid, PaymentSource::OrderQuery);
     match crate::app::payments::record_payment(state, notice).await {
-        Ok(PaymentOutcome::Applied | PaymentOutcome::Surplus) => {
+        // (`Received` is the inbox's answer; the query's payment is applied here and now.)
+        Ok(PaymentOutcome::Applied | PaymentOutcome::Surplus | PaymentOutcome::Received) => {
             crate::metrics::reconciliation("applied");
             report.applied += 1;
         }

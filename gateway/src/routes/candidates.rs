@@ -40,8 +40,10 @@ fn reply(outcome: &actors::Outcome) -> HttpResponse {
 )]
 #[get("/v1/candidates/me")]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let candidate = Myself::of(&state, &caller)?.record().await?;
-    Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)))
+    let myself = Myself::of(&state, &caller)?;
+    let candidate = myself.record().await?;
+    Ok(HttpResponse::Ok()
+        .json(CandidateView::from(&candidate).being_recorded(myself.payments_being_recorded())))
 }
 
 /// `POST /v1/candidates/me/identity-verification`: starts a real-person authentication. The

@@ -48,7 +48,8 @@ pub async fn candidate(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let candidate = Operator::of(&state, &caller).candidate(&key).await?;
-    Ok(HttpResponse::Ok().json(CandidateView::from(&candidate)))
+    let being_recorded = crate::app::inbox::being_recorded(&state, candidate.key);
+    Ok(HttpResponse::Ok().json(CandidateView::from(&candidate).being_recorded(being_recorded)))
 }
 
 /// `GET /v1/candidates/{key}/timeline` query.

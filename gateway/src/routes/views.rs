@@ -28,6 +28,9 @@ pub struct CandidateView {
     pub fee_orders: Vec<String>,
     /// Payments beyond the first (paid twice; fees are not refunded, finance follows up).
     pub surplus_payments: usize,
+    /// Payments received from a provider and not yet recorded on the record (已收到付款，
+    /// 正在入账): acknowledged to the provider, applied within moments.
+    pub payments_being_recorded: usize,
     /// Whether real-person authentication has passed.
     pub authenticated: bool,
     /// Whether passwords are set.
@@ -79,6 +82,14 @@ pub struct ArtPeView {
     pub fee_orders: Vec<String>,
 }
 
+impl CandidateView {
+    /// With `count` payments received and not yet recorded.
+    pub fn being_recorded(mut self, count: usize) -> CandidateView {
+        self.payments_being_recorded = count;
+        self
+    }
+}
+
 impl From<&Candidate> for CandidateView {
     fn from(candidate: &Candidate) -> CandidateView {
         CandidateView {
@@ -99,6 +110,7 @@ impl From<&Candidate> for CandidateView {
                 .map(|order| order.order_id.clone())
                 .collect(),
             surplus_payments: candidate.fee.surplus.len(),
+            payments_being_recorded: 0,
             authenticated: candidate.last_auth_passed_at.is_some(),
             passwords_set: candidate.passwords.is_some(),
             phone: candidate.phone.as_deref().map(mask_phone),

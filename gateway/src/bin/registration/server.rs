@@ -25,6 +25,8 @@ pub fn spawn_background(options: &Options, state: &web::Data<AppState>) {
             }
         });
     }
+    // Payments acknowledged from the inbox are applied behind the answer.
+    gateway::app::inbox::spawn(state.clone());
     // Settings changed on another node are put in force here too.
     gateway::live_settings::spawn(state.clone());
     // Login buckets back at full quota are dropped every minute (bounded memory).

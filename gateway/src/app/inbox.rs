@@ -1,0 +1,209 @@
+//! Payments acknowledged from the durable inbox (embedded store; `storage/src/embedded/
+//! inbox.rs`), the use cases: receiving a verified notification, applying what waits —
+//! by the applier in the background, and by a candidate's own request before it reads or
+//! changes their record — and what is still being recorded.
+//!
+//! Why: a provider needs a fast, durable "received" and never reads the record back. So a
+//! notification the shard would apply (asked of the stored record with the engine's own
+//! decision, `engine::candidate::check_payment`: a refusal is still answered at once, with
+//! the provider's failure answer) is made durable in the inbox — one small record in the
+//! next group commit — and acknowledged; the shard applies it afterwards, exactly once per
+//! provider transaction (the engine's idempotency: a second application yields nothing),
+//! in arrival order per candidate. Nothing acknowledged is lost on kill -9: the inbox is
+//! durable before the answer, and an entry leaves it only after its application is.
+//!
+//! Kafka mode keeps the synchronous path (the notification answered once the shard's commit
+//! is acknowledged by `acks=all`): a callbacks topic is not built yet (ARCHITECTURE.md).
+
+use crate::app::AppError;
+use crate::app::payments::{PaymentOutcome, record_payment};
+use crate::state::AppState;
+use engine::candidate::PaymentNotice;
+use engine::key::CandidateKey;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use storage::StateStore as _;
+use storage::embedded::{Callback, InboxEntry, Pending};
+
+/// Entries the applier takes at a time: bounded memory, and a round's removals are one
+/// commit.
+pub const APPLY_BATCH_ENTRIES: usize = 512;
+/// Candidates applied at once within a round (each one's entries in order).
+pub const APPLY_CONCURRENT_CANDIDATES: usize = 64;
+/// How long the applier waits for a wake-up before looking again (entries left by a
+/// failed round are retried then).
+pub const APPLY_IDLE_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Receives a verified payment notification: [`PaymentOutcome::Received`] once it is
+/// durable in the inbox, `Duplicate` when the record has it already; refused (the shard's
+/// own refusal) before anything is stored. Without an inbox (Kafka mode) or for an
+/// adult-exam order, applied now, as before.
+pub async fn receive_payment(
+    state: &AppState,
+    notice: PaymentNotice,
+) -> Result<PaymentOutcome, AppError> {
+    let (Some(inbox), Some(crate::orders::Owner::Gaokao(key))) = (
+        state.store.inbox(),
+        crate::orders::owner_of(&notice.order_id),
+    ) else {
+        // Kafka mode, or an adult-exam order (its own engine module): applied now.
+        return record_payment(state, notice).await;
+    };
+    let stored = state.store.candidate(key).await?;
+    if !engine::candidate::check_payment(stored.as_ref(), &notice)? {
+        return Ok(PaymentOutcome::Duplicate);
+    }
+    let entry = InboxEntry {
+        key,
+        received_at_ms: u64::try_from(state.now().0).unwrap_or(0),
+        callback: Callback::Payment(notice),
+    };
+    inbox.inbox_put(&entry).await?;
+    state.inbox_wake.notify_one();
+    Ok(PaymentOutcome::Received)
+}
+
+/// Applies every payment waiting for `key`, in arrival order, before the candidate's own
+/// request reads or changes their record (read-your-writes for the one who paid). Returns
+/// how many still wait (an application that failed — the shard overloaded, the store
+/// unavailable — is left for the applier).
+pub async fn settle(state: &AppState, key: CandidateKey) -> usize {
+    let Some(inbox) = state.store.inbox() else {
+        return 0;
+    };
+    match inbox.inbox_of(key) {
+        Ok(pending) if pending.is_empty() => 0,
+        Ok(pending) => {
+            let total = pending.len();
+            let applied = apply_in_order(state, pending).await;
+            let left = total - applied.len();
+            remove(state, applied).await;
+            left
+        }
+        Err(error) => {
+            tracing::warn!(%error, "reading the callback inbox failed");
+            1
+        }
+    }
+}
+
+/// How many payments of `key` are received and not yet recorded ("已收到付款，正在入账").
+pub fn being_recorded(state: &AppState, key: CandidateKey) -> usize {
+    state
+        .store
+        .inbox()
+        .and_then(|inbox| inbox.inbox_of(key).ok())
+        .map_or(0, |pending| pending.len())
+}
+
+/// Runs the applier until the process ends: takes the oldest entries, applies each
+/// candidate's in order (candidates concurrently), removes what was applied, and measures
+/// the backlog. Woken by every receipt; looks again every [`APPLY_IDLE_INTERVAL`].
+pub fn spawn(state: actix_web::web::Data<AppState>) {
+    if state.store.inbox().is_none() {
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        loop {
+            let progressed = apply_round(&state).await;
+            if !progressed {
+                let _ =
+                    tokio::time::timeout(APPLY_IDLE_INTERVAL, state.inbox_wake.notified()).await;
+            }
+        }
+    });
+}
+
+/// One round; whether it applied anything (then the next round starts at once).
+async fn apply_round(state: &AppState) -> bool {
+    let Some(inbox) = state.store.inbox() else {
+        return false;
+    };
+    if let Ok(backlog) = inbox.inbox_backlog() {
+        let now_ms = u64::try_from(state.now().0).unwrap_or(0);
+        crate::metrics::inbox_backlog(
+            backlog.pending,
+            backlog
+                .oldest_received_at_ms
+                .map_or(0.0, |oldest| now_ms.saturating_sub(oldest) as f64 / 1000.0),
+        );
+    }
+    let pending = match inbox.inbox_oldest(None, APPLY_BATCH_ENTRIES) {
+        Ok(pending) => pending,
+        Err(error) => {
+            tracing::warn!(%error, "reading the callback inbox failed");
+            return false;
+        }
+    };
+    if pending.is_empty() {
+        return false;
+    }
+    let mut by_candidate: BTreeMap<CandidateKey, Vec<Pending>> = BTreeMap::new();
+    for entry in pending {
+        by_candidate.entry(entry.entry.key).or_default().push(entry);
+    }
+    use futures::StreamExt as _;
+    let applied: Vec<u64> = futures::stream::iter(by_candidate.into_values())
+        .map(|entries| apply_in_order(state, entries))
+        .buffer_unordered(APPLY_CONCURRENT_CANDIDATES)
+        .flat_map(futures::stream::iter)
+        .collect()
+        .await;
+    let progressed = !applied.is_empty();
+    remove(state, applied).await;
+    progressed
+}
+
+/// Applies one candidate's entries in order, stopping at the first that could not be
+/// applied now (so a later one never overtakes it); the sequences applied (or settled for
+/// good: refused).
+async fn apply_in_order(state: &AppState, entries: Vec<Pending>) -> Vec<u64> {
+    let mut done = Vec::with_capacity(entries.len());
+    for pending in entries {
+        let Callback::Payment(notice) = pending.entry.callback;
+        let provider = notice.provider.name();
+        match record_payment(state, notice).await {
+            Ok(outcome) => {
+                crate::metrics::inbox_applied(provider, outcome.label());
+                done.push(pending.sequence);
+            }
+            Err(error) if transient(&error) => break,
+            Err(error) => {
+                // Checked before it was acknowledged, so this should not happen; the
+                // provider's transaction stays for the reconciliation to find, and the
+                // alert on this counter for a person.
+                tracing::error!(%error, "an acknowledged payment was refused when applied");
+                crate::metrics::inbox_applied(provider, "refused");
+                done.push(pending.sequence);
+            }
+        }
+    }
+    done
+}
+
+/// Failures worth retrying: nothing was decided.
+fn transient(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::Actor(
+            actors::ActorError::Overloaded(_)
+                | actors::ActorError::Storage(_)
+                | actors::ActorError::Internal
+                | actors::ActorError::Unavailable
+        ) | AppError::Busy { .. }
+    )
+}
+
+async fn remove(state: &AppState, sequences: Vec<u64>) {
+    let Some(inbox) = state.store.inbox() else {
+        return;
+    };
+    if sequences.is_empty() {
+        return;
+    }
+    // A removal lost to a failed commit is harmless: the entries are applied again, as
+    // duplicates.
+    if let Err(error) = inbox.inbox_remove(sequences).await {
+        tracing::warn!(%error, "removing applied callbacks from the inbox failed");
+    }
+}
