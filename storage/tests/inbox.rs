@@ -5,7 +5,7 @@
 use engine::candidate::{PaymentNotice, PaymentSource, Provider};
 use engine::key::CandidateKey;
 use engine::time::Timestamp;
-use storage::embedded::{Backlog, Callback, InboxEntry};
+use storage::embedded::{Backlog, Callback, InboxEntry, Lookup};
 use storage::{EmbeddedConfig, EmbeddedStore};
 
 fn entry(key: u8, transaction: &str, received_at_ms: u64) -> InboxEntry {
@@ -36,6 +36,20 @@ async fn callbacks_wait_in_order_once_each_until_removed_and_survive_a_reopen() 
             .await
             .expect("durable");
     }
+    let one = CandidateKey::from_bytes([1; 16]);
+    assert_eq!(
+        store
+            .inbox_lookup("payment-wechat_pay-tx-a", one)
+            .expect("reads"),
+        Lookup::Pending
+    );
+    assert_eq!(
+        store
+            .inbox_lookup("payment-wechat_pay-tx-z", one)
+            .expect("reads"),
+        Lookup::Record(None),
+        "not pending: the record as stored (none here)"
+    );
     // A provider's retry of a pending notification: stored once.
     store
         .inbox_put(&entry(1, "tx-a", 999))
@@ -84,6 +98,12 @@ async fn callbacks_wait_in_order_once_each_until_removed_and_survive_a_reopen() 
             .expect("reads")
             .len(),
         1
+    );
+    assert_eq!(
+        store
+            .inbox_lookup("payment-wechat_pay-tx-a", one)
+            .expect("reads"),
+        Lookup::Record(None)
     );
     drop(store);
 

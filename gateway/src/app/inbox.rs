@@ -22,8 +22,7 @@ use engine::candidate::PaymentNotice;
 use engine::key::CandidateKey;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use storage::StateStore as _;
-use storage::embedded::{Callback, InboxEntry, Pending};
+use storage::embedded::{Callback, InboxEntry, Lookup, Pending};
 
 /// Entries the applier takes at a time: bounded memory, and a round's removals are one
 /// commit.
@@ -49,8 +48,13 @@ pub async fn receive_payment(
         // Kafka mode, or an adult-exam order (its own engine module): applied now.
         return record_payment(state, notice).await;
     };
-    let stored = state.store.candidate(key).await?;
-    if !engine::candidate::check_payment(stored.as_ref(), &notice)? {
+    // A provider's retry of a notification still waiting: the first copy is durable, so
+    // this one is answered without a commit.
+    let stored = match inbox.inbox_lookup(&notice.idempotency_key(), key)? {
+        Lookup::Pending => return Ok(PaymentOutcome::Received),
+        Lookup::Record(stored) => stored,
+    };
+    if !engine::candidate::check_payment(stored.as_deref(), &notice)? {
         return Ok(PaymentOutcome::Duplicate);
     }
     let entry = InboxEntry {

@@ -154,6 +154,36 @@ pub(crate) fn of_candidate(
     Ok(pending)
 }
 
+/// What a callback's receiver reads, in one read transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// A copy of this callback is pending (durable already).
+    Pending,
+    /// None is; the candidate's record as stored.
+    Record(Option<Box<engine::candidate::Candidate>>),
+}
+
+/// Whether a callback with this key is pending, else `key`'s record.
+pub(crate) fn lookup(
+    transaction: &redb::ReadTransaction,
+    dedupe: &str,
+    key: CandidateKey,
+) -> Result<Lookup, StorageError> {
+    if transaction
+        .open_table(tables::INBOX_DEDUPE)?
+        .get(dedupe)?
+        .is_some()
+    {
+        return Ok(Lookup::Pending);
+    }
+    let candidates = transaction.open_table(tables::CANDIDATES)?;
+    let record = match candidates.get(key.as_bytes().as_slice())? {
+        Some(bytes) => Some(Box::new(postcard::from_bytes(bytes.value())?)),
+        None => None,
+    };
+    Ok(Lookup::Record(record))
+}
+
 /// How many entries wait, and since when.
 pub(crate) fn backlog(transaction: &redb::ReadTransaction) -> Result<Backlog, StorageError> {
     let inbox = transaction.open_table(tables::INBOX)?;

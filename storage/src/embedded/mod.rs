@@ -20,7 +20,7 @@ use engine::county::County;
 use engine::key::CandidateKey;
 use engine::org::{CountyCode, PointCode};
 use engine::serial::SerialNumber;
-pub use inbox::{Backlog, Callback, InboxEntry, Pending};
+pub use inbox::{Backlog, Callback, InboxEntry, Lookup, Pending};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -250,6 +250,12 @@ impl EmbeddedStore {
     /// Every entry pending for `key`, in arrival order.
     pub fn inbox_of(&self, key: CandidateKey) -> Result<Vec<Pending>, StorageError> {
         self.read(|txn| inbox::of_candidate(txn, key))
+    }
+
+    /// Whether a callback with this idempotency key is pending (a copy of it needs no
+    /// commit: the first is durable already), else `key`'s record — one read.
+    pub fn inbox_lookup(&self, dedupe: &str, key: CandidateKey) -> Result<Lookup, StorageError> {
+        self.read(|txn| inbox::lookup(txn, dedupe, key))
     }
 
     /// How many entries wait, and since when.

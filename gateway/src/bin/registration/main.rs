@@ -27,6 +27,12 @@ use options::{Command, LogKind, Options, arguments};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// mimalloc rather than glibc's malloc: in the payment storm glibc's allocator (malloc, free,
+/// consolidation under many threads) took 18 % of the server's CPU (`perf`, BENCHMARKS.md,
+/// session 11).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse_from(arguments()?);
