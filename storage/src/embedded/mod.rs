@@ -33,6 +33,9 @@ use std::thread::JoinHandle;
 use tables::level;
 use tokio::sync::oneshot;
 
+/// redb's own default page cache (1 GiB), stated here so that it is a setting.
+pub const DEFAULT_CACHE_BYTES: usize = 1024 * 1024 * 1024;
+
 /// Configuration of the embedded backend.
 #[derive(Debug, Clone)]
 pub struct EmbeddedConfig {
@@ -43,6 +46,9 @@ pub struct EmbeddedConfig {
     /// Submissions that may wait for the committer before callers are refused with
     /// [`StorageError::Overloaded`]. Bounded so that overload is visible, not buffered.
     pub queue_capacity: usize,
+    /// redb's page cache, bytes: most of the server's memory once the store is larger
+    /// than it (a province of 700,000 registrations is ~1.5 GB on disk).
+    pub cache_bytes: usize,
 }
 
 impl EmbeddedConfig {
@@ -52,6 +58,7 @@ impl EmbeddedConfig {
             path: path.into(),
             max_batch_writes: 4096,
             queue_capacity: 16_384,
+            cache_bytes: DEFAULT_CACHE_BYTES,
         }
     }
 }
@@ -111,7 +118,9 @@ impl EmbeddedStore {
             private_dir(parent).map_err(|e| StorageError::Database(e.to_string()))?;
         }
         // redb repairs an uncleanly closed file here, back to its last completed commit.
-        let database = Database::create(&config.path)?;
+        let database = redb::Builder::new()
+            .set_cache_size(config.cache_bytes)
+            .create(&config.path)?;
         // Candidates' personal data: readable by this service's user only.
         owner_only(&config.path).map_err(|e| StorageError::Database(e.to_string()))?;
         EmbeddedStore::start(database, config)
@@ -123,7 +132,9 @@ impl EmbeddedStore {
         config: &EmbeddedConfig,
         backend: impl redb::StorageBackend,
     ) -> Result<(EmbeddedStore, RecoveryReport), StorageError> {
-        let database = redb::Builder::new().create_with_backend(backend)?;
+        let database = redb::Builder::new()
+            .set_cache_size(config.cache_bytes)
+            .create_with_backend(backend)?;
         EmbeddedStore::start(database, config)
     }
 

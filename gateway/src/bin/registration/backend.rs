@@ -79,8 +79,12 @@ fn kafka_config(options: &Options) -> anyhow::Result<KafkaConfig> {
     })
 }
 
-fn open_embedded(path: &std::path::Path) -> anyhow::Result<Arc<EmbeddedStore>> {
-    let (store, recovery) = EmbeddedStore::open(&EmbeddedConfig::new(path))
+fn open_embedded(path: &std::path::Path, options: &Options) -> anyhow::Result<Arc<EmbeddedStore>> {
+    let config = EmbeddedConfig {
+        cache_bytes: options.store_cache_mebibytes.saturating_mul(1024 * 1024),
+        ..EmbeddedConfig::new(path)
+    };
+    let (store, recovery) = EmbeddedStore::open(&config)
         .with_context(|| format!("opening the store at {}", path.display()))?;
     println!(
         "store {}: recovered {} log records in {} partitions, {} candidates",
@@ -96,16 +100,17 @@ fn open_embedded(path: &std::path::Path) -> anyhow::Result<Arc<EmbeddedStore>> {
 /// first assignment so that the demo seeding knows whether this node owns the counties.
 pub async fn open_backend(options: &Options, log_keys: &KeyRing) -> anyhow::Result<Backend> {
     let backend = match (options.log, options.store) {
-        (LogKind::Embedded, StoreKind::Embedded) => {
-            Backend::Embedded(open_embedded(&options.data_dir.join("registration.redb"))?)
-        }
+        (LogKind::Embedded, StoreKind::Embedded) => Backend::Embedded(open_embedded(
+            &options.data_dir.join("registration.redb"),
+            options,
+        )?),
         (LogKind::Embedded, StoreKind::Scylla) => anyhow::bail!(
             "--store scylla needs --log kafka: the shared store is fed from the shared log by \
              every node, and an embedded log would tie it to one machine"
         ),
         // A different file from the embedded log's: this one is only a projection of Kafka.
         (LogKind::Kafka, StoreKind::Embedded) => {
-            let projection = open_embedded(&options.data_dir.join("projection.redb"))?;
+            let projection = open_embedded(&options.data_dir.join("projection.redb"), options)?;
             let log = KafkaLog::start(
                 &kafka_config(options)?,
                 options.shard_count,

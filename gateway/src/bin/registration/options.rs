@@ -182,6 +182,10 @@ pub struct Options {
     /// Clean candidate records cached per shard.
     #[arg(long, env = "REG_CACHE_CAPACITY_PER_SHARD", default_value_t = 8192)]
     pub cache_capacity_per_shard: usize,
+    /// The embedded store's page cache (redb), MiB: with the shards' caches, what bounds
+    /// the server's memory however many candidates the store holds.
+    #[arg(long, env = "REG_STORE_CACHE_MEBIBYTES", default_value_t = 1024)]
+    pub store_cache_mebibytes: usize,
     /// Password-hashing threads (0: one per core).
     #[arg(long, env = "REG_HASH_THREADS", default_value_t = 0)]
     pub hash_threads: usize,
