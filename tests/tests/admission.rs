@@ -370,7 +370,7 @@ fn overload_is_shed_with_retry_after_and_goodput_holds() {
     let province = server.operator("province");
     let point = server.operator("point-430102-001");
     // Closed-loop writers of the pledge (a write through the shard that hashes nothing);
-    // enough of them that, on two cores, they offer over twice what one can.
+    // enough of them that, on two cores, they offer well over what one can.
     const WRITERS: u32 = 24;
     let tokens: Vec<String> = (1..=WRITERS)
         .map(|sequence| {
@@ -431,8 +431,11 @@ fn overload_is_shed_with_retry_after_and_goodput_holds() {
         rss_before,
         rss_after,
     );
+    // Overloaded: offered well over what one writer gets through (the writers share two
+    // cores with the server, and in CI with other work, so "how far over" varies: 1.99×
+    // failed a 2× bound once; the shedding below is the mechanism under test).
     assert!(
-        offered > 2.0 * capacity,
+        offered > 1.5 * capacity,
         "the run did not overload the gateway"
     );
     assert!(tally.shed > 0, "nothing was shed");
