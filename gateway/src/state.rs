@@ -74,8 +74,6 @@ pub struct AppState {
     pub tls_at_balancer: bool,
     /// The load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: crate::client::TrustedProxies,
-    /// Wakes the callback inbox's applier (`app::inbox`) when a callback arrives.
-    pub inbox_wake: tokio::sync::Notify,
 }
 
 impl AppState {

@@ -65,12 +65,13 @@ impl Backend {
         }
     }
 
-    /// The callback inbox (`embedded::inbox`), where this deployment has one: the embedded
-    /// log's. Kafka mode applies callbacks as it receives them.
-    pub fn inbox(&self) -> Option<&EmbeddedStore> {
+    /// The callback inbox (`inbox.rs`), where this deployment has one: every backend but
+    /// `store = scylla`, which applies callbacks as it receives them.
+    pub fn inbox(&self) -> Option<crate::inbox::Inbox<'_>> {
         match self {
-            Backend::Embedded(store) => Some(store),
-            Backend::Kafka(_) | Backend::KafkaScylla(_) => None,
+            Backend::Embedded(store) => Some(crate::inbox::Inbox::Embedded(store)),
+            Backend::Kafka(log) => Some(crate::inbox::Inbox::Kafka(log)),
+            Backend::KafkaScylla(_) => None,
         }
     }
 

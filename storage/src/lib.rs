@@ -9,6 +9,7 @@
 mod backend;
 pub mod embedded;
 mod error;
+pub mod inbox;
 pub mod kafka;
 pub mod keys;
 pub mod metrics;
@@ -20,6 +21,7 @@ pub mod traits;
 pub use backend::Backend;
 pub use embedded::{EmbeddedConfig, EmbeddedStore, PendingCommit, RecoveryReport};
 pub use error::StorageError;
+pub use inbox::Inbox;
 pub use kafka::{KafkaConfig, KafkaLog};
 pub use projection::{Projection, Replicated};
 pub use record::{

@@ -114,6 +114,16 @@ pub enum StateUpdate {
     /// Upsert an adult-exam registration's snapshot (its confirmation point's index
     /// follows it). (Appended.)
     AdultCandidate(Box<engine::adult::AdultCandidate>),
+    /// Hold a verified callback in the inbox until its candidate's shard applies it
+    /// (`embedded::inbox`), unless a copy is held already. Written by whichever node
+    /// received the callback, state only, to the candidate's partition: its place there is
+    /// its sequence on every node. (Appended.)
+    InboxPut(Box<crate::embedded::InboxEntry>),
+    /// Drop inbox entries whose application is durable. (Appended.)
+    InboxRemove {
+        /// Their sequences.
+        sequences: Vec<u64>,
+    },
 }
 
 /// One operator action, as the audit trail keeps it. Holds no personal data: candidates

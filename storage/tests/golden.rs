@@ -344,6 +344,35 @@ fn commit() -> Commit {
     }
 }
 
+fn inbox_entry() -> storage::embedded::InboxEntry {
+    storage::embedded::InboxEntry {
+        key: engine::key::CandidateKey::from_bytes([9; 16]),
+        received_at_ms: 1_780_000_000_123,
+        callback: storage::embedded::Callback::Payment(engine::candidate::PaymentNotice {
+            provider: Provider::Alipay,
+            order_id: payment().order_id,
+            transaction_id: payment().transaction_id,
+            amount_fen: 2000,
+            paid_at: AT,
+            source: engine::candidate::PaymentSource::Notification,
+        }),
+    }
+}
+
+/// The callback inbox's state-only commits (Kafka layout 8).
+fn inbox_commit() -> Commit {
+    Commit {
+        partition: Partition::Candidates(5),
+        records: Vec::new(),
+        updates: vec![
+            StateUpdate::InboxPut(Box::new(inbox_entry())),
+            StateUpdate::InboxRemove {
+                sequences: vec![(5 << 44) | 17, (5 << 44) | 18],
+            },
+        ],
+    }
+}
+
 /// Every golden value: a name and its stored bytes.
 fn goldens() -> Vec<(String, Vec<u8>)> {
     let encode = |value: &dyn erased::Encode| value.encode();
@@ -369,21 +398,8 @@ fn goldens() -> Vec<(String, Vec<u8>)> {
     goldens.push(("snapshot-county".into(), encode(&county())));
     goldens.push(("audit-record".into(), encode(&audit_record())));
     goldens.push(("commit".into(), encode(&commit())));
-    goldens.push((
-        "inbox-entry".into(),
-        encode(&storage::embedded::InboxEntry {
-            key: engine::key::CandidateKey::from_bytes([9; 16]),
-            received_at_ms: 1_780_000_000_123,
-            callback: storage::embedded::Callback::Payment(engine::candidate::PaymentNotice {
-                provider: Provider::Alipay,
-                order_id: payment().order_id,
-                transaction_id: payment().transaction_id,
-                amount_fen: 2000,
-                paid_at: AT,
-                source: engine::candidate::PaymentSource::Notification,
-            }),
-        }),
-    ));
+    goldens.push(("inbox-entry".into(), encode(&inbox_entry())));
+    goldens.push(("commit-inbox".into(), encode(&inbox_commit())));
     for partition in [
         Partition::Candidates(0),
         Partition::Organisation,
@@ -482,14 +498,19 @@ fn checked_in_bytes_decode_back_to_their_values() {
             commit: commit()
         })
     );
-    // A record of the previous layout (5) still reads: 6 only appended a county event.
-    assert_eq!(
-        codec::decode(&keys, &read("kafka-commit-layout5")),
-        Ok(codec::Record::Commit {
-            epoch: 42,
-            commit: commit()
-        })
-    );
+    // Records of previous layouts still read: 6–8 only appended variants.
+    for layout in ["kafka-commit-layout5", "kafka-commit-layout7"] {
+        assert_eq!(
+            codec::decode(&keys, &read(layout)),
+            Ok(codec::Record::Commit {
+                epoch: 42,
+                commit: commit()
+            }),
+            "{layout}"
+        );
+    }
+    let inbox_back: Commit = postcard::from_bytes(&read("commit-inbox")).expect("decodes");
+    assert_eq!(inbox_back, inbox_commit());
     for (index, event) in candidate_events().into_iter().enumerate() {
         let record: LogRecord =
             postcard::from_bytes(&read(&format!("log-candidate-{index:02}-{}", event.name())))

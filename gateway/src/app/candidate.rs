@@ -77,18 +77,28 @@ impl<'a> Myself<'a> {
     /// Their record as stored now, with the payments they made applied first (a payment
     /// acknowledged from the inbox is the candidate's to see at once: `app::inbox`).
     pub async fn record(&self) -> Result<Candidate, AppError> {
-        crate::app::inbox::settle(self.state, self.key).await;
-        load(self.state, self.key).await
+        Ok(self.record_and_pending().await?.0)
     }
 
-    /// Payments received for them and not yet recorded (shown as "已收到付款，正在入账").
-    pub fn payments_being_recorded(&self) -> usize {
-        crate::app::inbox::being_recorded(self.state, self.key)
+    /// [`Myself::record`], and how many of their payments are received but could not be
+    /// recorded yet (shown as "已收到付款，正在入账") — one look at the inbox for both.
+    pub async fn record_and_pending(&self) -> Result<(Candidate, usize), AppError> {
+        let pending = crate::app::inbox::settle(self.state, self.key).await;
+        Ok((load(self.state, self.key).await?, pending))
     }
 
     async fn run(&self, command: Command, idempotency: String) -> Result<Outcome, AppError> {
         // In order: their payments received before this command are applied before it.
         crate::app::inbox::settle(self.state, self.key).await;
+        self.run_settled(command, idempotency).await
+    }
+
+    /// [`Myself::run`] right after their payments were applied (by [`Myself::record`]).
+    async fn run_settled(
+        &self,
+        command: Command,
+        idempotency: String,
+    ) -> Result<Outcome, AppError> {
         run(self.state, self.key, command, idempotency, Vec::new()).await
     }
 
@@ -101,7 +111,11 @@ impl<'a> Myself<'a> {
         make: impl FnOnce(SavePasswordCheck) -> Command,
     ) -> Result<Outcome, AppError> {
         let check = self.check_save_password(save_password).await?;
-        self.run(make(check), idempotency).await
+        match check {
+            // Checking read the record, which applied their payments just now.
+            SavePasswordCheck::Verified { .. } => self.run_settled(make(check), idempotency).await,
+            _ => self.run(make(check), idempotency).await,
+        }
     }
 
     /// Checks a save password on the hashing pool. A wrong one is counted durably before
@@ -133,7 +147,7 @@ impl<'a> Myself<'a> {
             });
         }
         let attempt = fresh_idempotency_key("save-password-failure")?;
-        self.run(Command::RecordSavePasswordFailure, attempt)
+        self.run_settled(Command::RecordSavePasswordFailure, attempt)
             .await?;
         Err(engine::Rejection::SavePasswordIncorrect.into())
     }

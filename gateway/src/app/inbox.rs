@@ -1,5 +1,5 @@
-//! Payments acknowledged from the durable inbox (embedded store; `storage/src/embedded/
-//! inbox.rs`), the use cases: receiving a verified notification, applying what waits —
+//! Payments acknowledged from the durable inbox (`storage/src/inbox.rs`: the redb file's,
+//! or in Kafka mode the log's), the use cases: receiving a verified notification, applying what waits —
 //! by the applier in the background, and by a candidate's own request before it reads or
 //! changes their record — and what is still being recorded.
 //!
@@ -12,8 +12,9 @@
 //! in arrival order per candidate. Nothing acknowledged is lost on kill -9: the inbox is
 //! durable before the answer, and an entry leaves it only after its application is.
 //!
-//! Kafka mode keeps the synchronous path (the notification answered once the shard's commit
-//! is acknowledged by `acks=all`): a callbacks topic is not built yet (ARCHITECTURE.md).
+//! In Kafka mode the entry is a state-only record on the candidate's own partition,
+//! answered once Kafka has it with `acks=all` — by whichever node the provider reached — and
+//! applied by the node owning the partition. `store = scylla` keeps the synchronous path.
 
 use crate::app::AppError;
 use crate::app::payments::{PaymentOutcome, record_payment};
@@ -35,7 +36,7 @@ pub const APPLY_IDLE_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Receives a verified payment notification: [`PaymentOutcome::Received`] once it is
 /// durable in the inbox, `Duplicate` when the record has it already; refused (the shard's
-/// own refusal) before anything is stored. Without an inbox (Kafka mode) or for an
+/// own refusal) before anything is stored. Without an inbox (`store = scylla`) or for an
 /// adult-exam order, applied now, as before.
 pub async fn receive_payment(
     state: &AppState,
@@ -45,37 +46,46 @@ pub async fn receive_payment(
         state.store.inbox(),
         crate::orders::owner_of(&notice.order_id),
     ) else {
-        // Kafka mode, or an adult-exam order (its own engine module): applied now.
+        // No inbox, or an adult-exam order (its own engine module): applied now.
         return record_payment(state, notice).await;
     };
     // A provider's retry of a notification still waiting: the first copy is durable, so
     // this one is answered without a commit.
-    let stored = match inbox.inbox_lookup(&notice.idempotency_key(), key)? {
+    let stored = match inbox.lookup(&notice.idempotency_key(), key)? {
         Lookup::Pending => return Ok(PaymentOutcome::Received),
         Lookup::Record(stored) => stored,
     };
-    if !engine::candidate::check_payment(stored.as_deref(), &notice)? {
-        return Ok(PaymentOutcome::Duplicate);
+    match engine::candidate::check_payment(stored.as_deref(), &notice) {
+        Ok(true) => {}
+        Ok(false) => return Ok(PaymentOutcome::Duplicate),
+        // A Kafka-mode node reads a projection that may not yet have the order the
+        // candidate created a moment ago on the node owning them: the owner decides (the
+        // synchronous path, which sends the provider there).
+        Err(_) if matches!(inbox, storage::Inbox::Kafka(_)) => {
+            return record_payment(state, notice).await;
+        }
+        Err(rejection) => return Err(rejection.into()),
     }
     let entry = InboxEntry {
         key,
         received_at_ms: u64::try_from(state.now().0).unwrap_or(0),
         callback: Callback::Payment(notice),
     };
-    inbox.inbox_put(&entry).await?;
-    state.inbox_wake.notify_one();
+    let partition = storage::Partition::Candidates(key.shard(state.registry.shard_count()));
+    inbox.put(entry, partition).await?;
     Ok(PaymentOutcome::Received)
 }
 
 /// Applies every payment waiting for `key`, in arrival order, before the candidate's own
 /// request reads or changes their record (read-your-writes for the one who paid). Returns
-/// how many still wait (an application that failed — the shard overloaded, the store
-/// unavailable — is left for the applier).
+/// how many still wait — shown as "已收到付款，正在入账" (an application that failed, the
+/// shard overloaded or the store unavailable, is left for the applier; an inbox that cannot
+/// be read shows none).
 pub async fn settle(state: &AppState, key: CandidateKey) -> usize {
     let Some(inbox) = state.store.inbox() else {
         return 0;
     };
-    match inbox.inbox_of(key) {
+    match inbox.of(key) {
         Ok(pending) if pending.is_empty() => 0,
         Ok(pending) => {
             let total = pending.len();
@@ -86,23 +96,25 @@ pub async fn settle(state: &AppState, key: CandidateKey) -> usize {
         }
         Err(error) => {
             tracing::warn!(%error, "reading the callback inbox failed");
-            1
+            0
         }
     }
 }
 
-/// How many payments of `key` are received and not yet recorded ("已收到付款，正在入账").
+/// How many payments of `key` are received and not yet recorded, without applying them
+/// (an operator's view: only the candidate's own requests apply their payments first).
 pub fn being_recorded(state: &AppState, key: CandidateKey) -> usize {
     state
         .store
         .inbox()
-        .and_then(|inbox| inbox.inbox_of(key).ok())
+        .and_then(|inbox| inbox.of(key).ok())
         .map_or(0, |pending| pending.len())
 }
 
-/// Runs the applier until the process ends: takes the oldest entries, applies each
-/// candidate's in order (candidates concurrently), removes what was applied, and measures
-/// the backlog. Woken by every receipt; looks again every [`APPLY_IDLE_INTERVAL`].
+/// Runs the applier until the process ends: takes the oldest entries this node applies,
+/// applies each candidate's in order (candidates concurrently), removes what was applied,
+/// and measures the backlog. Woken whenever an entry becomes durable here (received by this
+/// node, or in Kafka mode applied from the log); looks again every [`APPLY_IDLE_INTERVAL`].
 pub fn spawn(state: actix_web::web::Data<AppState>) {
     if state.store.inbox().is_none() {
         return;
@@ -111,8 +123,11 @@ pub fn spawn(state: actix_web::web::Data<AppState>) {
         loop {
             let progressed = apply_round(&state).await;
             if !progressed {
+                let Some(inbox) = state.store.inbox() else {
+                    return;
+                };
                 let _ =
-                    tokio::time::timeout(APPLY_IDLE_INTERVAL, state.inbox_wake.notified()).await;
+                    tokio::time::timeout(APPLY_IDLE_INTERVAL, inbox.arrivals().notified()).await;
             }
         }
     });
@@ -123,7 +138,7 @@ async fn apply_round(state: &AppState) -> bool {
     let Some(inbox) = state.store.inbox() else {
         return false;
     };
-    if let Ok(backlog) = inbox.inbox_backlog() {
+    if let Ok(backlog) = inbox.backlog() {
         let now_ms = u64::try_from(state.now().0).unwrap_or(0);
         crate::metrics::inbox_backlog(
             backlog.pending,
@@ -132,7 +147,7 @@ async fn apply_round(state: &AppState) -> bool {
                 .map_or(0.0, |oldest| now_ms.saturating_sub(oldest) as f64 / 1000.0),
         );
     }
-    let pending = match inbox.inbox_oldest(None, APPLY_BATCH_ENTRIES) {
+    let pending = match inbox.oldest(APPLY_BATCH_ENTRIES) {
         Ok(pending) => pending,
         Err(error) => {
             tracing::warn!(%error, "reading the callback inbox failed");
@@ -207,7 +222,7 @@ async fn remove(state: &AppState, sequences: Vec<u64>) {
     }
     // A removal lost to a failed commit is harmless: the entries are applied again, as
     // duplicates.
-    if let Err(error) = inbox.inbox_remove(sequences).await {
+    if let Err(error) = inbox.remove(sequences).await {
         tracing::warn!(%error, "removing applied callbacks from the inbox failed");
     }
 }

@@ -633,12 +633,12 @@ async fn dashboard(
             .filter(|(kind, _)| fee(*kind))
             .map(|(_, pay)| pay)
     };
-    let (candidate, being_recorded) = match Myself::of(state, &caller) {
-        Ok(myself) => (myself.record().await, myself.payments_being_recorded()),
-        Err(error) => (Err(error), 0),
+    let recorded = match Myself::of(state, &caller) {
+        Ok(myself) => myself.record_and_pending().await,
+        Err(error) => Err(error),
     };
-    let candidate = match candidate {
-        Ok(candidate) => candidate,
+    let (candidate, being_recorded) = match recorded {
+        Ok(recorded) => recorded,
         Err(error) => {
             let error = ApiError::from(error);
             return respond(

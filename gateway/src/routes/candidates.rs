@@ -41,9 +41,8 @@ fn reply(outcome: &actors::Outcome) -> HttpResponse {
 #[get("/v1/candidates/me")]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let myself = Myself::of(&state, &caller)?;
-    let candidate = myself.record().await?;
-    Ok(HttpResponse::Ok()
-        .json(CandidateView::from(&candidate).being_recorded(myself.payments_being_recorded())))
+    let (candidate, being_recorded) = myself.record_and_pending().await?;
+    Ok(HttpResponse::Ok().json(CandidateView::from(&candidate).being_recorded(being_recorded)))
 }
 
 /// `POST /v1/candidates/me/identity-verification`: starts a real-person authentication. The

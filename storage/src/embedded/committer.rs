@@ -75,10 +75,22 @@ enum EncodedUpdate {
         dedupe: String,
         key: [u8; 16],
         entry: Vec<u8>,
+        /// Its place in the external log (`inbox::replicated_sequence`); `None`: the next
+        /// of this store's own sequence.
+        sequence: Option<u64>,
     },
     InboxRemove {
         sequences: Vec<u64>,
     },
+}
+
+impl EncodedCommit {
+    /// Whether it holds a callback for the inbox (the applier is woken once it is durable).
+    fn puts_inbox(&self) -> bool {
+        self.updates
+            .iter()
+            .any(|update| matches!(update, EncodedUpdate::InboxPut { .. }))
+    }
 }
 
 /// Disambiguates audit records of the same millisecond. Starts from the clock's
@@ -162,6 +174,8 @@ pub(crate) fn encode(commit: Commit) -> Result<EncodedCommit, StorageError> {
                     sequence: next_audit_sequence(),
                     record: postcard::to_stdvec(&record).map_err(encode_error)?,
                 },
+                StateUpdate::InboxPut(entry) => encode_inbox_put(&entry)?,
+                StateUpdate::InboxRemove { sequences } => EncodedUpdate::InboxRemove { sequences },
             })
         })
         .collect::<Result<_, StorageError>>()?;
@@ -175,12 +189,17 @@ pub(crate) fn encode(commit: Commit) -> Result<EncodedCommit, StorageError> {
 
 /// A commit of the callback inbox alone (`inbox.rs`): no log record, no partition.
 pub(crate) fn inbox_put(entry: &super::inbox::InboxEntry) -> Result<EncodedCommit, StorageError> {
-    Ok(state_only(EncodedUpdate::InboxPut {
+    Ok(state_only(encode_inbox_put(entry)?))
+}
+
+fn encode_inbox_put(entry: &super::inbox::InboxEntry) -> Result<EncodedUpdate, StorageError> {
+    Ok(EncodedUpdate::InboxPut {
         dedupe: entry.dedupe_key(),
         key: *entry.key.as_bytes(),
         entry: postcard::to_stdvec(entry)
             .map_err(|error| StorageError::Encode(error.to_string()))?,
-    }))
+        sequence: None,
+    })
 }
 
 /// Removes applied inbox entries.
@@ -204,6 +223,14 @@ pub(crate) fn encode_replicated(
 ) -> Result<EncodedCommit, StorageError> {
     let mut encoded = encode(commit)?;
     encoded.replicated_offset = Some(offset);
+    for update in &mut encoded.updates {
+        if let EncodedUpdate::InboxPut { sequence, .. } = update {
+            *sequence = Some(super::inbox::replicated_sequence(
+                encoded.partition,
+                offset,
+            )?);
+        }
+    }
     Ok(encoded)
 }
 
@@ -214,6 +241,7 @@ pub(crate) fn run(
     queue: Receiver<Vec<Request>>,
     max_batch_writes: usize,
     failed: &std::sync::Mutex<Option<String>>,
+    inbox_arrivals: &tokio::sync::Notify,
 ) {
     let mut failure: Option<String> = None;
     while let Ok(first) = queue.recv() {
@@ -243,6 +271,9 @@ pub(crate) fn run(
         match outcome {
             Ok(receipts) => {
                 heads = next_heads;
+                if group.iter().any(|request| request.commit.puts_inbox()) {
+                    inbox_arrivals.notify_one();
+                }
                 for (request, receipt) in group.into_iter().zip(receipts) {
                     // A caller that gave up waiting is no reason to stop committing for others.
                     let _ = request.reply.send(Ok(receipt));
@@ -445,8 +476,13 @@ fn apply_update(
             };
             chain.insert(position, (*at_ms, *sequence, chain_hash(&previous, record)))?;
         }
-        EncodedUpdate::InboxPut { dedupe, key, entry } => {
-            super::inbox::put(transaction, dedupe, key, entry)?;
+        EncodedUpdate::InboxPut {
+            dedupe,
+            key,
+            entry,
+            sequence,
+        } => {
+            super::inbox::put(transaction, dedupe, key, entry, *sequence)?;
         }
         EncodedUpdate::InboxRemove { sequences } => {
             for sequence in sequences {

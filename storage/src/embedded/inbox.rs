@@ -10,6 +10,13 @@
 //! candidate's callbacks before their next command). An entry is removed, with its two
 //! index rows, once applied; applying it again (a crash between the application and the
 //! removal) is the engine's duplicate, which changes nothing.
+//!
+//! Sequences: the embedded log numbers its own entries (a counter in META). A projection of
+//! the Kafka log numbers each by its place in the log ([`replicated_sequence`]: the
+//! candidate partition in the top 20 bits, the offset below), so every node holds the same
+//! entry under the same sequence, a removal written by the owner means the same entries
+//! everywhere, and one partition's entries are one range ([`partition_range`]) for the node
+//! that owns it to apply.
 
 use super::tables;
 use crate::error::StorageError;
@@ -69,20 +76,53 @@ pub struct Backlog {
 /// "after" is always right).
 const NEXT_SEQUENCE: &str = "inbox_next_sequence";
 
-/// Stores `entry` unless a copy is pending (inside the committer's transaction).
+/// Bits of a replicated sequence that hold the offset (17 × 10¹² records per partition).
+const OFFSET_BITS: u32 = 44;
+
+/// The sequence of an entry put by the record at `offset` of candidate partition
+/// `partition` (`Partition::as_u32`) of an external log.
+pub(crate) fn replicated_sequence(partition: u32, offset: u64) -> Result<u64, StorageError> {
+    if partition >= 1 << (64 - OFFSET_BITS) || offset >= 1 << OFFSET_BITS {
+        return Err(StorageError::Encode(format!(
+            "an inbox entry at offset {offset} of partition {partition} has no sequence"
+        )));
+    }
+    Ok(u64::from(partition) << OFFSET_BITS | offset)
+}
+
+/// The sequences of the entries put through candidate partition `partition`.
+pub fn partition_range(partition: crate::record::Partition) -> std::ops::Range<u64> {
+    let shard = u64::from(partition.as_u32());
+    shard << OFFSET_BITS..(shard + 1) << OFFSET_BITS
+}
+
+/// The candidate partition an entry was put through (a replicated sequence's top bits).
+pub fn partition_of(sequence: u64) -> crate::record::Partition {
+    crate::record::Partition::Candidates((sequence >> OFFSET_BITS) as u32)
+}
+
+/// Stores `entry` unless a copy is pending (inside the committer's transaction), under
+/// `sequence` if it came from an external log, else the next of this store's own.
 pub(crate) fn put(
     transaction: &WriteTransaction,
     dedupe: &str,
     key: &[u8; 16],
     entry: &[u8],
+    sequence: Option<u64>,
 ) -> Result<(), StorageError> {
     let mut dedupe_table = transaction.open_table(tables::INBOX_DEDUPE)?;
     if dedupe_table.get(dedupe)?.is_some() {
         return Ok(());
     }
-    let mut meta = transaction.open_table(tables::META)?;
-    let sequence = meta.get(NEXT_SEQUENCE)?.map(|v| v.value()).unwrap_or(0);
-    meta.insert(NEXT_SEQUENCE, sequence + 1)?;
+    let sequence = match sequence {
+        Some(sequence) => sequence,
+        None => {
+            let mut meta = transaction.open_table(tables::META)?;
+            let sequence = meta.get(NEXT_SEQUENCE)?.map(|v| v.value()).unwrap_or(0);
+            meta.insert(NEXT_SEQUENCE, sequence + 1)?;
+            sequence
+        }
+    };
     transaction
         .open_table(tables::INBOX)?
         .insert(sequence, entry)?;
@@ -112,16 +152,15 @@ pub(crate) fn remove(transaction: &WriteTransaction, sequence: u64) -> Result<()
     Ok(())
 }
 
-/// The oldest `limit` entries after `after` (all from the first, if `None`), in order.
+/// The oldest `limit` entries with sequences in `range`, in order.
 pub(crate) fn oldest(
     transaction: &redb::ReadTransaction,
-    after: Option<u64>,
+    range: std::ops::Range<u64>,
     limit: usize,
 ) -> Result<Vec<Pending>, StorageError> {
     let inbox = transaction.open_table(tables::INBOX)?;
-    let from = after.map_or(0, |after| after.saturating_add(1));
     inbox
-        .range(from..)?
+        .range(range)?
         .take(limit)
         .map(|row| {
             let (sequence, bytes) = row?;

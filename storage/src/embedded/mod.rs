@@ -81,6 +81,8 @@ pub struct EmbeddedStore {
     committer: Option<JoinHandle<()>>,
     /// Set by the committer when it has failed stop: why, for health checks and operators.
     failure: Arc<std::sync::Mutex<Option<String>>>,
+    /// Notified by the committer after a commit holding an inbox entry.
+    inbox_arrivals: Arc<tokio::sync::Notify>,
 }
 
 /// A commit on its way to durability. Await it, or [`PendingCommit::wait`] from a thread
@@ -150,6 +152,8 @@ impl EmbeddedStore {
         let max_batch_writes = config.max_batch_writes.max(1);
         let failure = Arc::new(std::sync::Mutex::new(None));
         let committer_failure = Arc::clone(&failure);
+        let inbox_arrivals = Arc::new(tokio::sync::Notify::new());
+        let committer_arrivals = Arc::clone(&inbox_arrivals);
         let committer = std::thread::Builder::new()
             .name("storage-committer".into())
             .spawn(move || {
@@ -159,6 +163,7 @@ impl EmbeddedStore {
                     receiver,
                     max_batch_writes,
                     &committer_failure,
+                    &committer_arrivals,
                 )
             })
             .map_err(|e| StorageError::Database(e.to_string()))?;
@@ -168,6 +173,7 @@ impl EmbeddedStore {
                 queue: Some(sender),
                 committer: Some(committer),
                 failure,
+                inbox_arrivals,
             },
             report,
         ))
@@ -255,7 +261,24 @@ impl EmbeddedStore {
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<Pending>, StorageError> {
-        self.read(|txn| inbox::oldest(txn, after, limit))
+        let from = after.map_or(0, |after| after.saturating_add(1));
+        self.read(|txn| inbox::oldest(txn, from..u64::MAX, limit))
+    }
+
+    /// The oldest `limit` pending entries put through candidate partition `partition` of
+    /// the external log this store follows (`inbox::partition_range`), in log order.
+    pub fn inbox_oldest_of(
+        &self,
+        partition: Partition,
+        limit: usize,
+    ) -> Result<Vec<Pending>, StorageError> {
+        self.read(|txn| inbox::oldest(txn, inbox::partition_range(partition), limit))
+    }
+
+    /// Notified whenever a commit holding an inbox entry is durable (a receipt here, or
+    /// one replicated from the external log): what wakes the applier.
+    pub fn inbox_arrivals(&self) -> &tokio::sync::Notify {
+        &self.inbox_arrivals
     }
 
     /// Every entry pending for `key`, in arrival order.

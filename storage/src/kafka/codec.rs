@@ -29,9 +29,10 @@ use sha2::Sha256;
 /// The layout written by this build (2: candidate snapshots carry art/PE categories; 3: and
 /// the save-password failure count; 4: signed envelope with epoch, claims, audit partition;
 /// 5: the fee model's events appended; 6: a county's `SubmissionReturned` appended; 7: a
-/// county's `PointUpdated` and `PointRemoved` appended).
-const VERSION: u8 = 7;
-/// The oldest signed layout this build reads (5–7 only appended event variants to 4).
+/// county's `PointUpdated` and `PointRemoved` appended; 8: the callback inbox's
+/// `StateUpdate::InboxPut` and `InboxRemove` appended).
+const VERSION: u8 = 8;
+/// The oldest signed layout this build reads (5–8 only appended variants to 4).
 const OLDEST_READABLE: u8 = 4;
 const KIND_COMMIT: u8 = 0;
 const KIND_CLAIM: u8 = 1;

@@ -189,7 +189,6 @@ impl<P: Projection> KafkaLog<P> {
     ) -> BoxFuture<'static, Result<CommitReceipt, StorageError>> {
         let partition = commit.partition;
         let slot = self.topics.index(partition);
-        let (topic, index) = self.topics.locate(partition);
         // Held across the enqueue: a revoke (write lock) either happens before — and we
         // refuse — or after, and its flush then includes this write.
         let owned = if commit.records.is_empty() {
@@ -202,36 +201,16 @@ impl<P: Projection> KafkaLog<P> {
             }
         };
         let epoch = owned.as_deref().copied().unwrap_or(0);
-        let payload = match codec::encode(&self.keys, epoch, &commit) {
-            Ok(payload) => payload,
-            Err(error) => return futures::future::ready(Err(error)).boxed(),
-        };
-        let record = FutureRecord::<(), [u8]>::to(topic)
-            .partition(index)
-            .payload(&payload);
-        let sent = self.producer.send_result(record);
+        let sent = self.produce(&commit, epoch);
         drop(owned);
         let delivery = match sent {
             Ok(delivery) => delivery,
-            Err((error, _)) => {
-                crate::metrics::record_kafka_error("produce");
-                return futures::future::ready(Err(kafka_error(error))).boxed();
-            }
+            Err(error) => return futures::future::ready(Err(error)).boxed(),
         };
         let progress = Arc::clone(&self.progress);
         let apply_timeout = self.apply_timeout;
-        let started = std::time::Instant::now();
         async move {
-            let delivered = delivery
-                .await
-                .map_err(|_| StorageError::Kafka("the producer has stopped".into()))?
-                .map_err(|(error, _)| {
-                    crate::metrics::record_kafka_error("produce");
-                    kafka_error(error)
-                })?;
-            crate::metrics::record_produce(started.elapsed().as_secs_f64());
-            let offset = u64::try_from(delivered.offset)
-                .map_err(|_| StorageError::Kafka("delivery without an offset".into()))?;
+            let offset = delivery.await?;
             let delivered_at = std::time::Instant::now();
             // From here the write is in the log whatever happens next: if it is not applied
             // here in time, its outcome is unknown to the caller, and this partition is
@@ -254,6 +233,55 @@ impl<P: Projection> KafkaLog<P> {
             })
         }
         .boxed()
+    }
+
+    /// Makes a state-only `commit` (no events, so any node may write it) durable in Kafka
+    /// and resolves with its offset once Kafka acknowledges it (`acks=all`) — without
+    /// waiting for it to be applied here. For what is answered as soon as it is durable
+    /// and applied afterwards: the callback inbox (`embedded::inbox`).
+    pub fn append(&self, commit: Commit) -> BoxFuture<'static, Result<u64, StorageError>> {
+        if !commit.records.is_empty() {
+            return futures::future::ready(Err(StorageError::Encode(
+                "a commit with events is written by its partition's owner".into(),
+            )))
+            .boxed();
+        }
+        match self.produce(&commit, 0) {
+            Ok(delivery) => delivery,
+            Err(error) => futures::future::ready(Err(error)).boxed(),
+        }
+    }
+
+    /// Signs `commit` under `epoch` and enqueues it on its partition (in call order); the
+    /// future resolves with its offset once Kafka acknowledges it.
+    fn produce(
+        &self,
+        commit: &Commit,
+        epoch: u64,
+    ) -> Result<BoxFuture<'static, Result<u64, StorageError>>, StorageError> {
+        let (topic, index) = self.topics.locate(commit.partition);
+        let payload = codec::encode(&self.keys, epoch, commit)?;
+        let record = FutureRecord::<(), [u8]>::to(topic)
+            .partition(index)
+            .payload(&payload);
+        let delivery = self.producer.send_result(record).map_err(|(error, _)| {
+            crate::metrics::record_kafka_error("produce");
+            kafka_error(error)
+        })?;
+        let started = std::time::Instant::now();
+        Ok(async move {
+            let delivered = delivery
+                .await
+                .map_err(|_| StorageError::Kafka("the producer has stopped".into()))?
+                .map_err(|(error, _)| {
+                    crate::metrics::record_kafka_error("produce");
+                    kafka_error(error)
+                })?;
+            crate::metrics::record_produce(started.elapsed().as_secs_f64());
+            u64::try_from(delivered.offset)
+                .map_err(|_| StorageError::Kafka("delivery without an offset".into()))
+        }
+        .boxed())
     }
 }
 

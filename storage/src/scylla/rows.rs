@@ -123,7 +123,7 @@ pub fn plan(commit: &Commit, offset: u64) -> Result<Vec<Write>, StorageError> {
         .iter()
         .enumerate()
         .map(|(index, update)| {
-            Ok(match update {
+            Ok(Some(match update {
                 StateUpdate::Candidate(candidate) => Write::Candidate {
                     key: candidate.key.as_bytes().to_vec(),
                     serial: candidate.capture.serial.as_u32() as i32,
@@ -161,8 +161,12 @@ pub fn plan(commit: &Commit, offset: u64) -> Result<Vec<Write>, StorageError> {
                     sequence: write_timestamp(offset) * 64 + index as i64,
                     record: postcard::to_stdvec(record).map_err(encode)?,
                 },
-            })
+                // The callback inbox is the embedded store's (`Backend::inbox`): a deployment
+                // on ScyllaDB applies callbacks synchronously and writes no inbox entries.
+                StateUpdate::InboxPut(_) | StateUpdate::InboxRemove { .. } => return Ok(None),
+            }))
         })
+        .filter_map(Result::transpose)
         .chain(history)
         .collect()
 }

@@ -123,7 +123,6 @@ async fn main() -> anyhow::Result<()> {
         tls_at_balancer: options.hsts_max_age_seconds > 0,
         trusted_proxies: gateway::client::TrustedProxies::parse(&options.trusted_proxies)
             .map_err(|error| anyhow::anyhow!("REG_TRUSTED_PROXIES: {error}"))?,
-        inbox_wake: tokio::sync::Notify::new(),
     });
     match &seeded.demo_password {
         Some(password) => {
