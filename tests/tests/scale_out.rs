@@ -192,6 +192,137 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
     assert!(versions(&first).is_string());
 }
 
+/// Issue 17: a payment notification is acknowledged by whichever node the provider reached
+/// — once Kafka has it, no redirect — and applied by the node owning the candidate's shard;
+/// every node then reads it paid, once.
+#[test]
+fn a_notification_to_either_node_is_acknowledged_there_and_applied_by_the_owner() {
+    let kafka = MockKafka::new(&format!("inbox-{}", std::process::id()), 3, SHARDS);
+    let environment = kafka.environment();
+    let first_directory = tempfile::tempdir().expect("temp dir");
+    let first = Server::start_with_all(first_directory.path(), &environment);
+    let second_directory = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(
+        first_directory.path().join("secrets.json"),
+        second_directory.path().join("secrets.json"),
+    )
+    .expect("secrets shared");
+    let second = Server::start_with_all(second_directory.path(), &environment);
+    let started = Instant::now();
+    while metric(&first, "registration_storage_kafka_owned_partitions")
+        + metric(&second, "registration_storage_kafka_owned_partitions")
+        != f64::from(SHARDS + 1)
+        || metric(&first, "registration_storage_kafka_owned_partitions") == 0.0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the group never split the partitions"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let nodes = [&first, &second];
+    let point = first.operator("point-430102-001");
+    let mut orders = Vec::new();
+    for sequence in 1..=8 {
+        let captured = write(
+            nodes,
+            "POST",
+            "/v1/points/430102-001/captures",
+            Some(&tests::capture_body(sequence)),
+            &point,
+            Some(&format!("cap-{sequence}")),
+        );
+        assert_eq!(captured.status, 201, "{}", captured.text);
+        let key = captured.body["key"].as_str().expect("key").to_owned();
+        let login = serde_json::json!({"id_number": tests::id_number(sequence), "name": tests::CANDIDATE_NAME, "valid_until": "长期"});
+        let token = nodes
+            .iter()
+            .map(|node| {
+                node.request(
+                    "POST",
+                    "/v1/sessions/candidate/first-login",
+                    Some(&login),
+                    None,
+                    None,
+                )
+            })
+            .find(|answer| answer.status == 200)
+            .map(|answer| answer.body["token"].as_str().expect("token").to_owned())
+            .expect("the shard's owner logs the candidate in");
+        let order = write(
+            nodes,
+            "POST",
+            "/v1/candidates/me/fee-orders",
+            Some(&serde_json::json!({"provider": "wechat_pay"})),
+            &token,
+            Some("order"),
+        );
+        assert_eq!(order.status, 201, "{}", order.text);
+        orders.push((
+            key,
+            order.body["order_id"].as_str().expect("order").to_owned(),
+            order.body["amount_fen"].as_u64().expect("amount"),
+        ));
+    }
+    // Each notification twice, once to each node: both answer success themselves.
+    for (key, order_id, amount) in &orders {
+        for node in nodes {
+            let answer = node.notify("wechat_pay", order_id, &format!("tx-{key}"), *amount);
+            assert_eq!(
+                (answer.status, answer.body["code"].as_str()),
+                (200, Some("SUCCESS")),
+                "{}: {}",
+                node.address,
+                answer.text
+            );
+        }
+    }
+    let county = first.operator("county-430102");
+    for (key, _, _) in &orders {
+        for node in nodes {
+            let started = Instant::now();
+            let read = loop {
+                let read = node.request(
+                    "GET",
+                    &format!("/v1/candidates/{key}"),
+                    None,
+                    Some(&county),
+                    None,
+                );
+                if read.body["fee_paid"].as_bool() == Some(true)
+                    && read.body["payments_being_recorded"].as_u64() == Some(0)
+                    || started.elapsed() > Duration::from_secs(20)
+                {
+                    break read;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            };
+            assert_eq!(read.body["fee_paid"].as_bool(), Some(true), "{}", read.text);
+            assert_eq!(
+                read.body["surplus_payments"].as_u64(),
+                Some(0),
+                "applied twice: {}",
+                read.text
+            );
+        }
+    }
+    let applied = |node: &Server| -> f64 {
+        node.metrics()
+            .lines()
+            .filter(|line| {
+                line.starts_with("registration_payments_inbox_applied_total{")
+                    && line.contains("outcome=\"applied\"")
+            })
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert_eq!(
+        applied(&first) + applied(&second),
+        orders.len() as f64,
+        "each payment applied once, by its owner, from the inbox"
+    );
+}
+
 /// `kill -9` a Kafka-mode node and throw its local store away: everything it acknowledged is
 /// in Kafka, so the restarted node rebuilds it all, and serial numbers continue without
 /// reuse.
@@ -271,17 +402,18 @@ fn write(
     path: &str,
     body: Option<&serde_json::Value>,
     token: &str,
+    idempotency: Option<&str>,
 ) -> tests::Response {
     let started = Instant::now();
     loop {
-        let answer = nodes[0].request(method, path, body, Some(token), None);
+        let answer = nodes[0].request(method, path, body, Some(token), idempotency);
         let answer = match (answer.status, location(&answer)) {
             (307, Some(target)) => {
                 let node = nodes
                     .iter()
                     .find(|node| target.contains(&node.address))
                     .expect("redirected to a node of this deployment");
-                node.request(method, path, body, Some(token), None)
+                node.request(method, path, body, Some(token), idempotency)
             }
             _ => answer,
         };
@@ -362,6 +494,7 @@ fn account_changes_on_one_node_end_sessions_on_the_other() {
         "/v1/accounts/changsha/enabled",
         Some(&serde_json::json!({"enabled": false})),
         &chief,
+        None,
     );
     assert_eq!(disabled.status, 200, "{}", disabled.text);
     let refused = eventually(&second, "/v1/accounts", &disabled_soon, 401);
@@ -383,6 +516,7 @@ fn account_changes_on_one_node_end_sessions_on_the_other() {
             &serde_json::json!({"current_password": "changsha-pass-2", "new_password": "changsha-pass-3"}),
         ),
         &changing_soon,
+        None,
     );
     assert_eq!(changed.status, 200, "{}", changed.text);
     let new_token = token_of(&changed);
