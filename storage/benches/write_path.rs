@@ -1,4 +1,4 @@
-//! The write-path comparison behind `docs/adr/0002-write-path.md`: one registration write
+//! The write-path comparison behind `docs/adr/0001-write-path.md`: one registration write
 //! mix made durable three ways, on the same machine, in the same run.
 //!
 //! - `redb`: the embedded store as it is (`EmbeddedStore::submit_many`: encoding, the
