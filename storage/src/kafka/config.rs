@@ -29,6 +29,11 @@ pub struct KafkaConfig {
     /// How long the producer waits to fill a batch (`linger.ms`): the Kafka side of group
     /// commit, many writes in one `acks=all` round trip.
     pub linger_milliseconds: u64,
+    /// How long the follower's fetch may wait at the broker for new records
+    /// (`fetch.wait.max.ms`). Kafka answers a waiting fetch as soon as a record arrives, so
+    /// this only bounds idle polling there; a broker that holds the fetch for the whole
+    /// wait (tansu 0.6) adds it to every write's apply wait, and wants it small.
+    pub fetch_wait_milliseconds: u64,
     /// How long a write waits, after Kafka acknowledged it, for this node's projection to
     /// apply it (read-your-writes). Past it the request fails rather than hang.
     pub apply_timeout_seconds: u64,
@@ -117,6 +122,7 @@ impl KafkaConfig {
             replication_factor: 3,
             delivery_timeout_seconds: 30,
             linger_milliseconds: 2,
+            fetch_wait_milliseconds: 10,
             apply_timeout_seconds: 30,
             session_timeout_seconds: 10,
             security: KafkaSecurity::default(),

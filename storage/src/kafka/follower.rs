@@ -178,7 +178,10 @@ impl Follower {
             .set("group.id", format!("{}-follower", config.group_id))
             .set("enable.auto.commit", "false")
             .set("enable.partition.eof", "false")
-            .set("fetch.wait.max.ms", "10")
+            .set(
+                "fetch.wait.max.ms",
+                config.fetch_wait_milliseconds.to_string(),
+            )
             // An offset the broker no longer has means lost history: stop (and say so)
             // rather than jump to whatever the broker has and build a projection with holes.
             .set("auto.offset.reset", "error")

@@ -68,6 +68,7 @@ fn kafka_config(options: &Options) -> anyhow::Result<KafkaConfig> {
         replication_factor: options.kafka_replication_factor,
         delivery_timeout_seconds: options.kafka_delivery_timeout_seconds,
         linger_milliseconds: options.kafka_linger_milliseconds,
+        fetch_wait_milliseconds: options.kafka_fetch_wait_milliseconds,
         apply_timeout_seconds: options.kafka_apply_timeout_seconds,
         session_timeout_seconds: options.kafka_session_timeout_seconds,
         security: storage::kafka::KafkaSecurity {

@@ -78,6 +78,10 @@ pub struct Options {
     /// How long the producer waits to fill a batch (group commit on Kafka).
     #[arg(long, env = "REG_KAFKA_LINGER_MILLISECONDS", default_value_t = 2)]
     pub kafka_linger_milliseconds: u64,
+    /// How long the follower's fetch may wait at the broker for new records (Kafka answers
+    /// as soon as one arrives; a broker that waits the whole time, like tansu, wants 1).
+    #[arg(long, env = "REG_KAFKA_FETCH_WAIT_MILLISECONDS", default_value_t = 10)]
+    pub kafka_fetch_wait_milliseconds: u64,
     /// How long an acknowledged write waits to be applied to this node's store.
     #[arg(long, env = "REG_KAFKA_APPLY_TIMEOUT_SECONDS", default_value_t = 30)]
     pub kafka_apply_timeout_seconds: u64,
