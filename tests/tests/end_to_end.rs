@@ -169,7 +169,19 @@ fn register_one_candidate(server: &Server) {
         (wrong_amount.status, wrong_amount.body["code"].as_str()),
         (400, Some("FAIL"))
     );
-    let me = server.request("GET", "/v1/candidates/me", None, Some(&candidate), None);
+    // Embedded: paid at once (the inbox entry is applied before the read). Kafka mode: the
+    // provider was answered once the log had the notification; the owner's projection has
+    // it a follower's apply wait later (ARCHITECTURE.md), so look again briefly.
+    let started = std::time::Instant::now();
+    let me = loop {
+        let me = server.request("GET", "/v1/candidates/me", None, Some(&candidate), None);
+        if me.body["fee_paid"].as_bool() == Some(true)
+            || started.elapsed() > std::time::Duration::from_secs(5)
+        {
+            break me;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     assert_eq!(
         (me.body["fee_paid"].as_bool(), me.body["status"].as_str()),
         (Some(true), Some("paid"))
