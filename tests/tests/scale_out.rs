@@ -27,9 +27,17 @@ fn location(response: &tests::Response) -> Option<String> {
         .map(|value| value.trim().to_owned())
 }
 
-#[test]
-fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
-    let kafka = MockKafka::new(&format!("scale-{}", std::process::id()), 3, SHARDS);
+/// Two nodes of one deployment on one MockCluster, once the group has split the partitions
+/// between them. Dropped in this order: the servers, then the cluster and the directories.
+struct TwoNodes {
+    first: Server,
+    second: Server,
+    _kafka: MockKafka,
+    _directories: [tempfile::TempDir; 2],
+}
+
+fn two_nodes(name: &str) -> TwoNodes {
+    let kafka = MockKafka::new(&format!("{name}-{}", std::process::id()), 3, SHARDS);
     let environment = kafka.environment();
     let first_directory = tempfile::tempdir().expect("temp dir");
     let first = Server::start_with_all(first_directory.path(), &environment);
@@ -41,7 +49,6 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
     )
     .expect("secrets shared");
     let second = Server::start_with_all(second_directory.path(), &environment);
-
     let started = Instant::now();
     loop {
         let (a, b) = (
@@ -57,6 +64,18 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+    TwoNodes {
+        first,
+        second,
+        _kafka: kafka,
+        _directories: [first_directory, second_directory],
+    }
+}
+
+#[test]
+fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
+    let nodes = two_nodes("scale");
+    let (first, second) = (&nodes.first, &nodes.second);
 
     // One operator session, issued by the first node, used on both.
     let point = first.operator("point-430102-001");
@@ -92,7 +111,7 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
     );
     // The serials of the node not owning the counties came over its admin listener: the
     // node-to-node route is there only, and takes only signed requests.
-    for node in [&first, &second] {
+    for node in [first, second] {
         let json = [("Content-Type", "application/json")];
         let public = node.raw("POST", "/v1/internal/serials", b"{}", &json);
         assert_eq!(
@@ -113,7 +132,7 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
     // Reads are served by any node: each follows every partition.
     let county = first.operator("county-430102");
     for key in &keys {
-        for node in [&first, &second] {
+        for node in [first, second] {
             let started = Instant::now();
             loop {
                 let read = node.request(
@@ -140,21 +159,7 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
     // Security audit item 4: a setting changed on one node is in force on every node. The
     // province pauses registration on the first node; a candidate writing to the second is
     // refused there too, and both show the same settings version.
-    let login = serde_json::json!({"id_number": tests::id_number(1), "name": tests::CANDIDATE_NAME, "valid_until": "长期"});
-    let candidate = [&first, &second]
-        .iter()
-        .map(|node| {
-            node.request(
-                "POST",
-                "/v1/sessions/candidate/first-login",
-                Some(&login),
-                None,
-                None,
-            )
-        })
-        .find(|answer| answer.status == 200)
-        .map(|answer| answer.body["token"].as_str().expect("token").to_owned())
-        .expect("the shard's owner logs the candidate in");
+    let candidate = candidate_token([first, second], 1);
     let province = first.operator("province");
     let paused = first.request(
         "PUT",
@@ -188,8 +193,8 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
             .body["settings_versions"]["admission"]
             .clone()
     };
-    assert_eq!(versions(&first), versions(&second));
-    assert!(versions(&first).is_string());
+    assert_eq!(versions(first), versions(second));
+    assert!(versions(first).is_string());
 }
 
 /// Issue 17: a payment notification is acknowledged by whichever node the provider reached
@@ -197,30 +202,9 @@ fn two_nodes_split_the_shards_redirect_writes_and_share_reads() {
 /// every node then reads it paid, once.
 #[test]
 fn a_notification_to_either_node_is_acknowledged_there_and_applied_by_the_owner() {
-    let kafka = MockKafka::new(&format!("inbox-{}", std::process::id()), 3, SHARDS);
-    let environment = kafka.environment();
-    let first_directory = tempfile::tempdir().expect("temp dir");
-    let first = Server::start_with_all(first_directory.path(), &environment);
-    let second_directory = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(
-        first_directory.path().join("secrets.json"),
-        second_directory.path().join("secrets.json"),
-    )
-    .expect("secrets shared");
-    let second = Server::start_with_all(second_directory.path(), &environment);
-    let started = Instant::now();
-    while metric(&first, "registration_storage_kafka_owned_partitions")
-        + metric(&second, "registration_storage_kafka_owned_partitions")
-        != f64::from(SHARDS + 1)
-        || metric(&first, "registration_storage_kafka_owned_partitions") == 0.0
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the group never split the partitions"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let nodes = [&first, &second];
+    let pair = two_nodes("inbox");
+    let (first, second) = (&pair.first, &pair.second);
+    let nodes = [first, second];
     let point = first.operator("point-430102-001");
     let mut orders = Vec::new();
     for sequence in 1..=8 {
@@ -234,21 +218,7 @@ fn a_notification_to_either_node_is_acknowledged_there_and_applied_by_the_owner(
         );
         assert_eq!(captured.status, 201, "{}", captured.text);
         let key = captured.body["key"].as_str().expect("key").to_owned();
-        let login = serde_json::json!({"id_number": tests::id_number(sequence), "name": tests::CANDIDATE_NAME, "valid_until": "长期"});
-        let token = nodes
-            .iter()
-            .map(|node| {
-                node.request(
-                    "POST",
-                    "/v1/sessions/candidate/first-login",
-                    Some(&login),
-                    None,
-                    None,
-                )
-            })
-            .find(|answer| answer.status == 200)
-            .map(|answer| answer.body["token"].as_str().expect("token").to_owned())
-            .expect("the shard's owner logs the candidate in");
+        let token = candidate_token(nodes, sequence);
         let order = write(
             nodes,
             "POST",
@@ -280,23 +250,10 @@ fn a_notification_to_either_node_is_acknowledged_there_and_applied_by_the_owner(
     let county = first.operator("county-430102");
     for (key, _, _) in &orders {
         for node in nodes {
-            let started = Instant::now();
-            let read = loop {
-                let read = node.request(
-                    "GET",
-                    &format!("/v1/candidates/{key}"),
-                    None,
-                    Some(&county),
-                    None,
-                );
-                if read.body["fee_paid"].as_bool() == Some(true)
+            let read = read_until(node, &format!("/v1/candidates/{key}"), &county, |read| {
+                read.body["fee_paid"].as_bool() == Some(true)
                     && read.body["payments_being_recorded"].as_u64() == Some(0)
-                    || started.elapsed() > Duration::from_secs(20)
-                {
-                    break read;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            };
+            });
             assert_eq!(read.body["fee_paid"].as_bool(), Some(true), "{}", read.text);
             assert_eq!(
                 read.body["surplus_payments"].as_u64(),
@@ -317,7 +274,7 @@ fn a_notification_to_either_node_is_acknowledged_there_and_applied_by_the_owner(
             .sum()
     };
     assert_eq!(
-        applied(&first) + applied(&second),
+        applied(first) + applied(second),
         orders.len() as f64,
         "each payment applied once, by its owner, from the inbox"
     );
@@ -351,20 +308,9 @@ fn a_killed_node_rebuilds_everything_it_acknowledged_from_kafka() {
     let server = Server::start_with_all(directory.path(), &environment);
     let county = server.operator("county-430102");
     for (key, serial) in &acknowledged {
-        let started = Instant::now();
-        let read = loop {
-            let read = server.request(
-                "GET",
-                &format!("/v1/candidates/{key}"),
-                None,
-                Some(&county),
-                None,
-            );
-            if read.status == 200 || started.elapsed() > Duration::from_secs(20) {
-                break read;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
+        let read = read_until(&server, &format!("/v1/candidates/{key}"), &county, |read| {
+            read.status == 200
+        });
         assert_eq!(read.status, 200, "{key} lost: {}", read.text);
         assert_eq!(read.body["serial_number"].as_str(), Some(serial.as_str()));
     }
@@ -393,6 +339,25 @@ fn a_killed_node_rebuilds_everything_it_acknowledged_from_kafka() {
         retried.body["serial_number"].as_str(),
         Some(acknowledged[0].1.as_str())
     );
+}
+
+/// Candidate `sequence`'s first login, on whichever node owns their shard: their token.
+fn candidate_token(nodes: [&Server; 2], sequence: u32) -> String {
+    let login = serde_json::json!({"id_number": tests::id_number(sequence), "name": tests::CANDIDATE_NAME, "valid_until": "长期"});
+    nodes
+        .iter()
+        .map(|node| {
+            node.request(
+                "POST",
+                "/v1/sessions/candidate/first-login",
+                Some(&login),
+                None,
+                None,
+            )
+        })
+        .find(|answer| answer.status == 200)
+        .map(|answer| answer.body["token"].as_str().expect("token").to_owned())
+        .expect("the shard's owner logs the candidate in")
 }
 
 /// Sends a write to `first`; if it is redirected, to the node named in the redirect.
@@ -427,10 +392,21 @@ fn write(
 
 /// Waits until `server` answers `GET path` with `token` with `status`.
 fn eventually(server: &Server, path: &str, token: &str, status: u16) -> tests::Response {
+    read_until(server, path, token, |answer| answer.status == status)
+}
+
+/// `GET path` with `token` until `done` says the answer is the awaited one (20 s at most;
+/// then the last answer, for the caller's assertion to show).
+fn read_until(
+    server: &Server,
+    path: &str,
+    token: &str,
+    done: impl Fn(&tests::Response) -> bool,
+) -> tests::Response {
     let started = Instant::now();
     loop {
         let answer = server.request("GET", path, None, Some(token), None);
-        if answer.status == status || started.elapsed() > Duration::from_secs(10) {
+        if done(&answer) || started.elapsed() > Duration::from_secs(20) {
             return answer;
         }
         std::thread::sleep(Duration::from_millis(100));
