@@ -169,9 +169,10 @@ fn register_one_candidate(server: &Server) {
         (wrong_amount.status, wrong_amount.body["code"].as_str()),
         (400, Some("FAIL"))
     );
-    // Embedded: paid at once (the inbox entry is applied before the read). Kafka mode: the
-    // provider was answered once the log had the notification; the owner's projection has
-    // it a follower's apply wait later (ARCHITECTURE.md), so look again briefly.
+    // Paid at once: the inbox entry is applied before the read (in Kafka mode the node
+    // that answered the provider waits for its projection to have the entry first). Looked
+    // for again briefly, because against an outside broker the notification may have been
+    // answered by another node (ARCHITECTURE.md).
     let started = std::time::Instant::now();
     let me = loop {
         let me = server.request("GET", "/v1/candidates/me", None, Some(&candidate), None);

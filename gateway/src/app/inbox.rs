@@ -23,6 +23,7 @@ use engine::candidate::PaymentNotice;
 use engine::key::CandidateKey;
 use std::collections::BTreeMap;
 use std::time::Duration;
+use storage::Journal as _;
 use storage::embedded::{Callback, InboxEntry, Lookup, Pending};
 
 /// Entries the applier takes at a time: bounded memory, and a round's removals are one
@@ -85,6 +86,13 @@ pub async fn settle(state: &AppState, key: CandidateKey) -> usize {
     let Some(inbox) = state.store.inbox() else {
         return 0;
     };
+    // Kafka mode: a notification this node answered may not be in its projection yet; it
+    // is once the partition has caught up (at once in embedded mode). If it cannot catch
+    // up, the command that follows is refused by the shard for the same reason.
+    let partition = storage::Partition::Candidates(key.shard(state.registry.shard_count()));
+    if let Err(error) = state.store.caught_up(partition).await {
+        tracing::warn!(%error, "the callback inbox could not catch up");
+    }
     match inbox.of(key) {
         Ok(pending) if pending.is_empty() => 0,
         Ok(pending) => {

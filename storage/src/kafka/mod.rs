@@ -238,7 +238,9 @@ impl<P: Projection> KafkaLog<P> {
     /// Makes a state-only `commit` (no events, so any node may write it) durable in Kafka
     /// and resolves with its offset once Kafka acknowledges it (`acks=all`) — without
     /// waiting for it to be applied here. For what is answered as soon as it is durable
-    /// and applied afterwards: the callback inbox (`embedded::inbox`).
+    /// and applied afterwards: the callback inbox (`embedded::inbox`). Until this node has
+    /// applied it, [`KafkaLog::caught_up`] on its partition waits for it, so what this node
+    /// decides next there (the candidate's next command) sees it.
     pub fn append(&self, commit: Commit) -> BoxFuture<'static, Result<u64, StorageError>> {
         if !commit.records.is_empty() {
             return futures::future::ready(Err(StorageError::Encode(
@@ -246,8 +248,15 @@ impl<P: Projection> KafkaLog<P> {
             )))
             .boxed();
         }
+        let slot = self.topics.index(commit.partition);
+        let progress = Arc::clone(&self.progress);
         match self.produce(&commit, 0) {
-            Ok(delivery) => delivery,
+            Ok(delivery) => async move {
+                let offset = delivery.await?;
+                progress.await_applied(slot, offset);
+                Ok(offset)
+            }
+            .boxed(),
             Err(error) => futures::future::ready(Err(error)).boxed(),
         }
     }
