@@ -74,6 +74,8 @@ pub struct AppState {
     pub tls_at_balancer: bool,
     /// The load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: crate::client::TrustedProxies,
+    /// Payments this node answered before its store had them (Kafka mode; `app::inbox`).
+    pub inbox_unseen: crate::app::inbox::Unseen,
 }
 
 impl AppState {

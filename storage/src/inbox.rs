@@ -38,10 +38,16 @@ impl Inbox<'_> {
     }
 
     /// Makes `entry` durable (a copy of one still pending is recognised and kept once);
-    /// `partition` is its candidate's shard.
-    pub async fn put(&self, entry: InboxEntry, partition: Partition) -> Result<(), StorageError> {
+    /// `partition` is its candidate's shard. Kafka mode: its offset there, which this
+    /// node's projection has applied only once [`Inbox::applied_here`] resolves (embedded:
+    /// `None`, readable at once).
+    pub async fn put(
+        &self,
+        entry: InboxEntry,
+        partition: Partition,
+    ) -> Result<Option<u64>, StorageError> {
         match self {
-            Inbox::Embedded(store) => store.inbox_put(&entry).await.map(drop),
+            Inbox::Embedded(store) => store.inbox_put(&entry).await.map(|_| None),
             Inbox::Kafka(log) => log
                 .append(Commit {
                     partition,
@@ -49,7 +55,19 @@ impl Inbox<'_> {
                     updates: vec![StateUpdate::InboxPut(Box::new(entry))],
                 })
                 .await
-                .map(drop),
+                .map(Some),
+        }
+    }
+
+    /// Resolves once this node can read the entry put at `offset` of `partition`.
+    pub async fn applied_here(
+        &self,
+        partition: Partition,
+        offset: u64,
+    ) -> Result<(), StorageError> {
+        match self {
+            Inbox::Embedded(_) => Ok(()),
+            Inbox::Kafka(log) => log.applied_here(partition, offset).await,
         }
     }
 

@@ -22,8 +22,9 @@ use crate::state::AppState;
 use engine::candidate::PaymentNotice;
 use engine::key::CandidateKey;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::time::Duration;
-use storage::Journal as _;
+use std::time::Instant;
 use storage::embedded::{Callback, InboxEntry, Lookup, Pending};
 
 /// Entries the applier takes at a time: bounded memory, and a round's removals are one
@@ -73,8 +74,45 @@ pub async fn receive_payment(
         callback: Callback::Payment(notice),
     };
     let partition = storage::Partition::Candidates(key.shard(state.registry.shard_count()));
-    inbox.put(entry, partition).await?;
+    if let Some(offset) = inbox.put(entry, partition).await? {
+        state.inbox_unseen.remember(key, partition, offset);
+    }
     Ok(PaymentOutcome::Received)
+}
+
+/// Candidates whose notification this node answered before its projection had it (Kafka
+/// mode), with where to wait before their next request looks at the inbox: read-your-writes
+/// for the one who paid, without making anyone else's request wait.
+#[derive(Default)]
+pub struct Unseen(std::sync::Mutex<HashMap<CandidateKey, (storage::Partition, u64, Instant)>>);
+
+/// Most candidates remembered at once (~64 bytes each). Past it, entries older than
+/// [`UNSEEN_FORGET_AFTER`] are forgotten (their entries are applied by then, or the wait
+/// would time out anyway); if none is, the new one is not remembered.
+pub const UNSEEN_CAPACITY: usize = 65_536;
+/// See [`UNSEEN_CAPACITY`].
+pub const UNSEEN_FORGET_AFTER: Duration = Duration::from_secs(5);
+
+impl Unseen {
+    fn remember(&self, key: CandidateKey, partition: storage::Partition, offset: u64) {
+        let Ok(mut unseen) = self.0.lock() else {
+            return;
+        };
+        if unseen.len() >= UNSEEN_CAPACITY {
+            unseen.retain(|_, (_, _, at)| at.elapsed() < UNSEEN_FORGET_AFTER);
+        }
+        if unseen.len() < UNSEEN_CAPACITY || unseen.contains_key(&key) {
+            let slot = unseen
+                .entry(key)
+                .or_insert((partition, offset, Instant::now()));
+            *slot = (partition, slot.1.max(offset), Instant::now());
+        }
+    }
+
+    fn take(&self, key: CandidateKey) -> Option<(storage::Partition, u64)> {
+        let (partition, offset, _) = self.0.lock().ok()?.remove(&key)?;
+        Some((partition, offset))
+    }
 }
 
 /// Applies every payment waiting for `key`, in arrival order, before the candidate's own
@@ -86,12 +124,12 @@ pub async fn settle(state: &AppState, key: CandidateKey) -> usize {
     let Some(inbox) = state.store.inbox() else {
         return 0;
     };
-    // Kafka mode: a notification this node answered may not be in its projection yet; it
-    // is once the partition has caught up (at once in embedded mode). If it cannot catch
-    // up, the command that follows is refused by the shard for the same reason.
-    let partition = storage::Partition::Candidates(key.shard(state.registry.shard_count()));
-    if let Err(error) = state.store.caught_up(partition).await {
-        tracing::warn!(%error, "the callback inbox could not catch up");
+    // Kafka mode: a notification of theirs this node answered may not be in its projection
+    // yet; wait for it (embedded: nothing remembered, readable at once).
+    if let Some((partition, offset)) = state.inbox_unseen.take(key)
+        && let Err(error) = inbox.applied_here(partition, offset).await
+    {
+        tracing::warn!(%error, "a received payment is not in this node's store yet");
     }
     match inbox.of(key) {
         Ok(pending) if pending.is_empty() => 0,

@@ -76,12 +76,6 @@ impl Progress {
     /// Kafka acknowledged this node's write at `offset` of partition `index`, but it was
     /// not applied here in time: fence the partition until it is.
     pub(crate) fn unknown_outcome(&self, index: usize, offset: u64) {
-        self.await_applied(index, offset);
-    }
-
-    /// This node answered for its write at `offset` of partition `index` before applying
-    /// it (the inbox's `append`): what it decides there next waits until it is applied.
-    pub(crate) fn await_applied(&self, index: usize, offset: u64) {
         self.unknown[index].fetch_max(offset + 1, std::sync::atomic::Ordering::AcqRel);
     }
 

@@ -238,9 +238,8 @@ impl<P: Projection> KafkaLog<P> {
     /// Makes a state-only `commit` (no events, so any node may write it) durable in Kafka
     /// and resolves with its offset once Kafka acknowledges it (`acks=all`) — without
     /// waiting for it to be applied here. For what is answered as soon as it is durable
-    /// and applied afterwards: the callback inbox (`embedded::inbox`). Until this node has
-    /// applied it, [`KafkaLog::caught_up`] on its partition waits for it, so what this node
-    /// decides next there (the candidate's next command) sees it.
+    /// and applied afterwards: the callback inbox (`embedded::inbox`); whoever must see it
+    /// here waits for its offset ([`KafkaLog::applied_here`]).
     pub fn append(&self, commit: Commit) -> BoxFuture<'static, Result<u64, StorageError>> {
         if !commit.records.is_empty() {
             return futures::future::ready(Err(StorageError::Encode(
@@ -248,17 +247,23 @@ impl<P: Projection> KafkaLog<P> {
             )))
             .boxed();
         }
-        let slot = self.topics.index(commit.partition);
-        let progress = Arc::clone(&self.progress);
         match self.produce(&commit, 0) {
-            Ok(delivery) => async move {
-                let offset = delivery.await?;
-                progress.await_applied(slot, offset);
-                Ok(offset)
-            }
-            .boxed(),
+            Ok(delivery) => delivery,
             Err(error) => futures::future::ready(Err(error)).boxed(),
         }
+    }
+
+    /// Resolves once this node's projection has applied `offset` of `partition` (fails past
+    /// the apply timeout).
+    pub fn applied_here(
+        &self,
+        partition: Partition,
+        offset: u64,
+    ) -> BoxFuture<'static, Result<(), StorageError>> {
+        let progress = Arc::clone(&self.progress);
+        let slot = self.topics.index(partition);
+        let timeout = self.apply_timeout.max(Duration::from_secs(1));
+        async move { progress.wait_applied(slot, offset, timeout).await }.boxed()
     }
 
     /// Signs `commit` under `epoch` and enqueues it on its partition (in call order); the

@@ -123,6 +123,7 @@ async fn main() -> anyhow::Result<()> {
         tls_at_balancer: options.hsts_max_age_seconds > 0,
         trusted_proxies: gateway::client::TrustedProxies::parse(&options.trusted_proxies)
             .map_err(|error| anyhow::anyhow!("REG_TRUSTED_PROXIES: {error}"))?,
+        inbox_unseen: Default::default(),
     });
     match &seeded.demo_password {
         Some(password) => {
