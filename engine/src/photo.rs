@@ -191,25 +191,52 @@ fn segment_at(file: &[u8], mut at: usize) -> Option<(usize, u8, usize)> {
 /// store, exports and printed forms. JFIF (APP0), tables, frame, comments and the scan are
 /// kept byte for byte, so the picture is unchanged. A file that cannot be walked is returned
 /// as it is, for [`PhotoRules::inspect`] to refuse.
-pub fn strip_metadata(file: &[u8]) -> Vec<u8> {
-    fn walk(file: &[u8]) -> Option<Vec<u8>> {
-        let mut out = Vec::with_capacity(file.len());
-        out.extend_from_slice(file.get(..2).filter(|soi| *soi == [0xFF, 0xD8])?);
+///
+/// In place: the upload's own buffer is compacted (a photo without such segments — every
+/// photo the loadtest sends — is returned untouched), since the photo is the largest thing a
+/// capture carries and every copy of it is paid on the write path.
+pub fn strip_metadata(mut file: Vec<u8>) -> Vec<u8> {
+    /// Walks the segments and returns the length of what is kept; moves each kept segment
+    /// down to its place when `compact`. Reading stays ahead of writing (a kept segment moves
+    /// only towards the start, over bytes already walked), so one buffer does.
+    fn walk(file: &mut [u8], compact: bool) -> Option<usize> {
+        if file.get(..2)? != [0xFF, 0xD8] {
+            return None;
+        }
+        let mut kept = 2;
         let mut at = 2;
         loop {
             let (marker_at, marker, length) = segment_at(file, at)?;
             let end = marker_at.checked_add(2 + length)?;
-            if marker == 0xDA {
-                out.extend_from_slice(file.get(marker_at..)?);
-                return Some(out);
+            let range = if marker == 0xDA {
+                marker_at..file.len()
+            } else {
+                file.get(marker_at..end)?;
+                marker_at..end
+            };
+            if marker == 0xDA || !(0xE1..=0xEF).contains(&marker) {
+                let size = range.len();
+                if compact {
+                    file.copy_within(range, kept);
+                }
+                kept += size;
             }
-            if !(0xE1..=0xEF).contains(&marker) {
-                out.extend_from_slice(file.get(marker_at..end)?);
+            if marker == 0xDA {
+                return Some(kept);
             }
             at = end;
         }
     }
-    walk(file).unwrap_or_else(|| file.to_vec())
+    match walk(&mut file, false) {
+        Some(kept) if kept < file.len() => {
+            let compacted = walk(&mut file, true);
+            debug_assert_eq!(compacted, Some(kept));
+            file.truncate(kept);
+            file
+        }
+        // Nothing to strip, or not walkable: as it is.
+        _ => file,
+    }
 }
 
 /// Builds a real, decodable baseline JPEG of the given size: a grey head-and-shoulders
@@ -354,12 +381,31 @@ mod tests {
         let mut with_exif = photo[..2].to_vec();
         with_exif.extend_from_slice(&segment);
         with_exif.extend_from_slice(&photo[2..]);
-        let stripped = strip_metadata(&with_exif);
+        let stripped = strip_metadata(with_exif.clone());
         assert_eq!(stripped, photo, "exactly the picture without the segment");
         assert!(!stripped.windows(4).any(|w| w == b"Exif"));
-        assert_eq!(strip_metadata(&photo), photo, "nothing to strip: unchanged");
-        assert_eq!(strip_metadata(b"not a jpeg"), b"not a jpeg".to_vec());
-        assert_eq!(strip_metadata(&photo[..10]), photo[..10].to_vec());
+        assert_eq!(
+            strip_metadata(photo.clone()),
+            photo,
+            "nothing to strip: unchanged"
+        );
+        assert_eq!(
+            strip_metadata(b"not a jpeg".to_vec()),
+            b"not a jpeg".to_vec()
+        );
+        assert_eq!(strip_metadata(photo[..10].to_vec()), photo[..10].to_vec());
+        // Cut inside the EXIF segment: not walkable, so kept as it is for the check to refuse.
+        let cut = with_exif[..8].to_vec();
+        assert_eq!(strip_metadata(cut.clone()), cut);
+        // Segments on both sides of a kept one, fill bytes between: each removed, the
+        // picture kept byte for byte.
+        let mut twice = photo[..2].to_vec();
+        twice.extend_from_slice(&segment);
+        twice.extend_from_slice(&[0xFF, 0xFF]);
+        twice.extend_from_slice(&photo[2..20]);
+        twice.extend_from_slice(&segment);
+        twice.extend_from_slice(&photo[20..]);
+        assert_eq!(strip_metadata(twice), photo);
     }
 
     #[test]

@@ -6,6 +6,6 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let rules = engine::photo::PhotoRules::default();
     let _ = rules.inspect(data);
-    let stripped = engine::photo::strip_metadata(data);
+    let stripped = engine::photo::strip_metadata(data.to_vec());
     let _ = rules.inspect(&stripped);
 });

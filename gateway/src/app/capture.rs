@@ -77,6 +77,11 @@ impl CaptureRequest {
     pub fn id_number(&self) -> &str {
         &self.id_number
     }
+
+    /// The photo as sent (base64).
+    pub fn photo_base64(&self) -> &str {
+        &self.photo_base64
+    }
 }
 
 /// A capture checked and ready to spend a serial number on.
@@ -99,7 +104,7 @@ pub enum Prepared {
 /// console asks this as soon as a photo is chosen or taken, before the capture is sent.
 pub fn check_photo(
     state: &AppState,
-    uploaded: &[u8],
+    uploaded: Vec<u8>,
 ) -> Result<(Vec<u8>, engine::photo::PhotoMeta), AppError> {
     let photo_file = engine::photo::strip_metadata(uploaded);
     let photo = state
@@ -142,7 +147,7 @@ pub async fn prepare(
     let uploaded = base64::engine::general_purpose::STANDARD
         .decode(body.photo_base64.as_bytes())
         .map_err(|_| AppError::invalid("photo_encoding", "photo_base64 is not valid base64"))?;
-    let (photo_file, photo) = check_photo(state, &uploaded)?;
+    let (photo_file, photo) = check_photo(state, uploaded)?;
     let birth_date = Date::parse(&body.birth_date)
         .ok_or_else(|| AppError::invalid("invalid_date", "birth_date must be YYYY-MM-DD"))?;
     let mode = match body.mode {

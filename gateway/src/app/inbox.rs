@@ -23,6 +23,7 @@ use engine::candidate::PaymentNotice;
 use engine::key::CandidateKey;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::time::Duration;
 use std::time::Instant;
 use storage::embedded::{Callback, InboxEntry, Lookup, Pending};
@@ -73,20 +74,20 @@ pub async fn receive_payment(
         received_at_ms: u64::try_from(state.now().0).unwrap_or(0),
         callback: Callback::Payment(notice),
     };
-    let partition = storage::Partition::Candidates(key.shard(state.registry.shard_count()));
-    if let Some(offset) = inbox.put(entry, partition).await? {
-        state.inbox_unseen.remember(key, partition, offset);
+    if let Some(offset) = inbox.put(entry, partition_of(state, key)).await? {
+        state.inbox_unseen.remember(key, offset);
     }
     Ok(PaymentOutcome::Received)
 }
 
 /// Candidates whose notification this node answered before its projection had it (Kafka
-/// mode), with where to wait before their next request looks at the inbox: read-your-writes
-/// for the one who paid, without making anyone else's request wait.
+/// mode), with the offset to wait for (on their own partition) before their next request
+/// looks at the inbox: read-your-writes for the one who paid, without making anyone else's
+/// request wait.
 #[derive(Default)]
-pub struct Unseen(std::sync::Mutex<HashMap<CandidateKey, (storage::Partition, u64, Instant)>>);
+pub struct Unseen(std::sync::Mutex<HashMap<CandidateKey, (u64, Instant)>>);
 
-/// Most candidates remembered at once (~64 bytes each). Past it, entries older than
+/// Most candidates remembered at once (~48 bytes each). Past it, entries older than
 /// [`UNSEEN_FORGET_AFTER`] are forgotten (their entries are applied by then, or the wait
 /// would time out anyway); if none is, the new one is not remembered.
 pub const UNSEEN_CAPACITY: usize = 65_536;
@@ -94,25 +95,36 @@ pub const UNSEEN_CAPACITY: usize = 65_536;
 pub const UNSEEN_FORGET_AFTER: Duration = Duration::from_secs(5);
 
 impl Unseen {
-    fn remember(&self, key: CandidateKey, partition: storage::Partition, offset: u64) {
+    fn remember(&self, key: CandidateKey, offset: u64) {
         let Ok(mut unseen) = self.0.lock() else {
             return;
         };
         if unseen.len() >= UNSEEN_CAPACITY {
-            unseen.retain(|_, (_, _, at)| at.elapsed() < UNSEEN_FORGET_AFTER);
+            unseen.retain(|_, (_, at)| at.elapsed() < UNSEEN_FORGET_AFTER);
         }
-        if unseen.len() < UNSEEN_CAPACITY || unseen.contains_key(&key) {
-            let slot = unseen
-                .entry(key)
-                .or_insert((partition, offset, Instant::now()));
-            *slot = (partition, slot.1.max(offset), Instant::now());
+        let now = Instant::now();
+        let room = unseen.len() < UNSEEN_CAPACITY;
+        match unseen.entry(key) {
+            // Offsets on one partition only grow, but two answers may finish out of order.
+            Entry::Occupied(mut slot) => {
+                let offset = slot.get().0.max(offset);
+                slot.insert((offset, now));
+            }
+            Entry::Vacant(slot) if room => {
+                slot.insert((offset, now));
+            }
+            Entry::Vacant(_) => {}
         }
     }
 
-    fn take(&self, key: CandidateKey) -> Option<(storage::Partition, u64)> {
-        let (partition, offset, _) = self.0.lock().ok()?.remove(&key)?;
-        Some((partition, offset))
+    fn take(&self, key: CandidateKey) -> Option<u64> {
+        Some(self.0.lock().ok()?.remove(&key)?.0)
     }
+}
+
+/// The candidate's own partition: where their inbox entries are, in Kafka mode.
+fn partition_of(state: &AppState, key: CandidateKey) -> storage::Partition {
+    storage::Partition::Candidates(key.shard(state.registry.shard_count()))
 }
 
 /// Applies every payment waiting for `key`, in arrival order, before the candidate's own
@@ -126,8 +138,8 @@ pub async fn settle(state: &AppState, key: CandidateKey) -> usize {
     };
     // Kafka mode: a notification of theirs this node answered may not be in its projection
     // yet; wait for it (embedded: nothing remembered, readable at once).
-    if let Some((partition, offset)) = state.inbox_unseen.take(key)
-        && let Err(error) = inbox.applied_here(partition, offset).await
+    if let Some(offset) = state.inbox_unseen.take(key)
+        && let Err(error) = inbox.applied_here(partition_of(state, key), offset).await
     {
         tracing::warn!(%error, "a received payment is not in this node's store yet");
     }

@@ -45,7 +45,7 @@ pub async fn confirm(
         return Err(AppError::out_of_scope());
     };
     let key = key_of(key)?;
-    let (photo_file, photo) = crate::app::capture::check_photo(state, &on_site.photo)?;
+    let (photo_file, photo) = crate::app::capture::check_photo(state, on_site.photo)?;
     let command = AdultCommand::Confirm {
         point,
         operator: caller.0.subject.clone(),

@@ -79,7 +79,7 @@ pub(super) async fn photo_check(
         Ok(_) if !matches!(session.scope, Scope::Point(_)) => {
             Err(Problem::of(&ApiError::out_of_scope()).message)
         }
-        Ok((_, photo)) => crate::app::capture::check_photo(&state, &photo)
+        Ok((_, photo)) => crate::app::capture::check_photo(&state, photo)
             .map(|(_, meta)| meta)
             .map_err(|error| Problem::of(&ApiError::from(error)).message),
     };
