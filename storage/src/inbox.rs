@@ -9,9 +9,10 @@
 //! In Kafka mode every node's follower applies the entries — and the owner's removals — to
 //! its projection's inbox, in log order, under the same sequences; the node that owns a
 //! partition applies that partition's entries. Nothing acknowledged is lost: an entry is in
-//! the log before the answer, and leaves a projection only when a removal, written after
-//! the application was acknowledged, is applied there. A crash between the two applies it
-//! again, which the engine turns into a duplicate. `store = scylla` has no inbox (its
+//! the log before the answer, and leaves a projection only when a removal is applied there —
+//! carried by the application's own commit (so a payment costs two records: the entry and
+//! its application), or, for an application that changed nothing, written after it. A crash
+//! between such a one and its removal applies it again: a duplicate once more. `store = scylla` has no inbox (its
 //! callbacks are applied before they are answered): its projection has no tables for it.
 
 use crate::embedded::{Backlog, EmbeddedStore, InboxEntry, Lookup, Pending, inbox};

@@ -131,10 +131,11 @@ async fn callbacks_wait_in_order_once_each_until_removed_and_survive_a_reopen() 
 
 /// Kafka mode: entries replicated from the log are numbered by their place in it, the same
 /// on every node, so one partition's entries are one range and a removal written by the
-/// owner means the same entries on every projection; a replay changes nothing.
+/// owner (in the application's own commit) means the same entries on every projection; a
+/// replay changes nothing.
 #[tokio::test]
 async fn replicated_entries_are_numbered_by_their_place_in_the_log() {
-    use storage::{Commit, Partition, StateUpdate};
+    use storage::{Commit, LogRecord, Partition, Payload, StateUpdate, StreamKey};
     let directory = tempfile::tempdir().expect("directory");
     let (store, _) =
         EmbeddedStore::open(&EmbeddedConfig::new(directory.path().join("p.redb"))).expect("opens");
@@ -176,18 +177,33 @@ async fn replicated_entries_are_numbered_by_their_place_in_the_log() {
         commit.await.expect("durable");
     }
     assert_eq!(store.inbox_backlog().expect("backlog").pending, 3);
-    // The owner's removal, as the log carries it.
-    let removal = Commit {
+    // The owner's application of the entry, carrying its removal (one record, not two), as
+    // the log carries it: the event and the removal land together.
+    let application = Commit {
         partition: Partition::Candidates(3),
-        records: Vec::new(),
+        records: vec![LogRecord {
+            stream: StreamKey::Candidate(CandidateKey::from_bytes([3; 16])),
+            idempotency_key: "payment-wechat_pay-tx-a".into(),
+            recorded_at: Timestamp(2),
+            payload: Payload::Adult(engine::adult::AdultEvent::PledgeAccepted { at: Timestamp(2) }),
+        }],
         updates: vec![StateUpdate::InboxRemove {
             sequences: vec![(3 << 44) | 7],
         }],
     };
-    for commit in store.submit_replicated(vec![(removal, 10)]) {
+    for commit in store.submit_replicated(vec![(application, 10)]) {
         commit.await.expect("durable");
     }
     assert_eq!(of(3), [(3 << 44) | 9]);
+    let log = storage::EventLog::read(&store, Partition::Candidates(3), 0, 10)
+        .await
+        .expect("reads");
+    assert_eq!(
+        log.iter()
+            .map(|(_, record)| record.idempotency_key.as_str())
+            .collect::<Vec<_>>(),
+        ["payment-wechat_pay-tx-a"]
+    );
     assert_eq!(
         store
             .inbox_lookup("payment-wechat_pay-tx-a", CandidateKey::from_bytes([3; 16]))

@@ -17,7 +17,7 @@
 //! applied by the node owning the partition. `store = scylla` keeps the synchronous path.
 
 use crate::app::AppError;
-use crate::app::payments::{PaymentOutcome, record_payment};
+use crate::app::payments::{PaymentOutcome, record_payment, record_payment_with};
 use crate::state::AppState;
 use engine::candidate::PaymentNotice;
 use engine::key::CandidateKey;
@@ -28,8 +28,8 @@ use std::time::Duration;
 use std::time::Instant;
 use storage::embedded::{Callback, InboxEntry, Lookup, Pending};
 
-/// Entries the applier takes at a time: bounded memory, and a round's removals are one
-/// commit.
+/// Entries the applier takes at a time: bounded memory, and a round's leftover removals
+/// (of entries whose application committed nothing) are one commit.
 pub const APPLY_BATCH_ENTRIES: usize = 512;
 /// Candidates applied at once within a round (each one's entries in order).
 pub const APPLY_CONCURRENT_CANDIDATES: usize = 64;
@@ -147,9 +147,9 @@ pub async fn settle(state: &AppState, key: CandidateKey) -> usize {
         Ok(pending) if pending.is_empty() => 0,
         Ok(pending) => {
             let total = pending.len();
-            let applied = apply_in_order(state, pending).await;
-            let left = total - applied.len();
-            remove(state, applied).await;
+            let settled = apply_in_order(state, pending).await;
+            let left = total - settled.count;
+            remove(state, settled.to_remove).await;
             left
         }
         Err(error) => {
@@ -220,29 +220,54 @@ async fn apply_round(state: &AppState) -> bool {
         by_candidate.entry(entry.entry.key).or_default().push(entry);
     }
     use futures::StreamExt as _;
-    let applied: Vec<u64> = futures::stream::iter(by_candidate.into_values())
+    let settled: Vec<Settled> = futures::stream::iter(by_candidate.into_values())
         .map(|entries| apply_in_order(state, entries))
         .buffer_unordered(APPLY_CONCURRENT_CANDIDATES)
-        .flat_map(futures::stream::iter)
         .collect()
         .await;
-    let progressed = !applied.is_empty();
-    remove(state, applied).await;
+    let progressed = settled.iter().any(|settled| settled.count > 0);
+    remove(
+        state,
+        settled
+            .into_iter()
+            .flat_map(|settled| settled.to_remove)
+            .collect(),
+    )
+    .await;
     progressed
 }
 
+/// What applying one candidate's entries settled.
+struct Settled {
+    /// Entries applied (or settled for good: refused).
+    count: usize,
+    /// Those of them still in the inbox: the ones whose application changed nothing (a
+    /// duplicate, a refusal), so no commit carried their removal.
+    to_remove: Vec<u64>,
+}
+
 /// Applies one candidate's entries in order, stopping at the first that could not be
-/// applied now (so a later one never overtakes it); the sequences applied (or settled for
-/// good: refused).
-async fn apply_in_order(state: &AppState, entries: Vec<Pending>) -> Vec<u64> {
-    let mut done = Vec::with_capacity(entries.len());
+/// applied now (so a later one never overtakes it). An entry leaves the inbox in the commit
+/// that applies it (one commit per payment, not two: in Kafka mode one record fewer); one
+/// whose application commits nothing is removed afterwards with the round's others.
+async fn apply_in_order(state: &AppState, entries: Vec<Pending>) -> Settled {
+    let mut settled = Settled {
+        count: 0,
+        to_remove: Vec::new(),
+    };
     for pending in entries {
         let Callback::Payment(notice) = pending.entry.callback;
         let provider = notice.provider.name();
-        match record_payment(state, notice).await {
-            Ok(outcome) => {
+        let removal = storage::StateUpdate::InboxRemove {
+            sequences: vec![pending.sequence],
+        };
+        match record_payment_with(state, notice, vec![removal]).await {
+            Ok((outcome, removed)) => {
                 crate::metrics::inbox_applied(provider, outcome.label());
-                done.push(pending.sequence);
+                settled.count += 1;
+                if !removed {
+                    settled.to_remove.push(pending.sequence);
+                }
             }
             Err(error) if transient(&error) => break,
             Err(error) => {
@@ -251,11 +276,12 @@ async fn apply_in_order(state: &AppState, entries: Vec<Pending>) -> Vec<u64> {
                 // alert on this counter for a person.
                 tracing::error!(%error, "an acknowledged payment was refused when applied");
                 crate::metrics::inbox_applied(provider, "refused");
-                done.push(pending.sequence);
+                settled.count += 1;
+                settled.to_remove.push(pending.sequence);
             }
         }
     }
-    done
+    settled
 }
 
 /// Failures worth retrying: nothing was decided.

@@ -43,6 +43,18 @@ pub async fn record_payment(
     state: &AppState,
     notice: PaymentNotice,
 ) -> Result<PaymentOutcome, AppError> {
+    Ok(record_payment_with(state, notice, Vec::new()).await?.0)
+}
+
+/// [`record_payment`], storing `attachments` in the same commit when the payment changes a
+/// gaokao record (the inbox's removal of the entry it came from: one commit, not two); the
+/// flag says whether they were stored (not when nothing changed, nor for an adult-exam
+/// order, which has its own engine module and takes none).
+pub async fn record_payment_with(
+    state: &AppState,
+    notice: PaymentNotice,
+    attachments: Vec<storage::StateUpdate>,
+) -> Result<(PaymentOutcome, bool), AppError> {
     let owner =
         crate::orders::owner_of(&notice.order_id).ok_or(engine::Rejection::PaymentOrderUnknown)?;
     let idempotency = notice.idempotency_key();
@@ -56,7 +68,7 @@ pub async fn record_payment(
                 idempotency,
             )
             .await?;
-            return Ok(outcome
+            let outcome = outcome
                 .events
                 .iter()
                 .find_map(|event| match event {
@@ -66,7 +78,8 @@ pub async fn record_payment(
                     }
                     _ => None,
                 })
-                .unwrap_or(PaymentOutcome::Duplicate));
+                .unwrap_or(PaymentOutcome::Duplicate);
+            return Ok((outcome, false));
         }
     };
     let outcome = run(
@@ -74,10 +87,12 @@ pub async fn record_payment(
         candidate,
         Command::RecordPayment(notice),
         idempotency,
-        Vec::new(),
+        attachments,
     )
     .await?;
-    Ok(outcome
+    // The shard commits (with the attachments) exactly when there are events.
+    let stored = !outcome.events.is_empty();
+    let outcome = outcome
         .events
         .iter()
         .find_map(|event| match event {
@@ -85,7 +100,8 @@ pub async fn record_payment(
             Event::FeeSurplusRecorded { .. } => Some(PaymentOutcome::Surplus),
             _ => None,
         })
-        .unwrap_or(PaymentOutcome::Duplicate))
+        .unwrap_or(PaymentOutcome::Duplicate);
+    Ok((outcome, stored))
 }
 
 /// A provider's notification as received: verified by the provider's module, recorded, and
