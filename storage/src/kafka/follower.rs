@@ -107,7 +107,9 @@ impl Progress {
         *self.next[index].borrow()
     }
 
-    fn advance(&self, index: usize, next: u64) {
+    /// Partition `index` is applied up to `next` (exclusive): by the follower, or by a
+    /// writer that applied its own next commit (`KafkaLog::commit`).
+    pub(crate) fn advance(&self, index: usize, next: u64) {
         self.next[index].send_if_modified(|current| {
             let moved = next > *current;
             if moved {
