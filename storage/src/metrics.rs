@@ -13,9 +13,7 @@ pub const COMMIT_QUEUE_FULL_TOTAL: &str = "registration_storage_commit_queue_ful
 /// Time from handing a write to the Kafka producer to its `acks=all` acknowledgement.
 pub const KAFKA_PRODUCE_DURATION_SECONDS: &str =
     "registration_storage_kafka_produce_duration_seconds";
-/// Time from Kafka's acknowledgement of a write to its being applied here, labelled
-/// `applied_by` = `writer` (the writing node applied its own commit, every earlier offset
-/// being applied) | `follower` (fetched back from Kafka first).
+/// Time from Kafka's acknowledgement of a write to this node's follower having applied it.
 pub const KAFKA_APPLY_WAIT_SECONDS: &str = "registration_storage_kafka_apply_wait_seconds";
 /// Kafka client errors, labelled `operation` = `produce` | `consume` | `flush` | `take_over`.
 pub const KAFKA_ERRORS_TOTAL: &str = "registration_storage_kafka_errors_total";
@@ -68,8 +66,8 @@ pub(crate) fn record_produce(seconds: f64) {
 }
 
 /// Records how long an acknowledged write waited to be applied here.
-pub(crate) fn record_apply_wait(applied_by: &'static str, seconds: f64) {
-    metrics::histogram!(KAFKA_APPLY_WAIT_SECONDS, "applied_by" => applied_by).record(seconds);
+pub(crate) fn record_apply_wait(seconds: f64) {
+    metrics::histogram!(KAFKA_APPLY_WAIT_SECONDS).record(seconds);
 }
 
 /// Records a Kafka client error.

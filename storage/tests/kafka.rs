@@ -389,22 +389,17 @@ async fn item_5_a_write_of_unknown_outcome_fences_its_partition_until_applied() 
     .await;
     let mut unknown = None;
     for index in 0..50u16 {
-        // A state-only record just before it (a callback's inbox entry, say), not yet
-        // applied here: this node cannot apply its own write before that one is — which,
-        // with no time at all, it never is.
-        let before = a.log.append(state_only(Partition::Candidates(0), index));
         let written = candidate(
             [index as u8 + 1; 16],
             point(430102, 1),
             index + 1,
             Status::Activated,
         );
-        let outcome = a
-            .log
+        if a.log
             .commit(commit_for(&written, 0, &format!("unknown-{index}")))
-            .await;
-        before.await.expect("appended");
-        if outcome.is_err() {
+            .await
+            .is_err()
+        {
             unknown = Some(written);
             break;
         }
@@ -424,72 +419,6 @@ async fn item_5_a_write_of_unknown_outcome_fences_its_partition_until_applied() 
         Some(written),
         "the fence let a read through before the write was applied"
     );
-}
-
-/// A state-only commit (any node may write one) on `partition`.
-fn state_only(partition: Partition, n: u16) -> Commit {
-    Commit {
-        partition,
-        records: Vec::new(),
-        updates: vec![storage::StateUpdate::Setting {
-            name: format!("state-only-{n}"),
-            value: vec![1],
-        }],
-    }
-}
-
-/// A writer applies its own acknowledged commit itself when every earlier offset is applied
-/// here (the follower then finds it applied and skips it): with no time at all to wait for
-/// the follower, every write is still acknowledged and read back at once — and a fresh
-/// replay of the log holds each exactly once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_writer_applies_its_own_next_commit_without_waiting_for_the_follower() {
-    let cluster = cluster();
-    let brokers = cluster.bootstrap_servers();
-    let a = owns_everything(
-        node_with(&brokers, "http://a", "gateways", 0).await,
-        "http://a",
-    )
-    .await;
-    let partition = Partition::Candidates(1);
-    // The claim (offset 0) applied here: from now on only this node writes the partition.
-    eventually("the claim to be applied", Duration::from_secs(10), || {
-        a.log.applied(partition) >= 1
-    })
-    .await;
-    let first = a.log.applied(partition);
-    let mut acknowledged = BTreeSet::new();
-    for n in 0..20 {
-        let (commit, key) = write(1, n);
-        let receipt = a.log.commit(commit).await.expect("applied by its writer");
-        assert_eq!(receipt.first_offset, first + u64::from(n));
-        assert!(applied(&a, &key).await, "read back at once: {key}");
-        acknowledged.insert(key);
-    }
-    // A state-only commit applied the same way.
-    let setting = state_only(partition, 0);
-    a.log.commit(setting).await.expect("applied by its writer");
-    assert_eq!(
-        a.log
-            .projection()
-            .setting("state-only-0")
-            .await
-            .expect("reads"),
-        Some(vec![1])
-    );
-    // The follower catches up over them without applying anything twice.
-    eventually("the follower to pass them", Duration::from_secs(10), || {
-        a.log.applied(partition) == first + 21
-    })
-    .await;
-    let log = a
-        .log
-        .projection()
-        .read(partition, 0, 100)
-        .await
-        .expect("reads");
-    assert_eq!(log.len(), 20, "each write once in this node's log");
-    log_holds_exactly(&brokers, &acknowledged).await;
 }
 
 /// Writes `payload` straight into candidate partition `shard`, as anyone who can reach the

@@ -107,9 +107,7 @@ impl Progress {
         *self.next[index].borrow()
     }
 
-    /// Partition `index` is applied up to `next` (exclusive): by the follower, or by a
-    /// writer that applied its own next commit (`KafkaLog::commit`).
-    pub(crate) fn advance(&self, index: usize, next: u64) {
+    fn advance(&self, index: usize, next: u64) {
         self.next[index].send_if_modified(|current| {
             let moved = next > *current;
             if moved {

@@ -8,16 +8,8 @@
 //! shard actor ─ commit() ─► owner check ─► producer.send_result (idempotent, acks=all, linger)
 //!                                             │ Kafka acknowledges offset o
 //!                                             ▼
-//!               reply ◄─ o is applied to the projection ◄─ by this node, if o is the next
-//!                                                          offset to apply here; else by
-//!                                                          the follower (every partition)
+//!               reply ◄─ follower has applied o to the projection ◄─ follower (every partition)
 //! ```
-//!
-//! The writer applies its own commit when every offset before it is applied here and the
-//! follower would admit it (the partition's latest claim applied here is the writer's epoch):
-//! then it is exactly what the follower would apply at that offset, and applying is
-//! idempotent by offset, so the follower finds it applied and skips it. That saves a fetch
-//! round trip (`fetch.wait.max.ms` on a broker that holds fetches) on the writer's answer.
 //!
 //! Group commit is the producer's batching: `send_result` only enqueues (in the actor's
 //! order, which the idempotent producer keeps per partition); librdkafka sends everything
@@ -216,7 +208,6 @@ impl<P: Projection> KafkaLog<P> {
             Err(error) => return futures::future::ready(Err(error)).boxed(),
         };
         let progress = Arc::clone(&self.progress);
-        let projection = Arc::clone(&self.projection);
         let apply_timeout = self.apply_timeout;
         async move {
             let offset = delivery.await?;
@@ -224,25 +215,10 @@ impl<P: Projection> KafkaLog<P> {
             // From here the write is in the log whatever happens next: if it is not applied
             // here in time, its outcome is unknown to the caller, and this partition is
             // fenced (`caught_up`) until the projection has it.
-            let applied = apply_own(
-                &progress,
-                &*projection,
-                Own {
-                    slot,
-                    epoch,
-                    offset,
-                    commit,
-                },
-                apply_timeout,
-            )
-            .await;
-            let applied_by = match applied {
-                Ok(applied_by) => applied_by,
-                Err(error) => {
-                    progress.unknown_outcome(slot, offset);
-                    return Err(error);
-                }
-            };
+            if let Err(error) = progress.wait_applied(slot, offset, apply_timeout).await {
+                progress.unknown_outcome(slot, offset);
+                return Err(error);
+            }
             // Applied — unless a newer claim came first and every follower dropped it.
             if epoch != 0 && progress.fence(slot) != epoch {
                 return Err(StorageError::Kafka(format!(
@@ -250,7 +226,7 @@ impl<P: Projection> KafkaLog<P> {
                      flight; its outcome is unknown: retry with the same idempotency key"
                 )));
             }
-            crate::metrics::record_apply_wait(applied_by, delivered_at.elapsed().as_secs_f64());
+            crate::metrics::record_apply_wait(delivered_at.elapsed().as_secs_f64());
             Ok(CommitReceipt {
                 first_offset: offset,
                 end_offset: offset + 1,
@@ -271,31 +247,10 @@ impl<P: Projection> KafkaLog<P> {
             )))
             .boxed();
         }
-        let delivery = match self.produce(&commit, 0) {
+        match self.produce(&commit, 0) {
             Ok(delivery) => delivery,
-            Err(error) => return futures::future::ready(Err(error)).boxed(),
-        };
-        let progress = Arc::clone(&self.progress);
-        let projection = Arc::clone(&self.projection);
-        let slot = self.topics.index(commit.partition);
-        async move {
-            let offset = delivery.await?;
-            // Applied here in the background, by this node as soon as it is the next offset
-            // (as `commit` does; the follower otherwise): the answer does not wait for it,
-            // but whatever waits for this offset here — the candidate's next request, the
-            // owner's next write on this partition — then does not wait for a fetch.
-            let own = Own {
-                slot,
-                epoch: 0,
-                offset,
-                commit,
-            };
-            tokio::spawn(async move {
-                let _ = apply_own(&progress, &*projection, own, APPEND_APPLY_WAIT).await;
-            });
-            Ok(offset)
+            Err(error) => futures::future::ready(Err(error)).boxed(),
         }
-        .boxed()
     }
 
     /// Resolves once this node's projection has applied `offset` of `partition` (fails past
@@ -342,59 +297,6 @@ impl<P: Projection> KafkaLog<P> {
         }
         .boxed())
     }
-}
-
-/// How long an appended record waits in the background for its turn to be applied by this
-/// node before it is left to the follower (which has it by then, unless it is stalled): so
-/// the waiting records are at most the append rate × this, whatever the follower does.
-const APPEND_APPLY_WAIT: Duration = Duration::from_millis(250);
-
-/// This node's own commit, acknowledged by Kafka at `offset` of partition `slot`.
-struct Own {
-    slot: usize,
-    /// The epoch it was written under (0: a state-only commit, admitted under any claim).
-    epoch: u64,
-    offset: u64,
-    commit: Commit,
-}
-
-/// Resolves once `own` is applied to the projection: by this node as soon as every earlier
-/// offset is (`"writer"`), or by the follower (`"follower"`); fails past `timeout`.
-///
-/// Why it is safe: `next == offset` (read first) means every earlier record — every claim
-/// among them — is applied, and the fence read after it is then the latest claim before
-/// `offset` (a later batch can only raise it, which makes this node leave the commit to the
-/// follower). Under that claim the follower admits exactly this commit at this offset, and
-/// the projection applies an offset once (`Projection`), whoever comes first.
-async fn apply_own<P: Projection>(
-    progress: &Progress,
-    projection: &P,
-    own: Own,
-    timeout: Duration,
-) -> Result<&'static str, StorageError> {
-    let Own {
-        slot,
-        epoch,
-        offset,
-        commit,
-    } = own;
-    if let Some(previous) = offset.checked_sub(1) {
-        progress.wait_applied(slot, previous, timeout).await?;
-    }
-    if progress.next(slot) == offset && (epoch == 0 || progress.fence(slot) == epoch) {
-        let partition = commit.partition;
-        projection
-            .apply(vec![crate::projection::Replicated {
-                partition,
-                offset,
-                commit,
-            }])
-            .await?;
-        progress.advance(slot, offset + 1);
-        return Ok("writer");
-    }
-    progress.wait_applied(slot, offset, timeout).await?;
-    Ok("follower")
 }
 
 impl<P: Projection> Drop for KafkaLog<P> {
