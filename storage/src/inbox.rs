@@ -12,8 +12,9 @@
 //! the log before the answer, and leaves a projection only when a removal is applied there —
 //! carried by the application's own commit (so a payment costs two records: the entry and
 //! its application), or, for an application that changed nothing, written after it. A crash
-//! between such a one and its removal applies it again: a duplicate once more. `store = scylla` has no inbox (its
-//! callbacks are applied before they are answered): its projection has no tables for it.
+//! between such a one and its removal applies it again: a duplicate once more.
+//! `store = scylla` has no inbox (its callbacks are applied before they are answered): its
+//! projection has no tables for it.
 
 use crate::embedded::{Backlog, EmbeddedStore, InboxEntry, Lookup, Pending, inbox};
 use crate::error::StorageError;

@@ -238,6 +238,7 @@ async fn apply_round(state: &AppState) -> bool {
 }
 
 /// What applying one candidate's entries settled.
+#[derive(Default)]
 struct Settled {
     /// Entries applied (or settled for good: refused).
     count: usize,
@@ -251,10 +252,7 @@ struct Settled {
 /// that applies it (one commit per payment, not two: in Kafka mode one record fewer); one
 /// whose application commits nothing is removed afterwards with the round's others.
 async fn apply_in_order(state: &AppState, entries: Vec<Pending>) -> Settled {
-    let mut settled = Settled {
-        count: 0,
-        to_remove: Vec::new(),
-    };
+    let mut settled = Settled::default();
     for pending in entries {
         let Callback::Payment(notice) = pending.entry.callback;
         let provider = notice.provider.name();
